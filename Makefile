@@ -1,0 +1,189 @@
+# Troupe: `make` builds for the host into build/host/; `make TARGET=<triplet>`
+# (or CROSS_COMPILE=<triplet>-) cross-builds into build/<triplet>/.
+# `make help` lists the targets.
+
+ifdef CROSS_COMPILE
+TARGET ?= $(patsubst %-,%,$(CROSS_COMPILE))
+endif
+TARGET ?= host
+-include toolchain/$(TARGET).mk
+
+ifeq ($(origin CC),default)
+CC := $(CROSS_COMPILE)gcc
+endif
+ifeq ($(origin AR),default)
+AR := $(CROSS_COMPILE)ar
+endif
+NANOPB_GEN ?= nanopb_generator.py
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+B := build/$(TARGET)
+O := $(B)/obj
+G := $(B)/gen
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# nanopb from Debian is built with its default options; generated code must
+# match them (docs/DESIGN.md).
+CPPFLAGS += -D_GNU_SOURCE -Iruntime/include -Itransports -Iruntime/lib -I$(G)
+CPPFLAGS += -Iruntime/daemon
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -fPIC \
+	  -fno-strict-aliasing -MMD -MP
+ifdef SANITIZE
+CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+LDLIBS_TP := -lprotobuf-nanopb
+
+# ---------------------------------------------------------------- sources
+PROTOS_RT := $(wildcard runtime/proto/*.proto)
+PROTOS_ACT := $(wildcard actors/*/*.proto)
+PROTOS_TEST := $(wildcard tests/*/*.proto)
+pb_c = $(patsubst %.proto,$(G)/%.pb.c,$(notdir $(1)))
+pb_o = $(patsubst %.proto,$(O)/gen/%.pb.o,$(notdir $(1)))
+
+LIB_SRC := $(wildcard runtime/lib/*.c) $(wildcard transports/*.c)
+LIB_OBJ := $(patsubst %.c,$(O)/%.o,$(LIB_SRC)) $(call pb_o,$(PROTOS_RT))
+DAEMON_SRC := $(filter-out runtime/daemon/main.c,$(wildcard runtime/daemon/*.c))
+DAEMON_OBJ := $(patsubst %.c,$(O)/%.o,$(DAEMON_SRC))
+ACTORS := $(notdir $(patsubst %/,%,$(dir $(wildcard actors/*/*.c))))
+ACTOR_PB_OBJ := $(call pb_o,$(PROTOS_ACT))
+TEST_ACTORS := $(notdir $(patsubst %/,%,$(dir $(wildcard tests/actors/*/*.c))))
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
+TEST_PB_OBJ := $(call pb_o,$(PROTOS_TEST))
+BENCH_BINS := $(patsubst tests/bench/%.c,$(B)/bench/%,$(wildcard tests/bench/*.c))
+
+LIBTROUPE_A := $(B)/lib/libtroupe.a
+LIBTROUPE_SO := $(B)/lib/libtroupe.so
+BINS := $(B)/bin/troupe $(B)/bin/troupectl
+ACTOR_BINS := $(addprefix $(B)/actors/,$(ACTORS))
+
+# Every object may include any generated header: generate them first.
+GEN_H := $(patsubst %.proto,$(G)/%.pb.h,$(notdir $(PROTOS_RT) $(PROTOS_ACT) $(PROTOS_TEST)))
+
+.SECONDARY:
+.PHONY: all lib test test-unit test-integration test-native test-cross \
+	demo bench clean install help setup
+all: $(LIBTROUPE_A) $(LIBTROUPE_SO) $(BINS) $(ACTOR_BINS) $(B)/troupe.pc
+
+# ---------------------------------------------------------------- rules
+vpath %.proto runtime/proto $(sort $(dir $(PROTOS_ACT) $(PROTOS_TEST)))
+
+$(G)/%.pb.c $(G)/%.pb.h: %.proto
+	@mkdir -p $(G)
+	@echo "  NANOPB  $<"
+	$(Q)$(NANOPB_GEN) -q -D $(G) -I $(dir $<) $(if $(wildcard $(<:.proto=.options)),-f $(<:.proto=.options)) $<
+
+$(O)/gen/%.pb.o: $(G)/%.pb.c $(GEN_H)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(O)/%.o: %.c | $(GEN_H)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIBTROUPE_A): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(LIBTROUPE_SO): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) -shared -Wl,-soname,libtroupe.so.0 $(LDFLAGS) -o $@ $^ $(LDLIBS_TP)
+
+$(B)/lib/libtroupe-daemon.a: $(DAEMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(B)/bin/troupe: $(O)/runtime/daemon/main.o $(B)/lib/libtroupe-daemon.a $(LIBTROUPE_A)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -linih $(LDLIBS_TP)
+
+$(B)/bin/troupectl: $(O)/runtime/ctl/troupectl.o $(LIBTROUPE_A)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_TP)
+
+define actor_rule
+$(3)/$(1): $(O)/$(2)/$(1)/$(1).o $(ACTOR_PB_OBJ) $(LIBTROUPE_A)
+	@mkdir -p $$(dir $$@)
+	@echo "  LD      $$@"
+	$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS_TP) -lm
+endef
+$(foreach a,$(ACTORS),$(eval $(call actor_rule,$(a),actors,$(B)/actors)))
+$(foreach a,$(TEST_ACTORS),$(eval $(call actor_rule,$(a),tests/actors,$(B)/tests/actors)))
+
+$(B)/tests/%: $(O)/tests/unit/%.o $(B)/lib/libtroupe-daemon.a $(TEST_PB_OBJ) $(ACTOR_PB_OBJ) $(LIBTROUPE_A)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -linih $(LDLIBS_TP) -lm
+
+$(B)/bench/%: $(O)/tests/bench/%.o $(TEST_PB_OBJ) $(ACTOR_PB_OBJ) $(LIBTROUPE_A)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_TP) -lm
+
+$(B)/troupe.pc: runtime/troupe.pc.in
+	@mkdir -p $(dir $@)
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' $< > $@
+
+# ---------------------------------------------------------------- entry points
+setup:
+	$(Q)bash toolchain/setup host
+
+# The whole suite: natively, then cross-built under qemu-user for aarch64
+# and armhf.  One TEST_RUNNER variable runs the same binaries anywhere.
+test:
+	$(Q)bash toolchain/setup all
+	$(Q)$(MAKE) --no-print-directory test-native
+	$(Q)$(MAKE) --no-print-directory test-native TARGET=aarch64-linux-gnu
+	$(Q)$(MAKE) --no-print-directory test-native TARGET=arm-linux-gnueabihf
+
+test-native: all $(UNIT_TESTS) $(addprefix $(B)/tests/actors/,$(TEST_ACTORS))
+	$(Q)bash tests/run-tests "$(B)" "$(TEST_RUNNER)"
+
+demo:
+	$(Q)bash toolchain/setup host
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)bash board/host/demo "$(B)"
+
+# Needs the library and the actors only, not the daemon.
+bench:
+	$(Q)bash toolchain/setup host
+	$(Q)$(MAKE) --no-print-directory $(LIBTROUPE_A) $(ACTOR_BINS) $(BENCH_BINS)
+	$(Q)bash tests/bench/run "$(B)"
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+		$(DESTDIR)$(PREFIX)/include/troupe $(DESTDIR)$(PREFIX)/libexec/troupe
+	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(LIBTROUPE_A) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(LIBTROUPE_SO) $(DESTDIR)$(PREFIX)/lib/libtroupe.so.0
+	ln -sf libtroupe.so.0 $(DESTDIR)$(PREFIX)/lib/libtroupe.so
+	install -m 644 runtime/include/troupe/*.h $(DESTDIR)$(PREFIX)/include/troupe/
+	install -m 644 $(B)/troupe.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 755 $(ACTOR_BINS) $(DESTDIR)$(PREFIX)/libexec/troupe/
+
+clean:
+	rm -rf build
+
+help:
+	@echo "make [TARGET=host|aarch64-linux-gnu|arm-linux-gnueabihf] [V=1] [SANITIZE=address,undefined]"
+	@echo "  all       libtroupe, troupe, troupectl, actors (default)"
+	@echo "  demo      set up, build and run the demo pipeline"
+	@echo "  test      set up, then run every test natively and under qemu-user"
+	@echo "  bench     Troupe against the raw primitive, in one run"
+	@echo "  install   DESTDIR=… PREFIX=…"
+	@echo "  clean     remove build/"
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)
