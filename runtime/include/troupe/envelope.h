@@ -1,0 +1,47 @@
+/* The envelope: Troupe's one wire format in front of every payload, on
+ * every transport (docs/WIRE.md).  A fixed little-endian header, then the
+ * sender and destination names, then the nanopb payload. */
+#ifndef TROUPE_ENVELOPE_H
+#define TROUPE_ENVELOPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TP_ENV_VERSION 1
+#define TP_ENV_HDR_LEN 20
+/* Longest name on the wire: "actor@node". */
+#define TP_ENV_NAME_MAX 63
+
+enum {
+	TP_ENV_F_REQUEST = 1 << 0,   /* the sender waits for a reply */
+	TP_ENV_F_REPLY = 1 << 1,     /* answers the request with this corr */
+	TP_ENV_F_KNOWN = TP_ENV_F_REQUEST | TP_ENV_F_REPLY,
+};
+
+/* A decoded envelope.  Note: sender, dest and payload point into the
+ * buffer that was decoded; names are NUL-terminated copies. */
+struct tp_env {
+	uint8_t version;
+	uint8_t flags;
+	uint8_t prio;
+	uint32_t type;
+	uint32_t corr;
+	char sender[TP_ENV_NAME_MAX + 1];
+	char dest[TP_ENV_NAME_MAX + 1];
+	const uint8_t *payload;
+	uint32_t payload_len;
+};
+
+/* Writes the header and names into buf and returns the offset at which the
+ * payload goes, or -TP_ETOOBIG / -TP_EINVAL.  payload_len is written later
+ * by tp_env_set_len, once the payload has been encoded in place. */
+int tp_env_encode_head(uint8_t *buf, size_t cap, const struct tp_env *env);
+void tp_env_set_len(uint8_t *buf, uint32_t payload_len);
+
+/* Decodes and checks a whole message of len bytes.  The payload may be at
+ * most max_payload bytes.  Returns 0, -TP_ETRUNC (short, long or malformed),
+ * -TP_EVERSION or -TP_ETOOBIG.  Reads nothing outside buf[0, len). */
+int tp_env_decode(const uint8_t *buf, size_t len, size_t max_payload,
+		  struct tp_env *env);
+
+#endif

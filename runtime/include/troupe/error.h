@@ -1,0 +1,39 @@
+/* Troupe's one error vocabulary: the same numbers in the library, the
+ * daemon's log and on the wire (the control protocol carries them as is). */
+#ifndef TROUPE_ERROR_H
+#define TROUPE_ERROR_H
+
+/* Commands return 0 or a negative code: `return -TP_EFULL;`.  The values are
+ * part of the wire format: append, never renumber. */
+enum tp_err {
+	TP_OK = 0,
+	TP_EINVAL = 1,     /* invalid argument */
+	TP_ENOMEM = 2,     /* out of memory */
+	TP_ETIMEDOUT = 3,  /* deadline passed */
+	TP_EFULL = 4,      /* mailbox full */
+	TP_EEMPTY = 5,     /* mailbox empty */
+	TP_ETOOBIG = 6,    /* message larger than the mailbox allows */
+	TP_ENOENT = 7,     /* no such actor or mailbox */
+	TP_EVERSION = 8,   /* unsupported envelope version */
+	TP_ETRUNC = 9,     /* truncated or malformed envelope */
+	TP_EDECODE = 10,   /* payload does not decode */
+	TP_EENCODE = 11,   /* payload does not encode */
+	TP_ETYPE = 12,     /* message of another type */
+	TP_ENOSYS = 13,    /* not supported by this kernel */
+	TP_ELIMIT = 14,    /* system limit exceeded */
+	TP_EPERM = 15,     /* permission denied */
+	TP_ECLOSED = 16,   /* peer or mailbox closed */
+	TP_ESYS = 17,      /* system call failed */
+	TP_EBUSY = 18,     /* already in use */
+	TP_ECONFIG = 19,   /* bad configuration */
+	TP_ESTATE = 20,    /* not allowed in this state */
+	TP_ERR_COUNT
+};
+
+/* Text for a code, positive or negative; never NULL. */
+const char *tp_strerror(int err);
+
+/* Maps an errno value to the closest code (TP_ESYS when none fits). */
+int tp_err_from_errno(int e);
+
+#endif

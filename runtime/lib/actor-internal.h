@@ -1,0 +1,92 @@
+/* The actor's process context, shared by the files of the actor runtime
+ * (actor.c: loop, mail.c: send/receive, watch.c: timers and fds). */
+#ifndef TROUPE_ACTOR_INTERNAL_H
+#define TROUPE_ACTOR_INTERNAL_H
+
+#include <stdbool.h>
+#include "troupe/actor.h"
+#include "troupe/envelope.h"
+#include "transport.h"
+#include "registry.h"
+
+/* A mailbox this actor has sent to: attached on first use, kept. */
+struct tp_peer {
+	char name[TP_NAME_MAX + 1];
+	const struct tp_transport *t;
+	struct tp_mbox *mb;
+	uint32_t msg_max;
+};
+
+struct tp_timer {
+	int fd;                 /* timerfd, -1 when free */
+	tp_timer_fn *fn;
+	void *arg;
+};
+
+struct tp_watch {
+	int fd;                 /* -1 when free */
+	tp_fd_fn *fn;
+	void *arg;
+};
+
+/* Mail taken out of the mailbox while tp_call waited for its reply, in
+ * arrival order: delivered before anything newer. */
+struct tp_stash {
+	uint8_t *buf;           /* cap slots of slot bytes */
+	uint32_t *len;
+	uint32_t cap, slot, head, count;
+};
+
+struct tp_actor {
+	const struct tp_actor_ops *ops;
+	void *state;
+	char name[TP_NAME_MAX + 1];
+	char node[TP_NAME_MAX + 1];
+	struct tp_registry *reg;
+
+	const struct tp_transport *t;   /* own mailbox */
+	struct tp_mbox *mb;
+	uint32_t msg_max;
+	uint32_t depth;
+	uint8_t *rbuf;                  /* one received message */
+	uint8_t *sbuf;                  /* one message being sent */
+	uint32_t sbuf_len;
+
+	struct tp_peer peers[TP_REG_MAX];
+	unsigned npeers;
+	struct tp_stash stash;
+	struct tp_timer timers[TP_TIMERS_MAX];
+	struct tp_watch watches[TP_FDS_MAX];
+
+	int epfd;
+	int sigfd;
+	uint32_t next_corr;
+	int send_timeout_ms;
+	bool stopping;
+	int exit_code;
+	uint64_t dropped_late;          /* replies after their call's deadline */
+	uint64_t dropped_bad;           /* envelopes that did not decode */
+};
+
+/* epoll tags: kind in the high half, index in the low half. */
+enum { TAG_MAIL = 1, TAG_SIGNAL, TAG_TIMER, TAG_FD };
+#define TAG(kind, i) (((uint64_t)(kind) << 32) | (uint32_t)(i))
+
+int tp_mail_init(tp_actor *self);
+void tp_mail_fini(tp_actor *self);
+/* Handles one raw message from the own mailbox: decode, then receive. */
+void tp_mail_dispatch(tp_actor *self, const uint8_t *buf, size_t len);
+/* Delivers stashed mail; returns how many were delivered. */
+unsigned tp_mail_drain_stash(tp_actor *self);
+/* Receives and dispatches what is waiting, at most max messages. */
+void tp_mail_drain(tp_actor *self, unsigned max);
+
+void tp_watch_init(tp_actor *self);
+void tp_watch_fini(tp_actor *self);
+void tp_watch_fire_timer(tp_actor *self, unsigned i);
+void tp_watch_fire_fd(tp_actor *self, unsigned i, uint32_t events);
+
+/* Logs to stderr, which the daemon captures under the actor's name. */
+void tp_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

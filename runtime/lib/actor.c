@@ -1,0 +1,186 @@
+/* The actor process: attach the mailbox, run init, then one epoll loop on
+ * mail, timers, the actor's own fds and signals until stopped. */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+#include "actor-internal.h"
+
+void tp_log(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int env_name(const char *var, char *dst)
+{
+	const char *v = getenv(var);
+	if (!v || !tp_name_is_valid(v)) {
+		tp_log("%s is %s: an actor is started by the troupe daemon, "
+		       "which sets TROUPE_NODE and TROUPE_ACTOR", var, v ? "invalid" : "not set");
+		return -TP_ECONFIG;
+	}
+	strcpy(dst, v);
+	return 0;
+}
+
+static int actor_attach(tp_actor *self)
+{
+	struct tp_reg_entry e;
+	int rc = tp_registry_open(self->node, &self->reg);
+	if (rc) {
+		tp_log("cannot open the registry of node '%s': %s", self->node, tp_strerror(rc));
+		return rc;
+	}
+	if ((rc = tp_registry_find(self->reg, self->name, &e))) {
+		tp_log("node '%s' has no actor '%s'", self->node, self->name);
+		return rc;
+	}
+	self->t = tp_transport_find(e.transport);
+	if (!self->t) {
+		tp_log("unknown transport '%s' for mailbox %s", e.transport, e.mailbox);
+		return -TP_ECONFIG;
+	}
+	if ((rc = self->t->attach(e.mailbox, TP_MBOX_RECV, &self->mb))) {
+		tp_log("cannot attach mailbox %s: %s", e.mailbox, tp_strerror(rc));
+		return rc;
+	}
+	struct tp_mbox_stat st;
+	if ((rc = self->t->stat(self->mb, &st)))
+		return rc;
+	self->msg_max = st.msg_max;
+	self->depth = st.capacity;
+	return 0;
+}
+
+static int actor_epoll_add(tp_actor *self, int fd, uint64_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
+	return epoll_ctl(self->epfd, EPOLL_CTL_ADD, fd, &ev) ? -TP_ESYS : 0;
+}
+
+static int actor_signals(tp_actor *self)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	signal(SIGPIPE, SIG_IGN);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -TP_ESYS;
+	self->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	return self->sigfd < 0 ? -TP_ESYS : actor_epoll_add(self, self->sigfd, TAG(TAG_SIGNAL, 0));
+}
+
+static void actor_on_signal(tp_actor *self)
+{
+	struct signalfd_siginfo si;
+	while (read(self->sigfd, &si, sizeof si) == sizeof si)
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+			self->stopping = true;   /* SIGHUP: reserved for reload */
+}
+
+static int actor_setup(tp_actor *self, const struct tp_actor_ops *ops)
+{
+	int rc;
+	self->ops = ops;
+	self->epfd = self->sigfd = -1;
+	self->next_corr = (uint32_t)getpid() << 8;   /* distinct across restarts */
+	const char *to = getenv("TROUPE_SEND_TIMEOUT_MS");
+	self->send_timeout_ms = to ? atoi(to) : 1000;
+	if ((rc = env_name("TROUPE_NODE", self->node)) ||
+	    (rc = env_name("TROUPE_ACTOR", self->name)))
+		return rc;
+	self->state = calloc(1, ops->state_size ? ops->state_size : 1);
+	self->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (!self->state || self->epfd < 0)
+		return -TP_ENOMEM;
+	tp_watch_init(self);
+	if ((rc = actor_attach(self)) || (rc = tp_mail_init(self)) ||
+	    (rc = actor_signals(self)))
+		return rc;
+	return actor_epoll_add(self, self->t->wait_fd(self->mb), TAG(TAG_MAIL, 0));
+}
+
+static void actor_teardown(tp_actor *self)
+{
+	tp_watch_fini(self);
+	tp_mail_fini(self);
+	if (self->mb)
+		self->t->close(self->mb);
+	tp_registry_close(self->reg);
+	if (self->sigfd >= 0)
+		close(self->sigfd);
+	if (self->epfd >= 0)
+		close(self->epfd);
+	free(self->state);
+}
+
+static void actor_loop(tp_actor *self)
+{
+	struct epoll_event ev[16];
+	while (!self->stopping) {
+		if (tp_mail_drain_stash(self))
+			continue;   /* callbacks may have stopped us or stashed more */
+		int n = epoll_wait(self->epfd, ev, 16, -1);
+		if (n < 0 && errno != EINTR) {
+			tp_log("epoll_wait: %s", strerror(errno));
+			self->exit_code = 1;
+			return;
+		}
+		for (int i = 0; i < n && !self->stopping; i++) {
+			uint32_t kind = ev[i].data.u64 >> 32, idx = (uint32_t)ev[i].data.u64;
+			switch (kind) {
+			/* A burst costs one wake-up: drain up to one mailbox-full. */
+			case TAG_MAIL: tp_mail_drain(self, self->depth); break;
+			case TAG_SIGNAL: actor_on_signal(self); break;
+			case TAG_TIMER: tp_watch_fire_timer(self, idx); break;
+			case TAG_FD: tp_watch_fire_fd(self, idx, ev[i].events); break;
+			}
+		}
+	}
+}
+
+int tp_actor_main(const struct tp_actor_ops *ops, int argc, char **argv)
+{
+	static tp_actor actor;   /* one per process; static keeps it off the heap */
+	tp_actor *self = &actor;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	int rc = actor_setup(self, ops);
+	if (rc == 0 && ops->init && (rc = ops->init(self, self->state, argc, argv)) < 0)
+		tp_log("init failed: %s", tp_strerror(rc));
+	if (rc) {
+		actor_teardown(self);
+		return rc == -TP_ECONFIG ? 2 : 1;
+	}
+	actor_loop(self);
+	if (ops->stop)
+		ops->stop(self, self->state);
+	actor_teardown(self);
+	return self->exit_code;
+}
+
+void tp_exit(tp_actor *self, int code)
+{
+	self->stopping = true;
+	self->exit_code = code;
+}
+
+const char *tp_self_name(const tp_actor *self)
+{
+	return self->name;
+}
+
+const char *tp_node_name(const tp_actor *self)
+{
+	return self->node;
+}

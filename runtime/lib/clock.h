@@ -1,0 +1,11 @@
+/* Deadlines on the monotonic clock (internal). */
+#ifndef TROUPE_CLOCK_H
+#define TROUPE_CLOCK_H
+#include <stdint.h>
+
+/* An absolute deadline timeout_ms from now; a negative timeout: none. */
+int64_t tp_deadline_ms(int timeout_ms);
+/* Milliseconds left until deadline, for poll: 0 when past, -1 for none. */
+int tp_remaining_ms(int64_t deadline);
+
+#endif

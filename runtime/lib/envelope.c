@@ -1,0 +1,91 @@
+/* The envelope codec (docs/WIRE.md).  Every length is checked against the
+ * buffer before it is used; nothing is allocated. */
+#include <string.h>
+#include "troupe/envelope.h"
+#include "troupe/error.h"
+
+enum {
+	OFF_VERSION = 0, OFF_FLAGS = 1, OFF_PRIO = 2, OFF_SLEN = 3, OFF_DLEN = 4,
+	OFF_RESERVED = 5, OFF_TYPE = 8, OFF_CORR = 12, OFF_LEN = 16,
+};
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = v; p[1] = v >> 8; p[2] = v >> 16; p[3] = v >> 24;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return p[0] | p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+int tp_env_encode_head(uint8_t *buf, size_t cap, const struct tp_env *env)
+{
+	size_t sl = strnlen(env->sender, TP_ENV_NAME_MAX + 1);
+	size_t dl = strnlen(env->dest, TP_ENV_NAME_MAX + 1);
+	if (sl == 0 || dl == 0 || sl > TP_ENV_NAME_MAX || dl > TP_ENV_NAME_MAX ||
+	    env->prio > 3 || (env->flags & ~TP_ENV_F_KNOWN))
+		return -TP_EINVAL;
+	size_t off = TP_ENV_HDR_LEN + sl + dl;
+	if (off > cap)
+		return -TP_ETOOBIG;
+	buf[OFF_VERSION] = TP_ENV_VERSION;
+	buf[OFF_FLAGS] = env->flags;
+	buf[OFF_PRIO] = env->prio;
+	buf[OFF_SLEN] = (uint8_t)sl;
+	buf[OFF_DLEN] = (uint8_t)dl;
+	memset(buf + OFF_RESERVED, 0, 3);
+	put32(buf + OFF_TYPE, env->type);
+	put32(buf + OFF_CORR, env->corr);
+	put32(buf + OFF_LEN, 0);
+	memcpy(buf + TP_ENV_HDR_LEN, env->sender, sl);
+	memcpy(buf + TP_ENV_HDR_LEN + sl, env->dest, dl);
+	return (int)off;
+}
+
+void tp_env_set_len(uint8_t *buf, uint32_t payload_len)
+{
+	put32(buf + OFF_LEN, payload_len);
+}
+
+static int name_copy(char *dst, const uint8_t *src, size_t n)
+{
+	/* A NUL inside a name would let two different names compare equal. */
+	if (n == 0 || n > TP_ENV_NAME_MAX || memchr(src, '\0', n))
+		return -TP_ETRUNC;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	return 0;
+}
+
+int tp_env_decode(const uint8_t *buf, size_t len, size_t max_payload,
+		  struct tp_env *env)
+{
+	if (len < 1)
+		return -TP_ETRUNC;
+	if (buf[OFF_VERSION] != TP_ENV_VERSION)
+		return -TP_EVERSION;
+	if (len < TP_ENV_HDR_LEN)
+		return -TP_ETRUNC;
+	size_t sl = buf[OFF_SLEN], dl = buf[OFF_DLEN];
+	uint32_t pl = get32(buf + OFF_LEN);
+	if (buf[OFF_PRIO] > 3 || (buf[OFF_FLAGS] & ~TP_ENV_F_KNOWN) ||
+	    buf[OFF_RESERVED] || buf[OFF_RESERVED + 1] || buf[OFF_RESERVED + 2])
+		return -TP_ETRUNC;
+	if (pl > max_payload)
+		return -TP_ETOOBIG;
+	/* Sizes are small enough that this sum cannot overflow size_t. */
+	if (len != TP_ENV_HDR_LEN + sl + dl + (size_t)pl)
+		return -TP_ETRUNC;
+	if (name_copy(env->sender, buf + TP_ENV_HDR_LEN, sl) ||
+	    name_copy(env->dest, buf + TP_ENV_HDR_LEN + sl, dl))
+		return -TP_ETRUNC;
+	env->version = buf[OFF_VERSION];
+	env->flags = buf[OFF_FLAGS];
+	env->prio = buf[OFF_PRIO];
+	env->type = get32(buf + OFF_TYPE);
+	env->corr = get32(buf + OFF_CORR);
+	env->payload = buf + TP_ENV_HDR_LEN + sl + dl;
+	env->payload_len = pl;
+	return 0;
+}

@@ -1,0 +1,302 @@
+/* Sending and receiving: encode once into the send buffer behind the
+ * envelope, resolve names through the registry (cached), and the selective
+ * receive that lets tp_call wait for its reply while other mail waits in
+ * order.  Buffers are allocated at start; the send/receive path allocates
+ * nothing (the first send to an actor attaches its mailbox, once). */
+#include <stdlib.h>
+#include <string.h>
+#include <pb_decode.h>
+#include <pb_encode.h>
+#include "actor-internal.h"
+#include "clock.h"
+
+/* Ceiling for a send buffer sized from the registry. */
+#define SEND_BUF_MAX (1u << 20)
+
+int tp_mail_init(tp_actor *self)
+{
+	uint32_t smax = self->msg_max;
+	struct tp_reg_entry e;
+	for (unsigned i = 0; tp_registry_get(self->reg, i, &e) == 0; i++)
+		if (e.msg_max > smax)
+			smax = e.msg_max;
+	self->sbuf_len = smax > SEND_BUF_MAX ? SEND_BUF_MAX : smax;
+	struct tp_stash *s = &self->stash;
+	/* While a call waits, a full mailbox may be taken out twice over. */
+	s->cap = 2 * self->depth;
+	s->slot = self->msg_max;
+	self->rbuf = malloc(self->msg_max);
+	self->sbuf = malloc(self->sbuf_len);
+	s->buf = malloc((size_t)s->cap * s->slot);
+	s->len = calloc(s->cap, sizeof *s->len);
+	return self->rbuf && self->sbuf && s->buf && s->len ? 0 : -TP_ENOMEM;
+}
+
+void tp_mail_fini(tp_actor *self)
+{
+	for (unsigned i = 0; i < self->npeers; i++)
+		self->peers[i].t->close(self->peers[i].mb);
+	self->npeers = 0;
+	free(self->rbuf);
+	free(self->sbuf);
+	free(self->stash.buf);
+	free(self->stash.len);
+}
+
+/* Finds, or attaches on first use, the mailbox of actor `to`.  A name
+ * "actor@node" with this node's name is local; other nodes come with node
+ * links. */
+static int mail_peer(tp_actor *self, const char *to, struct tp_peer **out)
+{
+	char local[TP_NAME_MAX + 1];
+	const char *at = strchr(to, '@');
+	if (at) {
+		if (strcmp(at + 1, self->node) != 0 || (size_t)(at - to) > TP_NAME_MAX)
+			return -TP_ENOENT;
+		memcpy(local, to, at - to);
+		local[at - to] = '\0';
+		to = local;
+	}
+	for (unsigned i = 0; i < self->npeers; i++)
+		if (strcmp(self->peers[i].name, to) == 0) {
+			*out = &self->peers[i];
+			return 0;
+		}
+	if (self->npeers == TP_REG_MAX)
+		return -TP_ELIMIT;
+	struct tp_reg_entry e;
+	if (tp_registry_find(self->reg, to, &e))
+		return -TP_ENOENT;
+	struct tp_peer *p = &self->peers[self->npeers];
+	p->t = tp_transport_find(e.transport);
+	if (!p->t)
+		return -TP_ENOENT;
+	int rc = p->t->attach(e.mailbox, TP_MBOX_SEND, &p->mb);
+	if (rc)
+		return rc;
+	struct tp_mbox_stat st;
+	p->msg_max = p->t->stat(p->mb, &st) == 0 ? st.msg_max : e.msg_max;
+	if (p->msg_max > self->sbuf_len)
+		p->msg_max = self->sbuf_len;
+	strcpy(p->name, to);
+	self->npeers++;
+	*out = p;
+	return 0;
+}
+
+/* The payload to send: a message to encode, or bytes already encoded. */
+struct payload {
+	const pb_msgdesc_t *fields;
+	const void *msg;
+	size_t len;         /* of msg, when fields is NULL */
+};
+
+static int mail_send(tp_actor *self, const char *to, const struct tp_env *env,
+		     const struct payload *pl, int timeout_ms)
+{
+	struct tp_peer *p;
+	int rc = mail_peer(self, to, &p);
+	if (rc)
+		return rc;
+	int off = tp_env_encode_head(self->sbuf, p->msg_max, env);
+	if (off < 0)
+		return off;
+	size_t room = p->msg_max - off, len = pl->len;
+	if (pl->fields) {
+		pb_ostream_t os = pb_ostream_from_buffer(self->sbuf + off, room);
+		if (!pb_encode(&os, pl->fields, pl->msg))
+			return strcmp(PB_GET_ERROR(&os), "stream full") == 0 ?
+			       -TP_ETOOBIG : -TP_EENCODE;
+		len = os.bytes_written;
+	} else {
+		if (len > room)
+			return -TP_ETOOBIG;
+		memcpy(self->sbuf + off, pl->msg, len);
+	}
+	tp_env_set_len(self->sbuf, (uint32_t)len);
+	return p->t->send(p->mb, self->sbuf, off + len, env->prio,
+			  tp_deadline_ms(timeout_ms));
+}
+
+static void env_fill(tp_actor *self, struct tp_env *env, const char *to,
+		     uint32_t type, int prio, uint8_t flags, uint32_t corr)
+{
+	env->version = TP_ENV_VERSION;
+	env->flags = flags;
+	env->prio = (uint8_t)(prio < 0 ? 0 : prio > 3 ? 3 : prio);
+	env->type = type;
+	env->corr = corr;
+	strcpy(env->sender, self->name);
+	/* Over-long names fail in tp_env_encode_head, not here. */
+	strncpy(env->dest, to, TP_ENV_NAME_MAX);
+	env->dest[TP_ENV_NAME_MAX] = '\0';
+}
+
+static int send_common(tp_actor *self, const char *to, uint32_t type,
+		       const struct payload *pl, const struct tp_send_opts *opts)
+{
+	struct tp_env env;
+	int prio = opts ? opts->prio : TP_PRIO_NORMAL;
+	int tmo = opts ? opts->timeout_ms : self->send_timeout_ms;
+	env_fill(self, &env, to, type, prio, 0, 0);
+	return mail_send(self, to, &env, pl, tmo);
+}
+
+static int reply_common(tp_actor *self, const struct tp_msg *req, uint32_t type,
+			const struct payload *pl)
+{
+	struct tp_env env;
+	env_fill(self, &env, req->sender, type, req->prio, TP_ENV_F_REPLY, req->corr);
+	return mail_send(self, req->sender, &env, pl, self->send_timeout_ms);
+}
+
+int tp_send_msg(tp_actor *self, const char *to, uint32_t type,
+		const pb_msgdesc_t *fields, const void *msg,
+		const struct tp_send_opts *opts)
+{
+	struct payload pl = { .fields = fields, .msg = msg };
+	return send_common(self, to, type, &pl, opts);
+}
+
+int tp_send_bytes(tp_actor *self, const char *to, uint32_t type,
+		  const void *payload, size_t len, const struct tp_send_opts *opts)
+{
+	struct payload pl = { .msg = payload, .len = len };
+	return send_common(self, to, type, &pl, opts);
+}
+
+int tp_reply_msg(tp_actor *self, const struct tp_msg *req, uint32_t type,
+		 const pb_msgdesc_t *fields, const void *msg)
+{
+	struct payload pl = { .fields = fields, .msg = msg };
+	return reply_common(self, req, type, &pl);
+}
+
+int tp_reply_bytes(tp_actor *self, const struct tp_msg *req, uint32_t type,
+		   const void *payload, size_t len)
+{
+	struct payload pl = { .msg = payload, .len = len };
+	return reply_common(self, req, type, &pl);
+}
+
+int tp_decode_msg(const struct tp_msg *m, uint32_t type,
+		  const pb_msgdesc_t *fields, void *out)
+{
+	if (m->type != type)
+		return -TP_ETYPE;
+	pb_istream_t is = pb_istream_from_buffer(m->payload, m->len);
+	return pb_decode(&is, fields, out) ? 0 : -TP_EDECODE;
+}
+
+static bool stash_push(struct tp_stash *s, const uint8_t *buf, size_t len)
+{
+	if (s->count == s->cap || len > s->slot)
+		return false;
+	uint32_t i = (s->head + s->count) % s->cap;
+	memcpy(s->buf + (size_t)i * s->slot, buf, len);
+	s->len[i] = (uint32_t)len;
+	s->count++;
+	return true;
+}
+
+static int mail_decode(tp_actor *self, const uint8_t *buf, size_t len, struct tp_env *env)
+{
+	int rc = tp_env_decode(buf, len, self->msg_max, env);
+	if (rc) {
+		self->dropped_bad++;
+		tp_log("dropped a malformed message of %zu bytes: %s", len, tp_strerror(rc));
+	}
+	return rc;
+}
+
+int tp_call_msg(tp_actor *self, const char *to,
+		uint32_t req_type, const pb_msgdesc_t *req_fields, const void *req,
+		uint32_t rep_type, const pb_msgdesc_t *rep_fields, void *rep,
+		int timeout_ms)
+{
+	int64_t deadline = tp_deadline_ms(timeout_ms);
+	struct tp_env env;
+	uint32_t corr = ++self->next_corr ? self->next_corr : ++self->next_corr;
+	env_fill(self, &env, to, req_type, TP_PRIO_NORMAL, TP_ENV_F_REQUEST, corr);
+	struct payload pl = { .fields = req_fields, .msg = req };
+	int rc = mail_send(self, to, &env, &pl, timeout_ms);
+	if (rc)
+		return rc;
+	for (;;) {
+		/* Take nothing we could not keep: with the stash full, the rest
+		 * stays in the mailbox and the call gives up. */
+		if (self->stash.count == self->stash.cap) {
+			tp_log("call to %s: %u messages arrived meanwhile, all the "
+			       "stash holds; giving up the call", to, self->stash.cap);
+			return -TP_ELIMIT;
+		}
+		int n = self->t->recv(self->mb, self->rbuf, self->msg_max, NULL, deadline);
+		if (n == -TP_EEMPTY)
+			return -TP_ETIMEDOUT;
+		if (n < 0)
+			return n;
+		if (mail_decode(self, self->rbuf, n, &env))
+			continue;
+		if (env.flags & TP_ENV_F_REPLY) {
+			if (env.corr != corr) {
+				self->dropped_late++;
+				continue;
+			}
+			struct tp_msg m = { .type = env.type, .payload = env.payload,
+					    .len = env.payload_len };
+			return tp_decode_msg(&m, rep_type, rep_fields, rep);
+		}
+		stash_push(&self->stash, self->rbuf, n);
+	}
+}
+
+void tp_mail_dispatch(tp_actor *self, const uint8_t *buf, size_t len)
+{
+	struct tp_env env;
+	if (mail_decode(self, buf, len, &env))
+		return;
+	if (env.flags & TP_ENV_F_REPLY) {
+		self->dropped_late++;   /* no call waits for it any more */
+		return;
+	}
+	struct tp_msg m = {
+		.type = env.type, .corr = env.corr, .prio = env.prio, .flags = env.flags,
+		.sender = env.sender, .payload = env.payload, .len = env.payload_len,
+	};
+	if (!self->ops->receive)
+		return;
+	int rc = self->ops->receive(self, self->state, &m);
+	if (rc < 0)
+		tp_log("receive of type %u from %s: %s", m.type, m.sender, tp_strerror(rc));
+}
+
+unsigned tp_mail_drain_stash(tp_actor *self)
+{
+	struct tp_stash *s = &self->stash;
+	unsigned n = 0;
+	while (s->count && !self->stopping) {
+		/* Copy out: the callback may call again and refill the stash. */
+		uint32_t len = s->len[s->head];
+		memcpy(self->rbuf, s->buf + (size_t)s->head * s->slot, len);
+		s->head = (s->head + 1) % s->cap;
+		s->count--;
+		tp_mail_dispatch(self, self->rbuf, len);
+		n++;
+	}
+	return n;
+}
+
+void tp_mail_drain(tp_actor *self, unsigned max)
+{
+	for (unsigned i = 0; i < max && !self->stopping; i++) {
+		int n = self->t->recv(self->mb, self->rbuf, self->msg_max, NULL, 0);
+		if (n < 0) {
+			if (n != -TP_EEMPTY)
+				tp_log("receive: %s", tp_strerror(n));
+			return;
+		}
+		tp_mail_dispatch(self, self->rbuf, n);
+		if (self->stash.count)
+			return;   /* a call inside the callback stashed mail: older first */
+	}
+}

@@ -1,0 +1,201 @@
+/* The node's registry in shared memory (see registry.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "registry.h"
+
+struct tp_registry {
+	uint32_t magic;
+	uint32_t version;
+	uint32_t seq;          /* odd while the daemon writes */
+	uint32_t count;
+	int32_t daemon_pid;
+	uint32_t reserved;
+	struct tp_reg_entry e[TP_REG_MAX];
+};
+
+int tp_ipc_name(char *buf, size_t n, const char *node, const char *obj)
+{
+	int len = snprintf(buf, n, "/troupe.%s.%s", node, obj);
+	return len < 0 || (size_t)len >= n ? -TP_ETOOBIG : 0;
+}
+
+int tp_name_is_valid(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > TP_NAME_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+static int registry_map(const char *node, int oflag, mode_t mode,
+			struct tp_registry **out)
+{
+	char path[64];
+	int rc = tp_ipc_name(path, sizeof path, node, "registry");
+	if (rc)
+		return rc;
+	int fd = shm_open(path, oflag | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -tp_err_from_errno(errno);
+	if ((oflag & O_CREAT) && (fchmod(fd, mode) || ftruncate(fd, sizeof **out))) {
+		rc = -tp_err_from_errno(errno);
+		close(fd);
+		return rc;
+	}
+	struct stat st;
+	if (fstat(fd, &st) || (size_t)st.st_size < sizeof **out) {
+		close(fd);
+		return -TP_ENOENT;   /* a registry being created: not up yet */
+	}
+	int prot = (oflag & O_ACCMODE) == O_RDONLY ? PROT_READ : PROT_READ | PROT_WRITE;
+	void *p = mmap(NULL, sizeof **out, prot, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return -tp_err_from_errno(errno);
+	*out = p;
+	return 0;
+}
+
+int tp_registry_create(const char *node, mode_t mode, struct tp_registry **out)
+{
+	tp_registry_unlink(node);
+	int rc = registry_map(node, O_RDWR | O_CREAT | O_EXCL, mode, out);
+	if (rc)
+		return rc;
+	struct tp_registry *r = *out;
+	r->version = TP_REG_VERSION;
+	__atomic_store_n(&r->magic, TP_REG_MAGIC, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int tp_registry_open(const char *node, struct tp_registry **out)
+{
+	int rc = registry_map(node, O_RDONLY, 0, out);
+	if (rc)
+		return rc;
+	if (__atomic_load_n(&(*out)->magic, __ATOMIC_ACQUIRE) != TP_REG_MAGIC ||
+	    (*out)->version != TP_REG_VERSION) {
+		tp_registry_close(*out);
+		return -TP_EVERSION;
+	}
+	return 0;
+}
+
+void tp_registry_close(struct tp_registry *r)
+{
+	if (r)
+		munmap(r, sizeof *r);
+}
+
+int tp_registry_unlink(const char *node)
+{
+	char path[64];
+	if (tp_ipc_name(path, sizeof path, node, "registry"))
+		return -TP_ETOOBIG;
+	if (shm_unlink(path) && errno != ENOENT)
+		return -tp_err_from_errno(errno);
+	return 0;
+}
+
+static void write_begin(struct tp_registry *r)
+{
+	__atomic_fetch_add(&r->seq, 1, __ATOMIC_ACQ_REL);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static void write_end(struct tp_registry *r)
+{
+	__atomic_fetch_add(&r->seq, 1, __ATOMIC_RELEASE);
+}
+
+void tp_registry_put(struct tp_registry *r, unsigned i, const struct tp_reg_entry *e)
+{
+	if (i >= TP_REG_MAX)
+		return;
+	write_begin(r);
+	memcpy(&r->e[i], e, sizeof *e);
+	write_end(r);
+}
+
+void tp_registry_set_count(struct tp_registry *r, unsigned count)
+{
+	write_begin(r);
+	r->count = count > TP_REG_MAX ? TP_REG_MAX : count;
+	write_end(r);
+}
+
+void tp_registry_set_daemon(struct tp_registry *r, pid_t pid)
+{
+	write_begin(r);
+	r->daemon_pid = pid;
+	write_end(r);
+}
+
+/* Copies src under the seqlock.  The copy is taken with relaxed atomic
+ * byte loads' moral equivalent (memcpy between two fences); a torn copy is
+ * detected by the sequence and retried, a bounded number of times. */
+static int read_copy(const struct tp_registry *r, void *dst, const void *src, size_t n)
+{
+	for (int tries = 0; tries < 1000; tries++) {
+		uint32_t s0 = __atomic_load_n(&r->seq, __ATOMIC_ACQUIRE);
+		if (s0 & 1)
+			continue;
+		memcpy(dst, src, n);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&r->seq, __ATOMIC_RELAXED) == s0)
+			return 0;
+	}
+	return -TP_EBUSY;
+}
+
+unsigned tp_registry_count(const struct tp_registry *r)
+{
+	uint32_t n = __atomic_load_n(&r->count, __ATOMIC_ACQUIRE);
+	return n > TP_REG_MAX ? TP_REG_MAX : n;
+}
+
+pid_t tp_registry_daemon(const struct tp_registry *r)
+{
+	return __atomic_load_n(&r->daemon_pid, __ATOMIC_ACQUIRE);
+}
+
+int tp_registry_get(const struct tp_registry *r, unsigned i, struct tp_reg_entry *out)
+{
+	if (i >= tp_registry_count(r))
+		return -TP_ENOENT;
+	int rc = read_copy(r, out, &r->e[i], sizeof *out);
+	out->name[TP_NAME_MAX] = '\0';   /* never trust shared memory twice */
+	out->transport[sizeof out->transport - 1] = '\0';
+	out->mailbox[sizeof out->mailbox - 1] = '\0';
+	return rc;
+}
+
+int tp_registry_find(const struct tp_registry *r, const char *name, struct tp_reg_entry *out)
+{
+	unsigned n = tp_registry_count(r);
+	for (unsigned i = 0; i < n; i++)
+		if (tp_registry_get(r, i, out) == 0 && strcmp(out->name, name) == 0)
+			return 0;
+	return -TP_ENOENT;
+}
+
+const char *tp_state_name(uint32_t state)
+{
+	static const char *const names[] = {
+		[TP_STATE_DOWN] = "down", [TP_STATE_STARTING] = "starting",
+		[TP_STATE_UP] = "up", [TP_STATE_BACKOFF] = "backoff",
+		[TP_STATE_STOPPING] = "stopping", [TP_STATE_FAILED] = "failed",
+	};
+	return state < sizeof names / sizeof names[0] ? names[state] : "?";
+}

@@ -1,0 +1,68 @@
+/* The node's registry: a small shared-memory table, written by the daemon
+ * only, read by every actor of the node and by troupectl.  It maps an actor
+ * name to its mailbox (transport, limits) and publishes its process state.
+ * Readers never block the writer: a sequence counter (seqlock) tells them
+ * to copy an entry again if it changed under them. */
+#ifndef TROUPE_REGISTRY_H
+#define TROUPE_REGISTRY_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include "troupe/actor.h"
+
+#define TP_REG_MAX 64
+#define TP_REG_MAGIC 0x54525047u   /* "TRPG" */
+#define TP_REG_VERSION 1
+
+enum tp_actor_state {
+	TP_STATE_DOWN = 0,     /* not running, will not be restarted */
+	TP_STATE_STARTING = 1,
+	TP_STATE_UP = 2,
+	TP_STATE_BACKOFF = 3,  /* died, waiting to be restarted */
+	TP_STATE_STOPPING = 4,
+	TP_STATE_FAILED = 5,   /* restart limit reached */
+};
+
+struct tp_reg_entry {
+	char name[TP_NAME_MAX + 1];
+	char transport[8];
+	char mailbox[TP_NAME_MAX * 2 + 10];  /* "/troupe.<node>.<actor>" */
+	uint32_t depth;
+	uint32_t msg_max;
+	int32_t pid;           /* 0 when no process */
+	uint32_t state;        /* enum tp_actor_state */
+	uint32_t restarts;
+	uint32_t reserved;
+	int64_t since_ns;      /* CLOCK_MONOTONIC of the last state change */
+};
+
+struct tp_registry;
+
+/* Object names under the node's prefix: "/troupe.<node>.<obj>".  Returns
+ * 0 or -TP_ETOOBIG. */
+int tp_ipc_name(char *buf, size_t n, const char *node, const char *obj);
+
+/* Daemon: creates (replacing any stale one) and maps read-write. */
+int tp_registry_create(const char *node, mode_t mode, struct tp_registry **out);
+/* Actors, troupectl: maps read-only; -TP_ENOENT if the node is not up. */
+int tp_registry_open(const char *node, struct tp_registry **out);
+void tp_registry_close(struct tp_registry *r);
+int tp_registry_unlink(const char *node);
+
+/* Daemon only: writes entry i (i < TP_REG_MAX) and sets the count. */
+void tp_registry_put(struct tp_registry *r, unsigned i, const struct tp_reg_entry *e);
+void tp_registry_set_count(struct tp_registry *r, unsigned count);
+void tp_registry_set_daemon(struct tp_registry *r, pid_t pid);
+
+/* Readers: a consistent copy.  find returns 0 or -TP_ENOENT. */
+unsigned tp_registry_count(const struct tp_registry *r);
+int tp_registry_get(const struct tp_registry *r, unsigned i, struct tp_reg_entry *out);
+int tp_registry_find(const struct tp_registry *r, const char *name, struct tp_reg_entry *out);
+pid_t tp_registry_daemon(const struct tp_registry *r);
+
+/* Is name a valid actor or node name: 1..TP_NAME_MAX of [A-Za-z0-9_-]? */
+int tp_name_is_valid(const char *name);
+
+const char *tp_state_name(uint32_t state);
+
+#endif

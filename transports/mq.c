@@ -1,0 +1,300 @@
+/* Mailboxes as POSIX message queues.  The kernel keeps the boundaries and
+ * the priorities; deadlines run on the monotonic clock by polling the
+ * queue's descriptor and sending or receiving with O_NONBLOCK (mq_timed*
+ * take CLOCK_REALTIME, which jumps on boards without an RTC). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <mqueue.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include "transport.h"
+#include "troupe/error.h"
+#include "clock.h"
+
+#define MQ_DIR "/dev/mqueue"
+/* The kernel's per-message bookkeeping, rounded up for 64-bit kernels
+ * (struct msg_msg plus a priority tree node), charged to RLIMIT_MSGQUEUE. */
+#define MQ_OVERHEAD 96
+
+struct tp_mbox {
+	mqd_t q;
+	uint32_t msg_max;
+	uint32_t depth;
+};
+
+static long mq_limit(const char *which)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/sys/fs/mqueue/%s", which);
+	FILE *f = fopen(path, "re");
+	long v = -1;
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/* CAP_SYS_RESOURCE lifts msg_max and msgsize_max (not the rlimit). */
+static int has_cap_sys_resource(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[128];
+	unsigned long long cap = 0;
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "CapEff: %llx", &cap) == 1)
+			break;
+	fclose(f);
+	return (cap >> 24) & 1;
+}
+
+static uint64_t mq_cost(const struct tp_mbox_attr *a)
+{
+	return (uint64_t)a->depth * (a->msg_max + MQ_OVERHEAD);
+}
+
+static int mq_check(const struct tp_mbox_attr *attrs, size_t n, char *err, size_t errlen)
+{
+	struct mq_attr probe;
+	/* A kernel without CONFIG_POSIX_MQUEUE answers ENOSYS to every mq call;
+	 * EBADF on a bad descriptor means the syscalls exist. */
+	if (mq_getattr((mqd_t)-1, &probe) < 0 && errno == ENOSYS) {
+		snprintf(err, errlen, "this kernel has no POSIX message queues "
+			 "(CONFIG_POSIX_MQUEUE is off): use transport=shm or unix");
+		return -TP_ENOSYS;
+	}
+	long msg_max = mq_limit("msg_max"), size_max = mq_limit("msgsize_max");
+	long queues_max = mq_limit("queues_max");
+	int capable = has_cap_sys_resource();
+	uint64_t total = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct tp_mbox_attr *a = &attrs[i];
+		if (!capable && msg_max > 0 && (long)a->depth > msg_max) {
+			snprintf(err, errlen, "depth %u exceeds /proc/sys/fs/mqueue/msg_max (%ld): "
+				 "raise it (sysctl fs.mqueue.msg_max=%u) or lower depth",
+				 a->depth, msg_max, a->depth);
+			return -TP_ELIMIT;
+		}
+		if (!capable && size_max > 0 && (long)a->msg_max > size_max) {
+			snprintf(err, errlen, "msg_max %u exceeds /proc/sys/fs/mqueue/msgsize_max (%ld): "
+				 "raise it (sysctl fs.mqueue.msgsize_max=%u), lower msg_max or use transport=shm",
+				 a->msg_max, size_max, a->msg_max);
+			return -TP_ELIMIT;
+		}
+		total += mq_cost(a);
+	}
+	if (queues_max > 0 && (long)n > queues_max && !capable) {
+		snprintf(err, errlen, "%zu queues exceed /proc/sys/fs/mqueue/queues_max (%ld): "
+			 "raise it (sysctl fs.mqueue.queues_max=%zu)", n, queues_max, n);
+		return -TP_ELIMIT;
+	}
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_MSGQUEUE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    total > rl.rlim_cur) {
+		snprintf(err, errlen, "%zu queues need about %llu bytes but RLIMIT_MSGQUEUE "
+			 "is %llu: raise it (ulimit -q, or LimitMSGQUEUE= in the systemd unit), "
+			 "lower depth/msg_max, or use transport=shm for some mailboxes",
+			 n, (unsigned long long)total, (unsigned long long)rl.rlim_cur);
+		return -TP_ELIMIT;
+	}
+	return 0;
+}
+
+/* Turns an mq_open failure into a sentence that names the limit. */
+static int mq_explain(int e, const struct tp_mbox_attr *a, char *err, size_t errlen)
+{
+	if (!err)
+		return -tp_err_from_errno(e);
+	switch (e) {
+	case ENOSYS:
+		return mq_check(NULL, 0, err, errlen);
+	case EINVAL:
+		if (mq_check(a, 1, err, errlen) == 0)
+			snprintf(err, errlen, "invalid queue attributes (depth %u, msg_max %u)",
+				 a->depth, a->msg_max);
+		return -TP_ELIMIT;
+	case EMFILE: {
+		struct rlimit rl;
+		getrlimit(RLIMIT_MSGQUEUE, &rl);
+		snprintf(err, errlen, "RLIMIT_MSGQUEUE (%llu bytes for this user, queues of "
+			 "other programs included) is used up, or the process is out of "
+			 "descriptors: raise it (ulimit -q) or use transport=shm",
+			 (unsigned long long)rl.rlim_cur);
+		return -TP_ELIMIT;
+	}
+	case ENOSPC:
+		snprintf(err, errlen, "/proc/sys/fs/mqueue/queues_max (%ld) reached",
+			 mq_limit("queues_max"));
+		return -TP_ELIMIT;
+	default:
+		snprintf(err, errlen, "%s", strerror(e));
+		return -tp_err_from_errno(e);
+	}
+}
+
+static int mq_new(mqd_t q, struct tp_mbox **out)
+{
+	struct mq_attr at;
+	struct tp_mbox *mb = malloc(sizeof *mb);
+	if (!mb || mq_getattr(q, &at) < 0) {
+		free(mb);
+		mq_close(q);
+		return mb ? -TP_ESYS : -TP_ENOMEM;
+	}
+	mb->q = q;
+	mb->msg_max = (uint32_t)at.mq_msgsize;
+	mb->depth = (uint32_t)at.mq_maxmsg;
+	*out = mb;
+	return 0;
+}
+
+static int mq_create(const char *path, const struct tp_mbox_attr *attr,
+		     struct tp_mbox **out, char *err, size_t errlen)
+{
+	struct mq_attr at = { .mq_maxmsg = attr->depth, .mq_msgsize = attr->msg_max };
+	mqd_t q = mq_open(path, O_RDWR | O_CREAT | O_EXCL | O_NONBLOCK | O_CLOEXEC,
+			  attr->mode, &at);
+	if (q == (mqd_t)-1) {
+		if (errno == EEXIST) {
+			if (err)
+				snprintf(err, errlen, "it already exists");
+			return -TP_EBUSY;
+		}
+		return mq_explain(errno, attr, err, errlen);
+	}
+	fchmod(q, attr->mode);   /* mq_open honoured the umask; the node's mode wins */
+	return mq_new(q, out);
+}
+
+static int mq_attach(const char *path, enum tp_mbox_mode mode, struct tp_mbox **out)
+{
+	int flags = (mode == TP_MBOX_RECV ? O_RDONLY : O_WRONLY) | O_NONBLOCK | O_CLOEXEC;
+	mqd_t q = mq_open(path, flags);
+	if (q == (mqd_t)-1)
+		return -tp_err_from_errno(errno);
+	return mq_new(q, out);
+}
+
+/* Waits for events on the queue until deadline; 0 when ready. */
+static int mq_wait(mqd_t q, short events, int64_t deadline)
+{
+	struct pollfd p = { .fd = q, .events = events };
+	for (;;) {
+		int ms = tp_remaining_ms(deadline);
+		if (ms == 0)
+			return -TP_ETIMEDOUT;
+		int n = poll(&p, 1, ms);
+		if (n > 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return -TP_ESYS;
+	}
+}
+
+static int mq_tp_send(struct tp_mbox *mb, const void *buf, size_t len,
+		      unsigned prio, int64_t deadline)
+{
+	if (len > mb->msg_max)
+		return -TP_ETOOBIG;
+	for (;;) {
+		if (mq_send(mb->q, buf, len, prio) == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return -tp_err_from_errno(errno);
+		if (mq_wait(mb->q, POLLOUT, deadline))
+			return -TP_EFULL;
+	}
+}
+
+static int mq_tp_recv(struct tp_mbox *mb, void *buf, size_t cap, unsigned *prio,
+		      int64_t deadline)
+{
+	if (cap < mb->msg_max)
+		return -TP_EINVAL;
+	for (;;) {
+		ssize_t n = mq_receive(mb->q, buf, cap, prio);
+		if (n >= 0)
+			return (int)n;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return -tp_err_from_errno(errno);
+		if (mq_wait(mb->q, POLLIN, deadline))
+			return -TP_EEMPTY;
+	}
+}
+
+static int mq_tp_wait_fd(struct tp_mbox *mb)
+{
+	return (int)mb->q;   /* on Linux an mqd_t is a pollable descriptor */
+}
+
+static int mq_tp_stat(struct tp_mbox *mb, struct tp_mbox_stat *st)
+{
+	struct mq_attr at;
+	if (mq_getattr(mb->q, &at) < 0)
+		return -tp_err_from_errno(errno);
+	st->depth = (uint32_t)at.mq_curmsgs;
+	st->capacity = (uint32_t)at.mq_maxmsg;
+	st->msg_max = (uint32_t)at.mq_msgsize;
+	return 0;
+}
+
+static void mq_tp_close(struct tp_mbox *mb)
+{
+	if (mb) {
+		mq_close(mb->q);
+		free(mb);
+	}
+}
+
+static int mq_tp_unlink(const char *path)
+{
+	if (mq_unlink(path) < 0 && errno != ENOENT)
+		return -tp_err_from_errno(errno);
+	return 0;
+}
+
+static int mq_sweep(const char *prefix)
+{
+	DIR *d = opendir(MQ_DIR);
+	if (!d)
+		return 0;   /* not mounted: the daemon unlinks by registry names */
+	int removed = 0;
+	size_t plen = strlen(prefix + 1);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		char path[NAME_MAX + 2];
+		if (strncmp(de->d_name, prefix + 1, plen) != 0)
+			continue;
+		snprintf(path, sizeof path, "/%s", de->d_name);
+		if (mq_unlink(path) == 0)
+			removed++;
+	}
+	closedir(d);
+	return removed;
+}
+
+const struct tp_transport tp_transport_mq = {
+	.name = "mq",
+	.create = mq_create,
+	.attach = mq_attach,
+	.send = mq_tp_send,
+	.recv = mq_tp_recv,
+	.wait_fd = mq_tp_wait_fd,
+	.stat = mq_tp_stat,
+	.close = mq_tp_close,
+	.unlink = mq_tp_unlink,
+	.check = mq_check,
+	.sweep = mq_sweep,
+};
