@@ -1,0 +1,263 @@
+/* troupe, the node daemon: reads a topology, sets up the node's mailboxes
+ * and registry, then runs and supervises its actors from one event loop. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+#include "troupe/error.h"
+#include "dmsg.h"
+#include "node.h"
+#include "supervisor.h"
+#include "topology.h"
+
+#ifndef TROUPE_VERSION
+#define TROUPE_VERSION "0.1.0"
+#endif
+
+enum {
+	EXIT_CLEAN = 0,     /* clean stop */
+	EXIT_FAILED = 1,    /* restart limit reached, or start-up failed */
+	EXIT_USAGE = 2,     /* bad command line or topology */
+	EXIT_RUNNING = 3,   /* this node is already running */
+};
+
+enum { TAG_SIGNAL = 1, TAG_TIMER = 2 };
+
+static void main_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: troupe [options] TOPOLOGY.ini\n"
+		"Runs and supervises the actors of one node.\n\n"
+		"  -c, --check             validate the topology and exit\n"
+		"  -n, --node NAME         node name (overrides [node] name)\n"
+		"  -x, --exec-prefix CMD   prepend CMD to every actor command\n"
+		"                          (overrides [node] exec_prefix)\n"
+		"  -A, --actor-path PATH   where bare exec names are looked up\n"
+		"                          (colon-separated; overrides actor_path)\n"
+		"  -h, --help              this text\n"
+		"  -V, --version           version\n\n"
+		"Actor output goes to stdout as '<actor>: <line>', the daemon's own\n"
+		"messages to stderr.  SIGTERM or SIGINT stops the actors in reverse\n"
+		"start order; a second SIGINT kills the remaining ones at once.\n\n"
+		"Exit status:\n"
+		"  0  clean stop (or --check: topology is valid)\n"
+		"  1  node failed: restart limit reached, or start-up failed\n"
+		"  2  usage or topology error\n"
+		"  3  this node is already running\n");
+}
+
+/* Actors inherit 0-2 through dup2: they must not be our own pipes. */
+static void main_std_fds(void)
+{
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) < 0)
+			exit(EXIT_FAILED);
+}
+
+static int main_arm_timer(int tfd, int64_t deadline)
+{
+	struct itimerspec it = { 0 };
+	if (deadline != INT64_MAX) {
+		if (deadline < 1)
+			deadline = 1;
+		it.it_value.tv_sec = deadline / 1000000000;
+		it.it_value.tv_nsec = deadline % 1000000000;
+	}
+	return timerfd_settime(tfd, TFD_TIMER_ABSTIME, &it, NULL);
+}
+
+static void main_signal(struct tp_sup *s, int sig)
+{
+	switch (sig) {
+	case SIGCHLD:
+		tp_sup_reap(s);
+		break;
+	case SIGINT:
+	case SIGTERM:
+		if (!s->stopping) {
+			tp_dmsg("%s: stopping the node", strsignal(sig));
+			tp_sup_stop(s);
+		} else if (sig == SIGINT) {
+			tp_dmsg("second interrupt: killing the remaining actors");
+			tp_sup_kill_all(s);
+		}
+		break;
+	case SIGHUP:
+		tp_dmsg("SIGHUP ignored: reloading the topology is not supported yet");
+		break;
+	}
+}
+
+static void main_signals(struct tp_sup *s, int sfd)
+{
+	struct signalfd_siginfo si;
+	while (read(sfd, &si, sizeof si) == sizeof si)
+		main_signal(s, (int)si.ssi_signo);
+}
+
+/* The one place the daemon waits.  The timerfd carries the supervisor's
+ * next deadline (restart backoff, shutdown escalation). */
+static void main_loop(struct tp_sup *s, int epfd, int sfd, int tfd)
+{
+	while (!tp_sup_done(s)) {
+		if (main_arm_timer(tfd, tp_sup_next_deadline(s)) < 0) {
+			tp_dmsg("cannot arm the timer: %s; stopping", strerror(errno));
+			tp_sup_kill_all(s);
+			tp_sup_stop(s);
+		}
+		struct epoll_event ev[16];
+		int n = epoll_wait(epfd, ev, 16, -1);
+		if (n < 0 && errno != EINTR) {
+			tp_dmsg("epoll_wait: %s; stopping", strerror(errno));
+			return;
+		}
+		for (int k = 0; k < n; k++) {
+			uint64_t tag = ev[k].data.u64;
+			if (tag == TAG_SIGNAL) {
+				main_signals(s, sfd);
+			} else if (tag == TAG_TIMER) {
+				uint64_t ticks;
+				if (read(tfd, &ticks, sizeof ticks) < 0 && errno != EAGAIN)
+					tp_dmsg("timerfd: %s", strerror(errno));
+				tp_sup_timer(s);
+			} else {
+				tp_sup_output(s, (unsigned)(tag - TP_SUP_TAG));
+			}
+		}
+	}
+}
+
+static int main_add(int epfd, int fd, uint64_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/* Signals become events: blocked here, read from a signalfd.  Actors
+ * unblock and reset them after fork. */
+static int main_fds(int *epfd, int *sfd, int *tfd)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);   /* a closed stdout must not kill the node */
+	*sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	*tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	*epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (*sfd < 0 || *tfd < 0 || *epfd < 0 || main_add(*epfd, *sfd, TAG_SIGNAL) ||
+	    main_add(*epfd, *tfd, TAG_TIMER)) {
+		tp_dmsg("cannot set up the event loop: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int main_setup(struct tp_node *node)
+{
+	int rc = tp_node_lock(node);
+	if (rc == -TP_EBUSY) {
+		fprintf(stderr, "troupe: node '%s' is already running\n",
+			node->topo->node.name);
+		return EXIT_RUNNING;
+	}
+	if (rc)
+		return EXIT_FAILED;
+	int removed = tp_node_sweep(node);
+	if (removed > 0)
+		tp_dmsg("removed %d stale object%s left by an earlier unclean stop",
+			removed, removed == 1 ? "" : "s");
+	if (tp_node_mailboxes(node) || tp_node_publish(node))
+		return EXIT_FAILED;
+	return EXIT_CLEAN;
+}
+
+static int main_run(const struct tp_topology *t)
+{
+	static struct tp_node node;
+	static struct tp_sup sup;
+	int epfd = -1, sfd = -1, tfd = -1;
+	tp_dmsg_init(t->node.name);
+	tp_node_init(&node, t);
+	int code = main_fds(&epfd, &sfd, &tfd) ? EXIT_FAILED : main_setup(&node);
+	if (code == EXIT_CLEAN && tp_sup_init(&sup, t, &node, epfd))
+		code = EXIT_FAILED;
+	if (code == EXIT_CLEAN) {
+		tp_sup_start(&sup);
+		main_loop(&sup, epfd, sfd, tfd);
+		tp_sup_reap(&sup);
+		tp_sup_fini(&sup);
+		code = sup.failed ? EXIT_FAILED : EXIT_CLEAN;
+		tp_dmsg("%s: %u actor%s, %u restart%s, up %.1f s",
+			sup.failed ? "node failed" : "stopped", t->n_actors,
+			t->n_actors == 1 ? "" : "s", sup.total_restarts,
+			sup.total_restarts == 1 ? "" : "s",
+			(double)(tp_now_ns() - sup.started_ns) / 1e9);
+	}
+	if (code != EXIT_RUNNING)
+		tp_node_fini(&node);
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "check", no_argument, NULL, 'c' },
+		{ "node", required_argument, NULL, 'n' },
+		{ "exec-prefix", required_argument, NULL, 'x' },
+		{ "actor-path", required_argument, NULL, 'A' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static struct tp_topology topo;
+	struct tp_topo_opts o = { 0 };
+	bool check = false;
+	int opt;
+	main_std_fds();
+	while ((opt = getopt_long(argc, argv, "cn:x:A:hV", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': check = true; break;
+		case 'n': o.node = optarg; break;
+		case 'x': o.exec_prefix = optarg; break;
+		case 'A': o.actor_path = optarg; break;
+		case 'h': main_usage(stdout); return EXIT_CLEAN;
+		case 'V': printf("troupe %s\n", TROUPE_VERSION); return EXIT_CLEAN;
+		default: main_usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "troupe: expected one topology file\n");
+		main_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (o.node && !tp_name_is_valid(o.node)) {
+		fprintf(stderr, "troupe: -n: invalid node name '%s' (1 to %d of "
+			"A-Z a-z 0-9 _ -)\n", o.node, TP_NAME_MAX);
+		return EXIT_USAGE;
+	}
+	const char *path = argv[optind];
+	int errs = tp_topology_load(path, &o, &topo, stderr);
+	errs += tp_topology_resolve(&topo, stderr);
+	if (errs) {
+		fprintf(stderr, "troupe: %s: %d error%s\n", path, errs, errs == 1 ? "" : "s");
+		return EXIT_USAGE;
+	}
+	if (check) {
+		printf("%s: ok: node %s, %u actor%s\n", path, topo.node.name,
+		       topo.n_actors, topo.n_actors == 1 ? "" : "s");
+		return EXIT_CLEAN;
+	}
+	return main_run(&topo);
+}

@@ -1,0 +1,242 @@
+/* The node's IPC objects: lock, stale-object sweep, mailboxes, registry
+ * (see node.h).  Every name is under "/troupe.<node>.", and node names hold
+ * no '.', so nothing here can touch another node's objects. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "troupe/error.h"
+#include "dmsg.h"
+#include "node.h"
+
+void tp_node_init(struct tp_node *n, const struct tp_topology *topo)
+{
+	memset(n, 0, sizeof *n);
+	n->topo = topo;
+	n->lock_fd = -1;
+	for (unsigned i = 0; i < topo->n_actors; i++) {
+		const struct tp_actor_conf *a = &topo->actors[i];
+		struct tp_reg_entry *e = &n->ent[i];
+		n->tr[i] = tp_transport_find(a->transport);
+		snprintf(e->name, sizeof e->name, "%s", a->name);
+		snprintf(e->transport, sizeof e->transport, "%s", a->transport);
+		tp_ipc_name(e->mailbox, sizeof e->mailbox, topo->node.name, a->name);
+		e->depth = a->depth;
+		e->msg_max = a->msg_max;
+		e->state = TP_STATE_DOWN;
+	}
+}
+
+static bool node_same_object(int fd, const char *path)
+{
+	struct stat a, b;
+	int fd2 = shm_open(path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd2 < 0)
+		return false;
+	bool same = fstat(fd, &a) == 0 && fstat(fd2, &b) == 0 &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	close(fd2);
+	return same;
+}
+
+/* A daemon that stops unlinks the lock before closing it; one that raced us
+ * to open the old object could hold a lock on an unlinked file.  Holding
+ * the lock counts only if the name still leads to our object. */
+int tp_node_lock(struct tp_node *n)
+{
+	const struct tp_node_conf *nd = &n->topo->node;
+	if (tp_ipc_name(n->lock_path, sizeof n->lock_path, nd->name, "lock"))
+		return -TP_ETOOBIG;
+	for (int tries = 0; tries < 5; tries++) {
+		int fd = shm_open(n->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, nd->mode);
+		if (fd < 0) {
+			int e = errno;
+			tp_dmsg("cannot open lock %s: %s", n->lock_path, strerror(e));
+			return -tp_err_from_errno(e);
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			int e = errno;
+			close(fd);
+			if (e == EWOULDBLOCK)
+				return -TP_EBUSY;
+			tp_dmsg("cannot lock %s: %s", n->lock_path, strerror(e));
+			return -tp_err_from_errno(e);
+		}
+		if (node_same_object(fd, n->lock_path)) {
+			n->lock_fd = fd;
+			return 0;
+		}
+		close(fd);
+	}
+	tp_dmsg("cannot lock %s: it keeps being replaced", n->lock_path);
+	return -TP_EBUSY;
+}
+
+static bool node_shm_exists(const char *path)
+{
+	int fd = shm_open(path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return errno != ENOENT;
+	close(fd);
+	return true;
+}
+
+/* Unlinks the mailboxes an old registry names.  Its contents came from a
+ * dead process: each name is checked against our prefix before use. */
+static int node_sweep_registry(const char *node, const char *prefix)
+{
+	struct tp_registry *old;
+	struct tp_reg_entry e;
+	int removed = 0;
+	if (tp_registry_open(node, &old))
+		return 0;
+	unsigned count = tp_registry_count(old);
+	for (unsigned i = 0; i < count; i++) {
+		if (tp_registry_get(old, i, &e))
+			continue;
+		const struct tp_transport *tr = tp_transport_find(e.transport);
+		if (!tr || strncmp(e.mailbox, prefix, strlen(prefix)) != 0 ||
+		    strchr(e.mailbox + 1, '/'))
+			continue;
+		struct tp_mbox *mb;
+		bool exists = tr->attach(e.mailbox, TP_MBOX_SEND, &mb) == 0;
+		if (exists)
+			tr->close(mb);
+		if (tr->unlink(e.mailbox) == 0 && exists)
+			removed++;
+	}
+	tp_registry_close(old);
+	return removed;
+}
+
+int tp_node_sweep(struct tp_node *n)
+{
+	const char *node = n->topo->node.name;
+	char prefix[64], reg[64];
+	tp_ipc_name(prefix, sizeof prefix, node, "");
+	tp_ipc_name(reg, sizeof reg, node, "registry");
+	int removed = node_sweep_registry(node, prefix);
+	for (size_t i = 0; tp_transports[i]; i++) {
+		int rc = tp_transports[i]->sweep(prefix);
+		if (rc > 0)
+			removed += rc;
+	}
+	if (node_shm_exists(reg)) {
+		int rc = tp_registry_unlink(node);
+		if (rc)
+			tp_dmsg("cannot remove stale registry %s: %s", reg, tp_strerror(rc));
+		else
+			removed++;
+	}
+	return removed;
+}
+
+/* One check per transport, over all of its mailboxes at once: the limits
+ * (mq's RLIMIT_MSGQUEUE) are per user, not per mailbox. */
+static int node_check(struct tp_node *n)
+{
+	const struct tp_topology *t = n->topo;
+	struct tp_mbox_attr attrs[TP_REG_MAX];
+	char err[512];
+	for (size_t k = 0; tp_transports[k]; k++) {
+		const struct tp_transport *tr = tp_transports[k];
+		size_t cnt = 0;
+		for (unsigned i = 0; i < t->n_actors; i++)
+			if (n->tr[i] == tr)
+				attrs[cnt++] = (struct tp_mbox_attr){
+					n->ent[i].depth, n->ent[i].msg_max, t->node.mode };
+		if (cnt == 0)
+			continue;
+		err[0] = '\0';
+		int rc = tr->check(attrs, cnt, err, sizeof err);
+		if (rc) {
+			tp_dmsg("transport %s cannot carry this topology: %s", tr->name,
+				err[0] ? err : tp_strerror(rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+int tp_node_mailboxes(struct tp_node *n)
+{
+	const struct tp_topology *t = n->topo;
+	int rc = node_check(n);
+	if (rc)
+		return rc;
+	for (unsigned i = 0; i < t->n_actors; i++) {
+		struct tp_mbox_attr at = { n->ent[i].depth, n->ent[i].msg_max, t->node.mode };
+		char err[512] = "";
+		rc = n->tr[i]->create(n->ent[i].mailbox, &at, &n->mbox[i], err, sizeof err);
+		if (rc) {
+			n->mbox[i] = NULL;
+			tp_dmsg("cannot create mailbox %s: %s", n->ent[i].mailbox,
+				err[0] ? err : tp_strerror(rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+int tp_node_publish(struct tp_node *n)
+{
+	const struct tp_topology *t = n->topo;
+	int rc = tp_registry_create(t->node.name, t->node.mode, &n->reg);
+	if (rc) {
+		char reg[64];
+		tp_ipc_name(reg, sizeof reg, t->node.name, "registry");
+		tp_dmsg("cannot create registry %s: %s", reg, tp_strerror(rc));
+		n->reg = NULL;
+		return rc;
+	}
+	for (unsigned i = 0; i < t->n_actors; i++) {
+		n->ent[i].since_ns = tp_now_ns();
+		tp_registry_put(n->reg, i, &n->ent[i]);
+	}
+	tp_registry_set_count(n->reg, t->n_actors);
+	tp_registry_set_daemon(n->reg, getpid());
+	return 0;
+}
+
+void tp_node_set(struct tp_node *n, unsigned i, enum tp_actor_state state,
+		 pid_t pid, unsigned restarts)
+{
+	struct tp_reg_entry *e = &n->ent[i];
+	e->state = state;
+	e->pid = pid;
+	e->restarts = restarts;
+	e->since_ns = tp_now_ns();
+	if (n->reg)
+		tp_registry_put(n->reg, i, e);
+}
+
+void tp_node_fini(struct tp_node *n)
+{
+	const struct tp_topology *t = n->topo;
+	for (unsigned i = 0; i < t->n_actors; i++) {
+		if (!n->mbox[i])
+			continue;
+		n->tr[i]->close(n->mbox[i]);
+		n->mbox[i] = NULL;
+		int rc = n->tr[i]->unlink(n->ent[i].mailbox);
+		if (rc)
+			tp_dmsg("cannot remove mailbox %s: %s", n->ent[i].mailbox,
+				tp_strerror(rc));
+	}
+	if (n->reg) {
+		tp_registry_close(n->reg);
+		n->reg = NULL;
+		int rc = tp_registry_unlink(t->node.name);
+		if (rc)
+			tp_dmsg("cannot remove registry: %s", tp_strerror(rc));
+	}
+	if (n->lock_fd >= 0) {
+		shm_unlink(n->lock_path);
+		close(n->lock_fd);
+		n->lock_fd = -1;
+	}
+}

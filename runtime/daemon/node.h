@@ -1,0 +1,50 @@
+/* The node's IPC objects, owned by the daemon for the node's lifetime: the
+ * per-node lock, the actors' mailboxes and the registry that publishes them.
+ * Also removes what an earlier, killed daemon of the same node left. */
+#ifndef TROUPE_NODE_H
+#define TROUPE_NODE_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include "transport.h"
+#include "registry.h"
+#include "topology.h"
+
+struct tp_node {
+	const struct tp_topology *topo;
+	int lock_fd;                       /* -1 when not held */
+	char lock_path[64];
+	struct tp_registry *reg;           /* NULL until published */
+	const struct tp_transport *tr[TP_REG_MAX];
+	struct tp_mbox *mbox[TP_REG_MAX];  /* NULL where not created */
+	struct tp_reg_entry ent[TP_REG_MAX];  /* the daemon's copy of the registry */
+};
+
+/* Prepares n for topo (which must outlive it); acquires nothing. */
+void tp_node_init(struct tp_node *n, const struct tp_topology *topo);
+
+/* Takes the node's lock.  -TP_EBUSY if another daemon holds it; any other
+ * failure is reported on stderr. */
+int tp_node_lock(struct tp_node *n);
+
+/* Removes the mailboxes and registry of an earlier, unclean stop of this
+ * node (and only this node).  Call with the lock held.  Returns how many
+ * objects it removed. */
+int tp_node_sweep(struct tp_node *n);
+
+/* Checks each transport against the kernel's limits, then creates every
+ * mailbox.  Reports failures on stderr; returns 0 or a negative code. */
+int tp_node_mailboxes(struct tp_node *n);
+
+/* Creates the registry and publishes every actor as DOWN. */
+int tp_node_publish(struct tp_node *n);
+
+/* Updates actor i's entry (state, pid, restart count) and its since time. */
+void tp_node_set(struct tp_node *n, unsigned i, enum tp_actor_state state,
+		 pid_t pid, unsigned restarts);
+
+/* Closes and unlinks every mailbox, unlinks the registry, then unlinks and
+ * releases the lock.  Safe on a partly set up node. */
+void tp_node_fini(struct tp_node *n);
+
+#endif

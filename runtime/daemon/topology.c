@@ -1,0 +1,698 @@
+/* Topology file parsing and validation (see topology.h).  inih splits the
+ * lines; this file counts them, tracks sections and checks every value, so
+ * that each error can be reported with its file, line and section. */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <ini.h>
+#include "transport.h"
+#include "topology.h"
+
+enum topo_kind { TOPO_NONE, TOPO_NODE, TOPO_ACTOR, TOPO_IGNORED };
+
+struct topo_key;
+struct topo_ctx;
+typedef void topo_parse_fn(struct topo_ctx *c, const struct topo_key *k,
+			   const char *val, void *field);
+
+struct topo_key {
+	const char *name;
+	topo_parse_fn *parse;
+	size_t off;
+	size_t size;     /* string fields: capacity */
+	long min, max;   /* numeric fields */
+};
+
+#define TOPO_KEYS_MAX 16
+
+struct topo_ctx {
+	struct tp_topology *t;
+	FILE *fp;
+	FILE *errs;
+	int errors;
+	int line;                  /* line the reader handed to inih last */
+	char *buf;                 /* getline's buffer */
+	size_t cap;
+	enum topo_kind kind;
+	char label[80];            /* "node", "actor sensor": for messages */
+	int sect_line;
+	void *base;                /* struct being filled: node, actor or scratch */
+	const struct topo_key *keys;
+	int seen[TOPO_KEYS_MAX];   /* line where each key was set, 0 if not */
+	int read_errno;
+	unsigned actor_sections;   /* including those in error */
+	bool node_name_given;      /* even if invalid: then "missing" would mislead */
+	struct tp_node_conf scratch_node;
+	struct tp_actor_conf scratch_actor;
+};
+
+static void topo_err_at(struct topo_ctx *c, int line, const char *label,
+			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void topo_err_at(struct topo_ctx *c, int line, const char *label,
+			const char *fmt, ...)
+{
+	c->errors++;
+	if (!c->errs)
+		return;
+	fprintf(c->errs, "%s:", c->t->file);
+	if (line > 0)
+		fprintf(c->errs, "%d:", line);
+	if (label && *label)
+		fprintf(c->errs, " [%s]:", label);
+	fputc(' ', c->errs);
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(c->errs, fmt, ap);
+	va_end(ap);
+	fputc('\n', c->errs);
+}
+
+#define topo_err(c, ...) topo_err_at((c), (c)->line, (c)->label, __VA_ARGS__)
+
+/* ---------------------------------------------------------------- values */
+
+static bool topo_strtol(const char *s, int base, long *out)
+{
+	char *end;
+	if (*s == '\0' || *s == ' ' || *s == '\t')
+		return false;
+	errno = 0;
+	long v = strtol(s, &end, base);
+	if (errno || *end != '\0')
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool topo_number(struct topo_ctx *c, const struct topo_key *k,
+			const char *val, int base, long *out)
+{
+	if (!topo_strtol(val, base, out)) {
+		topo_err(c, "%s: bad number '%s'", k->name, val);
+		return false;
+	}
+	if (*out < k->min || *out > k->max) {
+		if (base == 8)
+			topo_err(c, "%s: %s is out of range (%04lo to %04lo)",
+				 k->name, val, k->min, k->max);
+		else
+			topo_err(c, "%s: %s is out of range (%ld to %ld)",
+				 k->name, val, k->min, k->max);
+		return false;
+	}
+	return true;
+}
+
+static void topo_int(struct topo_ctx *c, const struct topo_key *k,
+		     const char *val, void *field)
+{
+	long v;
+	if (topo_number(c, k, val, 10, &v))
+		*(int *)field = (int)v;
+}
+
+static void topo_u32(struct topo_ctx *c, const struct topo_key *k,
+		     const char *val, void *field)
+{
+	long v;
+	if (topo_number(c, k, val, 10, &v))
+		*(uint32_t *)field = (uint32_t)v;
+}
+
+/* The owner must keep read-write access, or the daemon could not reopen
+ * its own objects. */
+static void topo_mode(struct topo_ctx *c, const struct topo_key *k,
+		      const char *val, void *field)
+{
+	long v;
+	if (!topo_number(c, k, val, 8, &v))
+		return;
+	if ((v & 0600) != 0600) {
+		topo_err(c, "%s: %s must give the owner read and write (0600)",
+			 k->name, val);
+		return;
+	}
+	*(mode_t *)field = (mode_t)v;
+}
+
+static bool topo_copy(struct topo_ctx *c, const struct topo_key *k,
+		      const char *val, void *field)
+{
+	size_t n = strlen(val);
+	if (n >= k->size) {
+		topo_err(c, "%s: value of %zu characters is too long (at most %zu)",
+			 k->name, n, k->size - 1);
+		return false;
+	}
+	memcpy(field, val, n + 1);
+	return true;
+}
+
+static void topo_str(struct topo_ctx *c, const struct topo_key *k,
+		     const char *val, void *field)
+{
+	topo_copy(c, k, val, field);
+}
+
+static void topo_nonempty(struct topo_ctx *c, const struct topo_key *k,
+			  const char *val, void *field)
+{
+	if (*val == '\0')
+		topo_err(c, "%s: empty value", k->name);
+	else
+		topo_copy(c, k, val, field);
+}
+
+static void topo_exec(struct topo_ctx *c, const struct topo_key *k,
+		      const char *val, void *field)
+{
+	topo_nonempty(c, k, val, field);
+	((struct tp_actor_conf *)c->base)->exec_line = c->line;
+}
+
+static void topo_words(struct topo_ctx *c, const struct topo_key *k,
+		       const char *val, void *field)
+{
+	char buf[TP_TOPO_STR_MAX];
+	char *argv[TP_TOPO_ARGV_MAX];
+	int argc = 0;
+	int rc = tp_topology_split(val, buf, sizeof buf, argv, &argc,
+				   TP_TOPO_ARGV_MAX - 2);
+	if (rc == -TP_EINVAL)
+		topo_err(c, "%s: unterminated quote in '%s'", k->name, val);
+	else if (rc)
+		topo_err(c, "%s: too many words in '%s' (at most %d)", k->name,
+			 val, TP_TOPO_ARGV_MAX - 2);
+	else
+		topo_copy(c, k, val, field);
+}
+
+static void topo_node_name(struct topo_ctx *c, const struct topo_key *k,
+			   const char *val, void *field)
+{
+	c->node_name_given = true;
+	if (!tp_name_is_valid(val))
+		topo_err(c, "%s: invalid node name '%s' (1 to %d of A-Z a-z 0-9 _ -)",
+			 k->name, val, TP_NAME_MAX);
+	else
+		topo_copy(c, k, val, field);
+}
+
+static void topo_transport(struct topo_ctx *c, const struct topo_key *k,
+			   const char *val, void *field)
+{
+	if (tp_transport_find(val)) {
+		topo_copy(c, k, val, field);
+		return;
+	}
+	char have[64] = "";
+	for (size_t i = 0; tp_transports[i]; i++) {
+		size_t len = strlen(have);
+		snprintf(have + len, sizeof have - len, "%s%s", len ? ", " : "",
+			 tp_transports[i]->name);
+	}
+	topo_err(c, "%s: unknown transport '%s' (this build has: %s)", k->name,
+		 val, have);
+}
+
+static const char *const topo_restart_names[TP_RESTART_COUNT] = {
+	[TP_RESTART_PERMANENT] = "permanent",
+	[TP_RESTART_TRANSIENT] = "transient",
+	[TP_RESTART_TEMPORARY] = "temporary",
+};
+
+const char *tp_restart_name(enum tp_restart r)
+{
+	return (unsigned)r < TP_RESTART_COUNT ? topo_restart_names[r] : "?";
+}
+
+static void topo_restart(struct topo_ctx *c, const struct topo_key *k,
+			 const char *val, void *field)
+{
+	for (int i = 0; i < TP_RESTART_COUNT; i++)
+		if (strcmp(val, topo_restart_names[i]) == 0) {
+			*(enum tp_restart *)field = (enum tp_restart)i;
+			return;
+		}
+	topo_err(c, "%s: unknown restart type '%s' (permanent, transient, temporary)",
+		 k->name, val);
+}
+
+#define NODE_KEY(n, fn, lo, hi) \
+	{ #n, fn, offsetof(struct tp_node_conf, n), \
+	  sizeof ((struct tp_node_conf *)0)->n, lo, hi }
+#define ACTOR_KEY(n, fn, lo, hi) \
+	{ #n, fn, offsetof(struct tp_actor_conf, n), \
+	  sizeof ((struct tp_actor_conf *)0)->n, lo, hi }
+
+static const struct topo_key topo_node_keys[] = {
+	NODE_KEY(name, topo_node_name, 0, 0),
+	NODE_KEY(mode, topo_mode, 0, 0777),
+	NODE_KEY(send_timeout_ms, topo_int, 0, 3600000),
+	NODE_KEY(restart_limit, topo_int, 0, TP_TOPO_RESTART_LIMIT_MAX),
+	NODE_KEY(restart_window_s, topo_int, 1, 86400),
+	NODE_KEY(backoff_ms, topo_int, 0, TP_TOPO_BACKOFF_CAP_MS),
+	NODE_KEY(shutdown_timeout_ms, topo_int, 0, 600000),
+	NODE_KEY(exec_prefix, topo_words, 0, 0),
+	NODE_KEY(actor_path, topo_str, 0, 0),
+	NODE_KEY(log_dir, topo_str, 0, 0),
+	{ NULL, NULL, 0, 0, 0, 0 }
+};
+
+static const struct topo_key topo_actor_keys[] = {
+	ACTOR_KEY(exec, topo_exec, 0, 0),
+	ACTOR_KEY(args, topo_words, 0, 0),
+	ACTOR_KEY(transport, topo_transport, 0, 0),
+	ACTOR_KEY(depth, topo_u32, 1, 65535),
+	ACTOR_KEY(msg_max, topo_u32, 64, 1048576),
+	ACTOR_KEY(restart, topo_restart, 0, 0),
+	ACTOR_KEY(exec_prefix, topo_words, 0, 0),
+	{ NULL, NULL, 0, 0, 0, 0 }
+};
+
+/* ---------------------------------------------------------------- sections */
+
+static void topo_node_defaults(struct tp_node_conf *n)
+{
+	memset(n, 0, sizeof *n);
+	n->mode = TP_TOPO_MODE_DEFAULT;
+	n->send_timeout_ms = TP_TOPO_SEND_TIMEOUT_DEFAULT;
+	n->restart_limit = TP_TOPO_RESTART_LIMIT_DEFAULT;
+	n->restart_window_s = TP_TOPO_RESTART_WINDOW_DEFAULT;
+	n->backoff_ms = TP_TOPO_BACKOFF_DEFAULT;
+	n->shutdown_timeout_ms = TP_TOPO_SHUTDOWN_TIMEOUT_DEFAULT;
+}
+
+static void topo_actor_defaults(struct tp_actor_conf *a, const char *name, int line)
+{
+	memset(a, 0, sizeof *a);
+	snprintf(a->name, sizeof a->name, "%s", name);
+	snprintf(a->transport, sizeof a->transport, "mq");
+	a->depth = TP_TOPO_DEPTH_DEFAULT;
+	a->msg_max = TP_TOPO_MSG_MAX_DEFAULT;
+	a->restart = TP_RESTART_PERMANENT;
+	a->line = line;
+}
+
+/* Checks the section just ended for its required keys. */
+static void topo_section_end(struct topo_ctx *c)
+{
+	if (c->kind == TOPO_ACTOR && !c->seen[0])
+		topo_err_at(c, c->sect_line, c->label, "missing key 'exec'");
+	c->kind = TOPO_NONE;
+}
+
+static const struct tp_actor_conf *topo_find_actor(const struct tp_topology *t,
+						   const char *name)
+{
+	for (unsigned i = 0; i < t->n_actors; i++)
+		if (strcmp(t->actors[i].name, name) == 0)
+			return &t->actors[i];
+	return NULL;
+}
+
+/* Picks where an [actor NAME] section's keys go.  A section in error still
+ * has its keys checked, into a scratch struct, so that every error shows. */
+static void topo_actor_begin(struct topo_ctx *c, const char *name)
+{
+	struct tp_topology *t = c->t;
+	const struct tp_actor_conf *dup = NULL;
+	c->kind = TOPO_ACTOR;
+	c->keys = topo_actor_keys;
+	c->actor_sections++;
+	c->base = &c->scratch_actor;
+	if (!tp_name_is_valid(name))
+		topo_err(c, "invalid actor name '%s' (1 to %d of A-Z a-z 0-9 _ -)",
+			 name, TP_NAME_MAX);
+	else if ((dup = topo_find_actor(t, name)))
+		topo_err(c, "duplicate actor '%s' (first at line %d)", name, dup->line);
+	else if (t->n_actors >= TP_REG_MAX)
+		topo_err(c, "too many actors (at most %d)", TP_REG_MAX);
+	else
+		c->base = &t->actors[t->n_actors++];
+	topo_actor_defaults(c->base, name, c->line);
+}
+
+static void topo_node_begin(struct topo_ctx *c)
+{
+	c->kind = TOPO_NODE;
+	c->keys = topo_node_keys;
+	c->base = &c->t->node;
+	if (c->t->node.line) {
+		topo_err(c, "duplicate section [node] (first at line %d)", c->t->node.line);
+		topo_node_defaults(&c->scratch_node);
+		c->base = &c->scratch_node;
+		return;
+	}
+	c->t->node.line = c->line;
+}
+
+static void topo_section_begin(struct topo_ctx *c, char *sect)
+{
+	topo_section_end(c);
+	memset(c->seen, 0, sizeof c->seen);
+	c->sect_line = c->line;
+	snprintf(c->label, sizeof c->label, "%s", sect);
+	if (strcmp(sect, "node") == 0) {
+		topo_node_begin(c);
+	} else if (strncmp(sect, "actor", 5) == 0 && (sect[5] == ' ' || sect[5] == '\t')) {
+		char *name = sect + 5;
+		name += strspn(name, " \t");
+		topo_actor_begin(c, name);
+	} else if (strcmp(sect, "actor") == 0) {
+		topo_err(c, "actor section without a name (write [actor NAME])");
+		c->kind = TOPO_IGNORED;
+	} else {
+		topo_err(c, "unknown section [%s] (expected [node] or [actor NAME])", sect);
+		c->kind = TOPO_IGNORED;
+	}
+}
+
+/* ---------------------------------------------------------------- lines */
+
+static char *topo_trim(char *s)
+{
+	s += strspn(s, " \t");
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' ||
+		     s[n - 1] == '\n'))
+		s[--n] = '\0';
+	return s;
+}
+
+static bool topo_is_comment(const char *s)
+{
+	return *s == '\0' || *s == ';' || *s == '#';
+}
+
+/* Checks a section header line; returns false on a syntax error. */
+static bool topo_header(struct topo_ctx *c, char *s)
+{
+	char *end = strchr(s, ']');
+	if (!end) {
+		topo_err(c, "syntax error: '[' without ']'");
+		return false;
+	}
+	char *rest = topo_trim(end + 1);
+	if (!topo_is_comment(rest)) {
+		topo_err(c, "syntax error: unexpected '%s' after ']'", rest);
+		return false;
+	}
+	char tmp[128];
+	size_t n = (size_t)(end - s - 1);
+	if (n >= sizeof tmp)
+		n = sizeof tmp - 1;
+	memcpy(tmp, s + 1, n);
+	tmp[n] = '\0';
+	topo_section_begin(c, topo_trim(tmp));
+	return true;
+}
+
+/* inih's reader, called once per line: numbers the lines (Debian's inih
+ * does not pass them to the handler), follows sections, and reports every
+ * syntax error itself (inih reports only the first).  Lines are handed on
+ * without leading blanks so that inih never joins continuation lines. */
+static char *topo_reader(char *str, int num, void *stream)
+{
+	struct topo_ctx *c = stream;
+	errno = 0;
+	ssize_t len = getline(&c->buf, &c->cap, c->fp);
+	if (len < 0) {
+		c->read_errno = errno;
+		return NULL;
+	}
+	c->line++;
+	char *s = c->buf;
+	if (c->line == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
+		s += 3;
+	s = topo_trim(s);
+	str[0] = '\0';
+	if (strlen(s) + 3 > (size_t)num) {
+		topo_err(c, "line is longer than %d characters", num - 3);
+		return str;
+	}
+	if (topo_is_comment(s))
+		return str;
+	if (*s == '[') {
+		topo_header(c, s);
+		return str;
+	}
+	if (!strpbrk(s, "=:")) {
+		topo_err(c, "syntax error: expected 'key = value', got '%s'", s);
+		return str;
+	}
+	snprintf(str, (size_t)num, "%s\n", s);
+	return str;
+}
+
+static int topo_handler(void *user, const char *section, const char *name,
+			const char *value)
+{
+	struct topo_ctx *c = user;
+	(void)section;
+	if (!name || !value || c->kind == TOPO_IGNORED)
+		return 1;
+	if (c->kind == TOPO_NONE) {
+		topo_err(c, "key '%s' outside any section", name);
+		return 1;
+	}
+	int i = 0;
+	while (c->keys[i].name && strcmp(c->keys[i].name, name) != 0)
+		i++;
+	const struct topo_key *k = &c->keys[i];
+	if (!k->name) {
+		topo_err(c, "unknown key '%s'", name);
+		return 1;
+	}
+	if (c->seen[i]) {
+		topo_err(c, "duplicate key '%s' (first at line %d)", name, c->seen[i]);
+		return 1;
+	}
+	c->seen[i] = c->line;
+	k->parse(c, k, value, (char *)c->base + k->off);
+	return 1;
+}
+
+/* ---------------------------------------------------------------- paths */
+
+/* Default actor path: next to the troupe executable, as built
+ * (build/<target>/actors) and as installed (PREFIX/libexec/troupe). */
+static void topo_default_actor_path(char *out, size_t n)
+{
+	char exe[PATH_MAX];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (len <= 0) {
+		snprintf(out, n, "/usr/libexec/troupe");
+		return;
+	}
+	exe[len] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (slash)
+		*slash = '\0';
+	if ((size_t)snprintf(out, n, "%.*s/../actors:%.*s/../libexec/troupe",
+			     (int)(n / 2 - 32), exe, (int)(n / 2 - 32), exe) >= n)
+		snprintf(out, n, "/usr/libexec/troupe");
+}
+
+/* Makes each relative entry of the file's actor_path relative to the
+ * file's directory, as exec paths are. */
+static void topo_anchor_path(struct topo_ctx *c)
+{
+	struct tp_node_conf *nd = &c->t->node;
+	char out[TP_TOPO_PATH_MAX] = "";
+	size_t len = 0;
+	char *save, *dir;
+	for (dir = strtok_r(nd->actor_path, ":", &save); dir;
+	     dir = strtok_r(NULL, ":", &save)) {
+		int w = snprintf(out + len, sizeof out - len, "%s%s%s%s",
+				 len ? ":" : "", dir[0] == '/' ? "" : c->t->dir,
+				 dir[0] == '/' ? "" : "/", dir);
+		if (w < 0 || (size_t)w >= sizeof out - len) {
+			topo_err_at(c, nd->line, "node", "actor_path: too long");
+			return;
+		}
+		len += (size_t)w;
+	}
+	memcpy(nd->actor_path, out, len + 1);
+}
+
+static void topo_set_dir(struct tp_topology *t, const char *path)
+{
+	char tmp[TP_TOPO_PATH_MAX];
+	snprintf(tmp, sizeof tmp, "%s", path);
+	char *slash = strrchr(tmp, '/');
+	if (slash == tmp)
+		tmp[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		snprintf(tmp, sizeof tmp, ".");
+	char *abs = realpath(tmp, NULL);
+	snprintf(t->dir, sizeof t->dir, "%s", abs ? abs : tmp);
+	free(abs);
+}
+
+static void topo_finish(struct topo_ctx *c, const struct tp_topo_opts *opts)
+{
+	struct tp_topology *t = c->t;
+	topo_section_end(c);
+	if (opts && opts->node)
+		snprintf(t->node.name, sizeof t->node.name, "%s", opts->node);
+	if (opts && opts->exec_prefix)
+		snprintf(t->node.exec_prefix, sizeof t->node.exec_prefix, "%s",
+			 opts->exec_prefix);
+	if (!t->node.line && !t->node.name[0])
+		topo_err_at(c, 0, NULL, "missing section [node] (with name = NODE)");
+	else if (!t->node.name[0] && !c->node_name_given)
+		topo_err_at(c, t->node.line, "node", "missing key 'name'");
+	if (t->n_actors == 0 && !c->actor_sections)
+		topo_err_at(c, 0, NULL, "no actors (add an [actor NAME] section)");
+	if (opts && opts->actor_path)
+		snprintf(t->node.actor_path, sizeof t->node.actor_path, "%s",
+			 opts->actor_path);
+	else if (t->node.actor_path[0])
+		topo_anchor_path(c);
+	else
+		topo_default_actor_path(t->node.actor_path, sizeof t->node.actor_path);
+}
+
+int tp_topology_load(const char *path, const struct tp_topo_opts *opts,
+		     struct tp_topology *out, FILE *errs)
+{
+	struct topo_ctx *c = calloc(1, sizeof *c);
+	if (!c) {
+		if (errs)
+			fprintf(errs, "%s: out of memory\n", path);
+		return 1;
+	}
+	memset(out, 0, sizeof *out);
+	snprintf(out->file, sizeof out->file, "%s", path);
+	topo_node_defaults(&out->node);
+	topo_set_dir(out, path);
+	c->t = out;
+	c->errs = errs;
+	c->fp = fopen(path, "re");
+	if (!c->fp) {
+		topo_err_at(c, 0, NULL, "cannot open: %s", strerror(errno));
+	} else {
+		int rc = ini_parse_stream(topo_reader, c, topo_handler, c);
+		if (rc < 0)
+			topo_err_at(c, c->line, NULL, "cannot parse (inih error %d)", rc);
+		if (ferror(c->fp))
+			topo_err_at(c, 0, NULL, "cannot read: %s",
+				    strerror(c->read_errno ? c->read_errno : EIO));
+		fclose(c->fp);
+		topo_finish(c, opts);
+	}
+	int n = c->errors;
+	free(c->buf);
+	free(c);
+	return n;
+}
+
+/* ---------------------------------------------------------------- resolve */
+
+static int topo_check_exe(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st))
+		return errno;
+	if (!S_ISREG(st.st_mode))
+		return EISDIR;
+	return access(path, X_OK) ? errno : 0;
+}
+
+static int topo_search(struct tp_actor_conf *a, const char *actor_path)
+{
+	char dirs[TP_TOPO_PATH_MAX];
+	snprintf(dirs, sizeof dirs, "%s", actor_path);
+	int found_err = ENOENT;
+	char *save, *dir;
+	for (dir = strtok_r(dirs, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		int w = snprintf(a->path, sizeof a->path, "%s/%s", dir, a->exec);
+		if (w < 0 || (size_t)w >= sizeof a->path)
+			continue;
+		int e = topo_check_exe(a->path);
+		if (e == 0)
+			return 0;
+		if (e != ENOENT)
+			found_err = e;   /* exists but unusable: worth saying */
+	}
+	a->path[0] = '\0';
+	return found_err;
+}
+
+static int topo_resolve_one(struct tp_topology *t, struct tp_actor_conf *a,
+			    FILE *errs)
+{
+	int e;
+	if (strchr(a->exec, '/')) {
+		char tmp[sizeof a->path];
+		int w = snprintf(tmp, sizeof tmp, "%s%s%s",
+				 a->exec[0] == '/' ? "" : t->dir,
+				 a->exec[0] == '/' ? "" : "/", a->exec);
+		memcpy(a->path, tmp, sizeof tmp);
+		e = (w < 0 || (size_t)w >= sizeof a->path) ? ENAMETOOLONG
+							    : topo_check_exe(a->path);
+		if (e && errs)
+			fprintf(errs, "%s:%d: [actor %s]: exec '%s' (%s): %s\n",
+				t->file, a->exec_line, a->name, a->exec, a->path,
+				strerror(e));
+	} else {
+		e = topo_search(a, t->node.actor_path);
+		if (e && errs)
+			fprintf(errs, "%s:%d: [actor %s]: exec '%s': %s in actor_path '%s'\n",
+				t->file, a->exec_line, a->name, a->exec,
+				e == ENOENT ? "not found" : strerror(e),
+				t->node.actor_path);
+	}
+	return e ? 1 : 0;
+}
+
+int tp_topology_resolve(struct tp_topology *t, FILE *errs)
+{
+	int n = 0;
+	for (unsigned i = 0; i < t->n_actors; i++)
+		if (t->actors[i].exec[0])   /* else already reported as missing */
+			n += topo_resolve_one(t, &t->actors[i], errs);
+	return n;
+}
+
+/* ---------------------------------------------------------------- split */
+
+int tp_topology_split(const char *s, char *buf, size_t n, char **argv,
+		      int *argc, int max)
+{
+	size_t o = 0;
+	while (*s) {
+		s += strspn(s, " \t");
+		if (!*s)
+			break;
+		if (*argc >= max)
+			return -TP_ELIMIT;
+		argv[(*argc)++] = buf + o;
+		bool quoted = false;
+		for (; *s && (quoted || (*s != ' ' && *s != '\t')); s++) {
+			if (*s == '"') {
+				quoted = !quoted;
+				continue;
+			}
+			if (o + 1 >= n)
+				return -TP_ETOOBIG;
+			buf[o++] = *s;
+		}
+		if (quoted)
+			return -TP_EINVAL;
+		if (o + 1 > n)
+			return -TP_ETOOBIG;
+		buf[o++] = '\0';
+	}
+	argv[*argc] = NULL;
+	return 0;
+}

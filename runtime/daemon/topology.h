@@ -1,0 +1,103 @@
+/* The topology file: an INI description of one node and its actors, parsed
+ * and fully validated into a plain struct (no I/O beyond reading the file). */
+#ifndef TROUPE_TOPOLOGY_H
+#define TROUPE_TOPOLOGY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include "troupe/actor.h"
+#include "registry.h"
+
+/* Longest string value (inih's line buffer caps lines at 197 characters). */
+#define TP_TOPO_STR_MAX 256
+#define TP_TOPO_PATH_MAX 1024
+/* Most words in exec_prefix + executable + args. */
+#define TP_TOPO_ARGV_MAX 64
+
+/* Defaults and limits of the [node] section. */
+#define TP_TOPO_MODE_DEFAULT 0600
+#define TP_TOPO_SEND_TIMEOUT_DEFAULT 1000
+#define TP_TOPO_RESTART_LIMIT_DEFAULT 5
+#define TP_TOPO_RESTART_WINDOW_DEFAULT 10
+#define TP_TOPO_BACKOFF_DEFAULT 100
+#define TP_TOPO_BACKOFF_CAP_MS 5000
+#define TP_TOPO_SHUTDOWN_TIMEOUT_DEFAULT 2000
+#define TP_TOPO_RESTART_LIMIT_MAX 100
+#define TP_TOPO_DEPTH_DEFAULT 10
+#define TP_TOPO_MSG_MAX_DEFAULT 1024
+
+enum tp_restart {
+	TP_RESTART_PERMANENT = 0,  /* always restarted */
+	TP_RESTART_TRANSIENT = 1,  /* restarted after an abnormal exit only */
+	TP_RESTART_TEMPORARY = 2,  /* never restarted */
+	TP_RESTART_COUNT
+};
+
+struct tp_actor_conf {
+	char name[TP_NAME_MAX + 1];
+	char exec[TP_TOPO_STR_MAX];        /* as written */
+	char args[TP_TOPO_STR_MAX];        /* as written; split with tp_topology_split */
+	char transport[8];
+	uint32_t depth;
+	uint32_t msg_max;
+	enum tp_restart restart;
+	char exec_prefix[TP_TOPO_STR_MAX]; /* empty: the node's */
+	char path[TP_TOPO_PATH_MAX];       /* resolved executable (tp_topology_resolve) */
+	int line;                          /* line of its [actor …] header */
+	int exec_line;                     /* line of its exec key */
+};
+
+struct tp_node_conf {
+	char name[TP_NAME_MAX + 1];
+	mode_t mode;
+	int send_timeout_ms;
+	int restart_limit;
+	int restart_window_s;
+	int backoff_ms;
+	int shutdown_timeout_ms;
+	char exec_prefix[TP_TOPO_STR_MAX];
+	char actor_path[TP_TOPO_PATH_MAX];
+	char log_dir[TP_TOPO_PATH_MAX];
+	int line;                          /* line of [node], 0 if none */
+};
+
+struct tp_topology {
+	char file[TP_TOPO_PATH_MAX];       /* path as given, for messages */
+	char dir[TP_TOPO_PATH_MAX];        /* absolute directory of the file */
+	struct tp_node_conf node;
+	unsigned n_actors;
+	struct tp_actor_conf actors[TP_REG_MAX];  /* in topology (start) order */
+};
+
+/* Command-line overrides; any member may be NULL. */
+struct tp_topo_opts {
+	const char *node;         /* -n: replaces [node] name */
+	const char *exec_prefix;  /* -x: replaces [node] exec_prefix */
+	const char *actor_path;   /* -A: replaces actor_path and the default */
+};
+
+/* Parses and validates path into out (fully overwritten), applies opts (may
+ * be NULL), and writes one line per error to errs (may be NULL) as
+ * "FILE:LINE: [section]: message".  Returns the number of errors; out is
+ * meaningful only when it is 0.  Does not look at the executables. */
+int tp_topology_load(const char *path, const struct tp_topo_opts *opts,
+		     struct tp_topology *out, FILE *errs);
+
+/* Finds every actor's executable (fills actor.path): a bare name is looked
+ * up in the node's actor_path, a name with a '/' is taken relative to the
+ * topology file's directory.  Returns the number of errors, written to errs
+ * like tp_topology_load's. */
+int tp_topology_resolve(struct tp_topology *t, FILE *errs);
+
+/* Splits s on blanks into at most max words, double quotes grouping, copied
+ * into buf.  Appends to argv from *argc.  Returns 0, -TP_EINVAL (unterminated
+ * quote), -TP_ELIMIT (too many words) or -TP_ETOOBIG (buf too small).
+ * Note: argv must have room for max + 1 pointers (a NULL ends it). */
+int tp_topology_split(const char *s, char *buf, size_t n, char **argv,
+		      int *argc, int max);
+
+const char *tp_restart_name(enum tp_restart r);
+
+#endif
