@@ -1,0 +1,101 @@
+# Helpers for the integration tests: start a node, wait for what it prints,
+# stop it, and check that it left nothing behind.  Every wait is bounded.
+# The caller sets B (build dir) and RUNNER (empty, or qemu-aarch64 …).
+set -u
+B=${B:-build/host}
+RUNNER=${RUNNER:-}
+# Under qemu-user a cross-built daemon must start its ARM actors through the
+# same emulator: qemu-user does not follow execve.
+SLOW=1
+[ -n "$RUNNER" ] && SLOW=4
+WORK=$(mktemp -d)
+DAEMONS=()
+NODES=()
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# node NAME TOPOLOGY [troupe options…]: starts a daemon; its pid in $DPID,
+# its output (actors' lines and its own) in $WORK/NAME.log.
+node_start() {
+	local name=$1 topo=$2; shift 2
+	$RUNNER "$B/bin/troupe" -n "$name" -A "$B/actors:$B/tests/actors" \
+		${RUNNER:+-x "$RUNNER"} "$@" "$topo" >"$WORK/$name.log" 2>&1 &
+	DPID=$!
+	DAEMONS+=("$DPID")
+	NODES+=("$name")
+}
+
+# wait_for FILE PATTERN SECONDS: until grep -E finds PATTERN.
+wait_for() {
+	local file=$1 pat=$2 secs=$(( $3 * SLOW )) i
+	for ((i = 0; i < secs * 10; i++)); do
+		grep -qE -- "$pat" "$file" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "--- $file:" >&2; tail -n 30 "$file" >&2
+	fail "no '$pat' in $file within ${secs}s"
+}
+
+# node_wait PID [SECONDS]: wait for the daemon to exit by itself; its status.
+node_wait() {
+	local pid=$1 secs=$(( ${2:-10} * SLOW )) i
+	for ((i = 0; i < secs * 10; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid"
+		wait "$pid" 2>/dev/null
+		fail "daemon $pid did not exit within ${secs}s"
+	fi
+	wait "$pid"
+}
+
+# node_stop PID [SECONDS]: SIGTERM, then node_wait.
+node_stop() {
+	kill -TERM "$1" 2>/dev/null
+	node_wait "$@"
+}
+
+ctl() { $RUNNER "$B/bin/troupectl" "$@"; }
+
+# actor_pid NODE ACTOR
+actor_pid() {
+	ctl -n "$1" -j status "$2" | sed -n 's/.*"pid":\([0-9]*\).*/\1/p'
+}
+
+# The POSIX message queues of the machine.  /dev/mqueue is often not
+# mounted (containers): then mount the mqueue fs privately to look.
+list_mqueues() {
+	if [ -d /dev/mqueue ] && mountpoint -q /dev/mqueue 2>/dev/null; then
+		ls /dev/mqueue
+	else
+		unshare -m sh -c 'd=$(mktemp -d) && mount -t mqueue none "$d" && ls "$d"; umount "$d" 2>/dev/null; rmdir "$d"' 2>/dev/null
+	fi
+}
+
+# assert_clean NODE: nothing of the node in /dev/shm nor among the queues.
+assert_clean() {
+	local left
+	left=$( (ls /dev/shm; list_mqueues) | grep "^troupe\.$1\." )
+	[ -z "$left" ] || fail "node $1 left IPC objects behind: $(echo $left)"
+}
+
+cleanup() {
+	local pid
+	for pid in "${DAEMONS[@]}"; do
+		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+	done
+	wait 2>/dev/null
+	# A test that failed half-way may leave its nodes' objects: remove them
+	# (only those of the nodes this test started).
+	for n in "${NODES[@]}"; do
+		rm -f /dev/shm/troupe."$n".*
+		unshare -m sh -c 'd=$(mktemp -d) && mount -t mqueue none "$d" && rm -f "$d"/troupe.'"$n"'.*; umount "$d"; rmdir "$d"' 2>/dev/null
+	done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# A unique node name per test run, so parallel runs never collide.
+unique() { echo "t$$$1"; }

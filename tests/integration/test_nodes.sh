@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Node lifecycle: two nodes with different names on one host never touch
+# each other's objects; a second daemon for a running node is refused; a
+# daemon killed with -9 takes its actors with it and the next start of the
+# node removes what it left behind.
+. "$(dirname "$0")/lib.sh"
+a=$(unique x) b=$(unique y)
+cat >"$WORK/topo.ini" <<INI
+[node]
+name = lifecycle
+[actor logger]
+exec = logger
+[actor filter]
+exec = filter
+[actor sensor]
+exec = sensor
+args = --rate 20
+INI
+node_start "$a" "$WORK/topo.ini"; pa=$DPID
+node_start "$b" "$WORK/topo.ini"; pb=$DPID
+wait_for "$WORK/$a.log" '^logger: seq=5 ' 20
+wait_for "$WORK/$b.log" '^logger: seq=5 ' 20
+
+# A second daemon for node a is refused while a runs.
+$RUNNER "$B/bin/troupe" -n "$a" -A "$B/actors" ${RUNNER:+-x "$RUNNER"} "$WORK/topo.ini" \
+	>"$WORK/dup.log" 2>&1
+rc=$?
+[ "$rc" -eq 3 ] || { cat "$WORK/dup.log"; fail "second daemon for node $a: exit $rc, want 3"; }
+grep -q "already running" "$WORK/dup.log" || fail "no 'already running' message"
+
+node_stop "$pb" || fail "node $b exited with $?"
+assert_clean "$b"
+# Node a is untouched by b's stop.
+n0=$(grep -c '^logger: seq=' "$WORK/$a.log")
+sleep 1
+n1=$(grep -c '^logger: seq=' "$WORK/$a.log")
+[ "$n1" -gt "$n0" ] || fail "node $a stopped flowing when $b stopped"
+
+# Kill -9 the daemon: its actors follow it (parent-death signal).
+pids=$(for x in logger filter sensor; do actor_pid "$a" $x; done)
+kill -KILL "$pa"
+wait "$pa" 2>/dev/null
+for ((i = 0; i < 50 * SLOW; i++)); do
+	alive=0
+	for p in $pids; do kill -0 "$p" 2>/dev/null && alive=1; done
+	[ $alive -eq 0 ] && break
+	sleep 0.1
+done
+[ $alive -eq 0 ] || fail "actors of a killed daemon still run: $pids"
+ls /dev/shm | grep -q "^troupe\.$a\.registry$" || fail "expected a stale registry after kill -9"
+
+# The next start of the same node sweeps the leftovers and runs.
+mv "$WORK/$a.log" "$WORK/$a.first.log"
+node_start "$a" "$WORK/topo.ini"
+wait_for "$WORK/$a.log" 'stale' 10
+wait_for "$WORK/$a.log" '^logger: seq=3 ' 20
+node_stop "$DPID" || fail "restarted node $a exited with $?"
+assert_clean "$a"
+echo ok

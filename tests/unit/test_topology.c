@@ -1,0 +1,228 @@
+/* Unit test of the topology parser: a good file parses to the expected
+ * struct; every broken file in tests/unit/topologies/ gives its exact error.
+ * Run from the repository root, or set TOPOLOGY_DIR to the folder of the
+ * .ini files (default: tests/unit/topologies). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "topology.h"
+
+static const char *topo_dir(void)
+{
+	const char *d = getenv("TOPOLOGY_DIR");
+	return d && *d ? d : "tests/unit/topologies";
+}
+
+/* Loads dir/file; returns the error count and the error text (caller frees). */
+static int load(const char *file, const struct tp_topo_opts *opts,
+		struct tp_topology *t, char **text)
+{
+	char path[1024];
+	size_t len = 0;
+	snprintf(path, sizeof path, "%s/%s", topo_dir(), file);
+	*text = NULL;
+	FILE *errs = open_memstream(text, &len);
+	assert_non_null(errs);
+	int n = tp_topology_load(path, opts, t, errs);
+	fclose(errs);
+	return n;
+}
+
+static void test_good(void **state)
+{
+	(void)state;
+	struct tp_topology *t = calloc(1, sizeof *t);
+	char *text;
+	assert_non_null(t);
+	int n = load("good.ini", NULL, t, &text);
+	if (n)
+		print_error("%s", text);
+	assert_int_equal(n, 0);
+	free(text);
+
+	assert_string_equal(t->node.name, "lab");
+	assert_int_equal(t->node.mode, 0640);
+	assert_int_equal(t->node.send_timeout_ms, 250);
+	assert_int_equal(t->node.restart_limit, 7);
+	assert_int_equal(t->node.restart_window_s, 30);
+	assert_int_equal(t->node.backoff_ms, 20);
+	assert_int_equal(t->node.shutdown_timeout_ms, 1500);
+	assert_string_equal(t->node.exec_prefix, "valgrind -q");
+	assert_string_equal(t->node.actor_path, "/usr/bin:/bin");
+	assert_string_equal(t->node.log_dir, "/tmp");
+	assert_int_equal(t->node.line, 2);
+
+	assert_int_equal(t->n_actors, 3);
+	const struct tp_actor_conf *a = &t->actors[0];
+	assert_string_equal(a->name, "sensor");
+	assert_string_equal(a->exec, "sh");
+	assert_string_equal(a->args, "--rate 20 \"two words\"");
+	assert_string_equal(a->transport, "mq");
+	assert_int_equal(a->depth, 5);
+	assert_int_equal(a->msg_max, 512);
+	assert_int_equal(a->restart, TP_RESTART_TRANSIENT);
+	assert_string_equal(a->exec_prefix, "");
+	assert_int_equal(a->line, 14);
+	assert_int_equal(a->exec_line, 15);
+
+	a = &t->actors[1];   /* defaults */
+	assert_string_equal(a->name, "filter");
+	assert_string_equal(a->transport, "mq");
+	assert_int_equal(a->depth, TP_TOPO_DEPTH_DEFAULT);
+	assert_int_equal(a->msg_max, TP_TOPO_MSG_MAX_DEFAULT);
+	assert_int_equal(a->restart, TP_RESTART_PERMANENT);
+	assert_string_equal(a->exec_prefix, "strace -f");
+	assert_string_equal(t->actors[2].name, "logger");
+	assert_int_equal(t->actors[2].restart, TP_RESTART_TEMPORARY);
+
+	char *errs = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&errs, &len);
+	assert_int_equal(tp_topology_resolve(t, f), 0);
+	fclose(f);
+	free(errs);
+	assert_true(strcmp(t->actors[0].path, "/usr/bin/sh") == 0 ||
+		    strcmp(t->actors[0].path, "/bin/sh") == 0);
+	assert_string_equal(t->actors[1].path, "/bin/sh");
+	free(t);
+}
+
+static void test_overrides(void **state)
+{
+	(void)state;
+	struct tp_topology *t = calloc(1, sizeof *t);
+	struct tp_topo_opts o = { .node = "lab2", .exec_prefix = "qemu-aarch64",
+				  .actor_path = "/opt/actors" };
+	char *text;
+	assert_int_equal(load("good.ini", &o, t, &text), 0);
+	free(text);
+	assert_string_equal(t->node.name, "lab2");
+	assert_string_equal(t->node.exec_prefix, "qemu-aarch64");
+	assert_string_equal(t->node.actor_path, "/opt/actors");
+	/* -n stands in for a missing [node] section. */
+	assert_int_equal(load("bad-no-node.ini", &o, t, &text), 0);
+	free(text);
+	free(t);
+}
+
+static void test_resolve_missing(void **state)
+{
+	(void)state;
+	struct tp_topology *t = calloc(1, sizeof *t);
+	struct tp_topo_opts o = { .actor_path = "/nonexistent-dir" };
+	char *text, *errs = NULL;
+	size_t len = 0;
+	assert_int_equal(load("good.ini", &o, t, &text), 0);
+	free(text);
+	FILE *f = open_memstream(&errs, &len);
+	assert_int_equal(tp_topology_resolve(t, f), 1);
+	fclose(f);
+	assert_non_null(strstr(errs, "good.ini:15: [actor sensor]: exec 'sh': "
+			       "not found in actor_path '/nonexistent-dir'"));
+	free(errs);
+	free(t);
+}
+
+static void test_split(void **state)
+{
+	(void)state;
+	char buf[64];
+	char *argv[8];
+	int argc = 0;
+	assert_int_equal(tp_topology_split("  -c \"a b\"  x\"\"y \"\"", buf, sizeof buf,
+					   argv, &argc, 7), 0);
+	assert_int_equal(argc, 4);
+	assert_string_equal(argv[0], "-c");
+	assert_string_equal(argv[1], "a b");
+	assert_string_equal(argv[2], "xy");
+	assert_string_equal(argv[3], "");
+	assert_null(argv[4]);
+	argc = 0;
+	assert_int_equal(tp_topology_split("\"open", buf, sizeof buf, argv, &argc, 7),
+			 -TP_EINVAL);
+	argc = 0;
+	assert_int_equal(tp_topology_split("a b c d e f g h", buf, sizeof buf, argv,
+					   &argc, 7), -TP_ELIMIT);
+	argc = 0;
+	assert_int_equal(tp_topology_split("abcdefgh", buf, 4, argv, &argc, 7),
+			 -TP_ETOOBIG);
+}
+
+struct bad_case {
+	const char *file;
+	int errors;            /* exact count */
+	const char *expect[4]; /* substrings, each must appear */
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "bad-unknown-key.ini", 1, { "bad-unknown-key.ini:5: [actor a]: unknown key 'depht'" } },
+	{ "bad-depth-zero.ini", 1, { "bad-depth-zero.ini:6: [actor a]: depth: 0 is out of range (1 to 65535)" } },
+	{ "bad-missing-exec.ini", 1, { "bad-missing-exec.ini:7: [actor b]: missing key 'exec'" } },
+	{ "bad-dup-actor.ini", 1, { "bad-dup-actor.ini:7: [actor a]: duplicate actor 'a' (first at line 3)" } },
+	{ "bad-node-name.ini", 1, { "bad-node-name.ini:2: [node]: name: invalid node name 'lab.one'" } },
+	{ "bad-number.ini", 1, { "bad-number.ini:3: [node]: send_timeout_ms: bad number '10ms'" } },
+	{ "bad-transport.ini", 1, { "bad-transport.ini:5: [actor a]: transport: unknown transport 'carrier-pigeon' (this build has: mq" } },
+	{ "bad-restart.ini", 1, { "bad-restart.ini:5: [actor a]: restart: unknown restart type 'sometimes'" } },
+	{ "bad-no-node.ini", 1, { "bad-no-node.ini: missing section [node]" } },
+	{ "bad-unknown-section.ini", 1, { "bad-unknown-section.ini:6: [link board2]: unknown section [link board2]" } },
+	{ "bad-msgmax-range.ini", 1, { "bad-msgmax-range.ini:5: [actor a]: msg_max: 63 is out of range (64 to 1048576)" } },
+	{ "bad-dup-key.ini", 1, { "bad-dup-key.ini:6: [actor a]: duplicate key 'depth' (first at line 5)" } },
+	{ "bad-syntax.ini", 2, { "bad-syntax.ini:5: [actor a]: syntax error: expected 'key = value', got 'depth 4'",
+				 "bad-syntax.ini:6: [actor a]: syntax error: '[' without ']'" } },
+	{ "bad-no-actors.ini", 1, { "bad-no-actors.ini: no actors" } },
+	{ "bad-mode.ini", 1, { "bad-mode.ini:3: [node]: mode: 0444 must give the owner read and write" } },
+	{ "bad-quote.ini", 1, { "bad-quote.ini:5: [actor a]: args: unterminated quote in '-c \"echo hi'" } },
+	{ "bad-outside.ini", 1, { "bad-outside.ini:1: key 'name' outside any section" } },
+	{ "bad-actor-name.ini", 1, { "bad-actor-name.ini:3: [actor a/b]: invalid actor name 'a/b'" } },
+	{ "bad-empty-exec.ini", 1, { "bad-empty-exec.ini:4: [actor a]: exec: empty value" } },
+	{ "bad-long-line.ini", 1, { "bad-long-line.ini:5: [actor a]: line is longer than" } },
+	{ "bad-too-many.ini", 1, { "bad-too-many.ini:131: [actor a64]: too many actors (at most 64)" } },
+	{ "bad-many-errors.ini", 4, { "bad-many-errors.ini:3: [node]: backoff_ms: 99999 is out of range (0 to 5000)",
+				      "bad-many-errors.ini:6: [actor a]: depth: bad number 'x'",
+				      "bad-many-errors.ini:7: [actor a]: unknown key 'depht'",
+				      "bad-many-errors.ini:8: [actor b]: missing key 'exec'" } },
+	{ "no-such-file.ini", 1, { "no-such-file.ini: cannot open: No such file or directory" } },
+};
+
+static void test_bad(void **state)
+{
+	(void)state;
+	struct tp_topology *t = calloc(1, sizeof *t);
+	int failures = 0;
+	assert_non_null(t);
+	for (size_t i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++) {
+		const struct bad_case *bc = &bad_cases[i];
+		char *text;
+		int n = load(bc->file, NULL, t, &text);
+		bool ok = n == bc->errors;
+		for (int k = 0; k < 4 && bc->expect[k]; k++)
+			ok = ok && strstr(text, bc->expect[k]);
+		if (!ok) {
+			print_error("%s: %d error(s), expected %d:\n%s", bc->file, n,
+				    bc->errors, text);
+			for (int k = 0; k < 4 && bc->expect[k]; k++)
+				print_error("  expected: %s\n", bc->expect[k]);
+			failures++;
+		}
+		free(text);
+	}
+	free(t);
+	assert_int_equal(failures, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_overrides),
+		cmocka_unit_test(test_resolve_missing),
+		cmocka_unit_test(test_split),
+		cmocka_unit_test(test_bad),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
