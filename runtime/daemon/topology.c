@@ -12,6 +12,7 @@
 #include <ini.h>
 #include "transport.h"
 #include "topology.h"
+#include "link_access.h"
 
 enum topo_kind { TOPO_NONE, TOPO_NODE, TOPO_ACTOR, TOPO_IGNORED };
 
@@ -221,6 +222,18 @@ static void topo_transport(struct topo_ctx *c, const struct topo_key *k,
 		 val, have);
 }
 
+/* Which remote nodes may send to the actor (link_access.h). */
+static void topo_export(struct topo_ctx *c, const struct topo_key *k,
+			const char *val, void *field)
+{
+	struct tp_link_export ex;
+	char err[128];
+	if (tp_link_export_parse(val, &ex, err, sizeof err))
+		topo_err(c, "%s: %s", k->name, err);
+	else
+		topo_copy(c, k, val, field);
+}
+
 static const char *const topo_restart_names[TP_RESTART_COUNT] = {
 	[TP_RESTART_PERMANENT] = "permanent",
 	[TP_RESTART_TRANSIENT] = "transient",
@@ -273,6 +286,7 @@ static const struct topo_key topo_actor_keys[] = {
 	ACTOR_KEY(msg_max, topo_u32, 64, 1048576),
 	ACTOR_KEY(restart, topo_restart, 0, 0),
 	ACTOR_KEY(exec_prefix, topo_words, 0, 0),
+	ACTOR_KEY(export, topo_export, 0, 0),
 	{ NULL, NULL, 0, 0, 0, 0 }
 };
 
