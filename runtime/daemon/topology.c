@@ -450,8 +450,8 @@ static void topo_actor_begin(struct topo_ctx *c, const char *name)
 			 name, TP_NAME_MAX);
 	else if ((dup = topo_find_actor(t, name)))
 		topo_err(c, "duplicate actor '%s' (first at line %d)", name, dup->line);
-	else if (t->n_actors >= TP_REG_MAX)
-		topo_err(c, "too many actors (at most %d)", TP_REG_MAX);
+	else if (t->n_actors >= TP_REG_ACTORS_MAX)
+		topo_err(c, "too many actors (at most %d)", TP_REG_ACTORS_MAX);
 	else
 		c->base = &t->actors[t->n_actors++];
 	topo_actor_defaults(c->base, name, c->line);

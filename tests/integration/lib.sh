@@ -9,6 +9,8 @@ RUNNER=${RUNNER:-}
 SLOW=1
 [ -n "$RUNNER" ] && SLOW=4
 WORK=$(mktemp -d)
+# Control sockets of the test's nodes go with its folder.
+export TROUPE_RUN_DIR=$WORK/run
 DAEMONS=()
 NODES=()
 
