@@ -171,7 +171,7 @@ install: all
 	install -m 755 $(LIBTROUPE_SO) $(DESTDIR)$(PREFIX)/lib/libtroupe.so.0
 	ln -sf libtroupe.so.0 $(DESTDIR)$(PREFIX)/lib/libtroupe.so
 	install -m 644 runtime/include/troupe/*.h $(DESTDIR)$(PREFIX)/include/troupe/
-	install -m 644 $(B)/troupe.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' runtime/troupe.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/troupe.pc
 	install -m 755 $(ACTOR_BINS) $(DESTDIR)$(PREFIX)/libexec/troupe/
 
 clean:

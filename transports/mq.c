@@ -20,6 +20,7 @@
 #include "troupe/error.h"
 #include "clock.h"
 #include "common.h"
+#include "troupe/actor.h"
 
 #define MQ_DIR "/dev/mqueue"
 /* The kernel's per-message bookkeeping, rounded up for 64-bit kernels
@@ -277,6 +278,10 @@ static int mq_tp_recv(struct tp_mbox *mb, void *buf, size_t cap, unsigned *prio,
 {
 	if (cap < mb->msg_max)
 		return -TP_EINVAL;
+	/* A caller prepared to wait (tp_call) usually has to: poll first and
+	 * save the receive that would fail with EAGAIN. */
+	if (deadline > tp_now_ns() && mq_wait(mb->q, POLLIN, deadline))
+		return -TP_EEMPTY;
 	for (;;) {
 		ssize_t n = mq_receive(mb->q, buf, cap, prio);
 		if (n >= 0)

@@ -531,10 +531,17 @@ static int shm_tp_recv(struct tp_mbox *mb, void *buf, size_t cap, unsigned *prio
 			return -TP_ESYS;
 		continue;
 got:
-		if (atomic_load_explicit(&h->rx_waiting, memory_order_relaxed))
+		/* The caller may sleep on wait_fd next without calling us again
+		 * (the actor loop takes one message per turn): with the ring
+		 * empty it must be woken by the next sender; with mail left,
+		 * wait_fd must poll readable (level triggered), one byte per
+		 * batch.  A busy stream thus costs no system call per message. */
+		if (shm_is_empty(h)) {
+			atomic_store_explicit(&h->rx_waiting, 1, memory_order_relaxed);
+			atomic_thread_fence(memory_order_seq_cst);
+		} else if (atomic_load_explicit(&h->rx_waiting, memory_order_relaxed)) {
 			atomic_store_explicit(&h->rx_waiting, 0, memory_order_relaxed);
-		/* wait_fd is level triggered: a caller that stops before the
-		 * ring is empty must find it readable.  One byte per batch. */
+		}
 		if (!mb->armed && !shm_is_empty(h)) {
 			char b = 1;
 			mb->armed = write(mb->wake, &b, 1) == 1;
