@@ -21,32 +21,11 @@ static uint32_t rec_len(const uint8_t *p)
 	return v;
 }
 
-static const char *const policy_names[TP_LINK_QUEUE_POLICY_COUNT] = {
-	[TP_LINK_QUEUE_BLOCK] = "block",
-	[TP_LINK_QUEUE_REJECT] = "reject",
-	[TP_LINK_QUEUE_DROP_OLDEST] = "drop_oldest",
-};
-
-const char *tp_link_queue_policy_name(enum tp_link_queue_policy p)
-{
-	return (unsigned)p < TP_LINK_QUEUE_POLICY_COUNT ? policy_names[p] : "?";
-}
-
-int tp_link_queue_policy_parse(const char *s, enum tp_link_queue_policy *out)
-{
-	for (int i = 0; i < TP_LINK_QUEUE_POLICY_COUNT; i++)
-		if (strcmp(s, policy_names[i]) == 0) {
-			*out = (enum tp_link_queue_policy)i;
-			return 0;
-		}
-	return -TP_EINVAL;
-}
-
 int tp_link_queue_init(struct tp_link_queue *q, uint32_t max_msgs, uint32_t msg_max,
-		       enum tp_link_queue_policy policy)
+		       enum tp_when_full policy)
 {
 	memset(q, 0, sizeof *q);
-	if (!max_msgs || !msg_max || (unsigned)policy >= TP_LINK_QUEUE_POLICY_COUNT ||
+	if (!max_msgs || !msg_max || (unsigned)policy > TP_FULL_DROP_OLDEST ||
 	    (uint64_t)max_msgs * rec_size(msg_max) > 256u * 1024 * 1024)
 		return -TP_EINVAL;
 	/* One record more than the count: a record that wraps may waste up
@@ -141,11 +120,11 @@ int tp_link_queue_push(struct tp_link_queue *q, const void *msg, size_t len)
 	size_t need = rec_size(len);
 	uint8_t *slot;
 	while (!(slot = queue_slot(q, need))) {
-		if (q->policy == TP_LINK_QUEUE_BLOCK) {
+		if (q->policy == TP_FULL_BLOCK) {
 			q->st.blocked++;
 			return -TP_EFULL;
 		}
-		if (q->policy == TP_LINK_QUEUE_REJECT) {
+		if (q->policy == TP_FULL_REJECT) {
 			q->st.rejected++;
 			return -TP_EFULL;
 		}

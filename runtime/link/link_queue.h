@@ -8,21 +8,21 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "transport.h"
 
-enum tp_link_queue_policy {
-	/* Full: push fails with -TP_EFULL and the caller keeps the message
-	 * where it was.  The daemon stops taking mail for this link, so that
-	 * senders block on their own mailbox send up to their deadline:
-	 * exactly what a full local mailbox does. */
-	TP_LINK_QUEUE_BLOCK,
-	/* Full: push fails with -TP_EFULL; the caller tells the sender. */
-	TP_LINK_QUEUE_REJECT,
-	/* Full: the oldest messages make room (handed to on_drop first). */
-	TP_LINK_QUEUE_DROP_OLDEST,
-	TP_LINK_QUEUE_POLICY_COUNT
-};
+/* The full-queue policy is a mailbox's when_full (transport.h), with the
+ * same names and parser (tp_when_full_parse):
+ *   TP_FULL_BLOCK        push fails with -TP_EFULL and the caller keeps the
+ *                        message where it was.  The daemon stops taking mail
+ *                        for this link, so that senders block on their own
+ *                        mailbox send up to their deadline: exactly what a
+ *                        full local mailbox does.
+ *   TP_FULL_REJECT       push fails with -TP_EFULL; the caller tells the
+ *                        sender.
+ *   TP_FULL_DROP_OLDEST  the oldest messages make room (handed to on_drop
+ *                        first). */
 
-/* Told about each message dropped by DROP_OLDEST, before it goes: the
+/* Told about each message dropped by TP_FULL_DROP_OLDEST, before it goes: the
  * daemon can then send its sender an undeliverable notice. */
 typedef void tp_link_queue_drop_fn(void *ctx, const uint8_t *msg, size_t len);
 
@@ -31,9 +31,9 @@ struct tp_link_queue_stats {
 	uint32_t bytes;           /* their bytes */
 	uint32_t high_water;      /* most messages queued at once */
 	uint64_t pushed, popped;
-	uint64_t blocked;         /* pushes refused under BLOCK */
-	uint64_t rejected;        /* pushes refused under REJECT */
-	uint64_t dropped;         /* messages dropped under DROP_OLDEST */
+	uint64_t blocked;         /* pushes refused under TP_FULL_BLOCK */
+	uint64_t rejected;        /* pushes refused under TP_FULL_REJECT */
+	uint64_t dropped;         /* messages dropped under TP_FULL_DROP_OLDEST */
 };
 
 struct tp_link_queue {
@@ -43,7 +43,7 @@ struct tp_link_queue {
 	int wrapped;
 	uint32_t max_msgs;
 	uint32_t msg_max;
-	enum tp_link_queue_policy policy;
+	enum tp_when_full policy;
 	tp_link_queue_drop_fn *on_drop;
 	void *drop_ctx;
 	struct tp_link_queue_stats st;
@@ -53,12 +53,12 @@ struct tp_link_queue {
  * sized so that max_msgs messages of msg_max always fit.  Returns 0,
  * -TP_EINVAL, -TP_ENOMEM. */
 int tp_link_queue_init(struct tp_link_queue *q, uint32_t max_msgs, uint32_t msg_max,
-		       enum tp_link_queue_policy policy);
+		       enum tp_when_full policy);
 void tp_link_queue_fini(struct tp_link_queue *q);
 void tp_link_queue_on_drop(struct tp_link_queue *q, tp_link_queue_drop_fn *fn, void *ctx);
 
 /* Copies msg in at the tail.  Returns 0, -TP_ETOOBIG (over msg_max, or
- * empty), -TP_EFULL (BLOCK or REJECT, counted). */
+ * empty), -TP_EFULL (block or reject, counted). */
 int tp_link_queue_push(struct tp_link_queue *q, const void *msg, size_t len);
 
 /* The oldest message, left in place: its length, or 0 when empty.
@@ -68,8 +68,5 @@ size_t tp_link_queue_peek(const struct tp_link_queue *q, const uint8_t **msg);
 void tp_link_queue_pop(struct tp_link_queue *q);
 
 uint32_t tp_link_queue_count(const struct tp_link_queue *q);
-const char *tp_link_queue_policy_name(enum tp_link_queue_policy p);
-/* Parses "block", "reject" or "drop_oldest": 0 or -TP_EINVAL. */
-int tp_link_queue_policy_parse(const char *s, enum tp_link_queue_policy *out);
 
 #endif

@@ -41,7 +41,7 @@ static void fifo_across_wraps(void **state)
 	struct tp_link_queue q;
 	uint32_t model[64], head = 0, tail = 0, next = 0, x = 7;
 	uint8_t buf[300];
-	assert_int_equal(tp_link_queue_init(&q, 16, 300, TP_LINK_QUEUE_REJECT), 0);
+	assert_int_equal(tp_link_queue_init(&q, 16, 300, TP_FULL_REJECT), 0);
 	for (int i = 0; i < 20000; i++) {
 		x = x * 1103515245 + 12345;
 		if ((x >> 16) % 3 && tail - head < 16) {
@@ -67,7 +67,7 @@ static void full_sized_messages_fit(void **state)
 	(void)state;
 	struct tp_link_queue q;
 	uint8_t buf[100];
-	assert_int_equal(tp_link_queue_init(&q, 5, 100, TP_LINK_QUEUE_REJECT), 0);
+	assert_int_equal(tp_link_queue_init(&q, 5, 100, TP_FULL_REJECT), 0);
 	for (uint32_t k = 0; k < 60; k++) {
 		assert_int_equal(tp_link_queue_push(&q, buf, msg(buf, 0, 4 + k % 97)), 0);
 		for (uint32_t i = 0; i < k; i++) {
@@ -92,7 +92,7 @@ static void block_policy(void **state)
 	(void)state;
 	struct tp_link_queue q;
 	uint8_t buf[64];
-	assert_int_equal(tp_link_queue_init(&q, 3, 64, TP_LINK_QUEUE_BLOCK), 0);
+	assert_int_equal(tp_link_queue_init(&q, 3, 64, TP_FULL_BLOCK), 0);
 	for (uint32_t i = 0; i < 3; i++)
 		assert_int_equal(tp_link_queue_push(&q, buf, msg(buf, i, 8)), 0);
 	assert_int_equal(tp_link_queue_push(&q, buf, msg(buf, 3, 8)), -TP_EFULL);
@@ -112,7 +112,7 @@ static void reject_policy(void **state)
 	(void)state;
 	struct tp_link_queue q;
 	uint8_t buf[64];
-	assert_int_equal(tp_link_queue_init(&q, 2, 64, TP_LINK_QUEUE_REJECT), 0);
+	assert_int_equal(tp_link_queue_init(&q, 2, 64, TP_FULL_REJECT), 0);
 	assert_int_equal(tp_link_queue_push(&q, buf, msg(buf, 0, 64)), 0);
 	assert_int_equal(tp_link_queue_push(&q, buf, msg(buf, 1, 64)), 0);
 	assert_int_equal(tp_link_queue_push(&q, buf, msg(buf, 2, 4)), -TP_EFULL);
@@ -138,7 +138,7 @@ static void drop_oldest_policy(void **state)
 	struct tp_link_queue q;
 	struct drops d = { .n = 0 };
 	uint8_t buf[64];
-	assert_int_equal(tp_link_queue_init(&q, 4, 64, TP_LINK_QUEUE_DROP_OLDEST), 0);
+	assert_int_equal(tp_link_queue_init(&q, 4, 64, TP_FULL_DROP_OLDEST), 0);
 	tp_link_queue_on_drop(&q, on_drop, &d);
 	for (uint32_t i = 0; i < 7; i++)
 		assert_int_equal(tp_link_queue_push(&q, buf, msg(buf, i, 4 + i * 8)), 0);
@@ -159,11 +159,11 @@ static void bounds(void **state)
 	struct tp_link_queue q;
 	uint8_t buf[65];
 	const uint8_t *m;
-	assert_int_equal(tp_link_queue_init(&q, 0, 64, TP_LINK_QUEUE_BLOCK), -TP_EINVAL);
-	assert_int_equal(tp_link_queue_init(&q, 4, 0, TP_LINK_QUEUE_BLOCK), -TP_EINVAL);
-	assert_int_equal(tp_link_queue_init(&q, 4, 64, TP_LINK_QUEUE_POLICY_COUNT), -TP_EINVAL);
-	assert_int_equal(tp_link_queue_init(&q, 1000000, 1000000, TP_LINK_QUEUE_BLOCK), -TP_EINVAL);
-	assert_int_equal(tp_link_queue_init(&q, 4, 64, TP_LINK_QUEUE_BLOCK), 0);
+	assert_int_equal(tp_link_queue_init(&q, 0, 64, TP_FULL_BLOCK), -TP_EINVAL);
+	assert_int_equal(tp_link_queue_init(&q, 4, 0, TP_FULL_BLOCK), -TP_EINVAL);
+	assert_int_equal(tp_link_queue_init(&q, 4, 64, 3), -TP_EINVAL);
+	assert_int_equal(tp_link_queue_init(&q, 1000000, 1000000, TP_FULL_BLOCK), -TP_EINVAL);
+	assert_int_equal(tp_link_queue_init(&q, 4, 64, TP_FULL_BLOCK), 0);
 	assert_int_equal(tp_link_queue_push(&q, buf, 65), -TP_ETOOBIG);
 	assert_int_equal(tp_link_queue_push(&q, buf, 0), -TP_ETOOBIG);
 	assert_int_equal(tp_link_queue_peek(&q, &m), 0);
@@ -171,12 +171,6 @@ static void bounds(void **state)
 	tp_link_queue_pop(&q);           /* harmless when empty */
 	assert_int_equal(q.st.popped, 0);
 	tp_link_queue_fini(&q);
-
-	enum tp_link_queue_policy p;
-	assert_int_equal(tp_link_queue_policy_parse("drop_oldest", &p), 0);
-	assert_int_equal(p, TP_LINK_QUEUE_DROP_OLDEST);
-	assert_int_equal(tp_link_queue_policy_parse("drop", &p), -TP_EINVAL);
-	assert_string_equal(tp_link_queue_policy_name(TP_LINK_QUEUE_BLOCK), "block");
 }
 
 int main(void)
