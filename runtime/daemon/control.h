@@ -23,6 +23,8 @@ struct tp_ctl_call {
 	int64_t deadline_ns;
 };
 
+struct tp_linkd;
+
 struct tp_ctl {
 	struct tp_sup *sup;
 	struct tp_node *node;
@@ -33,6 +35,7 @@ struct tp_ctl {
 	int client[TP_CTL_CLIENTS];   /* -1: slot free */
 	struct tp_ctl_call call[TP_CTL_CALLS];
 	uint32_t next_corr;
+	struct tp_linkd *links;  /* node links (linkd.h), NULL when none */
 };
 
 /* Creates the socket (its folder too, mode 0700), replacing a stale one:

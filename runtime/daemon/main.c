@@ -15,6 +15,7 @@
 #include "troupe/error.h"
 #include "control.h"
 #include "dmsg.h"
+#include "linkd.h"
 #include "monitor.h"
 #include "node.h"
 #include "supervisor.h"
@@ -107,11 +108,13 @@ static void main_signals(struct tp_sup *s, int sfd)
 
 /* The one place the daemon waits.  The timerfd carries the supervisor's
  * next deadline (restart backoff, shutdown escalation). */
-static void main_loop(struct tp_sup *s, struct tp_ctl *ctl, int epfd, int sfd,
-		      int tfd)
+static void main_loop(struct tp_sup *s, struct tp_ctl *ctl, struct tp_linkd *ld,
+		      int epfd, int sfd, int tfd)
 {
 	while (!tp_sup_done(s)) {
 		int64_t next = tp_sup_next_deadline(s), cn = tp_ctl_next_deadline(ctl);
+		if (ld && tp_linkd_next_deadline(ld) < next)
+			next = tp_linkd_next_deadline(ld);
 		if (main_arm_timer(tfd, cn < next ? cn : next) < 0) {
 			tp_dmsg("cannot arm the timer: %s; stopping", strerror(errno));
 			tp_sup_kill_all(s);
@@ -133,6 +136,11 @@ static void main_loop(struct tp_sup *s, struct tp_ctl *ctl, int epfd, int sfd,
 					tp_dmsg("timerfd: %s", strerror(errno));
 				tp_sup_timer(s);
 				tp_ctl_timer(ctl);
+				if (ld)
+					tp_linkd_timer(ld);
+			} else if (tag >= TP_LINKD_TAG_LISTEN && tag < TP_LINKD_TAG_END) {
+				if (ld)
+					tp_linkd_event(ld, tag, ev[k].events);
 			} else if (tag >= TP_CTL_TAG_LISTEN) {
 				tp_ctl_event(ctl, tag);
 			} else {
@@ -196,22 +204,34 @@ static int main_run(const struct tp_topology *t)
 	static struct tp_sup sup;
 	static struct tp_monitors mon;
 	static struct tp_ctl ctl;
+	static struct tp_linkd links;
+	struct tp_linkd *ld = tp_linkd_wanted(t) ? &links : NULL;
 	int epfd = -1, sfd = -1, tfd = -1;
 	tp_dmsg_init(t->node.name);
+	/* A bad key file stops the start before anything is created. */
+	if (ld && tp_linkd_init(ld, t))
+		return EXIT_USAGE;
 	tp_node_init(&node, t);
+	if (ld && tp_linkd_prepare(ld, &node))
+		return EXIT_FAILED;
 	int code = main_fds(&epfd, &sfd, &tfd) ? EXIT_FAILED : main_setup(&node);
 	if (code == EXIT_CLEAN && tp_sup_init(&sup, t, &node, epfd))
 		code = EXIT_FAILED;
 	tp_monitors_init(&mon, &sup);
-	sup.on_exit = tp_monitors_exit;
-	sup.on_exit_arg = &mon;
+	sup.on_exit = ld ? tp_linkd_actor_exit : tp_monitors_exit;
+	sup.on_exit_arg = ld ? (void *)ld : (void *)&mon;
 	if (code == EXIT_CLEAN && tp_ctl_open(&ctl, t->node.control, &sup, &node, &mon, epfd)) {
+		tp_ctl_close(&ctl);
+		code = EXIT_FAILED;
+	}
+	ctl.links = ld;
+	if (code == EXIT_CLEAN && ld && tp_linkd_open(ld, &mon, epfd)) {
 		tp_ctl_close(&ctl);
 		code = EXIT_FAILED;
 	}
 	if (code == EXIT_CLEAN) {
 		tp_sup_start(&sup);
-		main_loop(&sup, &ctl, epfd, sfd, tfd);
+		main_loop(&sup, &ctl, ld, epfd, sfd, tfd);
 		tp_ctl_close(&ctl);
 		tp_sup_reap(&sup);
 		tp_sup_fini(&sup);
@@ -222,6 +242,8 @@ static int main_run(const struct tp_topology *t)
 			sup.total_restarts == 1 ? "" : "s",
 			(double)(tp_now_ns() - sup.started_ns) / 1e9);
 	}
+	if (ld)
+		tp_linkd_close(ld);
 	if (code != EXIT_RUNNING)
 		tp_node_fini(&node);
 	return code;

@@ -41,6 +41,12 @@ int tp_monitors_request(struct tp_monitors *m, int from, uint32_t type,
 		return -TP_EDECODE;
 	if (from < 0 || from >= (int)m->sup->topo->n_actors)
 		return -TP_EPERM;
+	const char *at = strchr(req.name, '@');
+	if (at && m->remote && strcmp(at + 1, m->sup->topo->node.name) != 0)
+		return m->remote(m->remote_arg, (unsigned)from, req.name,
+				 type == troupe_Demonitor_msgid);
+	if (at && strcmp(at + 1, m->sup->topo->node.name) == 0)
+		*(char *)at = '\0';   /* one of ours, by its full name */
 	int t = tp_deliver_find(m->sup->node, req.name);
 	if (type == troupe_Demonitor_msgid) {
 		if (t >= 0)

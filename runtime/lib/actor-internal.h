@@ -11,7 +11,7 @@
 
 /* A mailbox this actor has sent to: attached on first use, kept. */
 struct tp_peer {
-	char name[TP_NAME_MAX + 1];
+	char name[TP_ENV_NAME_MAX + 1];     /* "actor", or "actor@node" for another node */
 	const struct tp_transport *t;
 	struct tp_mbox *mb;
 	uint32_t msg_max;

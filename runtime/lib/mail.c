@@ -43,20 +43,34 @@ void tp_mail_fini(tp_actor *self)
 	free(self->stash.len);
 }
 
-/* Finds, or attaches on first use, the mailbox of actor `to`.  A name
- * "actor@node" with this node's name is local; other nodes come with node
- * links. */
-static int mail_peer(tp_actor *self, const char *to, struct tp_peer **out)
+/* The registry entry of `to`: a local actor, or one of another node,
+ * reached through the daemon's outbox for that node's link.  A reply may
+ * go to any actor of a linked node (the node's "*" entry): the requester
+ * need not be exported to us. */
+static int mail_lookup(tp_actor *self, const char *to, bool reply,
+		       struct tp_reg_entry *e)
 {
 	char local[TP_NAME_MAX + 1];
 	const char *at = strchr(to, '@');
-	if (at) {
-		if (strcmp(at + 1, self->node) != 0 || (size_t)(at - to) > TP_NAME_MAX)
-			return -TP_ENOENT;
-		memcpy(local, to, at - to);
-		local[at - to] = '\0';
-		to = local;
-	}
+	if (!at)
+		return tp_registry_find(self->reg, to, e);
+	if ((size_t)(at - to) > TP_NAME_MAX || at == to)
+		return -TP_ENOENT;
+	memcpy(local, to, at - to);
+	local[at - to] = '\0';
+	if (strcmp(at + 1, self->node) == 0)
+		return tp_registry_find(self->reg, local, e);
+	if (tp_registry_find_remote(self->reg, local, at + 1, e) == 0)
+		return 0;
+	return reply ? tp_registry_find_remote(self->reg, "*", at + 1, e) : -TP_ENOENT;
+}
+
+/* Finds, or attaches on first use, the mailbox of actor `to` ("actor" or
+ * "actor@node"). */
+static int mail_peer(tp_actor *self, const char *to, bool reply, struct tp_peer **out)
+{
+	if (strlen(to) > TP_ENV_NAME_MAX)
+		return -TP_ENOENT;
 	for (unsigned i = 0; i < self->npeers; i++)
 		if (strcmp(self->peers[i].name, to) == 0) {
 			*out = &self->peers[i];
@@ -65,7 +79,7 @@ static int mail_peer(tp_actor *self, const char *to, struct tp_peer **out)
 	if (self->npeers == TP_REG_MAX)
 		return -TP_ELIMIT;
 	struct tp_reg_entry e;
-	if (tp_registry_find(self->reg, to, &e))
+	if (mail_lookup(self, to, reply, &e))
 		return -TP_ENOENT;
 	struct tp_peer *p = &self->peers[self->npeers];
 	p->t = tp_transport_find(e.transport);
@@ -95,7 +109,7 @@ static int mail_send(tp_actor *self, const char *to, const struct tp_env *env,
 		     const struct payload *pl, int timeout_ms)
 {
 	struct tp_peer *p;
-	int rc = mail_peer(self, to, &p);
+	int rc = mail_peer(self, to, (env->flags & TP_ENV_F_REPLY) != 0, &p);
 	if (rc)
 		return rc;
 	int off = tp_env_encode_head(self->sbuf, p->msg_max, env);
