@@ -153,6 +153,12 @@ static int ctl_send(const struct ctl_cmd *c, struct ctl_opts *o, int argc, char 
 
 static int ctl_help(const struct ctl_cmd *c, struct ctl_opts *o, int argc, char **argv);
 
+static int ctl_links(const struct ctl_cmd *c, struct ctl_opts *o, int argc, char **argv)
+{
+	(void)c; (void)argc; (void)argv;
+	return ctl_links_run(o);
+}
+
 static const struct ctl_cmd ctl_cmds[] = {
 	{ "list", "", "every actor: pid, state, transport, mailbox, restarts, uptime",
 	  0, 0, troupe_CtlRequest_Cmd_LIST, ctl_simple },
@@ -170,6 +176,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  troupe_CtlRequest_Cmd_SEND, ctl_send },
 	{ "call", "NAME TYPE [HEX]", "send a request, print the reply (within -t)", 2, 3,
 	  troupe_CtlRequest_Cmd_CALL, ctl_send },
+	{ "links", "", "links to other nodes: peer, address, state, round trip, queued, "
+	  "reconnects", 0, 0, troupe_CtlRequest_Cmd_LINKS, ctl_links },
 	{ "help", "[COMMAND]", "help for one command", 0, 1, troupe_CtlRequest_Cmd_NONE, ctl_help },
 	{ NULL, NULL, NULL, 0, 0, 0, NULL },
 };

@@ -240,6 +240,15 @@ static int ctl_new_call(struct tp_ctl *c, int k, uint32_t timeout_ms, uint32_t *
 static int ctl_do_send(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 		       troupe_CtlReply *r)
 {
+	static troupe_CtlRequest local;
+	const char *at = strchr(q->name, '@');
+	if (at && strcmp(at + 1, c->node->topo->node.name) != 0)
+		return tp_ctl_send_remote(c, q, r);
+	if (at) {   /* "name@<this node>" */
+		local = *q;
+		local.name[at - q->name] = '\0';
+		q = &local;
+	}
 	int i = ctl_actor(c, q, r);
 	if (i < 0)
 		return 0;
@@ -276,6 +285,7 @@ static ctl_handler *const ctl_handlers[] = {
 	[troupe_CtlRequest_Cmd_UPGRADE] = ctl_do_lifecycle,
 	[troupe_CtlRequest_Cmd_SEND] = ctl_do_send,
 	[troupe_CtlRequest_Cmd_CALL] = ctl_do_send,
+	[troupe_CtlRequest_Cmd_LINKS] = tp_ctl_do_links,
 };
 
 static void ctl_request(struct tp_ctl *c, int k)

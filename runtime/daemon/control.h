@@ -52,6 +52,15 @@ void tp_ctl_event(struct tp_ctl *c, uint64_t tag);
 void tp_ctl_timer(struct tp_ctl *c);
 int64_t tp_ctl_next_deadline(const struct tp_ctl *c);
 
+/* Node links (ctl_links.c): the LINKS command, and SEND to an actor of
+ * another node ("name@node").  Return 0: answer r now. */
+struct _troupe_CtlRequest;
+struct _troupe_CtlReply;
+int tp_ctl_do_links(struct tp_ctl *c, int k, const struct _troupe_CtlRequest *q,
+		    struct _troupe_CtlReply *r);
+int tp_ctl_send_remote(struct tp_ctl *c, const struct _troupe_CtlRequest *q,
+		       struct _troupe_CtlReply *r);
+
 /* Closes every client and removes the socket. */
 void tp_ctl_close(struct tp_ctl *c);
 

@@ -181,6 +181,10 @@ void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
 	char *at = strchr(env.dest, '@');
 	if (at)
 		*at = '\0';
+	if (!strchr(env.sender, '@')) {
+		size_t sl = strlen(env.sender);
+		snprintf(env.sender + sl, sizeof env.sender - sl, "@%s", p->conf->name);
+	}
 	int i = tp_deliver_find(n, env.dest);
 	if (i < 0) {
 		linkd_refuse(p, &env, "no such actor");
@@ -190,10 +194,6 @@ void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
 	    !tp_link_access_may_send(&d->acc, p->conf->name, env.dest)) {
 		linkd_refuse(p, &env, "not exported to this node");
 		return;
-	}
-	if (!strchr(env.sender, '@')) {
-		size_t sl = strlen(env.sender);
-		snprintf(env.sender + sl, sizeof env.sender - sl, "@%s", p->conf->name);
 	}
 	size_t cap = n->ent[i].msg_max < d->buf_cap ? n->ent[i].msg_max : d->buf_cap;
 	int off = tp_env_encode_head(p->held, cap, &env);

@@ -32,6 +32,9 @@ queue = 500
 [actor sensor]
 exec = sensor
 args = --rate 20 --to filter@$b
+[actor linker]
+exec = linker
+args = --to echo@$b
 INI
 node_sect "$WORK/b.ini" "$b" $pb group.key
 peer_sect "$WORK/b.ini" "$a" $pa
@@ -43,13 +46,19 @@ exec = filter
 export = $a
 [actor logger]
 exec = logger
+export = $a
+[actor echo]
+exec = echo
+export = $a
+[actor quiet]
+exec = logger
 INI
 
 # -- A key file that others can read is refused at start, by name.
 cp "$WORK/group.key" "$WORK/open.key"
 chmod 644 "$WORK/open.key"
 sed "s/group.key/open.key/" "$WORK/a.ini" >"$WORK/open.ini"
-$RUNNER "$B/bin/troupe" -n "$a" -A "$B/actors" "$WORK/open.ini" >"$WORK/open.log" 2>&1
+$RUNNER "$B/bin/troupe" -n "$a" -A "$B/actors:$B/tests/actors" "$WORK/open.ini" >"$WORK/open.log" 2>&1
 rc=$?
 [ "$rc" -eq 2 ] || { cat "$WORK/open.log"; fail "key file 0644: exit $rc, want 2"; }
 grep -q "open.key has mode 0644: must be 0600 or 0400" "$WORK/open.log" ||
@@ -62,6 +71,29 @@ node_start "$a" "$WORK/a.ini"; pid_a=$DPID
 wait_for "$WORK/$a.log" "link $b \(127.0.0.1:$pb\): up" 20
 wait_for "$WORK/$b.log" '^logger: seq=5 ' 20
 grep -q '^filter: ' "$WORK/$a.log" && fail "filter ran on node $a"
+
+# -- troupectl shows the link, and sends to an actor of the other node
+# (a LogLine, type 1004, text "hi": 0a026869); b refuses mail for an actor
+# it does not export.
+wait_for_ctl() {   # node pattern seconds
+	local i
+	for ((i = 0; i < $3 * SLOW * 10; i++)); do
+		ctl -n "$1" links 2>&1 | grep -qE -- "$2" && return 0
+		sleep 0.1
+	done
+	ctl -n "$1" links >&2
+	fail "troupectl -n $1 links: no '$2'"
+}
+wait_for_ctl "$a" "^$b +127.0.0.1:$pb +up +[0-9.]+ +0/500 +0 " 10
+ctl -n "$a" -j links | grep -q "\"peer\":\"$b\",.*\"state\":\"up\"" ||
+	fail "troupectl -j links: $(ctl -n "$a" -j links)"
+ctl -n "$a" send "logger@$b" 1004 0a026869 || fail "troupectl send logger@$b failed"
+wait_for "$WORK/$b.log" "^logger: troupe.daemon@$a: hi" 10
+ctl -n "$a" send "quiet@$b" 1004 0a026869 || fail "troupectl send quiet@$b failed"
+wait_for "$WORK/$b.log" "refused mail from troupe.daemon@$a to quiet: not exported" 10
+# A call across the link gets its reply; the caller monitors the callee.
+wait_for "$WORK/$a.log" "^linker: monitoring echo@$b: ok" 10
+ctl -q -n "$a" send "nobody@nowhere" 1004 0a026869 && fail "send to an unknown node succeeded"
 
 # -- Bad bytes from a raw client close that connection only.
 closed0=$(grep -c "link $b .*closed" "$WORK/$a.log")
@@ -109,12 +141,21 @@ last1=$(grep -o '^logger: seq=[0-9]*' "$WORK/$b.log" | tail -n 1 | cut -d= -f2)
 kill -KILL $pid_b
 wait $pid_b 2>/dev/null
 wait_for "$WORK/$a.log" "link $b \(127.0.0.1:$pb\): closed" 10
+wait_for "$WORK/$a.log" "^linker: down echo@$b reason=5" 5
 sleep 1
 mv "$WORK/$b.log" "$WORK/$b.first.log"
 last1=$(grep -o '^logger: seq=[0-9]*' "$WORK/$b.first.log" | tail -n 1 | cut -d= -f2)
 node_start "$b" "$WORK/b.ini"; pid_b=$DPID
 wait_for "$WORK/$a.log" "link $b \(127.0.0.1:$pb\): up again" 20
 wait_for "$WORK/$b.log" "^logger: seq=$((last1 + 40)) " 20
+# Calls across the link work again.
+n0=$(grep -c '^linker: call ok' "$WORK/$a.log")
+for ((i = 0; i < 100 * SLOW; i++)); do
+	[ "$(grep -c '^linker: call ok' "$WORK/$a.log")" -ge $((n0 + 3)) ] && break
+	sleep 0.1
+done
+[ "$(grep -c '^linker: call ok' "$WORK/$a.log")" -ge $((n0 + 3)) ] ||
+	fail "no calls across the link after the restart"
 seqs() { grep -o '^logger: seq=[0-9]*' "$1" | cut -d= -f2; }
 check_run() {   # file: strictly one by one
 	seqs "$1" | awk 'NR > 1 && $1 != prev + 1 { print "seq " $1 " after " prev; bad = 1 }
