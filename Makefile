@@ -72,7 +72,7 @@ GEN_H := $(patsubst %.proto,$(G)/%.pb.h,$(notdir $(PROTOS_RT) $(PROTOS_ACT) $(PR
 
 .SECONDARY:
 .PHONY: all lib test test-unit test-integration test-native test-cross \
-	demo bench clean install help setup fuzz fuzz-build
+	demo bench clean install help setup fuzz fuzz-build size
 all: $(LIBTROUPE_A) $(LIBTROUPE_SO) $(BINS) $(ACTOR_BINS) $(B)/troupe.pc
 
 # ---------------------------------------------------------------- rules
@@ -189,6 +189,15 @@ fuzz:
 
 fuzz-build: $(FUZZ_BINS)
 
+# Stripped sizes for armhf and aarch64 (-O2), and the daemon's RSS with
+# 10 actors (tests/bench/size).
+size:
+	$(Q)bash toolchain/setup all
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all TARGET=aarch64-linux-gnu
+	$(Q)$(MAKE) --no-print-directory all TARGET=arm-linux-gnueabihf
+	$(Q)bash tests/bench/size
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 		$(DESTDIR)$(PREFIX)/include/troupe $(DESTDIR)$(PREFIX)/libexec/troupe
@@ -210,6 +219,7 @@ help:
 	@echo "  test      set up, then run every test natively and under qemu-user"
 	@echo "  bench     Troupe against the raw primitive, in one run"
 	@echo "  fuzz      build (clang) and run each fuzz target FUZZ_SECONDS (60)"
+	@echo "  size      stripped sizes (armhf, aarch64) and the daemon's RSS"
 	@echo "  install   DESTDIR=… PREFIX=…"
 	@echo "  clean     remove build/"
 
