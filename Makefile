@@ -112,7 +112,8 @@ $(B)/bin/troupe: $(O)/runtime/daemon/main.o $(B)/lib/libtroupe-daemon.a $(LIBTRO
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -linih $(LDLIBS_TP)
 
-$(B)/bin/troupectl: $(O)/runtime/ctl/troupectl.o $(LIBTROUPE_A)
+CTL_OBJ := $(patsubst %.c,$(O)/%.o,$(wildcard runtime/ctl/*.c))
+$(B)/bin/troupectl: $(CTL_OBJ) $(LIBTROUPE_A)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_TP)

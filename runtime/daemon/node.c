@@ -11,7 +11,29 @@
 #include <unistd.h>
 #include "troupe/error.h"
 #include "dmsg.h"
+#include "ctlpath.h"
 #include "node.h"
+
+/* The daemon's mailbox takes the transport of the actor with the largest
+ * messages, so that any reply fits. */
+static void node_init_daemon(struct tp_node *n)
+{
+	const struct tp_topology *topo = n->topo;
+	unsigned d = topo->n_actors, big = 0;
+	for (unsigned i = 1; i < topo->n_actors; i++)
+		if (topo->actors[i].msg_max > topo->actors[big].msg_max)
+			big = i;
+	struct tp_reg_entry *e = &n->ent[d];
+	n->tr[d] = n->tr[big];
+	snprintf(e->name, sizeof e->name, "%s", TP_DAEMON_NAME);
+	snprintf(e->transport, sizeof e->transport, "%s", topo->actors[big].transport);
+	tp_ipc_name(e->mailbox, sizeof e->mailbox, topo->node.name, TP_DAEMON_NAME);
+	e->depth = TP_TOPO_DEPTH_DEFAULT;
+	e->msg_max = topo->actors[big].msg_max;
+	e->pid = getpid();
+	e->state = TP_STATE_UP;
+	n->count = d + 1;
+}
 
 void tp_node_init(struct tp_node *n, const struct tp_topology *topo)
 {
@@ -29,6 +51,7 @@ void tp_node_init(struct tp_node *n, const struct tp_topology *topo)
 		e->msg_max = a->msg_max;
 		e->state = TP_STATE_DOWN;
 	}
+	node_init_daemon(n);
 }
 
 static bool node_same_object(int fd, const char *path)
@@ -145,7 +168,7 @@ static int node_check(struct tp_node *n)
 	for (size_t k = 0; tp_transports[k]; k++) {
 		const struct tp_transport *tr = tp_transports[k];
 		size_t cnt = 0;
-		for (unsigned i = 0; i < t->n_actors; i++)
+		for (unsigned i = 0; i < n->count; i++)
 			if (n->tr[i] == tr)
 				attrs[cnt++] = (struct tp_mbox_attr){
 					n->ent[i].depth, n->ent[i].msg_max, t->node.mode };
@@ -168,7 +191,7 @@ int tp_node_mailboxes(struct tp_node *n)
 	int rc = node_check(n);
 	if (rc)
 		return rc;
-	for (unsigned i = 0; i < t->n_actors; i++) {
+	for (unsigned i = 0; i < n->count; i++) {
 		struct tp_mbox_attr at = { n->ent[i].depth, n->ent[i].msg_max, t->node.mode };
 		char err[512] = "";
 		rc = n->tr[i]->create(n->ent[i].mailbox, &at, &n->mbox[i], err, sizeof err);
@@ -193,11 +216,11 @@ int tp_node_publish(struct tp_node *n)
 		n->reg = NULL;
 		return rc;
 	}
-	for (unsigned i = 0; i < t->n_actors; i++) {
+	for (unsigned i = 0; i < n->count; i++) {
 		n->ent[i].since_ns = tp_now_ns();
 		tp_registry_put(n->reg, i, &n->ent[i]);
 	}
-	tp_registry_set_count(n->reg, t->n_actors);
+	tp_registry_set_count(n->reg, n->count);
 	tp_registry_set_daemon(n->reg, getpid());
 	return 0;
 }
@@ -217,7 +240,7 @@ void tp_node_set(struct tp_node *n, unsigned i, enum tp_actor_state state,
 void tp_node_fini(struct tp_node *n)
 {
 	const struct tp_topology *t = n->topo;
-	for (unsigned i = 0; i < t->n_actors; i++) {
+	for (unsigned i = 0; i < n->count; i++) {
 		if (!n->mbox[i])
 			continue;
 		n->tr[i]->close(n->mbox[i]);

@@ -18,7 +18,12 @@ struct tp_node {
 	const struct tp_transport *tr[TP_REG_MAX];
 	struct tp_mbox *mbox[TP_REG_MAX];  /* NULL where not created */
 	struct tp_reg_entry ent[TP_REG_MAX];  /* the daemon's copy of the registry */
+	unsigned count;                    /* actors, then the daemon's mailbox */
 };
+
+/* Index of the daemon's own mailbox (TP_DAEMON_NAME) in mbox[] and ent[]:
+ * replies to troupectl's calls and monitor requests arrive there. */
+#define TP_NODE_DAEMON(n) ((n)->topo->n_actors)
 
 /* Prepares n for topo (which must outlive it); acquires nothing. */
 void tp_node_init(struct tp_node *n, const struct tp_topology *topo);
