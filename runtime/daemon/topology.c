@@ -771,9 +771,11 @@ int tp_topology_load(const char *path, const struct tp_topo_opts *opts,
 			fprintf(errs, "%s: out of memory\n", path);
 		return 1;
 	}
-	/* Not the actor slots: 64 of them are 120 KiB the daemon would make
-	 * resident for nothing; each is cleared when its section begins. */
-	memset(out, 0, offsetof(struct tp_topology, actors));
+	/* All but the actor slots: 64 of them are 120 KiB the daemon would
+	 * make resident for nothing; each is cleared when its section begins. */
+	size_t slots = offsetof(struct tp_topology, actors), end = slots + sizeof out->actors;
+	memset(out, 0, slots);
+	memset((char *)out + end, 0, sizeof *out - end);
 	snprintf(out->file, sizeof out->file, "%s", path);
 	topo_node_defaults(&out->node);
 	topo_set_dir(out, path);

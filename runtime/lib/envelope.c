@@ -21,7 +21,8 @@ static uint32_t get32(const uint8_t *p)
 }
 
 /* A name on the wire (docs/WIRE.md): "actor" or "actor@node", each part
- * of [A-Za-z0-9_-].  Anything else is refused: a NUL would let two names
+ * of [A-Za-z0-9_-], or '.' for the runtime's reserved names
+ * ("troupe.daemon").  Anything else is refused: a NUL would let two names
  * compare equal, a newline or escape would forge lines in the logs that
  * print senders. */
 static bool name_is_ok(const uint8_t *s, size_t n)
@@ -36,7 +37,7 @@ static bool name_is_ok(const uint8_t *s, size_t n)
 				return false;
 			at = i;
 		} else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			     (c >= '0' && c <= '9') || c == '_' || c == '-')) {
+			     (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.')) {
 			return false;
 		}
 	}

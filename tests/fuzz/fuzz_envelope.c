@@ -12,7 +12,7 @@
 /* A mailbox's usual maximum payload (topology msg_max default). */
 #define FUZZ_PAYLOAD_MAX 1024
 
-/* docs/WIRE.md: "actor" or "actor@node", each part of [A-Za-z0-9_-]. */
+/* docs/WIRE.md: "actor" or "actor@node", each part of [A-Za-z0-9_.-]. */
 static bool name_is_wire(const char *s)
 {
 	const char *at = strchr(s, '@');
@@ -20,7 +20,7 @@ static bool name_is_wire(const char *s)
 	if (n == 0 || at == s || (at && (at[1] == '\0' || strchr(at + 1, '@'))))
 		return false;
 	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-		      "0123456789_-@") == n;
+		      "0123456789_-.@") == n;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -148,7 +148,9 @@ static void names_outside_grammar(void **st)
 	static const char *const bad[] = {
 		"fil\nx", "a b", "x\x1b[2J", "@node", "actor@", "a@b@c", "caf\xc3\xa9",
 	};
-	static const char *const good[] = { "a", "filter", "logger@board-2", "A_9-z" };
+	static const char *const good[] = {
+		"a", "filter", "logger@board-2", "A_9-z", "troupe.daemon",
+	};
 	uint8_t buf[256];
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct tp_env env = { .version = 1, .sender = "ok" };
