@@ -15,6 +15,7 @@
 #include "troupe/error.h"
 #include "control.pb.h"
 #include "ctlpath.h"
+#include "rundir.h"
 #include "deliver.h"
 #include "dmsg.h"
 #include "control.h"
@@ -65,12 +66,11 @@ int tp_ctl_open(struct tp_ctl *c, const char *path, struct tp_sup *s,
 	if (path && *path) {
 		snprintf(c->path, sizeof c->path, "%s", path);
 	} else {
-		char dir[256];
-		if (tp_ctl_dir(dir, sizeof dir) ||
-		    tp_ctl_path(c->path, sizeof c->path, n->topo->node.name))
+		char err[256];
+		if (tp_ctl_path(c->path, sizeof c->path, n->topo->node.name))
 			rc = -TP_ETOOBIG;
-		else if (mkdir(dir, 0700) && errno != EEXIST)
-			rc = -tp_err_from_errno(errno);
+		else if ((rc = tp_rundir_make(n->topo->node.mode, err, sizeof err)))
+			tp_dmsg("%s", err);
 	}
 	if (!rc)
 		rc = ctl_bind(c, n->topo->node.mode & 0660);

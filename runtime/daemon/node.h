@@ -48,6 +48,14 @@ int tp_node_publish(struct tp_node *n);
 void tp_node_set(struct tp_node *n, unsigned i, enum tp_actor_state state,
 		 pid_t pid, unsigned restarts);
 
+/* A process of the node died (SIGCHLD): lets each mailbox's transport
+ * repair what it may have left half done. */
+void tp_node_repair(struct tp_node *n, pid_t pid);
+
+/* In the child, before exec of actor i: hands it the descriptors its
+ * mailbox cannot be opened by (bound sockets), as TROUPE_MBOX_FD. */
+void tp_node_handoff(struct tp_node *n, unsigned i);
+
 /* Closes and unlinks every mailbox, unlinks the registry, then unlinks and
  * releases the lock.  Safe on a partly set up node. */
 void tp_node_fini(struct tp_node *n);

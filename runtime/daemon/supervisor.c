@@ -97,6 +97,7 @@ static void sup_child(const struct tp_sup *s, unsigned i, char **argv, int out)
 	if (nul < 0 || dup2(nul, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		_exit(127);
 	sup_setenv(s, i);
+	tp_node_handoff(s->node, i);
 	execvp(argv[0], argv);
 	dprintf(2, "troupe: cannot exec %s for actor %s: %s\n", argv[0],
 		s->topo->actors[i].name, strerror(errno));
@@ -411,6 +412,7 @@ void tp_sup_reap(struct tp_sup *s)
 	int status;
 	pid_t pid;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		tp_node_repair(s->node, pid);   /* e.g. a sender killed inside a ring */
 		for (unsigned i = 0; i < s->topo->n_actors; i++)
 			if (s->ch[i].pid == pid) {
 				sup_exited(s, i, status);

@@ -206,10 +206,18 @@ static void topo_node_name(struct topo_ctx *c, const struct topo_key *k,
 		topo_copy(c, k, val, field);
 }
 
+static void topo_when_full(struct topo_ctx *c, const struct topo_key *k,
+			   const char *val, void *field)
+{
+	if (tp_when_full_parse(val, field))
+		topo_err(c, "%s: unknown policy '%s' (block, reject, drop_oldest)",
+			 k->name, val);
+}
+
 static void topo_transport(struct topo_ctx *c, const struct topo_key *k,
 			   const char *val, void *field)
 {
-	if (tp_transport_find(val)) {
+	if (tp_transport_find(val) || strcmp(val, "auto") == 0) {
 		topo_copy(c, k, val, field);
 		return;
 	}
@@ -219,7 +227,7 @@ static void topo_transport(struct topo_ctx *c, const struct topo_key *k,
 		snprintf(have + len, sizeof have - len, "%s%s", len ? ", " : "",
 			 tp_transports[i]->name);
 	}
-	topo_err(c, "%s: unknown transport '%s' (this build has: %s)", k->name,
+	topo_err(c, "%s: unknown transport '%s' (this build has: %s, auto)", k->name,
 		 val, have);
 }
 
@@ -345,6 +353,7 @@ static const struct topo_key topo_node_keys[] = {
 	NODE_KEY(control, topo_nonempty, 0, 0),
 	NODE_KEY(log, topo_log, 0, 0),
 	NODE_KEY(log_level, topo_level, 0, 0),
+	NODE_KEY(run_dir, topo_str, 0, 0),
 	{ NULL, NULL, 0, 0, 0, 0 }
 };
 
@@ -356,6 +365,8 @@ static const struct topo_key topo_actor_keys[] = {
 	ACTOR_KEY(msg_max, topo_u32, 64, 1048576),
 	ACTOR_KEY(restart, topo_restart, 0, 0),
 	ACTOR_KEY(exec_prefix, topo_words, 0, 0),
+	ACTOR_KEY(when_full, topo_when_full, 0, 0),
+	ACTOR_KEY(spin_us, topo_u32, 0, 10000),
 	ACTOR_KEY(supervisor, topo_parent, 0, 0),
 	ACTOR_KEY(shutdown_ms, topo_int, 0, 600000),
 	ACTOR_KEY(links, topo_links, 0, 0),

@@ -63,9 +63,11 @@ struct tp_actor_conf {
 	char name[TP_NAME_MAX + 1];
 	char exec[TP_TOPO_STR_MAX];        /* as written */
 	char args[TP_TOPO_STR_MAX];        /* as written; split with tp_topology_split */
-	char transport[8];
+	char transport[8];                 /* a transport's name, or "auto" */
 	uint32_t depth;
 	uint32_t msg_max;
+	uint32_t when_full;                /* enum tp_when_full */
+	uint32_t spin_us;                  /* shm: receiver spins before sleeping */
 	enum tp_restart restart;
 	char exec_prefix[TP_TOPO_STR_MAX]; /* empty: the node's */
 	char path[TP_TOPO_PATH_MAX];       /* resolved executable (tp_topology_resolve) */
@@ -90,6 +92,7 @@ struct tp_node_conf {
 	char exec_prefix[TP_TOPO_STR_MAX];
 	char actor_path[TP_TOPO_PATH_MAX];
 	char log_dir[TP_TOPO_PATH_MAX];
+	char run_dir[TP_TOPO_PATH_MAX];    /* sockets of unix/tcp mailboxes */
 	int line;                          /* line of [node], 0 if none */
 	enum tp_strategy strategy;         /* of the node, the tree's root */
 	int backoff_max_ms;

@@ -1,14 +1,10 @@
 /* Where a node's control socket lives by default, for the daemon and for
- * troupectl alike: $TROUPE_RUN_DIR, else /run/troupe for root, else
- * $XDG_RUNTIME_DIR/troupe, else /tmp/troupe-<uid>; the file is
- * <dir>/<node>.ctl.  The directory is the daemon's, mode 0700. */
+ * troupectl alike: <runtime directory>/<node>.ctl (rundir.h). */
 #ifndef TROUPE_CTLPATH_H
 #define TROUPE_CTLPATH_H
 
 #include <stddef.h>
 
-/* The folder into dir; 0 or -TP_ETOOBIG. */
-int tp_ctl_dir(char *dir, size_t n);
 /* The socket's path into path; 0 or -TP_ETOOBIG. */
 int tp_ctl_path(char *path, size_t n, const char *node);
 
