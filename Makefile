@@ -33,7 +33,7 @@ endif
 # nanopb from Debian is built with its default options; generated code must
 # match them (docs/DESIGN.md).
 CPPFLAGS += -D_GNU_SOURCE -Iruntime/include -Itransports -Iruntime/lib -I$(G)
-CPPFLAGS += -Iruntime/daemon
+CPPFLAGS += -Iruntime/daemon -Iruntime/link
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -fPIC \
 	  -fno-strict-aliasing -MMD -MP
@@ -42,6 +42,8 @@ CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 LDLIBS_TP := -lprotobuf-nanopb
+# Node links (runtime/link/): HMAC-SHA256 and randomness from libsodium.
+LDLIBS_LINK := -lsodium
 
 # ---------------------------------------------------------------- sources
 PROTOS_RT := $(wildcard runtime/proto/*.proto)
@@ -52,7 +54,8 @@ pb_o = $(patsubst %.proto,$(O)/gen/%.pb.o,$(notdir $(1)))
 
 LIB_SRC := $(wildcard runtime/lib/*.c) $(wildcard transports/*.c)
 LIB_OBJ := $(patsubst %.c,$(O)/%.o,$(LIB_SRC)) $(call pb_o,$(PROTOS_RT))
-DAEMON_SRC := $(filter-out runtime/daemon/main.c,$(wildcard runtime/daemon/*.c))
+DAEMON_SRC := $(filter-out runtime/daemon/main.c,$(wildcard runtime/daemon/*.c)) \
+	      $(wildcard runtime/link/*.c)
 DAEMON_OBJ := $(patsubst %.c,$(O)/%.o,$(DAEMON_SRC))
 ACTORS := $(notdir $(patsubst %/,%,$(dir $(wildcard actors/*/*.c))))
 ACTOR_PB_OBJ := $(call pb_o,$(PROTOS_ACT))
@@ -110,7 +113,7 @@ $(B)/lib/libtroupe-daemon.a: $(DAEMON_OBJ)
 $(B)/bin/troupe: $(O)/runtime/daemon/main.o $(B)/lib/libtroupe-daemon.a $(LIBTROUPE_A)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -linih $(LDLIBS_TP)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -linih $(LDLIBS_TP) $(LDLIBS_LINK)
 
 CTL_OBJ := $(patsubst %.c,$(O)/%.o,$(wildcard runtime/ctl/*.c))
 $(B)/bin/troupectl: $(CTL_OBJ) $(LIBTROUPE_A)
@@ -130,7 +133,7 @@ $(foreach a,$(TEST_ACTORS),$(eval $(call actor_rule,$(a),tests/actors,$(B)/tests
 $(B)/tests/%: $(O)/tests/unit/%.o $(B)/lib/libtroupe-daemon.a $(TEST_PB_OBJ) $(ACTOR_PB_OBJ) $(LIBTROUPE_A)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -linih $(LDLIBS_TP) -lm
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -linih $(LDLIBS_TP) $(LDLIBS_LINK) -lm
 
 $(B)/bench/%: $(O)/tests/bench/%.o $(TEST_PB_OBJ) $(ACTOR_PB_OBJ) $(LIBTROUPE_A)
 	@mkdir -p $(dir $@)

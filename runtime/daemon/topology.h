@@ -71,6 +71,7 @@ struct tp_actor_conf {
 	enum tp_restart restart;
 	char exec_prefix[TP_TOPO_STR_MAX]; /* empty: the node's */
 	char path[TP_TOPO_PATH_MAX];       /* resolved executable (tp_topology_resolve) */
+	char export[TP_TOPO_STR_MAX];      /* remote nodes that may send to it (link_access.h) */
 	int line;                          /* line of its [actor …] header */
 	int exec_line;                     /* line of its exec key */
 	char supervisor[TP_NAME_MAX + 1];  /* empty: the node */
