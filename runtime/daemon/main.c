@@ -15,6 +15,7 @@
 #include "troupe/error.h"
 #include "dmsg.h"
 #include "node.h"
+#include "notify.h"
 #include "supervisor.h"
 #include "topology.h"
 
@@ -108,7 +109,8 @@ static void main_signals(struct tp_sup *s, int sfd)
 static void main_loop(struct tp_sup *s, int epfd, int sfd, int tfd)
 {
 	while (!tp_sup_done(s)) {
-		if (main_arm_timer(tfd, tp_sup_next_deadline(s)) < 0) {
+		tp_notify_tick(s);
+		if (main_arm_timer(tfd, tp_notify_deadline(tp_sup_next_deadline(s))) < 0) {
 			tp_dmsg("cannot arm the timer: %s; stopping", strerror(errno));
 			tp_sup_kill_all(s);
 			tp_sup_stop(s);
@@ -196,6 +198,7 @@ static int main_run(const struct tp_topology *t)
 	if (code == EXIT_CLEAN) {
 		tp_sup_start(&sup);
 		main_loop(&sup, epfd, sfd, tfd);
+		tp_notify_tick(&sup);
 		tp_sup_reap(&sup);
 		tp_sup_fini(&sup);
 		code = sup.failed ? EXIT_FAILED : EXIT_CLEAN;
@@ -226,6 +229,7 @@ int main(int argc, char **argv)
 	bool check = false;
 	int opt;
 	main_std_fds();
+	tp_notify_init();
 	while ((opt = getopt_long(argc, argv, "cn:x:A:hV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': check = true; break;
