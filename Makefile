@@ -2,6 +2,7 @@
 # (or CROSS_COMPILE=<triplet>-) cross-builds into build/<triplet>/.
 # `make help` lists the targets.
 
+include board/select.mk
 ifdef CROSS_COMPILE
 TARGET ?= $(patsubst %-,%,$(CROSS_COMPILE))
 endif
@@ -18,7 +19,7 @@ NANOPB_GEN ?= nanopb_generator.py
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-B := build/$(TARGET)
+B := $(or $(BOARD_B),build/$(TARGET))
 O := $(B)/obj
 G := $(B)/gen
 
@@ -98,7 +99,7 @@ $(LIBTROUPE_A): $(LIB_OBJ)
 $(LIBTROUPE_SO): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) -shared -Wl,-soname,libtroupe.so.0 $(LDFLAGS) -o $@ $^ $(LDLIBS_TP)
+	$(Q)$(CC) -shared -Wl,-soname,libtroupe.so.0 $(filter-out -static,$(LDFLAGS)) -o $@ $^ $(LDLIBS_TP)
 
 $(B)/lib/libtroupe-daemon.a: $(DAEMON_OBJ)
 	@mkdir -p $(dir $@)
@@ -185,5 +186,10 @@ help:
 	@echo "  bench     Troupe against the raw primitive, in one run"
 	@echo "  install   DESTDIR=… PREFIX=…"
 	@echo "  clean     remove build/"
+	@echo "make BOARD=<board> [STATIC=0]   cross-build for a board into build/<board>/ ('make boards')"
+	@echo "  dist      BOARD=…: build/<board>/troupe-<board>.tar.gz (docs/DEPLOY.md)"
+	@echo "  qemu      BOARD=…: boot the board in QEMU with the demo and a shell"
+	@echo "  test-qemu boot every emulated board with the in-guest tests, and two boards on a link"
 
+include board/rules.mk
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
