@@ -2,6 +2,9 @@
  * the priorities; deadlines run on the monotonic clock by polling the
  * queue's descriptor and sending or receiving with O_NONBLOCK (mq_timed*
  * take CLOCK_REALTIME, which jumps on boards without an RTC). */
+/* 64-bit d_ino: on 32-bit ARM a plain readdir fails with EOVERFLOW on
+ * filesystems with large inode numbers. */
+#define _FILE_OFFSET_BITS 64
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,9 +15,12 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "transport.h"
 #include "troupe/error.h"
 #include "clock.h"
+#include "common.h"
+#include "troupe/actor.h"
 
 #define MQ_DIR "/dev/mqueue"
 /* The kernel's per-message bookkeeping, rounded up for 64-bit kernels
@@ -25,7 +31,15 @@ struct tp_mbox {
 	mqd_t q;
 	uint32_t msg_max;
 	uint32_t depth;
+	uint32_t when_full;
+	uint32_t dropped;    /* by this handle: the kernel keeps no count */
+	void *scratch;       /* drop_oldest: where a dropped message goes */
 };
+
+/* A queue has no room for our policy: a mailbox that does not block when
+ * full says so in an attribute file in the runtime directory. */
+#define MQ_ATTR_SUFFIX ".mq"
+static const char *const mq_attr_suffixes[] = { MQ_ATTR_SUFFIX, ".new", NULL };
 
 static long mq_limit(const char *which)
 {
@@ -152,8 +166,20 @@ static int mq_new(mqd_t q, struct tp_mbox **out)
 	mb->q = q;
 	mb->msg_max = (uint32_t)at.mq_msgsize;
 	mb->depth = (uint32_t)at.mq_maxmsg;
+	mb->when_full = TP_FULL_BLOCK;
+	mb->dropped = 0;
+	mb->scratch = NULL;
 	*out = mb;
 	return 0;
+}
+
+static void mq_policy(struct tp_mbox *mb, const char *path)
+{
+	char af[300];
+	struct tp_attr_file a;
+	if (tp_rundir_path(af, sizeof af, path, MQ_ATTR_SUFFIX) == 0 &&
+	    tp_attr_read(af, &a) == 0 && a.when_full <= TP_FULL_DROP_OLDEST)
+		mb->when_full = a.when_full;
 }
 
 static int mq_create(const char *path, const struct tp_mbox_attr *attr,
@@ -171,16 +197,35 @@ static int mq_create(const char *path, const struct tp_mbox_attr *attr,
 		return mq_explain(errno, attr, err, errlen);
 	}
 	fchmod(q, attr->mode);   /* mq_open honoured the umask; the node's mode wins */
-	return mq_new(q, out);
+	int rc = mq_new(q, out);
+	if (rc || attr->when_full == TP_FULL_BLOCK)
+		return rc;
+	char af[300];
+	struct tp_attr_file a = { attr->depth, attr->msg_max, attr->when_full, 0 };
+	if ((rc = tp_rundir_make(attr->mode, err ? err : af, err ? errlen : sizeof af)) ||
+	    (rc = tp_rundir_path(af, sizeof af, path, MQ_ATTR_SUFFIX)) ||
+	    (rc = tp_attr_write(af, &a, attr->mode & 0666))) {
+		mq_close((*out)->q);
+		free(*out);
+		mq_unlink(path);
+		return rc;
+	}
+	(*out)->when_full = attr->when_full;
+	return 0;
 }
 
 static int mq_attach(const char *path, enum tp_mbox_mode mode, struct tp_mbox **out)
 {
-	int flags = (mode == TP_MBOX_RECV ? O_RDONLY : O_WRONLY) | O_NONBLOCK | O_CLOEXEC;
+	int flags = (mode == TP_MBOX_RECV ? O_RDONLY : O_RDWR) | O_NONBLOCK | O_CLOEXEC;
 	mqd_t q = mq_open(path, flags);
+	if (q == (mqd_t)-1 && errno == EACCES && mode == TP_MBOX_SEND)
+		q = mq_open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (q == (mqd_t)-1)
 		return -tp_err_from_errno(errno);
-	return mq_new(q, out);
+	int rc = mq_new(q, out);
+	if (rc == 0 && mode == TP_MBOX_SEND)
+		mq_policy(*out, path);
+	return rc;
 }
 
 /* Waits for events on the queue until deadline; 0 when ready. */
@@ -211,6 +256,18 @@ static int mq_tp_send(struct tp_mbox *mb, const void *buf, size_t len,
 			continue;
 		if (errno != EAGAIN)
 			return -tp_err_from_errno(errno);
+		if (mb->when_full == TP_FULL_REJECT)
+			return -TP_EFULL;
+		if (mb->when_full == TP_FULL_DROP_OLDEST) {
+			/* The head goes: the oldest of the highest priority. */
+			if (!mb->scratch && !(mb->scratch = malloc(mb->msg_max)))
+				return -TP_ENOMEM;
+			if (mq_receive(mb->q, mb->scratch, mb->msg_max, NULL) >= 0)
+				mb->dropped++;
+			else if (errno == EBADF)
+				return -TP_EPERM;   /* opened write-only: no group read */
+			continue;
+		}
 		if (mq_wait(mb->q, POLLOUT, deadline))
 			return -TP_EFULL;
 	}
@@ -221,6 +278,10 @@ static int mq_tp_recv(struct tp_mbox *mb, void *buf, size_t cap, unsigned *prio,
 {
 	if (cap < mb->msg_max)
 		return -TP_EINVAL;
+	/* A caller prepared to wait (tp_call) usually has to: poll first and
+	 * save the receive that would fail with EAGAIN. */
+	if (deadline > tp_now_ns() && mq_wait(mb->q, POLLIN, deadline))
+		return -TP_EEMPTY;
 	for (;;) {
 		ssize_t n = mq_receive(mb->q, buf, cap, prio);
 		if (n >= 0)
@@ -247,6 +308,7 @@ static int mq_tp_stat(struct tp_mbox *mb, struct tp_mbox_stat *st)
 	st->depth = (uint32_t)at.mq_curmsgs;
 	st->capacity = (uint32_t)at.mq_maxmsg;
 	st->msg_max = (uint32_t)at.mq_msgsize;
+	st->dropped = mb->dropped;
 	return 0;
 }
 
@@ -254,12 +316,16 @@ static void mq_tp_close(struct tp_mbox *mb)
 {
 	if (mb) {
 		mq_close(mb->q);
+		free(mb->scratch);
 		free(mb);
 	}
 }
 
 static int mq_tp_unlink(const char *path)
 {
+	char af[300];
+	if (tp_rundir_path(af, sizeof af, path, MQ_ATTR_SUFFIX) == 0)
+		unlink(af);
 	if (mq_unlink(path) < 0 && errno != ENOENT)
 		return -tp_err_from_errno(errno);
 	return 0;
@@ -267,10 +333,10 @@ static int mq_tp_unlink(const char *path)
 
 static int mq_sweep(const char *prefix)
 {
+	int removed = tp_rundir_sweep(prefix, mq_attr_suffixes);
 	DIR *d = opendir(MQ_DIR);
 	if (!d)
-		return 0;   /* not mounted: the daemon unlinks by registry names */
-	int removed = 0;
+		return removed;   /* not mounted: the daemon unlinks by registry names */
 	size_t plen = strlen(prefix + 1);
 	struct dirent *de;
 	while ((de = readdir(d))) {

@@ -17,16 +17,30 @@
 
 struct tp_mbox;
 
+/* What send does when the mailbox is full: the same on every transport. */
+enum tp_when_full {
+	TP_FULL_BLOCK = 0,       /* wait for room up to the sender's deadline */
+	TP_FULL_REJECT = 1,      /* fail at once with -TP_EFULL */
+	TP_FULL_DROP_OLDEST = 2, /* discard what would be received next, counted */
+};
+
+/* Priorities travel in lanes: 0..1 (low, normal) in the normal lane, 2..3
+ * (high, urgent) in the high lane, received first.  mq keeps all four. */
+#define TP_LANE_HIGH_MIN 2
+
 struct tp_mbox_attr {
 	uint32_t depth;      /* messages the mailbox holds */
 	uint32_t msg_max;    /* largest message, envelope included */
 	mode_t mode;         /* permissions of the IPC object */
+	uint32_t when_full;  /* enum tp_when_full */
+	uint32_t spin_us;    /* shm: receiver spins this long before sleeping */
 };
 
 struct tp_mbox_stat {
 	uint32_t depth;      /* messages queued now */
 	uint32_t capacity;   /* messages it holds at most */
 	uint32_t msg_max;
+	uint32_t dropped;    /* discarded by drop_oldest (mq: by this handle) */
 };
 
 enum tp_mbox_mode {
@@ -51,13 +65,15 @@ struct tp_transport {
 	int (*attach)(const char *path, enum tp_mbox_mode mode,
 		      struct tp_mbox **out);
 
-	/* Queues len bytes, copied before it returns.  Blocks while the
-	 * mailbox is full, up to deadline.  Returns 0, -TP_EFULL (still full at
-	 * the deadline), -TP_ETOOBIG, -TP_ESYS. */
+	/* Queues len bytes, copied before it returns.  When the mailbox is
+	 * full, follows its when_full policy: blocks up to deadline, rejects at
+	 * once, or drops the oldest message.  Returns 0, -TP_EFULL (still full
+	 * at the deadline, or rejected), -TP_ETOOBIG, -TP_ECLOSED (receiver
+	 * gone, connected transports), -TP_ESYS. */
 	int (*send)(struct tp_mbox *mb, const void *buf, size_t len,
 		    unsigned prio, int64_t deadline);
 
-	/* Takes the next message (highest priority first, FIFO within one)
+	/* Takes the next message (highest lane first, FIFO within one)
 	 * into buf, whose cap must be at least the mailbox's msg_max.  Blocks
 	 * up to deadline.  Returns its length, -TP_EEMPTY (nothing by the
 	 * deadline), -TP_EINVAL (cap too small), -TP_ESYS. */
@@ -89,7 +105,30 @@ struct tp_transport {
 	 * Returns how many were removed; 0 where objects cannot be listed
 	 * (the daemon also unlinks by the names in the stale registry). */
 	int (*sweep)(const char *prefix);
+
+	/* Optional.  Daemon side, after process pid died (SIGCHLD): repairs
+	 * what it may have left half done in mailbox mb (a sender killed
+	 * inside the ring's lock).  Never blocks. */
+	void (*repair)(struct tp_mbox *mb, pid_t pid);
+
+	/* Optional.  Daemon side: the descriptors (at most max) the receiving
+	 * actor must inherit because the mailbox cannot be opened by name (a
+	 * bound socket holds the queue); returns how many.  Attach in
+	 * TP_MBOX_RECV mode takes them back (see tp_transport_handoff). */
+	int (*recv_fds)(struct tp_mbox *mb, int *fds, int max);
 };
+
+/* The environment variable that carries recv_fds to the actor. */
+#define TP_MBOX_FD_ENV "TROUPE_MBOX_FD"
+
+/* In the child between fork and exec of the actor that receives from mb:
+ * makes the mailbox's recv_fds inheritable and names them in
+ * TROUPE_MBOX_FD.  Does nothing for a transport without recv_fds. */
+void tp_transport_handoff(const struct tp_transport *t, struct tp_mbox *mb);
+
+/* Parses a when_full name; -TP_EINVAL if unknown. */
+int tp_when_full_parse(const char *s, uint32_t *out);
+const char *tp_when_full_name(uint32_t w);
 
 /* The transports this build has; NULL if none is called name. */
 const struct tp_transport *tp_transport_find(const char *name);

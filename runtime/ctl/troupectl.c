@@ -1,121 +1,258 @@
-/* troupectl: look into a running node.  This first version reads the
- * node's registry and mailboxes directly (no daemon round trip); the
- * control socket comes with supervision and control. */
+/* troupectl: look into and steer a running node through its daemon's
+ * control socket (docs/CONTROL.md).  One table of commands; each parses
+ * its own arguments and returns an exit code (ctl.h). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "registry.h"
-#include "transport.h"
+#include <time.h>
 #include "troupe/actor.h"
+#include "registry.h"
+#include "ctl.h"
 
-/* Exit codes, for scripts. */
-enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_NO_NODE = 3 };
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: troupectl [-n NODE] [-j] COMMAND [ARG]\n"
-		"  list          every actor: pid, state, transport, mailbox depth, restarts, uptime\n"
-		"  status NAME   one actor\n"
-		"options:\n"
-		"  -n NODE       node name (default: $TROUPE_NODE)\n"
-		"  -j, --json    JSON output\n"
-		"exit codes: 0 ok, 1 failed, 2 usage, 3 node not running, 4 no such actor\n");
-}
-
-struct row {
-	struct tp_reg_entry e;
-	struct tp_mbox_stat st;
-	int have_stat;
+struct ctl_cmd {
+	const char *name;
+	const char *args;
+	const char *help;
+	int min_args, max_args;
+	troupe_CtlRequest_Cmd cmd;
+	int (*run)(const struct ctl_cmd *c, struct ctl_opts *o, int argc, char **argv);
 };
 
-static void row_load(const struct tp_reg_entry *e, struct row *r)
+static const struct ctl_cmd ctl_cmds[];
+
+static void ctl_usage(FILE *f)
 {
-	const struct tp_transport *t = tp_transport_find(e->transport);
-	struct tp_mbox *mb;
-	r->e = *e;
-	r->have_stat = 0;
-	if (t && t->attach(e->mailbox, TP_MBOX_SEND, &mb) == 0) {
-		r->have_stat = t->stat(mb, &r->st) == 0;
-		t->close(mb);
-	}
+	fprintf(f, "usage: troupectl [options] COMMAND [ARGS]\n\ncommands:\n");
+	for (const struct ctl_cmd *c = ctl_cmds; c->name; c++)
+		fprintf(f, "  %-9s %-26s %s\n", c->name, c->args, c->help);
+	fprintf(f,
+		"\noptions:\n"
+		"  -n, --node NODE      node name (default: $TROUPE_NODE)\n"
+		"  -s, --socket PATH    control socket (default: from the node name)\n"
+		"  -t, --timeout SECS   how long to wait for the daemon (default 2)\n"
+		"  -j, --json           JSON output (list, status)\n"
+		"  -q, --quiet          no messages on stderr\n"
+		"  -v, --verbose        more columns\n"
+		"  -h, --help           this text; 'troupectl help COMMAND' for one command\n"
+		"\nexit codes: 0 ok, 1 failed, 2 usage, 3 node not running, 4 no such actor,\n"
+		"5 timed out, 6 permission denied\n");
 }
 
-static void row_print(const struct row *r, int json, int first)
+static int ctl_simple(const struct ctl_cmd *c, struct ctl_opts *o, int argc, char **argv)
 {
-	const struct tp_reg_entry *e = &r->e;
-	double up = e->state == TP_STATE_UP ? (double)(tp_now_ns() - e->since_ns) / 1e9 : 0;
-	long depth = r->have_stat ? (long)r->st.depth : -1;
-	if (json)
-		printf("%s{\"name\":\"%s\",\"pid\":%d,\"state\":\"%s\",\"transport\":\"%s\","
-		       "\"mailbox\":\"%s\",\"depth\":%ld,\"capacity\":%u,\"msg_max\":%u,"
-		       "\"restarts\":%u,\"uptime_s\":%.1f}",
-		       first ? "" : ",", e->name, e->pid, tp_state_name(e->state), e->transport,
-		       e->mailbox, depth, e->depth, e->msg_max, e->restarts, up);
-	else
-		printf("%-16s %7d %-9s %-5s %5ld/%-5u %8u %9.1f\n", e->name, e->pid,
-		       tp_state_name(e->state), e->transport, depth, e->depth, e->restarts, up);
+	static troupe_CtlRequest q;
+	static troupe_CtlReply r;
+	memset(&q, 0, sizeof q);
+	q.cmd = c->cmd;
+	if (argc > 0)
+		snprintf(q.name, sizeof q.name, "%s", argv[0]);
+	if (argc > 1)
+		snprintf(q.exec, sizeof q.exec, "%s", argv[1]);
+	int code = ctl_request(o, &q, &r);
+	if (code || (code = ctl_check(o, &r)))
+		return code;
+	if (c->cmd != troupe_CtlRequest_Cmd_LIST && c->cmd != troupe_CtlRequest_Cmd_STATUS)
+		return CTL_OK;
+	if (o->json && c->cmd == troupe_CtlRequest_Cmd_LIST)
+		printf("[");
+	else if (!o->json)
+		ctl_show_header();
+	for (pb_size_t k = 0; k < r.actors_count; k++)
+		ctl_show_actor(&r.actors[k], o->json, k == 0, o->verbose);
+	printf(o->json && c->cmd == troupe_CtlRequest_Cmd_LIST ? "]\n" : o->json ? "\n" : "");
+	return CTL_OK;
+}
+
+/* Polls status every 50 ms: bounded by -t. */
+static int ctl_wait_for(const struct ctl_cmd *c, struct ctl_opts *o, int argc, char **argv)
+{
+	(void)c;
+	const char *want = "up";
+	if (argc == 3 && strcmp(argv[1], "--state") == 0 &&
+	    (strcmp(argv[2], "up") == 0 || strcmp(argv[2], "down") == 0))
+		want = argv[2];
+	else if (argc != 1) {
+		fprintf(stderr, "troupectl: wait-for NAME [--state up|down]\n");
+		return CTL_USAGE;
+	}
+	static troupe_CtlRequest q = { .cmd = troupe_CtlRequest_Cmd_STATUS };
+	static troupe_CtlReply r;
+	snprintf(q.name, sizeof q.name, "%s", argv[0]);
+	int64_t end = tp_now_ns() + (int64_t)o->timeout_ms * 1000000;
+	struct ctl_opts once = *o;
+	once.quiet = true;
+	int code;
+	do {
+		code = ctl_request(&once, &q, &r);
+		if (code == CTL_OK && (code = ctl_check(o, &r)))
+			return code;   /* no such actor: waiting will not help */
+		if (code == CTL_OK && r.actors_count == 1 &&
+		    strcmp(r.actors[0].state, want) == 0)
+			return CTL_OK;
+		nanosleep(&(struct timespec){ 0, 50000000 }, NULL);
+	} while (tp_now_ns() < end);
+	if (!o->quiet)
+		fprintf(stderr, "troupectl: %s is not %s after %d ms\n", argv[0], want,
+			o->timeout_ms);
+	return CTL_TIMEOUT;
+}
+
+static int ctl_hex(const char *s, troupe_CtlRequest *q)
+{
+	size_t n = strlen(s);
+	if (n % 2 || n / 2 > sizeof q->payload.bytes)
+		return -1;
+	if (strspn(s, "0123456789abcdefABCDEF") != n)
+		return -1;
+	for (size_t k = 0; k < n / 2; k++) {
+		unsigned v;
+		if (sscanf(s + 2 * k, "%2x", &v) != 1)
+			return -1;
+		q->payload.bytes[k] = (uint8_t)v;
+	}
+	q->payload.size = (pb_size_t)(n / 2);
+	return 0;
+}
+
+/* send/call NAME TYPE [HEX]: TYPE is the message's type id, HEX its
+ * encoded payload.  A call prints the reply's type and payload. */
+static int ctl_send(const struct ctl_cmd *c, struct ctl_opts *o, int argc, char **argv)
+{
+	static troupe_CtlRequest q;
+	static troupe_CtlReply r;
+	memset(&q, 0, sizeof q);
+	q.cmd = c->cmd;
+	snprintf(q.name, sizeof q.name, "%s", argv[0]);
+	char *end;
+	unsigned long type = strtoul(argv[1], &end, 10);
+	if (*end || !*argv[1] || type > UINT32_MAX) {
+		fprintf(stderr, "troupectl: %s: bad type id '%s'\n", c->name, argv[1]);
+		return CTL_USAGE;
+	}
+	q.type = (uint32_t)type;
+	if (argc > 2 && ctl_hex(argv[2], &q)) {
+		fprintf(stderr, "troupectl: %s: bad payload '%s' (hex bytes, at most %zu)\n",
+			c->name, argv[2], sizeof q.payload.bytes);
+		return CTL_USAGE;
+	}
+	q.timeout_ms = (uint32_t)o->timeout_ms;
+	struct ctl_opts wait = *o;
+	wait.timeout_ms = o->timeout_ms + 500;   /* the daemon times out first */
+	int code = ctl_request(&wait, &q, &r);
+	if (code || (code = ctl_check(o, &r)))
+		return code;
+	if (c->cmd == troupe_CtlRequest_Cmd_CALL) {
+		printf(o->json ? "{\"type\":%u,\"payload\":\"" : "type %u payload ", r.type);
+		for (pb_size_t k = 0; k < r.payload.size; k++)
+			printf("%02x", r.payload.bytes[k]);
+		printf(o->json ? "\"}\n" : "\n");
+	}
+	return CTL_OK;
+}
+
+static int ctl_help(const struct ctl_cmd *c, struct ctl_opts *o, int argc, char **argv);
+
+static const struct ctl_cmd ctl_cmds[] = {
+	{ "list", "", "every actor: pid, state, transport, mailbox, restarts, uptime",
+	  0, 0, troupe_CtlRequest_Cmd_LIST, ctl_simple },
+	{ "status", "NAME", "one actor", 1, 1, troupe_CtlRequest_Cmd_STATUS, ctl_simple },
+	{ "stop", "NAME", "stop an actor; it stays down until start", 1, 1,
+	  troupe_CtlRequest_Cmd_STOP, ctl_simple },
+	{ "start", "NAME", "start a stopped actor", 1, 1, troupe_CtlRequest_Cmd_START, ctl_simple },
+	{ "restart", "NAME", "stop an actor and start it again; its mail waits", 1, 1,
+	  troupe_CtlRequest_Cmd_RESTART, ctl_simple },
+	{ "upgrade", "NAME [EXECUTABLE]", "restart an actor from a new executable; its mail waits",
+	  1, 2, troupe_CtlRequest_Cmd_UPGRADE, ctl_simple },
+	{ "wait-for", "NAME [--state up|down]", "wait (up to -t) until an actor is up or down",
+	  1, 3, troupe_CtlRequest_Cmd_STATUS, ctl_wait_for },
+	{ "send", "NAME TYPE [HEX]", "send a message (type id, encoded payload in hex)", 2, 3,
+	  troupe_CtlRequest_Cmd_SEND, ctl_send },
+	{ "call", "NAME TYPE [HEX]", "send a request, print the reply (within -t)", 2, 3,
+	  troupe_CtlRequest_Cmd_CALL, ctl_send },
+	{ "help", "[COMMAND]", "help for one command", 0, 1, troupe_CtlRequest_Cmd_NONE, ctl_help },
+	{ NULL, NULL, NULL, 0, 0, 0, NULL },
+};
+
+static const struct ctl_cmd *ctl_find(const char *name)
+{
+	for (const struct ctl_cmd *c = ctl_cmds; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+static int ctl_help(const struct ctl_cmd *c, struct ctl_opts *o, int argc, char **argv)
+{
+	(void)c; (void)o;
+	if (argc == 0) {
+		ctl_usage(stdout);
+		return CTL_OK;
+	}
+	const struct ctl_cmd *h = ctl_find(argv[0]);
+	if (!h) {
+		fprintf(stderr, "troupectl: no command '%s'\n", argv[0]);
+		return CTL_USAGE;
+	}
+	printf("usage: troupectl [options] %s %s\n  %s\n", h->name, h->args, h->help);
+	return CTL_OK;
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "node", required_argument, NULL, 'n' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *node = getenv("TROUPE_NODE");
-	int json = 0, c;
-	while ((c = getopt_long(argc, argv, "n:jh", opts, NULL)) != -1) {
+	struct ctl_opts o = { .node = getenv("TROUPE_NODE"), .timeout_ms = 2000 };
+	int c;
+	char *end;
+	while ((c = getopt_long(argc, argv, "+n:s:t:jqvh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'n': node = optarg; break;
-		case 'j': json = 1; break;
-		case 'h': usage(stdout); return EXIT_OK;
-		default: usage(stderr); return EXIT_USAGE;
+		case 'n': o.node = optarg; break;
+		case 's': o.socket = optarg; break;
+		case 't':
+			o.timeout_ms = (int)(strtod(optarg, &end) * 1000);
+			if (*end || end == optarg || o.timeout_ms < 0) {
+				fprintf(stderr, "troupectl: -t: bad timeout '%s' (seconds)\n", optarg);
+				return CTL_USAGE;
+			}
+			break;
+		case 'j': o.json = true; break;
+		case 'q': o.quiet = true; break;
+		case 'v': o.verbose = true; break;
+		case 'h': ctl_usage(stdout); return CTL_OK;
+		default: ctl_usage(stderr); return CTL_USAGE;
 		}
 	}
-	if (optind >= argc || !node || !tp_name_is_valid(node)) {
-		fprintf(stderr, "troupectl: %s\n", optind >= argc ? "no command" :
-			"no valid node name: give -n NODE or set TROUPE_NODE");
-		usage(stderr);
-		return EXIT_USAGE;
+	if (optind >= argc) {
+		fprintf(stderr, "troupectl: no command (try troupectl help)\n");
+		return CTL_USAGE;
 	}
-	const char *cmd = argv[optind];
-	const char *name = optind + 1 < argc ? argv[optind + 1] : NULL;
-	int is_list = strcmp(cmd, "list") == 0;
-	if (!is_list && !(strcmp(cmd, "status") == 0 && name)) {
-		fprintf(stderr, "troupectl: unknown command or missing argument: %s\n", cmd);
-		return EXIT_USAGE;
+	const struct ctl_cmd *cmd = ctl_find(argv[optind]);
+	int n = argc - optind - 1;
+	if (!cmd) {
+		fprintf(stderr, "troupectl: unknown command '%s' (try troupectl help)\n",
+			argv[optind]);
+		return CTL_USAGE;
 	}
-	struct tp_registry *reg;
-	int rc = tp_registry_open(node, &reg);
-	if (rc) {
-		fprintf(stderr, "troupectl: node '%s' is not running: %s\n", node, tp_strerror(rc));
-		return EXIT_NO_NODE;
+	if (n < cmd->min_args || n > cmd->max_args ||
+	    (n > 0 && strcmp(argv[optind + 1], "-h") == 0)) {
+		FILE *f = n > 0 && strcmp(argv[optind + 1], "-h") == 0 ? stdout : stderr;
+		fprintf(f, "usage: troupectl [options] %s %s\n  %s\n", cmd->name, cmd->args,
+			cmd->help);
+		return f == stdout ? CTL_OK : CTL_USAGE;
 	}
-	struct tp_reg_entry e;
-	struct row r;
-	int shown = 0;
-	if (json)
-		printf(is_list ? "[" : "");
-	else
-		printf("%-16s %7s %-9s %-5s %11s %8s %9s\n", "NAME", "PID", "STATE",
-		       "TRANS", "DEPTH", "RESTARTS", "UPTIME_S");
-	for (unsigned i = 0; tp_registry_get(reg, i, &e) == 0; i++) {
-		if (name && strcmp(e.name, name) != 0)
-			continue;
-		row_load(&e, &r);
-		row_print(&r, json, shown == 0);
-		shown++;
+	if (cmd->run != ctl_help && !o.socket && (!o.node || !tp_name_is_valid(o.node))) {
+		fprintf(stderr, "troupectl: no valid node name: give -n NODE, -s SOCKET "
+			"or set TROUPE_NODE\n");
+		return CTL_USAGE;
 	}
-	if (json)
-		printf(is_list ? "]\n" : "\n");
-	tp_registry_close(reg);
-	if (name && !shown) {
-		fprintf(stderr, "troupectl: node '%s' has no actor '%s'\n", node, name);
-		return 4;
-	}
-	return EXIT_OK;
+	return cmd->run(cmd, &o, n, argv + optind + 1);
 }

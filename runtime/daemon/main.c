@@ -13,7 +13,9 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 #include "troupe/error.h"
+#include "control.h"
 #include "dmsg.h"
+#include "monitor.h"
 #include "node.h"
 #include "notify.h"
 #include "supervisor.h"
@@ -106,11 +108,13 @@ static void main_signals(struct tp_sup *s, int sfd)
 
 /* The one place the daemon waits.  The timerfd carries the supervisor's
  * next deadline (restart backoff, shutdown escalation). */
-static void main_loop(struct tp_sup *s, int epfd, int sfd, int tfd)
+static void main_loop(struct tp_sup *s, struct tp_ctl *ctl, int epfd, int sfd,
+		      int tfd)
 {
 	while (!tp_sup_done(s)) {
 		tp_notify_tick(s);
-		if (main_arm_timer(tfd, tp_notify_deadline(tp_sup_next_deadline(s))) < 0) {
+		int64_t next = tp_sup_next_deadline(s), cn = tp_ctl_next_deadline(ctl);
+		if (main_arm_timer(tfd, tp_notify_deadline(cn < next ? cn : next)) < 0) {
 			tp_dmsg("cannot arm the timer: %s; stopping", strerror(errno));
 			tp_sup_kill_all(s);
 			tp_sup_stop(s);
@@ -130,6 +134,9 @@ static void main_loop(struct tp_sup *s, int epfd, int sfd, int tfd)
 				if (read(tfd, &ticks, sizeof ticks) < 0 && errno != EAGAIN)
 					tp_dmsg("timerfd: %s", strerror(errno));
 				tp_sup_timer(s);
+				tp_ctl_timer(ctl);
+			} else if (tag >= TP_CTL_TAG_LISTEN) {
+				tp_ctl_event(ctl, tag);
 			} else {
 				tp_sup_output(s, (unsigned)(tag - TP_SUP_TAG));
 			}
@@ -189,16 +196,26 @@ static int main_run(const struct tp_topology *t)
 {
 	static struct tp_node node;
 	static struct tp_sup sup;
+	static struct tp_monitors mon;
+	static struct tp_ctl ctl;
 	int epfd = -1, sfd = -1, tfd = -1;
 	tp_dmsg_init(t->node.name);
 	tp_node_init(&node, t);
 	int code = main_fds(&epfd, &sfd, &tfd) ? EXIT_FAILED : main_setup(&node);
 	if (code == EXIT_CLEAN && tp_sup_init(&sup, t, &node, epfd))
 		code = EXIT_FAILED;
+	tp_monitors_init(&mon, &sup);
+	sup.on_exit = tp_monitors_exit;
+	sup.on_exit_arg = &mon;
+	if (code == EXIT_CLEAN && tp_ctl_open(&ctl, t->node.control, &sup, &node, &mon, epfd)) {
+		tp_ctl_close(&ctl);
+		code = EXIT_FAILED;
+	}
 	if (code == EXIT_CLEAN) {
 		tp_sup_start(&sup);
-		main_loop(&sup, epfd, sfd, tfd);
+		main_loop(&sup, &ctl, epfd, sfd, tfd);
 		tp_notify_tick(&sup);
+		tp_ctl_close(&ctl);
 		tp_sup_reap(&sup);
 		tp_sup_fini(&sup);
 		code = sup.failed ? EXIT_FAILED : EXIT_CLEAN;

@@ -8,27 +8,85 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <stdlib.h>
 #include <unistd.h>
 #include "troupe/error.h"
+#include "common.h"
 #include "dmsg.h"
+#include "ctlpath.h"
 #include "node.h"
+
+/* transport = auto: mq where the kernel has it, else shm, said once. */
+static const struct tp_transport *node_auto(void)
+{
+	static const struct tp_transport *pick;
+	if (pick)
+		return pick;
+	char err[256] = "";
+	pick = tp_transport_find("mq");
+	if (pick->check(NULL, 0, err, sizeof err) != 0) {
+		tp_dmsg("transport = auto: using shm, not mq: %s", err);
+		pick = tp_transport_find("shm");
+	}
+	return pick;
+}
+
+/* The mailbox attributes of entry i, as the topology sets them; the
+ * daemon's own mailbox (after the actors) blocks when full, like the
+ * default. */
+static struct tp_mbox_attr node_attr(const struct tp_node *n, unsigned i)
+{
+	if (i >= n->topo->n_actors)
+		return (struct tp_mbox_attr){ .depth = n->ent[i].depth,
+			.msg_max = n->ent[i].msg_max, .mode = n->topo->node.mode };
+	const struct tp_actor_conf *a = &n->topo->actors[i];
+	return (struct tp_mbox_attr){ .depth = a->depth, .msg_max = a->msg_max,
+		.mode = n->topo->node.mode, .when_full = a->when_full,
+		.spin_us = a->spin_us };
+}
+
+/* The daemon's mailbox takes the transport of the actor with the largest
+ * messages, so that any reply fits. */
+static void node_init_daemon(struct tp_node *n)
+{
+	const struct tp_topology *topo = n->topo;
+	unsigned d = topo->n_actors, big = 0;
+	for (unsigned i = 1; i < topo->n_actors; i++)
+		if (topo->actors[i].msg_max > topo->actors[big].msg_max)
+			big = i;
+	struct tp_reg_entry *e = &n->ent[d];
+	n->tr[d] = n->tr[big];
+	snprintf(e->name, sizeof e->name, "%s", TP_DAEMON_NAME);
+	snprintf(e->transport, sizeof e->transport, "%s", n->tr[big]->name);
+	tp_ipc_name(e->mailbox, sizeof e->mailbox, topo->node.name, TP_DAEMON_NAME);
+	e->depth = TP_TOPO_DEPTH_DEFAULT;
+	e->msg_max = topo->actors[big].msg_max;
+	e->pid = getpid();
+	e->state = TP_STATE_UP;
+	n->count = d + 1;
+}
 
 void tp_node_init(struct tp_node *n, const struct tp_topology *topo)
 {
 	memset(n, 0, sizeof *n);
 	n->topo = topo;
 	n->lock_fd = -1;
+	/* Actors inherit it: they find the sockets of unix/tcp mailboxes there. */
+	if (topo->node.run_dir[0])
+		setenv(TP_RUN_DIR_ENV, topo->node.run_dir, 1);
 	for (unsigned i = 0; i < topo->n_actors; i++) {
 		const struct tp_actor_conf *a = &topo->actors[i];
 		struct tp_reg_entry *e = &n->ent[i];
-		n->tr[i] = tp_transport_find(a->transport);
+		n->tr[i] = strcmp(a->transport, "auto") == 0 ? node_auto()
+							      : tp_transport_find(a->transport);
 		snprintf(e->name, sizeof e->name, "%s", a->name);
-		snprintf(e->transport, sizeof e->transport, "%s", a->transport);
+		snprintf(e->transport, sizeof e->transport, "%s", n->tr[i]->name);
 		tp_ipc_name(e->mailbox, sizeof e->mailbox, topo->node.name, a->name);
 		e->depth = a->depth;
 		e->msg_max = a->msg_max;
 		e->state = TP_STATE_DOWN;
 	}
+	node_init_daemon(n);
 }
 
 static bool node_same_object(int fd, const char *path)
@@ -139,16 +197,14 @@ int tp_node_sweep(struct tp_node *n)
  * (mq's RLIMIT_MSGQUEUE) are per user, not per mailbox. */
 static int node_check(struct tp_node *n)
 {
-	const struct tp_topology *t = n->topo;
 	struct tp_mbox_attr attrs[TP_REG_MAX];
 	char err[512];
 	for (size_t k = 0; tp_transports[k]; k++) {
 		const struct tp_transport *tr = tp_transports[k];
 		size_t cnt = 0;
-		for (unsigned i = 0; i < t->n_actors; i++)
+		for (unsigned i = 0; i < n->count; i++)
 			if (n->tr[i] == tr)
-				attrs[cnt++] = (struct tp_mbox_attr){
-					n->ent[i].depth, n->ent[i].msg_max, t->node.mode };
+				attrs[cnt++] = node_attr(n, i);
 		if (cnt == 0)
 			continue;
 		err[0] = '\0';
@@ -164,12 +220,11 @@ static int node_check(struct tp_node *n)
 
 int tp_node_mailboxes(struct tp_node *n)
 {
-	const struct tp_topology *t = n->topo;
 	int rc = node_check(n);
 	if (rc)
 		return rc;
-	for (unsigned i = 0; i < t->n_actors; i++) {
-		struct tp_mbox_attr at = { n->ent[i].depth, n->ent[i].msg_max, t->node.mode };
+	for (unsigned i = 0; i < n->count; i++) {
+		struct tp_mbox_attr at = node_attr(n, i);
 		char err[512] = "";
 		rc = n->tr[i]->create(n->ent[i].mailbox, &at, &n->mbox[i], err, sizeof err);
 		if (rc) {
@@ -193,11 +248,11 @@ int tp_node_publish(struct tp_node *n)
 		n->reg = NULL;
 		return rc;
 	}
-	for (unsigned i = 0; i < t->n_actors; i++) {
+	for (unsigned i = 0; i < n->count; i++) {
 		n->ent[i].since_ns = tp_now_ns();
 		tp_registry_put(n->reg, i, &n->ent[i]);
 	}
-	tp_registry_set_count(n->reg, t->n_actors);
+	tp_registry_set_count(n->reg, n->count);
 	tp_registry_set_daemon(n->reg, getpid());
 	return 0;
 }
@@ -217,7 +272,7 @@ void tp_node_set(struct tp_node *n, unsigned i, enum tp_actor_state state,
 void tp_node_fini(struct tp_node *n)
 {
 	const struct tp_topology *t = n->topo;
-	for (unsigned i = 0; i < t->n_actors; i++) {
+	for (unsigned i = 0; i < n->count; i++) {
 		if (!n->mbox[i])
 			continue;
 		n->tr[i]->close(n->mbox[i]);
@@ -239,4 +294,16 @@ void tp_node_fini(struct tp_node *n)
 		close(n->lock_fd);
 		n->lock_fd = -1;
 	}
+}
+
+void tp_node_repair(struct tp_node *n, pid_t pid)
+{
+	for (unsigned i = 0; i < n->topo->n_actors; i++)
+		if (n->mbox[i] && n->tr[i]->repair)
+			n->tr[i]->repair(n->mbox[i], pid);
+}
+
+void tp_node_handoff(struct tp_node *n, unsigned i)
+{
+	tp_transport_handoff(n->tr[i], n->mbox[i]);
 }

@@ -18,7 +18,12 @@ struct tp_node {
 	const struct tp_transport *tr[TP_REG_MAX];
 	struct tp_mbox *mbox[TP_REG_MAX];  /* NULL where not created */
 	struct tp_reg_entry ent[TP_REG_MAX];  /* the daemon's copy of the registry */
+	unsigned count;                    /* actors, then the daemon's mailbox */
 };
+
+/* Index of the daemon's own mailbox (TP_DAEMON_NAME) in mbox[] and ent[]:
+ * replies to troupectl's calls and monitor requests arrive there. */
+#define TP_NODE_DAEMON(n) ((n)->topo->n_actors)
 
 /* Prepares n for topo (which must outlive it); acquires nothing. */
 void tp_node_init(struct tp_node *n, const struct tp_topology *topo);
@@ -42,6 +47,14 @@ int tp_node_publish(struct tp_node *n);
 /* Updates actor i's entry (state, pid, restart count) and its since time. */
 void tp_node_set(struct tp_node *n, unsigned i, enum tp_actor_state state,
 		 pid_t pid, unsigned restarts);
+
+/* A process of the node died (SIGCHLD): lets each mailbox's transport
+ * repair what it may have left half done. */
+void tp_node_repair(struct tp_node *n, pid_t pid);
+
+/* In the child, before exec of actor i: hands it the descriptors its
+ * mailbox cannot be opened by (bound sockets), as TROUPE_MBOX_FD. */
+void tp_node_handoff(struct tp_node *n, unsigned i);
 
 /* Closes and unlinks every mailbox, unlinks the registry, then unlinks and
  * releases the lock.  Safe on a partly set up node. */

@@ -1,5 +1,7 @@
-/* one_for_one supervision of the node's actors (see supervisor.h).  What
- * happens after an exit is one table: restart type x exit kind -> action. */
+/* Supervision of the node's actors (see supervisor.h): processes, and the
+ * tree's verdicts carried out.  Actors to stop are terminated one at a
+ * time, latest in start order first; a group restarts once none of its
+ * actors runs any more. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -15,17 +17,7 @@
 #include "supervisor.h"
 
 #define MS 1000000LL
-
-enum sup_exit { SUP_EXIT_NORMAL, SUP_EXIT_ABNORMAL, SUP_EXIT_COUNT };
-
-typedef void sup_action_fn(struct tp_sup *s, unsigned i);
-static sup_action_fn sup_act_restart, sup_act_down;
-
-static sup_action_fn *const sup_policy[TP_RESTART_COUNT][SUP_EXIT_COUNT] = {
-	[TP_RESTART_PERMANENT] = { sup_act_restart, sup_act_restart },
-	[TP_RESTART_TRANSIENT] = { sup_act_down, sup_act_restart },
-	[TP_RESTART_TEMPORARY] = { sup_act_down, sup_act_down },
-};
+#define BIT(i) ((uint64_t)1 << (i))
 
 static void sup_set(struct tp_sup *s, unsigned i, enum tp_actor_state st)
 {
@@ -42,8 +34,9 @@ int tp_sup_init(struct tp_sup *s, const struct tp_topology *t,
 	s->node = n;
 	s->epfd = epfd;
 	s->self = getpid();
-	s->stop_at = -1;
+	s->stop_cur = -1;
 	s->started_ns = tp_now_ns();
+	tp_tree_init(&s->tree, t);
 	for (unsigned i = 0; i < TP_REG_MAX; i++)
 		s->ch[i].out_fd = -1;
 	for (unsigned i = 0; i < t->n_actors; i++) {
@@ -69,7 +62,7 @@ static int sup_argv(const struct tp_sup *s, unsigned i, char *buf, size_t n,
 	int argc = 0;
 	if (tp_topology_split(prefix, buf, n / 2, argv, &argc, TP_TOPO_ARGV_MAX - 2))
 		return -TP_ELIMIT;
-	argv[argc++] = (char *)a->path;
+	argv[argc++] = s->ch[i].exec[0] ? (char *)s->ch[i].exec : (char *)a->path;
 	if (tp_topology_split(a->args, buf + n / 2, n / 2, argv, &argc,
 			      2 * TP_TOPO_ARGV_MAX - 1))
 		return -TP_ELIMIT;
@@ -104,6 +97,7 @@ static void sup_child(const struct tp_sup *s, unsigned i, char **argv, int out)
 	if (nul < 0 || dup2(nul, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		_exit(127);
 	sup_setenv(s, i);
+	tp_node_handoff(s->node, i);
 	execvp(argv[0], argv);
 	dprintf(2, "troupe: cannot exec %s for actor %s: %s\n", argv[0],
 		s->topo->actors[i].name, strerror(errno));
@@ -152,6 +146,8 @@ static int sup_spawn(struct tp_sup *s, unsigned i)
 	c->pid = pid;
 	c->out_fd = p[0];
 	c->killed = false;
+	c->fail_on_exit = false;
+	c->up_ns = tp_now_ns();
 	sup_set(s, i, TP_STATE_UP);
 	tp_dmsg("started %s (pid %d)", a->name, (int)pid);
 	return 0;
@@ -159,17 +155,19 @@ static int sup_spawn(struct tp_sup *s, unsigned i)
 
 void tp_sup_start(struct tp_sup *s)
 {
-	for (unsigned i = 0; i < s->topo->n_actors; i++) {
-		if (sup_spawn(s, i) == 0)
+	unsigned order[TP_REG_MAX];
+	unsigned n = tp_tree_ordered(&s->tree, ~(uint64_t)0, order);
+	for (unsigned k = 0; k < n; k++) {
+		if (sup_spawn(s, order[k]) == 0)
 			continue;
 		s->failed = true;
-		sup_set(s, i, TP_STATE_FAILED);
+		sup_set(s, order[k], TP_STATE_FAILED);
 		tp_sup_stop(s);
 		return;
 	}
 }
 
-/* ---------------------------------------------------------------- exits */
+/* ---------------------------------------------------------------- output */
 
 static void sup_close_output(struct tp_sup *s, unsigned i)
 {
@@ -200,87 +198,213 @@ static void sup_drain_output(struct tp_sup *s, unsigned i)
 	sup_close_output(s, i);
 }
 
-/* Drops restarts that left the window; true if one more is allowed. */
-static bool sup_intensity_ok(struct tp_sup *s, int64_t now)
+/* ---------------------------------------------------------------- stopping */
+
+static unsigned sup_shutdown_ms(const struct tp_sup *s, unsigned i)
 {
-	int64_t window = (int64_t)s->topo->node.restart_window_s * 1000 * MS;
-	unsigned k = 0;
-	for (unsigned j = 0; j < s->hist_n; j++)
-		if (now - s->hist[j] < window)
-			s->hist[k++] = s->hist[j];
-	s->hist_n = k;
-	return s->hist_n < (unsigned)s->topo->node.restart_limit;
+	int ms = s->topo->actors[i].shutdown_ms;
+	return (unsigned)(ms >= 0 ? ms : s->topo->node.shutdown_timeout_ms);
 }
 
-static unsigned sup_backoff(const struct tp_sup *s, const struct tp_child *c,
-			    int64_t now)
+/* Begins terminating the next actor of stop_mask, latest in start order
+ * first, unless one is being terminated already. */
+static void sup_stop_next(struct tp_sup *s)
 {
-	const struct tp_node_conf *nd = &s->topo->node;
-	int64_t window = (int64_t)nd->restart_window_s * 1000 * MS;
-	if (!c->restarted_ns || now - c->restarted_ns >= window)
-		return (unsigned)nd->backoff_ms;
-	unsigned b = c->backoff_ms * 2;
-	return b > TP_TOPO_BACKOFF_CAP_MS ? TP_TOPO_BACKOFF_CAP_MS : b;
+	if (s->stop_cur >= 0)
+		return;
+	for (int k = (int)s->tree.n_actors - 1; k >= 0; k--) {
+		unsigned i = s->tree.order[k];
+		struct tp_child *c = &s->ch[i];
+		if (!(s->stop_mask & BIT(i)))
+			continue;
+		if (c->pid == 0) {
+			s->stop_mask &= ~BIT(i);
+			continue;
+		}
+		s->stop_cur = (int)i;
+		sup_set(s, i, TP_STATE_STOPPING);
+		if (c->killed) {
+			c->due_ns = tp_now_ns() + TP_SUP_KILL_GRACE_MS * MS;
+		} else {
+			kill(c->pid, SIGTERM);
+			c->due_ns = tp_now_ns() + (int64_t)sup_shutdown_ms(s, i) * MS;
+		}
+		return;
+	}
 }
 
-static void sup_act_restart(struct tp_sup *s, unsigned i)
+static int sup_group_of(const struct tp_sup *s, unsigned i)
 {
-	struct tp_child *c = &s->ch[i];
-	const struct tp_node_conf *nd = &s->topo->node;
+	for (unsigned g = 0; g < TP_REG_MAX; g++)
+		if (s->grp[g].mask & BIT(i))
+			return (int)g;
+	return -1;
+}
+
+static void sup_ungroup(struct tp_sup *s, uint64_t mask)
+{
+	for (unsigned g = 0; g < TP_REG_MAX; g++)
+		s->grp[g].mask &= ~mask;
+}
+
+/* Arms every group none of whose actors runs any more. */
+static void sup_arm_groups(struct tp_sup *s)
+{
 	int64_t now = tp_now_ns();
-	if (!sup_intensity_ok(s, now)) {
-		tp_dmsg("giving up: %s died and the node already had %d restarts in "
-			"%d s (restart_limit = %d); stopping the node",
-			s->topo->actors[i].name, s->hist_n, nd->restart_window_s,
-			nd->restart_limit);
+	for (unsigned g = 0; g < TP_REG_MAX; g++) {
+		struct tp_sup_group *gr = &s->grp[g];
+		if (!gr->mask || gr->armed)
+			continue;
+		bool running = false;
+		for (unsigned i = 0; i < s->tree.n_actors; i++)
+			if ((gr->mask & BIT(i)) && s->ch[i].pid)
+				running = true;
+		if (running)
+			continue;
+		gr->armed = true;
+		gr->due_ns = now + (int64_t)gr->delay_ms * MS;
+	}
+}
+
+static void sup_progress(struct tp_sup *s)
+{
+	sup_stop_next(s);
+	if (!s->stopping)
+		sup_arm_groups(s);
+}
+
+/* Actors of mask are to be restarted together after delay_ms: merged with
+ * any group they already belong to. */
+static void sup_group(struct tp_sup *s, uint64_t mask, unsigned delay_ms)
+{
+	int free_g = -1;
+	for (unsigned g = 0; g < TP_REG_MAX; g++) {
+		struct tp_sup_group *gr = &s->grp[g];
+		if (gr->mask & mask) {
+			mask |= gr->mask;
+			if (gr->delay_ms > delay_ms)
+				delay_ms = gr->delay_ms;
+			gr->mask = 0;
+		}
+		if (!gr->mask && free_g < 0)
+			free_g = (int)g;
+	}
+	/* A free slot always exists: groups are disjoint and non-empty. */
+	s->grp[free_g] = (struct tp_sup_group){ .mask = mask, .delay_ms = delay_ms };
+	for (unsigned i = 0; i < s->tree.n_actors; i++) {
+		if (!(mask & BIT(i)))
+			continue;
+		if (s->ch[i].pid)
+			s->stop_mask |= BIT(i);
+		else
+			sup_set(s, i, TP_STATE_BACKOFF);
+	}
+}
+
+/* ---------------------------------------------------------------- verdicts */
+
+static void sup_log_gave_up(struct tp_sup *s, const struct tp_tree_verdict *v)
+{
+	for (unsigned k = s->tree.n_sups; k-- > 0;) {   /* inner ones first */
+		if (!(v->gave_up & (1u << k)))
+			continue;
+		const struct tp_tree_sup *sp = &s->tree.sup[k];
+		tp_dmsg("%s%s reached its restart limit (%d in %lld s): stopping %s",
+			k ? "supervisor " : "node ", sp->name, sp->limit,
+			(long long)(sp->window_ns / 1000000000),
+			k ? "its actors" : "the node");
+	}
+}
+
+static void sup_apply(struct tp_sup *s, const struct tp_tree_verdict *v)
+{
+	sup_log_gave_up(s, v);
+	if (v->node_failed) {
 		s->failed = true;
-		sup_set(s, i, TP_STATE_FAILED);
+		for (unsigned i = 0; i < s->tree.n_actors; i++) {
+			s->ch[i].fail_on_exit = true;
+			if (!s->ch[i].pid)
+				sup_set(s, i, TP_STATE_FAILED);
+		}
 		tp_sup_stop(s);
 		return;
 	}
-	s->hist[s->hist_n++] = now;
-	c->backoff_ms = sup_backoff(s, c, now);
-	c->restarted_ns = now;
-	c->due_ns = now + (int64_t)c->backoff_ms * MS;
-	c->restarts++;
-	s->total_restarts++;
-	sup_set(s, i, TP_STATE_BACKOFF);
-	tp_dmsg("restarting %s in %u ms (restart %u of %d in %d s)",
-		s->topo->actors[i].name, c->backoff_ms, s->hist_n,
-		nd->restart_limit, nd->restart_window_s);
+	uint64_t restart = v->restart;
+	for (unsigned i = 0; i < s->tree.n_actors; i++) {
+		struct tp_child *c = &s->ch[i];
+		if (c->held)
+			restart &= ~BIT(i);
+		if (!(v->down & BIT(i)))
+			continue;
+		sup_ungroup(s, BIT(i));
+		c->fail_on_exit = (v->failed & BIT(i)) != 0;
+		if (c->pid)
+			s->stop_mask |= BIT(i);
+		else
+			sup_set(s, i, c->fail_on_exit ? TP_STATE_FAILED : TP_STATE_DOWN);
+	}
+	if (restart) {
+		for (unsigned i = 0; i < s->tree.n_actors; i++)
+			if (restart & BIT(i))
+				s->ch[i].restarts++;
+		s->total_restarts++;
+		sup_group(s, restart, v->delay_ms);
+		tp_dmsg("supervisor %s restarts %u actor%s in %u ms",
+			tp_tree_sup_name(&s->tree, v->restarted_by),
+			(unsigned)__builtin_popcountll(restart),
+			__builtin_popcountll(restart) == 1 ? "" : "s", v->delay_ms);
+	}
 }
 
-static void sup_act_down(struct tp_sup *s, unsigned i)
+/* ---------------------------------------------------------------- exits */
+
+static void sup_log_exit(const struct tp_sup *s, unsigned i, pid_t pid, int status)
 {
-	sup_set(s, i, TP_STATE_DOWN);
-	tp_dmsg("%s is down and will not be restarted (restart = %s)",
-		s->topo->actors[i].name, tp_restart_name(s->topo->actors[i].restart));
+	const char *name = s->topo->actors[i].name;
+	if (WIFSIGNALED(status))
+		tp_dmsg("%s (pid %d) killed by signal %d (%s)", name, (int)pid,
+			WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else
+		tp_dmsg("%s (pid %d) exited with code %d", name, (int)pid,
+			WEXITSTATUS(status));
 }
 
-static void sup_stop_next(struct tp_sup *s);
+/* An exit the daemon asked for (stop, group restart, node stop). */
+static void sup_exited_expected(struct tp_sup *s, unsigned i)
+{
+	struct tp_child *c = &s->ch[i];
+	if (sup_group_of(s, i) >= 0 && !s->stopping)
+		sup_set(s, i, TP_STATE_BACKOFF);
+	else if (c->state != TP_STATE_FAILED)
+		sup_set(s, i, c->fail_on_exit ? TP_STATE_FAILED : TP_STATE_DOWN);
+}
 
 static void sup_exited(struct tp_sup *s, unsigned i, int status)
 {
 	struct tp_child *c = &s->ch[i];
-	const char *name = s->topo->actors[i].name;
 	sup_drain_output(s, i);
-	if (WIFSIGNALED(status))
-		tp_dmsg("%s (pid %d) killed by signal %d (%s)", name, (int)c->pid,
-			WTERMSIG(status), strsignal(WTERMSIG(status)));
-	else
-		tp_dmsg("%s (pid %d) exited with code %d", name, (int)c->pid,
-			WEXITSTATUS(status));
+	sup_log_exit(s, i, c->pid, status);
 	c->pid = 0;
-	if (s->stopping) {
-		if (c->state != TP_STATE_FAILED)
-			sup_set(s, i, TP_STATE_DOWN);
-		if ((int)i == s->stop_at)
-			sup_stop_next(s);
-		return;
+	c->status = status;
+	bool expected = s->stopping || c->held || (s->stop_mask & BIT(i));
+	s->stop_mask &= ~BIT(i);
+	if (s->stop_cur == (int)i)
+		s->stop_cur = -1;
+	if (expected) {
+		sup_exited_expected(s, i);
+	} else {
+		struct tp_tree_verdict v;
+		bool normal = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+		tp_tree_exit(&s->tree, i, normal ? TP_EXIT_NORMAL : TP_EXIT_ABNORMAL,
+			     tp_now_ns(), &v);
+		if (!(v.restart & BIT(i)))
+			sup_set(s, i, (v.failed & BIT(i)) ? TP_STATE_FAILED : TP_STATE_DOWN);
+		c->fail_on_exit = (v.failed & BIT(i)) != 0;
+		sup_apply(s, &v);
 	}
-	bool normal = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-	sup_policy[s->topo->actors[i].restart][normal ? SUP_EXIT_NORMAL
-						      : SUP_EXIT_ABNORMAL](s, i);
+	sup_progress(s);
+	if (s->on_exit)
+		s->on_exit(s->on_exit_arg, i, status, c->fail_on_exit);
 }
 
 void tp_sup_reap(struct tp_sup *s)
@@ -288,6 +412,7 @@ void tp_sup_reap(struct tp_sup *s)
 	int status;
 	pid_t pid;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		tp_node_repair(s->node, pid);   /* e.g. a sender killed inside a ring */
 		for (unsigned i = 0; i < s->topo->n_actors; i++)
 			if (s->ch[i].pid == pid) {
 				sup_exited(s, i, status);
@@ -301,11 +426,13 @@ void tp_sup_reap(struct tp_sup *s)
 int64_t tp_sup_next_deadline(const struct tp_sup *s)
 {
 	int64_t next = INT64_MAX;
+	if (s->stop_cur >= 0)
+		next = s->ch[s->stop_cur].due_ns;
 	if (s->stopping)
-		return s->stop_at >= 0 ? s->ch[s->stop_at].due_ns : INT64_MAX;
-	for (unsigned i = 0; i < s->topo->n_actors; i++)
-		if (s->ch[i].state == TP_STATE_BACKOFF && s->ch[i].due_ns < next)
-			next = s->ch[i].due_ns;
+		return next;
+	for (unsigned g = 0; g < TP_REG_MAX; g++)
+		if (s->grp[g].mask && s->grp[g].armed && s->grp[g].due_ns < next)
+			next = s->grp[g].due_ns;
 	return next;
 }
 
@@ -314,8 +441,8 @@ static void sup_escalate(struct tp_sup *s, unsigned i)
 	struct tp_child *c = &s->ch[i];
 	const char *name = s->topo->actors[i].name;
 	if (!c->killed) {
-		tp_dmsg("%s (pid %d) did not stop within %d ms: sending SIGKILL", name,
-			(int)c->pid, s->topo->node.shutdown_timeout_ms);
+		tp_dmsg("%s (pid %d) did not stop within %u ms: sending SIGKILL", name,
+			(int)c->pid, sup_shutdown_ms(s, i));
 		kill(c->pid, SIGKILL);
 		c->killed = true;
 		c->due_ns = tp_now_ns() + TP_SUP_KILL_GRACE_MS * MS;
@@ -326,58 +453,55 @@ static void sup_escalate(struct tp_sup *s, unsigned i)
 	tp_dmsg("%s (pid %d) still not gone %d ms after SIGKILL; going on",
 		name, (int)c->pid, TP_SUP_KILL_GRACE_MS);
 	c->pid = 0;
-	sup_set(s, i, TP_STATE_DOWN);
-	sup_stop_next(s);
+	s->stop_mask &= ~BIT(i);
+	s->stop_cur = -1;
+	sup_exited_expected(s, i);
+}
+
+/* Starts a due group in start order.  An actor that cannot be spawned
+ * counts as one that crashed at once. */
+static void sup_start_group(struct tp_sup *s, unsigned g)
+{
+	unsigned order[TP_REG_MAX], failed[TP_REG_MAX], nf = 0;
+	unsigned n = tp_tree_ordered(&s->tree, s->grp[g].mask, order);
+	s->grp[g].mask = 0;
+	for (unsigned k = 0; k < n; k++)
+		if (sup_spawn(s, order[k]))
+			failed[nf++] = order[k];
+	for (unsigned k = 0; k < nf && !s->stopping; k++) {
+		struct tp_tree_verdict v;
+		tp_tree_exit(&s->tree, failed[k], TP_EXIT_ABNORMAL, tp_now_ns(), &v);
+		if (!(v.restart & BIT(failed[k])))
+			sup_set(s, failed[k], TP_STATE_FAILED);
+		sup_apply(s, &v);
+	}
 }
 
 void tp_sup_timer(struct tp_sup *s)
 {
 	int64_t now = tp_now_ns();
-	if (s->stopping) {
-		if (s->stop_at >= 0 && s->ch[s->stop_at].due_ns <= now)
-			sup_escalate(s, (unsigned)s->stop_at);
-		return;
-	}
-	for (unsigned i = 0; i < s->topo->n_actors && !s->stopping; i++) {
-		struct tp_child *c = &s->ch[i];
-		if (c->state != TP_STATE_BACKOFF || c->due_ns > now)
-			continue;
-		if (sup_spawn(s, i))
-			sup_act_restart(s, i);   /* counts as one more failure */
-	}
+	if (s->stop_cur >= 0 && s->ch[s->stop_cur].due_ns <= now)
+		sup_escalate(s, (unsigned)s->stop_cur);
+	for (unsigned g = 0; g < TP_REG_MAX && !s->stopping; g++)
+		if (s->grp[g].mask && s->grp[g].armed && s->grp[g].due_ns <= now)
+			sup_start_group(s, g);
+	sup_progress(s);
 }
 
 /* ---------------------------------------------------------------- stop */
-
-/* Moves the shutdown to the next actor down the start order. */
-static void sup_stop_next(struct tp_sup *s)
-{
-	while (--s->stop_at >= 0) {
-		unsigned i = (unsigned)s->stop_at;
-		struct tp_child *c = &s->ch[i];
-		if (c->pid == 0) {
-			if (c->state != TP_STATE_FAILED && c->state != TP_STATE_DOWN)
-				sup_set(s, i, TP_STATE_DOWN);
-			continue;
-		}
-		sup_set(s, i, TP_STATE_STOPPING);
-		if (c->killed) {
-			c->due_ns = tp_now_ns() + TP_SUP_KILL_GRACE_MS * MS;
-		} else {
-			kill(c->pid, SIGTERM);
-			c->due_ns = tp_now_ns() + (int64_t)s->topo->node.shutdown_timeout_ms * MS;
-		}
-		return;
-	}
-	s->stop_at = -1;
-}
 
 void tp_sup_stop(struct tp_sup *s)
 {
 	if (s->stopping)
 		return;
 	s->stopping = true;
-	s->stop_at = (int)s->topo->n_actors;
+	memset(s->grp, 0, sizeof s->grp);
+	for (unsigned i = 0; i < s->topo->n_actors; i++) {
+		if (s->ch[i].pid)
+			s->stop_mask |= BIT(i);
+		else if (s->ch[i].state == TP_STATE_BACKOFF)
+			sup_set(s, i, TP_STATE_DOWN);
+	}
 	sup_stop_next(s);
 }
 
@@ -396,7 +520,59 @@ void tp_sup_kill_all(struct tp_sup *s)
 
 bool tp_sup_done(const struct tp_sup *s)
 {
-	return s->stopping && s->stop_at < 0;
+	if (!s->stopping)
+		return false;
+	for (unsigned i = 0; i < s->topo->n_actors; i++)
+		if (s->ch[i].pid)
+			return false;
+	return true;
+}
+
+/* ---------------------------------------------------------------- operator */
+
+int tp_sup_ctl_stop(struct tp_sup *s, unsigned i)
+{
+	struct tp_child *c = &s->ch[i];
+	if (s->stopping)
+		return -TP_ESTATE;
+	if (c->held && !c->pid)
+		return -TP_ESTATE;
+	c->held = true;
+	sup_ungroup(s, BIT(i));
+	if (c->pid)
+		s->stop_mask |= BIT(i);
+	else
+		sup_set(s, i, TP_STATE_DOWN);
+	sup_progress(s);
+	return 0;
+}
+
+int tp_sup_ctl_start(struct tp_sup *s, unsigned i)
+{
+	struct tp_child *c = &s->ch[i];
+	if (s->stopping)
+		return -TP_ESTATE;
+	if (c->pid)
+		return -TP_EBUSY;
+	c->held = false;
+	sup_ungroup(s, BIT(i));
+	return sup_spawn(s, i);
+}
+
+int tp_sup_ctl_restart(struct tp_sup *s, unsigned i, const char *exec)
+{
+	struct tp_child *c = &s->ch[i];
+	if (s->stopping)
+		return -TP_ESTATE;
+	if (exec) {
+		if (strlen(exec) >= sizeof c->exec)
+			return -TP_ETOOBIG;
+		snprintf(c->exec, sizeof c->exec, "%s", exec);
+	}
+	c->held = false;
+	sup_group(s, BIT(i), 0);
+	sup_progress(s);
+	return 0;
 }
 
 void tp_sup_fini(struct tp_sup *s)

@@ -1,6 +1,7 @@
-/* Supervision of a node's actors, one_for_one: spawning, exit handling,
- * restart policy with intensity limit and backoff, and the ordered
- * shutdown.  Driven by the daemon's event loop; never blocks. */
+/* Supervision of a node's actors: spawning, exit handling, carrying out
+ * the supervision tree's verdicts (tree.h: stop a set in reverse order,
+ * restart it in order after a backoff), operator commands, and the
+ * ordered shutdown.  Driven by the daemon's event loop; never blocks. */
 #ifndef TROUPE_SUPERVISOR_H
 #define TROUPE_SUPERVISOR_H
 
@@ -10,6 +11,7 @@
 #include "logcap.h"
 #include "node.h"
 #include "topology.h"
+#include "tree.h"
 
 /* epoll tag of actor i's output pipe: TP_SUP_TAG + i. */
 #define TP_SUP_TAG 0x100u
@@ -21,26 +23,46 @@ struct tp_child {
 	int out_fd;              /* read end of its output pipe, -1 when none */
 	enum tp_actor_state state;
 	unsigned restarts;
-	unsigned backoff_ms;     /* delay before its latest restart */
-	int64_t restarted_ns;    /* when it was last restarted, 0 never */
-	int64_t due_ns;          /* BACKOFF: restart time; STOPPING: escalation */
+	int64_t due_ns;          /* STOPPING: when to escalate */
+	int64_t up_ns;           /* when its process started */
 	bool killed;             /* SIGKILL sent */
+	bool held;               /* stopped by the operator: not restarted */
+	bool fail_on_exit;       /* being stopped because its supervisor gave up */
+	int status;              /* its last wait status */
+	char exec[TP_TOPO_PATH_MAX];  /* upgrade: replaces the topology's; "" */
 	struct tp_logcap log;
 };
+
+/* Actors restarted together: once none of them runs, they start again in
+ * start order after delay_ms. */
+struct tp_sup_group {
+	uint64_t mask;           /* 0: slot free */
+	unsigned delay_ms;
+	bool armed;              /* all stopped; due_ns set */
+	int64_t due_ns;
+};
+
+/* Called once actor i's process has ended and been dealt with (its state
+ * tells what comes next): status as from waitpid; failed when it ends
+ * because its supervisor reached its restart limit. */
+typedef void tp_sup_exit_fn(void *arg, unsigned i, int status, bool failed);
 
 struct tp_sup {
 	const struct tp_topology *topo;
 	struct tp_node *node;
+	struct tp_tree tree;
 	int epfd;
 	pid_t self;
 	struct tp_child ch[TP_REG_MAX];
-	int64_t hist[TP_TOPO_RESTART_LIMIT_MAX + 1];  /* restarts in the window */
-	unsigned hist_n;
+	struct tp_sup_group grp[TP_REG_MAX];
+	uint64_t stop_mask;      /* actors to terminate, one at a time */
+	int stop_cur;            /* the one being terminated, -1 none */
 	unsigned total_restarts;
-	bool stopping;
+	bool stopping;           /* the whole node stops */
 	bool failed;             /* gave up, or could not start */
-	int stop_at;             /* actor being stopped, -1 when all are */
 	int64_t started_ns;
+	tp_sup_exit_fn *on_exit;
+	void *on_exit_arg;
 };
 
 /* Prepares s; opens the log files.  Returns 0 or a negative code (reported
@@ -48,30 +70,40 @@ struct tp_sup {
 int tp_sup_init(struct tp_sup *s, const struct tp_topology *t,
 		struct tp_node *n, int epfd);
 
-/* Spawns every actor in topology order.  A failure to spawn one stops the
+/* Spawns every actor in start order.  A failure to spawn one stops the
  * node (tp_sup_done becomes true, s->failed is set). */
 void tp_sup_start(struct tp_sup *s);
 
-/* SIGCHLD: reaps every exited child and applies the restart policy. */
+/* SIGCHLD: reaps every exited child and applies the tree's verdicts. */
 void tp_sup_reap(struct tp_sup *s);
 
 /* Actor i's output pipe is readable. */
 void tp_sup_output(struct tp_sup *s, unsigned i);
 
-/* The timer fired: restarts due actors, escalates a slow stop. */
+/* The timer fired: starts due groups, escalates a slow stop. */
 void tp_sup_timer(struct tp_sup *s);
 
 /* When tp_sup_timer must run next (CLOCK_MONOTONIC ns), INT64_MAX if never. */
 int64_t tp_sup_next_deadline(const struct tp_sup *s);
 
 /* Starts the ordered shutdown (reverse start order, SIGTERM, then SIGKILL
- * after shutdown_timeout_ms).  Idempotent. */
+ * after the actor's shutdown time).  Idempotent. */
 void tp_sup_stop(struct tp_sup *s);
 
 /* Second interrupt: SIGKILL to every actor not yet reaped. */
 void tp_sup_kill_all(struct tp_sup *s);
 
 bool tp_sup_done(const struct tp_sup *s);
+
+/* Operator commands on actor i.  They do not count toward restart
+ * intensity.  stop: -TP_ESTATE if already stopped for good.  start:
+ * -TP_EBUSY if it runs.  restart: stops it (if running) and starts it
+ * again.  exec (may be NULL) replaces its executable from now on
+ * (upgrade); its mailbox and queued mail stay.  -TP_ESTATE while the node
+ * stops. */
+int tp_sup_ctl_stop(struct tp_sup *s, unsigned i);
+int tp_sup_ctl_start(struct tp_sup *s, unsigned i);
+int tp_sup_ctl_restart(struct tp_sup *s, unsigned i, const char *exec);
 
 /* Closes the pipes and log files. */
 void tp_sup_fini(struct tp_sup *s);

@@ -13,7 +13,7 @@
 #include "transport.h"
 #include "topology.h"
 
-enum topo_kind { TOPO_NONE, TOPO_NODE, TOPO_ACTOR, TOPO_IGNORED };
+enum topo_kind { TOPO_NONE, TOPO_NODE, TOPO_ACTOR, TOPO_SUP, TOPO_IGNORED };
 
 struct topo_key;
 struct topo_ctx;
@@ -49,6 +49,8 @@ struct topo_ctx {
 	bool node_name_given;      /* even if invalid: then "missing" would mislead */
 	struct tp_node_conf scratch_node;
 	struct tp_actor_conf scratch_actor;
+	struct tp_sup_conf scratch_sup;
+	int order;                 /* sections of actors and supervisors so far */
 };
 
 static void topo_err_at(struct topo_ctx *c, int line, const char *label,
@@ -204,10 +206,18 @@ static void topo_node_name(struct topo_ctx *c, const struct topo_key *k,
 		topo_copy(c, k, val, field);
 }
 
+static void topo_when_full(struct topo_ctx *c, const struct topo_key *k,
+			   const char *val, void *field)
+{
+	if (tp_when_full_parse(val, field))
+		topo_err(c, "%s: unknown policy '%s' (block, reject, drop_oldest)",
+			 k->name, val);
+}
+
 static void topo_transport(struct topo_ctx *c, const struct topo_key *k,
 			   const char *val, void *field)
 {
-	if (tp_transport_find(val)) {
+	if (tp_transport_find(val) || strcmp(val, "auto") == 0) {
 		topo_copy(c, k, val, field);
 		return;
 	}
@@ -217,7 +227,7 @@ static void topo_transport(struct topo_ctx *c, const struct topo_key *k,
 		snprintf(have + len, sizeof have - len, "%s%s", len ? ", " : "",
 			 tp_transports[i]->name);
 	}
-	topo_err(c, "%s: unknown transport '%s' (this build has: %s)", k->name,
+	topo_err(c, "%s: unknown transport '%s' (this build has: %s, auto)", k->name,
 		 val, have);
 }
 
@@ -244,6 +254,82 @@ static void topo_restart(struct topo_ctx *c, const struct topo_key *k,
 		 k->name, val);
 }
 
+static const char *const topo_strategy_names[TP_STRATEGY_COUNT] = {
+	[TP_STRATEGY_ONE_FOR_ONE] = "one_for_one",
+	[TP_STRATEGY_ONE_FOR_ALL] = "one_for_all",
+	[TP_STRATEGY_REST_FOR_ONE] = "rest_for_one",
+};
+
+const char *tp_strategy_name(enum tp_strategy s)
+{
+	return (unsigned)s < TP_STRATEGY_COUNT ? topo_strategy_names[s] : "?";
+}
+
+static void topo_strategy(struct topo_ctx *c, const struct topo_key *k,
+			  const char *val, void *field)
+{
+	for (int i = 0; i < TP_STRATEGY_COUNT; i++)
+		if (strcmp(val, topo_strategy_names[i]) == 0) {
+			*(enum tp_strategy *)field = (enum tp_strategy)i;
+			return;
+		}
+	topo_err(c, "%s: unknown strategy '%s' (one_for_one, one_for_all, "
+		 "rest_for_one)", k->name, val);
+}
+
+/* A supervisor key names a [supervisor] section, checked once all are
+ * read (topo_check_tree); here only its form. */
+static void topo_parent(struct topo_ctx *c, const struct topo_key *k,
+			const char *val, void *field)
+{
+	if (!tp_name_is_valid(val)) {
+		topo_err(c, "%s: invalid supervisor name '%s'", k->name, val);
+		return;
+	}
+	topo_copy(c, k, val, field);
+	if (c->kind == TOPO_ACTOR)
+		((struct tp_actor_conf *)c->base)->sup_line = c->line;
+	else
+		((struct tp_sup_conf *)c->base)->sup_line = c->line;
+}
+
+static void topo_links(struct topo_ctx *c, const struct topo_key *k,
+		       const char *val, void *field)
+{
+	topo_words(c, k, val, field);
+	((struct tp_actor_conf *)c->base)->links_line = c->line;
+}
+
+static void topo_oneof(struct topo_ctx *c, const struct topo_key *k,
+		       const char *val, void *field, const char *const *names)
+{
+	for (int i = 0; names[i]; i++)
+		if (strcmp(val, names[i]) == 0) {
+			topo_copy(c, k, val, field);
+			return;
+		}
+	char have[96] = "";
+	for (int i = 0; names[i]; i++) {
+		size_t len = strlen(have);
+		snprintf(have + len, sizeof have - len, "%s%s", i ? ", " : "", names[i]);
+	}
+	topo_err(c, "%s: unknown value '%s' (%s)", k->name, val, have);
+}
+
+static void topo_log(struct topo_ctx *c, const struct topo_key *k,
+		     const char *val, void *field)
+{
+	static const char *const names[] = { "stderr", "syslog", NULL };
+	topo_oneof(c, k, val, field, names);
+}
+
+static void topo_level(struct topo_ctx *c, const struct topo_key *k,
+		       const char *val, void *field)
+{
+	static const char *const names[] = { "error", "warning", "info", "debug", NULL };
+	topo_oneof(c, k, val, field, names);
+}
+
 #define NODE_KEY(n, fn, lo, hi) \
 	{ #n, fn, offsetof(struct tp_node_conf, n), \
 	  sizeof ((struct tp_node_conf *)0)->n, lo, hi }
@@ -262,6 +348,12 @@ static const struct topo_key topo_node_keys[] = {
 	NODE_KEY(exec_prefix, topo_words, 0, 0),
 	NODE_KEY(actor_path, topo_str, 0, 0),
 	NODE_KEY(log_dir, topo_str, 0, 0),
+	NODE_KEY(strategy, topo_strategy, 0, 0),
+	NODE_KEY(backoff_max_ms, topo_int, 0, 3600000),
+	NODE_KEY(control, topo_nonempty, 0, 0),
+	NODE_KEY(log, topo_log, 0, 0),
+	NODE_KEY(log_level, topo_level, 0, 0),
+	NODE_KEY(run_dir, topo_str, 0, 0),
 	{ NULL, NULL, 0, 0, 0, 0 }
 };
 
@@ -273,6 +365,26 @@ static const struct topo_key topo_actor_keys[] = {
 	ACTOR_KEY(msg_max, topo_u32, 64, 1048576),
 	ACTOR_KEY(restart, topo_restart, 0, 0),
 	ACTOR_KEY(exec_prefix, topo_words, 0, 0),
+	ACTOR_KEY(when_full, topo_when_full, 0, 0),
+	ACTOR_KEY(spin_us, topo_u32, 0, 10000),
+	ACTOR_KEY(supervisor, topo_parent, 0, 0),
+	ACTOR_KEY(shutdown_ms, topo_int, 0, 600000),
+	ACTOR_KEY(links, topo_links, 0, 0),
+	{ NULL, NULL, 0, 0, 0, 0 }
+};
+
+#define SUP_KEY(n, fn, lo, hi) \
+	{ #n, fn, offsetof(struct tp_sup_conf, n), \
+	  sizeof ((struct tp_sup_conf *)0)->n, lo, hi }
+
+static const struct topo_key topo_sup_keys[] = {
+	SUP_KEY(strategy, topo_strategy, 0, 0),
+	SUP_KEY(restart, topo_restart, 0, 0),
+	SUP_KEY(restart_limit, topo_int, 0, TP_TOPO_RESTART_LIMIT_MAX),
+	SUP_KEY(restart_window_s, topo_int, 1, 86400),
+	SUP_KEY(backoff_ms, topo_int, 0, TP_TOPO_BACKOFF_CAP_MS),
+	SUP_KEY(backoff_max_ms, topo_int, 0, 3600000),
+	SUP_KEY(supervisor, topo_parent, 0, 0),
 	{ NULL, NULL, 0, 0, 0, 0 }
 };
 
@@ -287,6 +399,22 @@ static void topo_node_defaults(struct tp_node_conf *n)
 	n->restart_window_s = TP_TOPO_RESTART_WINDOW_DEFAULT;
 	n->backoff_ms = TP_TOPO_BACKOFF_DEFAULT;
 	n->shutdown_timeout_ms = TP_TOPO_SHUTDOWN_TIMEOUT_DEFAULT;
+	n->backoff_max_ms = TP_TOPO_BACKOFF_CAP_MS;
+	snprintf(n->log, sizeof n->log, "stderr");
+	snprintf(n->log_level, sizeof n->log_level, "info");
+}
+
+static void topo_sup_defaults(struct tp_sup_conf *s, const char *name, int line,
+			      int order)
+{
+	memset(s, 0, sizeof *s);
+	snprintf(s->name, sizeof s->name, "%s", name);
+	s->restart_limit = TP_TOPO_RESTART_LIMIT_DEFAULT;
+	s->restart_window_s = TP_TOPO_RESTART_WINDOW_DEFAULT;
+	s->backoff_ms = TP_TOPO_BACKOFF_DEFAULT;
+	s->backoff_max_ms = TP_TOPO_BACKOFF_CAP_MS;
+	s->line = line;
+	s->order = order;
 }
 
 static void topo_actor_defaults(struct tp_actor_conf *a, const char *name, int line)
@@ -298,6 +426,7 @@ static void topo_actor_defaults(struct tp_actor_conf *a, const char *name, int l
 	a->msg_max = TP_TOPO_MSG_MAX_DEFAULT;
 	a->restart = TP_RESTART_PERMANENT;
 	a->line = line;
+	a->shutdown_ms = -1;
 }
 
 /* Checks the section just ended for its required keys. */
@@ -332,11 +461,41 @@ static void topo_actor_begin(struct topo_ctx *c, const char *name)
 			 name, TP_NAME_MAX);
 	else if ((dup = topo_find_actor(t, name)))
 		topo_err(c, "duplicate actor '%s' (first at line %d)", name, dup->line);
-	else if (t->n_actors >= TP_REG_MAX)
-		topo_err(c, "too many actors (at most %d)", TP_REG_MAX);
+	else if (t->n_actors >= TP_REG_ACTORS_MAX)
+		topo_err(c, "too many actors (at most %d)", TP_REG_ACTORS_MAX);
 	else
 		c->base = &t->actors[t->n_actors++];
 	topo_actor_defaults(c->base, name, c->line);
+	((struct tp_actor_conf *)c->base)->order = c->order++;
+}
+
+static const struct tp_sup_conf *topo_find_sup(const struct tp_topology *t,
+					       const char *name)
+{
+	for (unsigned i = 0; i < t->n_sups; i++)
+		if (strcmp(t->sups[i].name, name) == 0)
+			return &t->sups[i];
+	return NULL;
+}
+
+static void topo_sup_begin(struct topo_ctx *c, const char *name)
+{
+	struct tp_topology *t = c->t;
+	const struct tp_sup_conf *dup = NULL;
+	c->kind = TOPO_SUP;
+	c->keys = topo_sup_keys;
+	c->base = &c->scratch_sup;
+	if (!tp_name_is_valid(name))
+		topo_err(c, "invalid supervisor name '%s' (1 to %d of A-Z a-z 0-9 _ -)",
+			 name, TP_NAME_MAX);
+	else if ((dup = topo_find_sup(t, name)))
+		topo_err(c, "duplicate supervisor '%s' (first at line %d)", name,
+			 dup->line);
+	else if (t->n_sups >= TP_TOPO_SUP_MAX)
+		topo_err(c, "too many supervisors (at most %d)", TP_TOPO_SUP_MAX);
+	else
+		c->base = &t->sups[t->n_sups++];
+	topo_sup_defaults(c->base, name, c->line, c->order++);
 }
 
 static void topo_node_begin(struct topo_ctx *c)
@@ -365,11 +524,15 @@ static void topo_section_begin(struct topo_ctx *c, char *sect)
 		char *name = sect + 5;
 		name += strspn(name, " \t");
 		topo_actor_begin(c, name);
+	} else if (strncmp(sect, "supervisor", 10) == 0 &&
+		   (sect[10] == ' ' || sect[10] == '\t')) {
+		topo_sup_begin(c, sect + 10 + strspn(sect + 10, " \t"));
 	} else if (strcmp(sect, "actor") == 0) {
 		topo_err(c, "actor section without a name (write [actor NAME])");
 		c->kind = TOPO_IGNORED;
 	} else {
-		topo_err(c, "unknown section [%s] (expected [node] or [actor NAME])", sect);
+		topo_err(c, "unknown section [%s] (expected [node], [actor NAME] or "
+			 "[supervisor NAME])", sect);
 		c->kind = TOPO_IGNORED;
 	}
 }
@@ -538,6 +701,53 @@ static void topo_set_dir(struct tp_topology *t, const char *path)
 	free(abs);
 }
 
+/* Every supervisor named exists, the supervisors form a tree (no cycle),
+ * and every link names another actor. */
+static void topo_check_tree(struct topo_ctx *c)
+{
+	struct tp_topology *t = c->t;
+	for (unsigned i = 0; i < t->n_actors; i++) {
+		struct tp_actor_conf *a = &t->actors[i];
+		char label[48];
+		snprintf(label, sizeof label, "actor %s", a->name);
+		if (a->supervisor[0] && !topo_find_sup(t, a->supervisor))
+			topo_err_at(c, a->sup_line, label, "supervisor: no [supervisor %s]",
+				    a->supervisor);
+		char buf[TP_TOPO_STR_MAX];
+		char *argv[TP_TOPO_ARGV_MAX];
+		int argc = 0;
+		if (tp_topology_split(a->links, buf, sizeof buf, argv, &argc,
+				      TP_TOPO_ARGV_MAX - 2))
+			continue;   /* already reported */
+		for (int k = 0; k < argc; k++)
+			if (strcmp(argv[k], a->name) == 0)
+				topo_err_at(c, a->links_line, label, "links: an actor "
+					    "cannot link to itself");
+			else if (!topo_find_actor(t, argv[k]))
+				topo_err_at(c, a->links_line, label, "links: no actor '%s'",
+					    argv[k]);
+	}
+	for (unsigned i = 0; i < t->n_sups; i++) {
+		struct tp_sup_conf *s = &t->sups[i];
+		char label[48];
+		snprintf(label, sizeof label, "supervisor %s", s->name);
+		if (s->supervisor[0] && !topo_find_sup(t, s->supervisor)) {
+			topo_err_at(c, s->sup_line, label, "supervisor: no [supervisor %s]",
+				    s->supervisor);
+			continue;
+		}
+		const struct tp_sup_conf *p = s;
+		for (unsigned hops = 0; p && p->supervisor[0]; hops++) {
+			p = topo_find_sup(t, p->supervisor);
+			if (p == s || hops > t->n_sups) {
+				topo_err_at(c, s->sup_line, label, "supervisor: '%s' is "
+					    "supervised by itself (a cycle)", s->supervisor);
+				break;
+			}
+		}
+	}
+}
+
 static void topo_finish(struct topo_ctx *c, const struct tp_topo_opts *opts)
 {
 	struct tp_topology *t = c->t;
@@ -553,6 +763,7 @@ static void topo_finish(struct topo_ctx *c, const struct tp_topo_opts *opts)
 		topo_err_at(c, t->node.line, "node", "missing key 'name'");
 	if (t->n_actors == 0 && !c->actor_sections)
 		topo_err_at(c, 0, NULL, "no actors (add an [actor NAME] section)");
+	topo_check_tree(c);
 	if (opts && opts->actor_path)
 		snprintf(t->node.actor_path, sizeof t->node.actor_path, "%s",
 			 opts->actor_path);

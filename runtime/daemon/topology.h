@@ -27,6 +27,8 @@
 #define TP_TOPO_RESTART_LIMIT_MAX 100
 #define TP_TOPO_DEPTH_DEFAULT 10
 #define TP_TOPO_MSG_MAX_DEFAULT 1024
+/* Supervisors besides the node's own (the root of the tree). */
+#define TP_TOPO_SUP_MAX 16
 
 enum tp_restart {
 	TP_RESTART_PERMANENT = 0,  /* always restarted */
@@ -35,18 +37,48 @@ enum tp_restart {
 	TP_RESTART_COUNT
 };
 
+enum tp_strategy {
+	TP_STRATEGY_ONE_FOR_ONE = 0,   /* restart the dead child only */
+	TP_STRATEGY_ONE_FOR_ALL = 1,   /* restart every child */
+	TP_STRATEGY_REST_FOR_ONE = 2,  /* the dead child and those after it */
+	TP_STRATEGY_COUNT
+};
+
+/* A [supervisor NAME] section: an inner node of the supervision tree. */
+struct tp_sup_conf {
+	char name[TP_NAME_MAX + 1];
+	char supervisor[TP_NAME_MAX + 1];  /* parent; empty: the node */
+	enum tp_strategy strategy;
+	enum tp_restart restart;           /* as a child of its parent */
+	int restart_limit;                 /* at most this many restarts ... */
+	int restart_window_s;              /* ... in this many seconds */
+	int backoff_ms;
+	int backoff_max_ms;
+	int order;                         /* position among all sections */
+	int line;
+	int sup_line;                      /* line of its supervisor key, 0 if none */
+};
+
 struct tp_actor_conf {
 	char name[TP_NAME_MAX + 1];
 	char exec[TP_TOPO_STR_MAX];        /* as written */
 	char args[TP_TOPO_STR_MAX];        /* as written; split with tp_topology_split */
-	char transport[8];
+	char transport[8];                 /* a transport's name, or "auto" */
 	uint32_t depth;
 	uint32_t msg_max;
+	uint32_t when_full;                /* enum tp_when_full */
+	uint32_t spin_us;                  /* shm: receiver spins before sleeping */
 	enum tp_restart restart;
 	char exec_prefix[TP_TOPO_STR_MAX]; /* empty: the node's */
 	char path[TP_TOPO_PATH_MAX];       /* resolved executable (tp_topology_resolve) */
 	int line;                          /* line of its [actor …] header */
 	int exec_line;                     /* line of its exec key */
+	char supervisor[TP_NAME_MAX + 1];  /* empty: the node */
+	int shutdown_ms;                   /* -1: the node's shutdown_timeout_ms */
+	char links[TP_TOPO_STR_MAX];       /* actors restarted with this one */
+	int order;                         /* position among all sections */
+	int sup_line;                      /* line of its supervisor key, 0 if none */
+	int links_line;
 };
 
 struct tp_node_conf {
@@ -60,7 +92,13 @@ struct tp_node_conf {
 	char exec_prefix[TP_TOPO_STR_MAX];
 	char actor_path[TP_TOPO_PATH_MAX];
 	char log_dir[TP_TOPO_PATH_MAX];
+	char run_dir[TP_TOPO_PATH_MAX];    /* sockets of unix/tcp mailboxes */
 	int line;                          /* line of [node], 0 if none */
+	enum tp_strategy strategy;         /* of the node, the tree's root */
+	int backoff_max_ms;
+	char control[TP_TOPO_PATH_MAX];    /* control socket; empty: default */
+	char log[8];                       /* "stderr" or "syslog" */
+	char log_level[8];                 /* error, warning, info, debug */
 };
 
 struct tp_topology {
@@ -68,7 +106,9 @@ struct tp_topology {
 	char dir[TP_TOPO_PATH_MAX];        /* absolute directory of the file */
 	struct tp_node_conf node;
 	unsigned n_actors;
-	struct tp_actor_conf actors[TP_REG_MAX];  /* in topology (start) order */
+	struct tp_actor_conf actors[TP_REG_MAX];  /* in topology order */
+	unsigned n_sups;
+	struct tp_sup_conf sups[TP_TOPO_SUP_MAX];
 };
 
 /* Command-line overrides; any member may be NULL. */
@@ -99,5 +139,6 @@ int tp_topology_split(const char *s, char *buf, size_t n, char **argv,
 		      int *argc, int max);
 
 const char *tp_restart_name(enum tp_restart r);
+const char *tp_strategy_name(enum tp_strategy s);
 
 #endif

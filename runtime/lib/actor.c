@@ -140,8 +140,10 @@ static void actor_loop(tp_actor *self)
 		for (int i = 0; i < n && !self->stopping; i++) {
 			uint32_t kind = ev[i].data.u64 >> 32, idx = (uint32_t)ev[i].data.u64;
 			switch (kind) {
-			/* A burst costs one wake-up: drain up to one mailbox-full. */
-			case TAG_MAIL: tp_mail_drain(self, self->depth); break;
+			/* One message per turn: epoll is level-triggered, so a burst
+			 * still costs one sleep and one wake-up, ping-pong saves the
+			 * receive that would fail, and mail cannot starve timers. */
+			case TAG_MAIL: tp_mail_drain(self, 1); break;
 			case TAG_SIGNAL: actor_on_signal(self); break;
 			case TAG_TIMER: tp_watch_fire_timer(self, idx); break;
 			case TAG_FD: tp_watch_fire_fd(self, idx, ev[i].events); break;

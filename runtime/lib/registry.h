@@ -10,7 +10,9 @@
 #include <sys/types.h>
 #include "troupe/actor.h"
 
-#define TP_REG_MAX 64
+/* Actors of a node, plus one entry for the daemon's own mailbox. */
+#define TP_REG_ACTORS_MAX 64
+#define TP_REG_MAX (TP_REG_ACTORS_MAX + 1)
 #define TP_REG_MAGIC 0x54525047u   /* "TRPG" */
 #define TP_REG_VERSION 1
 

@@ -9,17 +9,21 @@ RUNNER=${RUNNER:-}
 SLOW=1
 [ -n "$RUNNER" ] && SLOW=4
 WORK=$(mktemp -d)
+# Control sockets of the test's nodes go with its folder.
+export TROUPE_RUN_DIR=$WORK/run
 DAEMONS=()
 NODES=()
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # node NAME TOPOLOGY [troupe options…]: starts a daemon; its pid in $DPID,
-# its output (actors' lines and its own) in $WORK/NAME.log.
+# its output (actors' lines and its own) in $WORK/NAME.log.  Actors run
+# under $RUNNER too, unless XPREFIX is set (empty: host programs such as
+# /bin/sh as actors).
 node_start() {
-	local name=$1 topo=$2; shift 2
+	local name=$1 topo=$2 xp=${XPREFIX-$RUNNER}; shift 2
 	$RUNNER "$B/bin/troupe" -n "$name" -A "$B/actors:$B/tests/actors" \
-		${RUNNER:+-x "$RUNNER"} "$@" "$topo" >"$WORK/$name.log" 2>&1 &
+		${xp:+-x "$xp"} "$@" "$topo" >"$WORK/$name.log" 2>&1 &
 	DPID=$!
 	DAEMONS+=("$DPID")
 	NODES+=("$name")

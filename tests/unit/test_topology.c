@@ -186,6 +186,12 @@ static const struct bad_case bad_cases[] = {
 				      "bad-many-errors.ini:6: [actor a]: depth: bad number 'x'",
 				      "bad-many-errors.ini:7: [actor a]: unknown key 'depht'",
 				      "bad-many-errors.ini:8: [actor b]: missing key 'exec'" } },
+	{ "bad-supervisor.ini", 2, { "bad-supervisor.ini:7: [supervisor g]: strategy: unknown strategy 'one_for_some' (one_for_one, one_for_all, rest_for_one)",
+				     "bad-supervisor.ini:5: [actor a]: supervisor: no [supervisor nosuch]" } },
+	{ "bad-tree.ini", 4, { "bad-tree.ini:4: [supervisor g]: supervisor: 'h' is supervised by itself (a cycle)",
+			       "bad-tree.ini:6: [supervisor h]: supervisor: 'g' is supervised by itself (a cycle)",
+			       "bad-tree.ini:9: [actor a]: links: an actor cannot link to itself",
+			       "bad-tree.ini:9: [actor a]: links: no actor 'zed'" } },
 	{ "no-such-file.ini", 1, { "no-such-file.ini: cannot open: No such file or directory" } },
 };
 

@@ -1,0 +1,39 @@
+/* troupectl's parts: the client of the control socket (client.c), the
+ * output of actor rows (show.c), the commands (troupectl.c). */
+#ifndef TROUPE_CTL_H
+#define TROUPE_CTL_H
+
+#include <stdbool.h>
+#include "control.pb.h"
+
+/* Exit codes, for scripts (docs/CONTROL.md). */
+enum {
+	CTL_OK = 0,
+	CTL_FAILED = 1,      /* the daemon refused or the command failed */
+	CTL_USAGE = 2,
+	CTL_NO_NODE = 3,     /* node not running (no socket, or no answer) */
+	CTL_NO_ACTOR = 4,
+	CTL_TIMEOUT = 5,
+	CTL_DENIED = 6,      /* permission denied on the socket */
+};
+
+struct ctl_opts {
+	const char *node;
+	const char *socket;
+	int timeout_ms;
+	bool json, quiet, verbose;
+};
+
+/* One request, one reply, within o->timeout_ms.  Returns a CTL_* code;
+ * on CTL_OK, r holds the reply (whose err may be non-zero: see
+ * ctl_check).  Reports on stderr unless quiet. */
+int ctl_request(const struct ctl_opts *o, const troupe_CtlRequest *q,
+		troupe_CtlReply *r);
+
+/* Maps a reply's err to an exit code, printing its message. */
+int ctl_check(const struct ctl_opts *o, const troupe_CtlReply *r);
+
+void ctl_show_header(void);
+void ctl_show_actor(const troupe_ActorInfo *a, bool json, bool first, bool verbose);
+
+#endif

@@ -1,0 +1,30 @@
+/* troupectl's output of actor rows: a table for people, JSON for
+ * scripts (one object per actor). */
+#include <stdio.h>
+#include "ctl.h"
+
+void ctl_show_header(void)
+{
+	printf("%-16s %7s %-9s %-5s %11s %8s %9s\n", "NAME", "PID", "STATE",
+	       "TRANS", "DEPTH", "RESTARTS", "UPTIME_S");
+}
+
+void ctl_show_actor(const troupe_ActorInfo *a, bool json, bool first, bool verbose)
+{
+	double up = (double)a->uptime_ms / 1000;
+	if (json) {
+		printf("%s{\"name\":\"%s\",\"pid\":%d,\"state\":\"%s\",\"transport\":\"%s\","
+		       "\"depth\":%u,\"capacity\":%u,\"msg_max\":%u,\"restarts\":%u,"
+		       "\"uptime_s\":%.1f,\"supervisor\":\"%s\",\"restart\":\"%s\"}",
+		       first ? "" : ",", a->name, a->pid, a->state, a->transport,
+		       a->depth, a->capacity, a->msg_max, a->restarts, up,
+		       a->supervisor, a->restart);
+		return;
+	}
+	printf("%-16s %7d %-9s %-5s %5u/%-5u %8u %9.1f", a->name, a->pid, a->state,
+	       a->transport, a->depth, a->capacity, a->restarts, up);
+	if (verbose)
+		printf("  supervisor=%s restart=%s msg_max=%u", a->supervisor,
+		       a->restart, a->msg_max);
+	putchar('\n');
+}

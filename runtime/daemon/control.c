@@ -1,0 +1,399 @@
+/* The control socket (see control.h).  Requests are handled at once, in
+ * the daemon's loop, except CALL, whose reply comes later through the
+ * daemon's mailbox. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <pb_decode.h>
+#include <pb_encode.h>
+#include "troupe/envelope.h"
+#include "troupe/error.h"
+#include "control.pb.h"
+#include "ctlpath.h"
+#include "rundir.h"
+#include "deliver.h"
+#include "dmsg.h"
+#include "control.h"
+
+#define MS 1000000LL
+
+static int ctl_add(struct tp_ctl *c, int fd, uint64_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
+	return epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev) ? -tp_err_from_errno(errno) : 0;
+}
+
+static int ctl_bind(struct tp_ctl *c, mode_t mode)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	if (strlen(c->path) >= sizeof a.sun_path)
+		return -TP_ETOOBIG;
+	strcpy(a.sun_path, c->path);
+	c->lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (c->lfd < 0)
+		return -tp_err_from_errno(errno);
+	unlink(c->path);
+	/* Bound with no access at all, then opened up: no window in which
+	 * the socket has the umask's mode. */
+	mode_t old = umask(0777);
+	int rc = bind(c->lfd, (struct sockaddr *)&a, sizeof a);
+	umask(old);
+	if (rc || chmod(c->path, mode) || listen(c->lfd, 8))
+		return -tp_err_from_errno(errno);
+	return 0;
+}
+
+int tp_ctl_open(struct tp_ctl *c, const char *path, struct tp_sup *s,
+		struct tp_node *n, struct tp_monitors *m, int epfd)
+{
+	memset(c, 0, sizeof *c);
+	c->sup = s;
+	c->node = n;
+	c->mon = m;
+	c->epfd = epfd;
+	c->lfd = -1;
+	c->next_corr = 1;
+	for (int k = 0; k < TP_CTL_CLIENTS; k++)
+		c->client[k] = -1;
+	for (int k = 0; k < TP_CTL_CALLS; k++)
+		c->call[k].client = -1;
+	int rc = 0;
+	if (path && *path) {
+		snprintf(c->path, sizeof c->path, "%s", path);
+	} else {
+		char err[256];
+		if (tp_ctl_path(c->path, sizeof c->path, n->topo->node.name))
+			rc = -TP_ETOOBIG;
+		else if ((rc = tp_rundir_make(n->topo->node.mode, err, sizeof err)))
+			tp_dmsg("%s", err);
+	}
+	if (!rc)
+		rc = ctl_bind(c, n->topo->node.mode & 0660);
+	if (!rc)
+		rc = ctl_add(c, c->lfd, TP_CTL_TAG_LISTEN);
+	unsigned d = TP_NODE_DAEMON(n);
+	if (!rc)
+		rc = ctl_add(c, n->tr[d]->wait_fd(n->mbox[d]), TP_CTL_TAG_MAIL);
+	if (rc)
+		tp_dmsg("cannot open the control socket %s: %s", c->path, tp_strerror(rc));
+	return rc;
+}
+
+/* ---------------------------------------------------------------- clients */
+
+static void ctl_drop(struct tp_ctl *c, int k)
+{
+	close(c->client[k]);   /* closing also leaves the epoll set */
+	c->client[k] = -1;
+	for (int j = 0; j < TP_CTL_CALLS; j++)
+		if (c->call[j].client == k)
+			c->call[j].client = -1;
+}
+
+/* Only the daemon's own user and root may control it. */
+static bool ctl_peer_ok(int fd)
+{
+	struct ucred cr;
+	socklen_t len = sizeof cr;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len))
+		return false;
+	return cr.uid == 0 || cr.uid == geteuid();
+}
+
+static void ctl_accept(struct tp_ctl *c)
+{
+	int fd;
+	while ((fd = accept4(c->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+		int k = 0;
+		while (k < TP_CTL_CLIENTS && c->client[k] >= 0)
+			k++;
+		if (!ctl_peer_ok(fd) || k == TP_CTL_CLIENTS ||
+		    ctl_add(c, fd, TP_CTL_TAG_CLIENT + (unsigned)k)) {
+			tp_dmsg("control: refused a client (%s)", k == TP_CTL_CLIENTS ?
+				"too many clients" : "credentials");
+			close(fd);
+			continue;
+		}
+		c->client[k] = fd;
+	}
+}
+
+static void ctl_reply(struct tp_ctl *c, int k, troupe_CtlReply *r)
+{
+	static uint8_t buf[troupe_CtlReply_size];
+	pb_ostream_t os = pb_ostream_from_buffer(buf, sizeof buf);
+	r->version = 1;
+	if (!pb_encode(&os, troupe_CtlReply_fields, r) ||
+	    send(c->client[k], buf, os.bytes_written, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		ctl_drop(c, k);
+}
+
+static void ctl_err(troupe_CtlReply *r, int err, const char *fmt, const char *arg)
+{
+	r->err = err < 0 ? -err : err;
+	snprintf(r->msg, sizeof r->msg, fmt, arg);
+}
+
+/* ---------------------------------------------------------------- commands */
+
+static void ctl_info(const struct tp_ctl *c, unsigned i, troupe_ActorInfo *a)
+{
+	const struct tp_reg_entry *e = &c->node->ent[i];
+	const struct tp_actor_conf *ac = &c->node->topo->actors[i];
+	struct tp_mbox_stat st = { 0 };
+	c->node->tr[i]->stat(c->node->mbox[i], &st);
+	snprintf(a->name, sizeof a->name, "%s", e->name);
+	snprintf(a->state, sizeof a->state, "%s", tp_state_name(e->state));
+	snprintf(a->transport, sizeof a->transport, "%s", e->transport);
+	snprintf(a->supervisor, sizeof a->supervisor, "%s",
+		 tp_tree_sup_name(&c->sup->tree, c->sup->tree.act_sup[i]));
+	snprintf(a->restart, sizeof a->restart, "%s", tp_restart_name(ac->restart));
+	a->pid = e->pid;
+	a->depth = st.depth;
+	a->capacity = e->depth;
+	a->msg_max = e->msg_max;
+	a->restarts = e->restarts;
+	a->uptime_ms = (uint64_t)(tp_now_ns() - e->since_ns) / MS;
+}
+
+static int ctl_actor(struct tp_ctl *c, const troupe_CtlRequest *q, troupe_CtlReply *r)
+{
+	int i = tp_deliver_find(c->node, q->name);
+	if (i < 0)
+		ctl_err(r, -TP_ENOENT, "no actor '%s'", q->name);
+	return i;
+}
+
+static int ctl_do_list(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
+		       troupe_CtlReply *r)
+{
+	(void)k; (void)q;
+	for (unsigned i = 0; i < c->node->topo->n_actors; i++)
+		ctl_info(c, i, &r->actors[r->actors_count++]);
+	return 0;
+}
+
+static int ctl_do_status(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
+			 troupe_CtlReply *r)
+{
+	(void)k;
+	int i = ctl_actor(c, q, r);
+	if (i >= 0)
+		ctl_info(c, (unsigned)i, &r->actors[r->actors_count++]);
+	return 0;
+}
+
+static int ctl_do_lifecycle(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
+			    troupe_CtlReply *r)
+{
+	(void)k;
+	int i = ctl_actor(c, q, r), rc = 0;
+	if (i < 0)
+		return 0;
+	if (q->cmd == troupe_CtlRequest_Cmd_UPGRADE && q->exec[0] && access(q->exec, X_OK)) {
+		int e = errno;
+		char what[sizeof r->msg];
+		snprintf(what, sizeof what, "cannot execute %.200s: %s", q->exec, strerror(e));
+		/* TP_ESYS, not what errno maps to: ENOENT would say "no such actor". */
+		ctl_err(r, -TP_ESYS, "%s", what);
+		return 0;
+	}
+	switch (q->cmd) {
+	case troupe_CtlRequest_Cmd_STOP: rc = tp_sup_ctl_stop(c->sup, (unsigned)i); break;
+	case troupe_CtlRequest_Cmd_START: rc = tp_sup_ctl_start(c->sup, (unsigned)i); break;
+	case troupe_CtlRequest_Cmd_RESTART: rc = tp_sup_ctl_restart(c->sup, (unsigned)i, NULL); break;
+	default: rc = tp_sup_ctl_restart(c->sup, (unsigned)i, q->exec[0] ? q->exec : NULL);
+	}
+	if (rc == -TP_EBUSY)
+		ctl_err(r, rc, "%s is already running", q->name);
+	else if (rc == -TP_ESTATE)
+		ctl_err(r, rc, "%s is already stopped, or the node is stopping", q->name);
+	else if (rc)
+		ctl_err(r, rc, "%s", tp_strerror(rc));
+	else
+		tp_dmsg("control: %s %s", q->cmd == troupe_CtlRequest_Cmd_STOP ? "stop" :
+			q->cmd == troupe_CtlRequest_Cmd_START ? "start" :
+			q->cmd == troupe_CtlRequest_Cmd_RESTART ? "restart" : "upgrade", q->name);
+	return 0;
+}
+
+static int ctl_new_call(struct tp_ctl *c, int k, uint32_t timeout_ms, uint32_t *corr)
+{
+	for (int j = 0; j < TP_CTL_CALLS; j++)
+		if (c->call[j].client < 0) {
+			*corr = c->next_corr++;
+			if (!*corr)   /* 0 means "no call" on the wire */
+				*corr = c->next_corr++;
+			c->call[j] = (struct tp_ctl_call){ k, *corr,
+				tp_now_ns() + (int64_t)(timeout_ms ? timeout_ms : 1000) * MS };
+			return j;
+		}
+	return -TP_ELIMIT;
+}
+
+/* Returns 1 when the reply comes later (a call). */
+static int ctl_do_send(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
+		       troupe_CtlReply *r)
+{
+	int i = ctl_actor(c, q, r);
+	if (i < 0)
+		return 0;
+	bool call = q->cmd == troupe_CtlRequest_Cmd_CALL;
+	uint32_t corr = 0;
+	int j = call ? ctl_new_call(c, k, q->timeout_ms, &corr) : 0;
+	if (j < 0) {
+		ctl_err(r, j, "%s", "too many calls in flight");
+		return 0;
+	}
+	/* From the daemon: a reply to a plain send finds no call and is
+	 * dropped; one to a call is relayed. */
+	int rc = tp_deliver_bytes(c->node, (unsigned)i, TP_DAEMON_NAME,
+				  q->type, call ? TP_ENV_F_REQUEST : 0, corr,
+				  q->payload.bytes, q->payload.size);
+	if (rc == 0)
+		return call;
+	if (call)
+		c->call[j].client = -1;
+	ctl_err(r, rc, rc == -TP_EFULL ? "mailbox of %s is full" : "cannot send to %s",
+		q->name);
+	return 0;
+}
+
+typedef int ctl_handler(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
+			troupe_CtlReply *r);
+
+static ctl_handler *const ctl_handlers[] = {
+	[troupe_CtlRequest_Cmd_LIST] = ctl_do_list,
+	[troupe_CtlRequest_Cmd_STATUS] = ctl_do_status,
+	[troupe_CtlRequest_Cmd_STOP] = ctl_do_lifecycle,
+	[troupe_CtlRequest_Cmd_START] = ctl_do_lifecycle,
+	[troupe_CtlRequest_Cmd_RESTART] = ctl_do_lifecycle,
+	[troupe_CtlRequest_Cmd_UPGRADE] = ctl_do_lifecycle,
+	[troupe_CtlRequest_Cmd_SEND] = ctl_do_send,
+	[troupe_CtlRequest_Cmd_CALL] = ctl_do_send,
+};
+
+static void ctl_request(struct tp_ctl *c, int k)
+{
+	static uint8_t buf[troupe_CtlRequest_size + 1];
+	static troupe_CtlRequest q;
+	static troupe_CtlReply r;
+	ssize_t len = recv(c->client[k], buf, sizeof buf, MSG_DONTWAIT);
+	if (len <= 0) {
+		if (len == 0 || (errno != EAGAIN && errno != EINTR))
+			ctl_drop(c, k);
+		return;
+	}
+	memset(&q, 0, sizeof q);
+	memset(&r, 0, sizeof r);
+	pb_istream_t is = pb_istream_from_buffer(buf, (size_t)len);
+	if ((size_t)len > troupe_CtlRequest_size || !pb_decode(&is, troupe_CtlRequest_fields, &q)) {
+		ctl_err(&r, -TP_EDECODE, "malformed request%s", "");
+	} else if ((unsigned)q.cmd >= sizeof ctl_handlers / sizeof ctl_handlers[0] ||
+		   !ctl_handlers[q.cmd]) {
+		ctl_err(&r, -TP_ENOSYS, "command not supported%s", "");
+	} else if (ctl_handlers[q.cmd](c, k, &q, &r) == 1) {
+		return;   /* a call: answered when its reply comes */
+	}
+	ctl_reply(c, k, &r);
+}
+
+/* ---------------------------------------------------------------- mailbox */
+
+static void ctl_call_done(struct tp_ctl *c, const struct tp_env *env)
+{
+	static troupe_CtlReply r;
+	for (int j = 0; j < TP_CTL_CALLS; j++) {
+		if (c->call[j].client < 0 || c->call[j].corr != env->corr)
+			continue;
+		memset(&r, 0, sizeof r);
+		if (env->payload_len > sizeof r.payload.bytes) {
+			ctl_err(&r, -TP_ETOOBIG, "reply of %s is too big for the control "
+				"protocol", env->sender);
+		} else {
+			r.type = env->type;
+			r.payload.size = (pb_size_t)env->payload_len;
+			memcpy(r.payload.bytes, env->payload, env->payload_len);
+		}
+		int k = c->call[j].client;
+		c->call[j].client = -1;
+		ctl_reply(c, k, &r);
+		return;
+	}
+	/* A reply after its call's deadline: dropped, as an actor would. */
+}
+
+static void ctl_mail(struct tp_ctl *c)
+{
+	static uint8_t buf[1u << 16];
+	struct tp_node *n = c->node;
+	unsigned d = TP_NODE_DAEMON(n);
+	size_t cap = n->ent[d].msg_max < sizeof buf ? n->ent[d].msg_max : sizeof buf;
+	for (int burst = 0; burst < 64; burst++) {
+		int len = n->tr[d]->recv(n->mbox[d], buf, cap, NULL, 0);
+		if (len < 0)
+			return;
+		struct tp_env env;
+		int rc = tp_env_decode(buf, (size_t)len, cap, &env);
+		if (rc == 0 && (env.flags & TP_ENV_F_REPLY))
+			ctl_call_done(c, &env);
+		else if (rc == 0)
+			rc = tp_monitors_request(c->mon, tp_deliver_find(n, env.sender),
+						 env.type, env.payload, env.payload_len);
+		if (rc)
+			tp_dmsg("dropped a message to %s from %s: %s", TP_DAEMON_NAME,
+				rc == -TP_ETRUNC ? "?" : env.sender, tp_strerror(rc));
+	}
+}
+
+void tp_ctl_event(struct tp_ctl *c, uint64_t tag)
+{
+	if (tag == TP_CTL_TAG_LISTEN)
+		ctl_accept(c);
+	else if (tag == TP_CTL_TAG_MAIL)
+		ctl_mail(c);
+	else if (tag - TP_CTL_TAG_CLIENT < TP_CTL_CLIENTS &&
+		 c->client[tag - TP_CTL_TAG_CLIENT] >= 0)
+		ctl_request(c, (int)(tag - TP_CTL_TAG_CLIENT));
+}
+
+int64_t tp_ctl_next_deadline(const struct tp_ctl *c)
+{
+	int64_t next = INT64_MAX;
+	for (int j = 0; j < TP_CTL_CALLS; j++)
+		if (c->call[j].client >= 0 && c->call[j].deadline_ns < next)
+			next = c->call[j].deadline_ns;
+	return next;
+}
+
+void tp_ctl_timer(struct tp_ctl *c)
+{
+	static troupe_CtlReply r;
+	int64_t now = tp_now_ns();
+	for (int j = 0; j < TP_CTL_CALLS; j++) {
+		if (c->call[j].client < 0 || c->call[j].deadline_ns > now)
+			continue;
+		int k = c->call[j].client;
+		c->call[j].client = -1;
+		memset(&r, 0, sizeof r);
+		ctl_err(&r, -TP_ETIMEDOUT, "no reply within the deadline%s", "");
+		ctl_reply(c, k, &r);
+	}
+}
+
+void tp_ctl_close(struct tp_ctl *c)
+{
+	for (int k = 0; k < TP_CTL_CLIENTS; k++)
+		if (c->client[k] >= 0)
+			ctl_drop(c, k);
+	if (c->lfd >= 0) {
+		close(c->lfd);
+		c->lfd = -1;
+		unlink(c->path);
+	}
+}

@@ -1,0 +1,55 @@
+/* The control socket: a Unix SOCK_SEQPACKET socket owned by the daemon,
+ * mode 0600 by default, every peer's uid checked (SO_PEERCRED), speaking
+ * control.proto (docs/CONTROL.md).  Also reads the daemon's own mailbox,
+ * where replies to troupectl's calls and monitor requests arrive. */
+#ifndef TROUPE_CONTROL_H
+#define TROUPE_CONTROL_H
+
+#include <stdint.h>
+#include "monitor.h"
+#include "node.h"
+#include "supervisor.h"
+
+/* epoll tags: the listening socket, the daemon's mailbox, then clients. */
+#define TP_CTL_TAG_LISTEN 0x1000u
+#define TP_CTL_TAG_MAIL 0x1001u
+#define TP_CTL_TAG_CLIENT 0x1100u
+#define TP_CTL_CLIENTS 8
+#define TP_CTL_CALLS 16
+
+struct tp_ctl_call {
+	int client;              /* -1: slot free */
+	uint32_t corr;
+	int64_t deadline_ns;
+};
+
+struct tp_ctl {
+	struct tp_sup *sup;
+	struct tp_node *node;
+	struct tp_monitors *mon;
+	int epfd;
+	int lfd;                 /* listening socket, -1 when none */
+	char path[256];
+	int client[TP_CTL_CLIENTS];   /* -1: slot free */
+	struct tp_ctl_call call[TP_CTL_CALLS];
+	uint32_t next_corr;
+};
+
+/* Creates the socket (its folder too, mode 0700), replacing a stale one:
+ * the node's lock is held, so no other daemon of this node uses it.
+ * path NULL or empty: the default (ctlpath.h).  Returns 0 or a negative
+ * code, reported on stderr. */
+int tp_ctl_open(struct tp_ctl *c, const char *path, struct tp_sup *s,
+		struct tp_node *n, struct tp_monitors *m, int epfd);
+
+/* An event with one of the TP_CTL_TAG_* tags. */
+void tp_ctl_event(struct tp_ctl *c, uint64_t tag);
+
+/* Calls past their deadline are answered TP_ETIMEDOUT. */
+void tp_ctl_timer(struct tp_ctl *c);
+int64_t tp_ctl_next_deadline(const struct tp_ctl *c);
+
+/* Closes every client and removes the socket. */
+void tp_ctl_close(struct tp_ctl *c);
+
+#endif

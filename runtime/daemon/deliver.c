@@ -1,0 +1,53 @@
+/* The daemon as a sender (see deliver.h). */
+#include <stdio.h>
+#include <string.h>
+#include <pb_encode.h>
+#include "troupe/envelope.h"
+#include "troupe/error.h"
+#include "ctlpath.h"
+#include "deliver.h"
+
+/* Large enough for any mailbox the daemon sends to from the control
+ * socket (payloads there are at most 4 KiB). */
+#define DELIVER_BUF 8192
+
+int tp_deliver_find(const struct tp_node *n, const char *name)
+{
+	for (unsigned i = 0; i < n->topo->n_actors; i++)
+		if (strcmp(n->ent[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int tp_deliver_bytes(struct tp_node *n, unsigned i, const char *sender,
+		     uint32_t type, uint8_t flags, uint32_t corr,
+		     const void *payload, size_t len)
+{
+	static uint8_t buf[DELIVER_BUF];
+	if (i >= n->count || !n->mbox[i])
+		return -TP_ENOENT;
+	struct tp_env env = { .version = TP_ENV_VERSION, .flags = flags,
+			      .prio = 1, .type = type, .corr = corr };
+	snprintf(env.sender, sizeof env.sender, "%s", sender);
+	snprintf(env.dest, sizeof env.dest, "%s", n->ent[i].name);
+	size_t cap = n->ent[i].msg_max < sizeof buf ? n->ent[i].msg_max : sizeof buf;
+	int off = tp_env_encode_head(buf, cap, &env);
+	if (off < 0)
+		return off;
+	if (len > cap - (size_t)off)
+		return -TP_ETOOBIG;
+	memcpy(buf + off, payload, len);
+	tp_env_set_len(buf, (uint32_t)len);
+	return n->tr[i]->send(n->mbox[i], buf, off + len, env.prio, 0);
+}
+
+int tp_deliver_msg(struct tp_node *n, unsigned i, uint32_t type,
+		   const pb_msgdesc_t *fields, const void *msg)
+{
+	uint8_t body[1024];
+	pb_ostream_t os = pb_ostream_from_buffer(body, sizeof body);
+	if (!pb_encode(&os, fields, msg))
+		return -TP_EENCODE;
+	return tp_deliver_bytes(n, i, TP_DAEMON_NAME, type, 0, 0, body,
+				os.bytes_written);
+}

@@ -1,0 +1,26 @@
+/* The daemon as a sender: puts a message straight into a mailbox it owns,
+ * with sender TP_DAEMON_NAME (or another name, for troupectl send).
+ * Never blocks the daemon's loop. */
+#ifndef TROUPE_DELIVER_H
+#define TROUPE_DELIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <pb.h>
+#include "node.h"
+
+/* Into mailbox i of n: an envelope from sender with type, flags, corr,
+ * then len bytes of encoded payload.  Tries once: a full mailbox is
+ * -TP_EFULL, which the caller reports.  Returns 0 or a negative code. */
+int tp_deliver_bytes(struct tp_node *n, unsigned i, const char *sender,
+		     uint32_t type, uint8_t flags, uint32_t corr,
+		     const void *payload, size_t len);
+
+/* The same, encoding msg with fields first. */
+int tp_deliver_msg(struct tp_node *n, unsigned i, uint32_t type,
+		   const pb_msgdesc_t *fields, const void *msg);
+
+/* Index of the mailbox of actor name, or -1. */
+int tp_deliver_find(const struct tp_node *n, const char *name);
+
+#endif

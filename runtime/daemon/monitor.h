@@ -1,0 +1,29 @@
+/* Monitors, daemon side: which actor watches which, and the Down message
+ * each watcher gets when a watched actor's process ends (monitor.proto,
+ * runtime/include/troupe/monitor.h). */
+#ifndef TROUPE_DMONITOR_H
+#define TROUPE_DMONITOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "supervisor.h"
+
+struct tp_monitors {
+	struct tp_sup *sup;
+	uint64_t watchers[TP_REG_ACTORS_MAX];   /* of actor i */
+	unsigned long dropped;                  /* Down that found a full mailbox */
+};
+
+void tp_monitors_init(struct tp_monitors *m, struct tp_sup *s);
+
+/* A Monitor or Demonitor request from actor `from` (a mailbox index, or
+ * -1 for a sender that is no actor): type and encoded payload.  Returns 0
+ * or a negative code (logged by the caller). */
+int tp_monitors_request(struct tp_monitors *m, int from, uint32_t type,
+			const uint8_t *payload, size_t len);
+
+/* tp_sup_exit_fn: actor i ended; tells its watchers, forgets i's own
+ * monitors. */
+void tp_monitors_exit(void *arg, unsigned i, int status, bool failed);
+
+#endif

@@ -1,0 +1,79 @@
+troupectl against a live node (test_troupectl.sh starts it as $N, with
+actors echo and sink; "tc" is troupectl -n $N).
+
+Reading:
+
+  $ tc list
+  NAME                 PID STATE     TRANS       DEPTH RESTARTS  UPTIME_S
+  echo +[0-9]+ up +mq +0/10 +0 +[0-9.]+ (re)
+  sink +[0-9]+ up +mq +0/10 +0 +[0-9.]+ (re)
+  $ tc -j status echo
+  \{"name":"echo","pid":[0-9]+,"state":"up","transport":"mq","depth":0,"capacity":10,"msg_max":1024,"restarts":0,"uptime_s":[0-9.]+,"supervisor":"t[0-9]+n","restart":"permanent"\} (re)
+  $ tc status nobody
+  troupectl: no actor 'nobody' (no such actor or mailbox)
+  [4]
+
+Lifecycle: stop keeps it down, start brings it back, restart counts.
+
+  $ tc stop sink && tc -t 5 wait-for sink --state down && tc -j status sink | grep -o '"state":"[a-z]*"'
+  "state":"down"
+  $ tc stop sink
+  troupectl: sink is already stopped, or the node is stopping (not allowed in this state)
+  [1]
+  $ tc start sink && tc -t 5 wait-for sink && echo up
+  up
+  $ tc start sink
+  troupectl: sink is already running (already in use)
+  [1]
+  $ tc restart echo && sleep 0.3 && tc -t 5 wait-for echo && tc -j status echo | grep -o '"restarts":[0-9]*'
+  "restarts":0
+  $ tc upgrade echo /nonexistent/echo
+  troupectl: cannot execute /nonexistent/echo: No such file or directory (system call failed)
+  [1]
+  $ tc upgrade echo "$B/actors/echo" && tc -t 5 wait-for echo && echo upgraded
+  upgraded
+
+Messages: type 1005 is demo.Echo; 08 07 is seq = 7.
+
+  $ tc call echo 1005 0807
+  type 1005 payload 0807
+  $ tc -j call echo 1005 0807
+  {"type":1005,"payload":"0807"}
+  $ tc send sink 1005 0807 && echo sent
+  sent
+  $ tc call nobody 1005
+  troupectl: no actor 'nobody' (no such actor or mailbox)
+  [4]
+  $ tc -t 0.3 call sink 1005 0807
+  troupectl: no reply within the deadline (deadline passed)
+  [5]
+  $ tc send echo 1005 0z
+  troupectl: send: bad payload '0z' (hex bytes, at most 4096)
+  [2]
+  $ tc send echo banana
+  troupectl: send: bad type id 'banana'
+  [2]
+  $ tc send echo
+  usage: troupectl [options] send NAME TYPE [HEX]
+    send a message (type id, encoded payload in hex)
+  [2]
+
+Usage and a node that is not running:
+
+  $ tc frobnicate
+  troupectl: unknown command 'frobnicate' (try troupectl help)
+  [2]
+  $ tc help wait-for
+  usage: troupectl [options] wait-for NAME [--state up|down]
+    wait (up to -t) until an actor is up or down
+  $ tc -t soon list
+  troupectl: -t: bad timeout 'soon' (seconds)
+  [2]
+  $ ctl -n nosuchnode list
+  troupectl: node 'nosuchnode' is not running: .*/nosuchnode.ctl: No such file or directory (re)
+  [3]
+  $ ctl -q -n nosuchnode list
+  [3]
+  $ ctl list
+  troupectl: no valid node name: give -n NODE, -s SOCKET or set TROUPE_NODE
+  [2]

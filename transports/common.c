@@ -1,0 +1,56 @@
+/* Helpers shared by the socket transports (see common.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "common.h"
+#include "troupe/error.h"
+
+int tp_attr_write(const char *file, const struct tp_attr_file *a, mode_t mode)
+{
+	char tmp[300];
+	snprintf(tmp, sizeof tmp, "%s.new", file);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return -tp_err_from_errno(errno);
+	char line[96];
+	int n = snprintf(line, sizeof line, "depth=%u msg_max=%u when_full=%u port=%u\n",
+			 a->depth, a->msg_max, a->when_full, a->port);
+	bool ok = write(fd, line, (size_t)n) == n && fchmod(fd, mode) == 0;
+	close(fd);
+	if (!ok || rename(tmp, file) < 0) {
+		unlink(tmp);
+		return -TP_ESYS;
+	}
+	return 0;
+}
+
+int tp_attr_read(const char *file, struct tp_attr_file *a)
+{
+	FILE *f = fopen(file, "re");
+	if (!f)
+		return -tp_err_from_errno(errno);
+	int n = fscanf(f, "depth=%u msg_max=%u when_full=%u port=%u", &a->depth,
+		       &a->msg_max, &a->when_full, &a->port);
+	fclose(f);
+	return n == 4 ? 0 : -TP_EINVAL;
+}
+
+int tp_handoff_take(int *fds, int max)
+{
+	const char *v = getenv(TP_MBOX_FD_ENV);
+	int n = 0;
+	while (v && *v && n < max) {
+		char *end;
+		long fd = strtol(v, &end, 10);
+		if (end == v || fd < 0 || fd > 65535 || fcntl((int)fd, F_SETFD, FD_CLOEXEC) < 0)
+			return -TP_EINVAL;
+		fds[n++] = (int)fd;
+		v = *end == ',' ? end + 1 : end;
+	}
+	return n ? n : -TP_ENOENT;
+}
+

@@ -1,0 +1,26 @@
+/* Helpers shared by the socket transports (unix.c, tcp.c): the node's
+ * runtime directory, the attribute file beside a mailbox, and handing a
+ * bound socket from the daemon to the receiving actor. */
+#ifndef TROUPE_TRANSPORT_COMMON_H
+#define TROUPE_TRANSPORT_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "transport.h"
+#include "rundir.h"
+
+#define TP_HANDOFF_MAX 2
+
+/* The attribute file beside a mailbox: what a sender must know. */
+struct tp_attr_file {
+	uint32_t depth, msg_max, when_full, port;
+};
+int tp_attr_write(const char *file, const struct tp_attr_file *a, mode_t mode);
+int tp_attr_read(const char *file, struct tp_attr_file *a);
+
+/* Receiving actor: the descriptors the daemon handed over in
+ * TROUPE_MBOX_FD (at most max), made close-on-exec; how many, or
+ * -TP_ENOENT if there are none. */
+int tp_handoff_take(int *fds, int max);
+
+#endif

@@ -1,0 +1,640 @@
+/* Mailboxes as rings in POSIX shared memory: many senders, one receiver,
+ * two lanes (high, normal) of fixed-size slots.  Senders serialise on a
+ * lock word that holds the owner's pid; the tail index, stored last under
+ * the lock with release ordering, is the commit, so a sender killed at any
+ * instant published a whole message or none, and a dead owner's lock is
+ * taken back (by the daemon on SIGCHLD, or by a sender that finds the
+ * owner gone).  The receiver claims a slot by CAS on the head after copying
+ * it out, which lets drop_oldest senders discard under it safely.
+ *
+ * Wake-ups: the receiver sleeps in poll on a FIFO beside the ring
+ * (/dev/shm/<name>.wake), pollable with its timers and fds; it sets a
+ * waiter flag before sleeping and senders write a byte only when the flag
+ * is set, so a stream to a busy receiver costs no system call per message.
+ * Senders waiting for room sleep on a process-shared semaphore that the
+ * receiver posts only when a waiter count says someone waits.  Both are
+ * hints: the truth is the ring's indices, re-read after every wake-up.
+ * Only 32-bit atomics are used (armv7 has no cheap 64-bit CAS).
+ * See docs/DESIGN.md, "Transports". */
+/* 64-bit d_ino: on 32-bit ARM a plain readdir fails with EOVERFLOW on
+ * filesystems with large inode numbers. */
+#define _FILE_OFFSET_BITS 64
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+#include "transport.h"
+#include "troupe/error.h"
+#include "troupe/actor.h"
+#include "clock.h"
+
+#define SHM_DIR "/dev/shm"
+#define SHM_MAGIC 0x54524e47u        /* "TRNG" */
+#define SHM_VERSION 1
+/* Layout depends on the ABI: a 64-bit and a 32-bit process cannot share. */
+#define SHM_ABI ((uint32_t)(sizeof(void *) | sizeof(sem_t) << 8))
+#define SHM_RING_SUFFIX ".ring"
+#define SHM_WAKE_SUFFIX ".wake"
+#define SHM_LANES 2
+/* A segment larger than this is a configuration mistake. */
+#define SHM_SIZE_MAX (1ull << 30)
+/* How long a sender waits for the lock before it checks the owner lives. */
+#define SHM_LOCK_CHECK_NS (2 * 1000000LL)
+/* A sender waiting for room re-reads the ring at least this often. */
+#define SHM_SPACE_SLICE_NS (100 * 1000000LL)
+
+struct shm_lane {
+	_Atomic uint32_t head;       /* next slot to receive; receiver (and drop) */
+	_Atomic uint32_t tail;       /* next slot to fill; written under the lock */
+	char pad[56];                /* keep lanes on their own cache lines */
+};
+
+struct shm_hdr {
+	uint32_t magic, version, abi;
+	uint32_t depth, msg_max, slot_size, spin_us, when_full;
+	_Atomic uint32_t lock;       /* pid of the sender inside, 0 when free */
+	_Atomic uint32_t rx_waiting; /* receiver is (about to be) asleep */
+	_Atomic uint32_t space_waiters;
+	_Atomic uint32_t dropped;
+	sem_t space;                 /* posted when room appears and someone waits */
+	char pad[64];
+	struct shm_lane lane[SHM_LANES];
+};
+
+struct slot {
+	uint32_t len;
+	uint32_t prio;
+	unsigned char data[];
+};
+
+struct tp_mbox {
+	struct shm_hdr *h;
+	size_t size;
+	unsigned char *slots[SHM_LANES];
+	int wake;                    /* the FIFO, O_RDWR | O_NONBLOCK */
+	bool armed;                  /* receiver: we left a byte in the FIFO */
+	uint32_t depth, msg_max, slot_size, spin_us, when_full;   /* copied once */
+	uint32_t pid;
+};
+
+static size_t shm_slot_size(uint32_t msg_max)
+{
+	return (sizeof(struct slot) + msg_max + 7) & ~(size_t)7;
+}
+
+static uint64_t shm_size(uint32_t depth, uint32_t msg_max)
+{
+	return sizeof(struct shm_hdr) + (uint64_t)SHM_LANES * depth * shm_slot_size(msg_max);
+}
+
+static int shm_names(const char *path, char *ring, char *fifo, size_t n)
+{
+	if ((size_t)snprintf(ring, n, "%s" SHM_RING_SUFFIX, path) >= n ||
+	    (size_t)snprintf(fifo, n, SHM_DIR "%s" SHM_WAKE_SUFFIX, path) >= n)
+		return -TP_ETOOBIG;
+	return 0;
+}
+
+static struct slot *slot_at(const struct tp_mbox *mb, unsigned lane, uint32_t i)
+{
+	return (struct slot *)(mb->slots[lane] + (size_t)(i % mb->depth) * mb->slot_size);
+}
+
+static bool shm_is_empty(const struct shm_hdr *h);
+
+/* ---------------------------------------------------------------- setup */
+
+static int shm_check(const struct tp_mbox_attr *attrs, size_t n, char *err, size_t errlen)
+{
+	uint64_t total = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t sz = shm_size(attrs[i].depth, attrs[i].msg_max);
+		if (sz > SHM_SIZE_MAX) {
+			snprintf(err, errlen, "depth %u x msg_max %u needs %llu bytes of shared "
+				 "memory (2 lanes), more than the %llu a mailbox may have: lower "
+				 "depth or msg_max", attrs[i].depth, attrs[i].msg_max,
+				 (unsigned long long)sz, (unsigned long long)SHM_SIZE_MAX);
+			return -TP_ELIMIT;
+		}
+		total += sz;
+	}
+	struct statvfs vfs;
+	if (statvfs(SHM_DIR, &vfs) < 0) {
+		snprintf(err, errlen, SHM_DIR " is not there (%s): shm mailboxes need a "
+			 "tmpfs mounted on it", strerror(errno));
+		return -TP_ENOSYS;
+	}
+	uint64_t avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	if (total > avail) {
+		snprintf(err, errlen, "%zu mailboxes need %llu bytes but " SHM_DIR " has %llu "
+			 "free: lower depth/msg_max or enlarge the tmpfs (mount -o remount,size=…)",
+			 n, (unsigned long long)total, (unsigned long long)avail);
+		return -TP_ELIMIT;
+	}
+	return 0;
+}
+
+static void shm_tp_close(struct tp_mbox *mb)
+{
+	if (!mb)
+		return;
+	if (mb->h)
+		munmap(mb->h, mb->size);
+	if (mb->wake >= 0)
+		close(mb->wake);
+	free(mb);
+}
+
+/* Maps an open ring and checks its header; values are copied out once. */
+static int shm_map(int fd, int wake, struct tp_mbox **out)
+{
+	struct tp_mbox *mb = calloc(1, sizeof *mb);
+	struct stat st;
+	if (!mb) {
+		close(fd);
+		close(wake);
+		return -TP_ENOMEM;
+	}
+	mb->wake = wake;
+	mb->pid = (uint32_t)getpid();
+	int rc = -TP_EINVAL;
+	if (fstat(fd, &st) < 0 || (size_t)st.st_size < sizeof(struct shm_hdr))
+		goto fail;
+	mb->size = (size_t)st.st_size;
+	mb->h = mmap(NULL, mb->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (mb->h == MAP_FAILED) {
+		mb->h = NULL;
+		rc = -tp_err_from_errno(errno);
+		goto fail;
+	}
+	const struct shm_hdr *h = mb->h;
+	mb->depth = h->depth;
+	mb->msg_max = h->msg_max;
+	mb->slot_size = h->slot_size;
+	mb->spin_us = h->spin_us;
+	mb->when_full = h->when_full;
+	if (h->magic != SHM_MAGIC || h->version != SHM_VERSION || h->abi != SHM_ABI ||
+	    mb->depth == 0 || mb->slot_size != shm_slot_size(mb->msg_max) ||
+	    shm_size(mb->depth, mb->msg_max) != mb->size) {
+		rc = h->abi != SHM_ABI ? -TP_EVERSION : -TP_EINVAL;
+		goto fail;
+	}
+	for (unsigned l = 0; l < SHM_LANES; l++)
+		mb->slots[l] = (unsigned char *)(mb->h + 1) +
+			       (size_t)l * mb->depth * mb->slot_size;
+	close(fd);
+	*out = mb;
+	return 0;
+fail:
+	close(fd);
+	shm_tp_close(mb);
+	return rc;
+}
+
+static int shm_create(const char *path, const struct tp_mbox_attr *attr,
+		      struct tp_mbox **out, char *err, size_t errlen)
+{
+	char ring[128], fifo[160];
+	char dummy[8];
+	if (!err) {
+		err = dummy;
+		errlen = sizeof dummy;
+	}
+	if (shm_names(path, ring, fifo, sizeof ring) || attr->depth == 0 ||
+	    shm_check(attr, 1, err, errlen))
+		return -TP_ELIMIT;
+	int fd = shm_open(ring, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, attr->mode);
+	if (fd < 0) {
+		int e = errno;
+		snprintf(err, errlen, "%s", e == EEXIST ? "it already exists" : strerror(e));
+		return e == EEXIST ? -TP_EBUSY : -tp_err_from_errno(e);
+	}
+	fchmod(fd, attr->mode);   /* shm_open honoured the umask; the node's mode wins */
+	uint64_t size = shm_size(attr->depth, attr->msg_max);
+	unlink(fifo);             /* a stale FIFO has no data worth keeping */
+	int wake = -1;
+	if (ftruncate(fd, (off_t)size) < 0 || mkfifo(fifo, attr->mode) < 0 ||
+	    chmod(fifo, attr->mode) < 0 ||
+	    (wake = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0) {
+		int e = errno;
+		snprintf(err, errlen, "%s", strerror(e));
+		if (wake >= 0)
+			close(wake);
+		close(fd);
+		shm_unlink(ring);
+		unlink(fifo);
+		return -tp_err_from_errno(e);
+	}
+	struct shm_hdr *h = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (h == MAP_FAILED) {
+		snprintf(err, errlen, "mmap: %s", strerror(errno));
+		close(fd);
+		close(wake);
+		shm_unlink(ring);
+		unlink(fifo);
+		return -TP_ENOMEM;
+	}
+	h->version = SHM_VERSION;
+	h->abi = SHM_ABI;
+	h->depth = attr->depth;
+	h->msg_max = attr->msg_max;
+	h->slot_size = (uint32_t)shm_slot_size(attr->msg_max);
+	h->spin_us = attr->spin_us;
+	h->when_full = attr->when_full;
+	sem_init(&h->space, 1, 0);
+	atomic_store_explicit(&h->lock, 0, memory_order_relaxed);
+	/* The magic last: an attacher that sees it sees a whole header. */
+	atomic_thread_fence(memory_order_release);
+	h->magic = SHM_MAGIC;
+	munmap(h, size);
+	int rc = shm_map(fd, wake, out);
+	if (rc) {
+		snprintf(err, errlen, "%s", tp_strerror(rc));
+		shm_unlink(ring);
+		unlink(fifo);
+	}
+	return rc;
+}
+
+static int shm_attach(const char *path, enum tp_mbox_mode mode, struct tp_mbox **out)
+{
+	char ring[128], fifo[160];
+	if (shm_names(path, ring, fifo, sizeof ring))
+		return -TP_ETOOBIG;
+	int fd = shm_open(ring, O_RDWR | O_CLOEXEC, 0);
+	if (fd < 0)
+		return -tp_err_from_errno(errno);
+	/* O_RDWR: never ENXIO for want of a reader, and the receiver drains. */
+	int wake = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (wake < 0) {
+		int e = errno;
+		close(fd);
+		return -tp_err_from_errno(e);
+	}
+	int rc = shm_map(fd, wake, out);
+	if (rc || mode != TP_MBOX_RECV)
+		return rc;
+	/* A new receiver will first sleep on wait_fd: say so, and wake it at
+	 * once if mail queued for its predecessor is waiting. */
+	struct shm_hdr *h = (*out)->h;
+	atomic_store_explicit(&h->rx_waiting, 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_seq_cst);
+	if (!shm_is_empty(h)) {
+		char b = 1;
+		(*out)->armed = write(wake, &b, 1) == 1;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- lock */
+
+static bool shm_owner_dead(uint32_t pid)
+{
+	return pid && kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
+/* The senders' lock.  Held only for one copy into a slot; an owner that
+ * died inside is detected by kill(pid, 0) and its lock taken back: under
+ * the lock nothing is published until the final tail store, so there is
+ * nothing to undo. */
+static void shm_lock(struct tp_mbox *mb)
+{
+	struct shm_hdr *h = mb->h;
+	int64_t check_at = 0;
+	for (unsigned spins = 0;; spins++) {
+		uint32_t cur = 0;
+		if (atomic_compare_exchange_weak_explicit(&h->lock, &cur, mb->pid,
+							  memory_order_acquire,
+							  memory_order_relaxed))
+			return;
+		if (spins < 64)
+			continue;
+		sched_yield();
+		if ((spins & 63) == 0) {
+			int64_t now = tp_now_ns();
+			if (!check_at)
+				check_at = now + SHM_LOCK_CHECK_NS;
+			else if (now > check_at) {
+				if (shm_owner_dead(cur))
+					atomic_compare_exchange_strong(&h->lock, &cur, 0);
+				check_at = now + SHM_LOCK_CHECK_NS;
+				struct timespec ts = { 0, 200000 };
+				nanosleep(&ts, NULL);   /* owner stopped: do not burn the core */
+			}
+		}
+	}
+}
+
+static void shm_unlock(struct tp_mbox *mb)
+{
+	atomic_store_explicit(&mb->h->lock, 0, memory_order_release);
+}
+
+/* ---------------------------------------------------------------- send */
+
+static uint32_t shm_used(const struct shm_hdr *h)
+{
+	uint32_t n = 0;
+	for (unsigned l = 0; l < SHM_LANES; l++)
+		n += atomic_load_explicit(&h->lane[l].tail, memory_order_relaxed) -
+		     atomic_load_explicit(&h->lane[l].head, memory_order_acquire);
+	return n;
+}
+
+/* Under the lock, the ring full: discards the oldest message of the
+ * lowest non-empty lane.  The receiver may be copying it: its CAS on the
+ * head then fails and it drops its copy. */
+static void shm_drop_oldest(struct tp_mbox *mb)
+{
+	struct shm_hdr *h = mb->h;
+	for (unsigned l = 0; l < SHM_LANES; l++) {
+		uint32_t head = atomic_load_explicit(&h->lane[l].head, memory_order_acquire);
+		uint32_t tail = atomic_load_explicit(&h->lane[l].tail, memory_order_relaxed);
+		if (head == tail)
+			continue;
+		if (atomic_compare_exchange_strong_explicit(&h->lane[l].head, &head, head + 1,
+							    memory_order_acq_rel,
+							    memory_order_acquire))
+			atomic_fetch_add_explicit(&h->dropped, 1, memory_order_relaxed);
+		return;   /* or the receiver took it: room either way */
+	}
+}
+
+/* Wakes the receiver if it sleeps (or is about to). */
+static void shm_wake(struct tp_mbox *mb)
+{
+	/* Pairs with the receiver's fence between setting rx_waiting and
+	 * re-reading the tails: one of the two sees the other. */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(&mb->h->rx_waiting, memory_order_relaxed)) {
+		char b = 1;
+		if (write(mb->wake, &b, 1) < 0) {
+			/* EAGAIN: the FIFO is full of wake-ups already. */
+		}
+	}
+}
+
+/* One attempt: 0, or -TP_EFULL when there is no room (lock released). */
+static int shm_put(struct tp_mbox *mb, const void *buf, size_t len, unsigned prio)
+{
+	struct shm_hdr *h = mb->h;
+	unsigned lane = prio >= TP_LANE_HIGH_MIN ? 0 : 1;
+	shm_lock(mb);
+	if (shm_used(h) >= mb->depth) {
+		if (mb->when_full != TP_FULL_DROP_OLDEST) {
+			shm_unlock(mb);
+			return -TP_EFULL;
+		}
+		shm_drop_oldest(mb);
+	}
+	uint32_t tail = atomic_load_explicit(&h->lane[lane].tail, memory_order_relaxed);
+	struct slot *s = slot_at(mb, lane, tail);
+	s->len = (uint32_t)len;
+	s->prio = prio;
+	memcpy(s->data, buf, len);
+	/* The commit: the slot is the receiver's from this store on. */
+	atomic_store_explicit(&h->lane[lane].tail, tail + 1, memory_order_release);
+	shm_unlock(mb);
+	shm_wake(mb);
+	return 0;
+}
+
+static int shm_wait_space(struct tp_mbox *mb, int64_t deadline)
+{
+	struct shm_hdr *h = mb->h;
+	int64_t now = tp_now_ns();
+	if (now >= deadline)
+		return -TP_EFULL;
+	atomic_fetch_add(&h->space_waiters, 1);
+	if (shm_used(h) >= mb->depth) {
+		int64_t until = deadline - now > SHM_SPACE_SLICE_NS ? now + SHM_SPACE_SLICE_NS
+								     : deadline;
+		struct timespec ts = { (time_t)(until / 1000000000), (long)(until % 1000000000) };
+		while (sem_clockwait(&h->space, CLOCK_MONOTONIC, &ts) < 0 && errno == EINTR)
+			;
+	}
+	atomic_fetch_sub(&h->space_waiters, 1);
+	return 0;
+}
+
+static int shm_tp_send(struct tp_mbox *mb, const void *buf, size_t len,
+		       unsigned prio, int64_t deadline)
+{
+	if (len > mb->msg_max)
+		return -TP_ETOOBIG;
+	for (;;) {
+		int rc = shm_put(mb, buf, len, prio);
+		if (rc == 0 || mb->when_full == TP_FULL_REJECT)
+			return rc;
+		if (shm_wait_space(mb, deadline))
+			return -TP_EFULL;
+	}
+}
+
+/* ---------------------------------------------------------------- receive */
+
+/* Takes the oldest message of the highest non-empty lane: 0..len, or
+ * -TP_EEMPTY. */
+static int shm_take(struct tp_mbox *mb, void *buf, unsigned *prio)
+{
+	struct shm_hdr *h = mb->h;
+	for (unsigned l = 0; l < SHM_LANES; l++) {
+		struct shm_lane *ln = &h->lane[l];
+		for (;;) {
+			uint32_t head = atomic_load_explicit(&ln->head, memory_order_acquire);
+			uint32_t tail = atomic_load_explicit(&ln->tail, memory_order_acquire);
+			if (head == tail)
+				break;
+			const struct slot *s = slot_at(mb, l, head);
+			uint32_t len = s->len, pr = s->prio;   /* read once, then check */
+			if (len <= mb->msg_max)
+				memcpy(buf, s->data, len);
+			if (!atomic_compare_exchange_strong_explicit(&ln->head, &head, head + 1,
+								     memory_order_acq_rel,
+								     memory_order_acquire))
+				continue;   /* dropped under us: the copy may be torn */
+			atomic_thread_fence(memory_order_seq_cst);
+			if (atomic_load_explicit(&h->space_waiters, memory_order_relaxed))
+				sem_post(&h->space);
+			if (len > mb->msg_max)
+				continue;   /* cannot come from a sender: skip it */
+			if (prio)
+				*prio = pr;
+			return (int)len;
+		}
+	}
+	return -TP_EEMPTY;
+}
+
+static bool shm_is_empty(const struct shm_hdr *h)
+{
+	for (unsigned l = 0; l < SHM_LANES; l++)
+		if (atomic_load_explicit(&h->lane[l].head, memory_order_relaxed) !=
+		    atomic_load_explicit(&h->lane[l].tail, memory_order_relaxed))
+			return false;
+	return true;
+}
+
+static void shm_drain_wake(struct tp_mbox *mb)
+{
+	char junk[64];
+	mb->armed = false;
+	while (read(mb->wake, junk, sizeof junk) == (ssize_t)sizeof junk)
+		;
+}
+
+static void shm_spin(struct tp_mbox *mb)
+{
+	if (!mb->spin_us)
+		return;
+	int64_t until = tp_now_ns() + (int64_t)mb->spin_us * 1000;
+	while (shm_is_empty(mb->h) && tp_now_ns() < until)
+		;
+}
+
+/* Note: on -TP_EEMPTY the waiter flag stays set, because the caller is
+ * about to sleep on wait_fd; the next message clears it. */
+static int shm_tp_recv(struct tp_mbox *mb, void *buf, size_t cap, unsigned *prio,
+		       int64_t deadline)
+{
+	struct shm_hdr *h = mb->h;
+	if (cap < mb->msg_max)
+		return -TP_EINVAL;
+	for (;;) {
+		int n = shm_take(mb, buf, prio);
+		if (n >= 0)
+			goto got;
+		shm_spin(mb);
+		shm_drain_wake(mb);
+		atomic_store_explicit(&h->rx_waiting, 1, memory_order_relaxed);
+		atomic_thread_fence(memory_order_seq_cst);
+		if ((n = shm_take(mb, buf, prio)) >= 0)
+			goto got;
+		int ms = tp_remaining_ms(deadline);
+		if (ms == 0)
+			return -TP_EEMPTY;
+		struct pollfd p = { .fd = mb->wake, .events = POLLIN };
+		if (poll(&p, 1, ms) < 0 && errno != EINTR)
+			return -TP_ESYS;
+		continue;
+got:
+		/* The caller may sleep on wait_fd next without calling us again
+		 * (the actor loop takes one message per turn): with the ring
+		 * empty it must be woken by the next sender; with mail left,
+		 * wait_fd must poll readable (level triggered), one byte per
+		 * batch.  A busy stream thus costs no system call per message. */
+		if (shm_is_empty(h)) {
+			atomic_store_explicit(&h->rx_waiting, 1, memory_order_relaxed);
+			atomic_thread_fence(memory_order_seq_cst);
+		} else if (atomic_load_explicit(&h->rx_waiting, memory_order_relaxed)) {
+			atomic_store_explicit(&h->rx_waiting, 0, memory_order_relaxed);
+		}
+		if (!mb->armed && !shm_is_empty(h)) {
+			char b = 1;
+			mb->armed = write(mb->wake, &b, 1) == 1;
+		}
+		return n;
+	}
+}
+
+static int shm_tp_wait_fd(struct tp_mbox *mb)
+{
+	return mb->wake;
+}
+
+static int shm_tp_stat(struct tp_mbox *mb, struct tp_mbox_stat *st)
+{
+	uint32_t used = shm_used(mb->h);
+	st->depth = used > mb->depth ? mb->depth : used;
+	st->capacity = mb->depth;
+	st->msg_max = mb->msg_max;
+	st->dropped = atomic_load_explicit(&mb->h->dropped, memory_order_relaxed);
+	return 0;
+}
+
+static int shm_tp_unlink(const char *path)
+{
+	char ring[128], fifo[160];
+	if (shm_names(path, ring, fifo, sizeof ring))
+		return -TP_ETOOBIG;
+	int rc = 0;
+	if (shm_unlink(ring) < 0 && errno != ENOENT)
+		rc = -tp_err_from_errno(errno);
+	if (unlink(fifo) < 0 && errno != ENOENT && !rc)
+		rc = -tp_err_from_errno(errno);
+	return rc;
+}
+
+static bool shm_has_suffix(const char *s, const char *suf)
+{
+	size_t n = strlen(s), m = strlen(suf);
+	return n > m && strcmp(s + n - m, suf) == 0;
+}
+
+/* Only our own objects: the node's lock and registry share the prefix. */
+static int shm_sweep(const char *prefix)
+{
+	DIR *d = opendir(SHM_DIR);
+	if (!d)
+		return 0;
+	int removed = 0;
+	size_t plen = strlen(prefix + 1);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, prefix + 1, plen) != 0)
+			continue;
+		if (!shm_has_suffix(de->d_name, SHM_RING_SUFFIX) &&
+		    !shm_has_suffix(de->d_name, SHM_WAKE_SUFFIX))
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+			removed++;
+	}
+	closedir(d);
+	return removed;
+}
+
+/* The daemon saw pid die: if it held the senders' lock, nothing it wrote
+ * was published (the tail moves last), so releasing the lock is the whole
+ * repair.  Then wake everyone, in case it died between commit and wake. */
+static void shm_repair(struct tp_mbox *mb, pid_t pid)
+{
+	struct shm_hdr *h = mb->h;
+	uint32_t owner = (uint32_t)pid;
+	atomic_compare_exchange_strong(&h->lock, &owner, 0);
+	if (!shm_is_empty(h)) {
+		char b = 1;
+		if (write(mb->wake, &b, 1) < 0) {
+			/* full: a wake-up is pending anyway */
+		}
+	}
+	if (atomic_load(&h->space_waiters))
+		sem_post(&h->space);
+}
+
+const struct tp_transport tp_transport_shm = {
+	.name = "shm",
+	.create = shm_create,
+	.attach = shm_attach,
+	.send = shm_tp_send,
+	.recv = shm_tp_recv,
+	.wait_fd = shm_tp_wait_fd,
+	.stat = shm_tp_stat,
+	.close = shm_tp_close,
+	.unlink = shm_tp_unlink,
+	.check = shm_check,
+	.sweep = shm_sweep,
+	.repair = shm_repair,
+};

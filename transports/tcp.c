@@ -1,0 +1,484 @@
+/* Mailboxes as TCP endpoints: length-prefixed frames over connections to a
+ * listening socket the daemon binds (127.0.0.1, an ephemeral port written
+ * to <rundir>/troupe.<node>.<actor>.tcp) and hands to the receiving actor.
+ * This is the transport layer the node-to-node links use; their addressing
+ * and authentication come with them.
+ *
+ * A connection starts with one byte, its lane (0 high, 1 normal); a sender
+ * opens one connection per lane it uses, so order holds per sender and
+ * lane.  Each frame is a 4-byte big-endian length and the message.  The
+ * receiver checks the length against msg_max before it reads or allocates
+ * anything, buffers at most one frame per connection, and serves complete
+ * high-lane frames first.  Reads and writes are non-blocking and resume
+ * where they stopped; a sender whose deadline passes in the middle of a
+ * frame closes the connection, so that a receiver never sees half a frame
+ * as a message.  The queue is the kernel's socket buffers: depth is not
+ * counted exactly (see docs/TOPOLOGY.md). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <linux/sockios.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include "common.h"
+#include "transport.h"
+#include "troupe/error.h"
+#include "clock.h"
+
+#define LANES 2
+#define TCP_CONNS_MAX 64
+#define TAG_LISTEN 0xffffffffu
+#define TAG_PENDING 0xfffffffeu
+static const char *const tcp_sweep_suffixes[] = { ".tcp", ".new", NULL };
+
+struct conn {
+	int fd;                      /* -1 when free */
+	uint8_t lane;                /* 0xff until the first byte came */
+	uint8_t hdr[4];
+	uint32_t hdr_got, need, got;
+	bool ready;                  /* one whole frame in buf */
+	uint8_t *buf;                /* msg_max bytes, allocated on first frame */
+};
+
+struct tp_mbox {
+	int lfd;                     /* listening socket (daemon, receiver) */
+	int ep, pending;             /* receiver: epoll (the wait fd), eventfd */
+	int tx[LANES];               /* sender: one connection per lane */
+	struct sockaddr_in addr;
+	uint32_t msg_max, depth, when_full;
+	uint32_t refused;            /* connections closed for bad frames */
+	struct conn *conns;          /* receiver: TCP_CONNS_MAX */
+};
+
+static int tcp_check(const struct tp_mbox_attr *attrs, size_t n, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < n; i++)
+		if (attrs[i].when_full == TP_FULL_DROP_OLDEST) {
+			snprintf(err, errlen, "when_full = drop_oldest is not possible on tcp "
+				 "(a sender cannot take mail out of a stream): use block or "
+				 "reject, or transport = shm or mq");
+			return -TP_ECONFIG;
+		}
+	return 0;
+}
+
+static struct tp_mbox *tcp_new(void)
+{
+	struct tp_mbox *mb = calloc(1, sizeof *mb);
+	if (!mb)
+		return NULL;
+	mb->lfd = mb->ep = mb->pending = -1;
+	mb->tx[0] = mb->tx[1] = -1;
+	return mb;
+}
+
+static void tcp_tp_close(struct tp_mbox *mb)
+{
+	if (!mb)
+		return;
+	int fds[] = { mb->lfd, mb->ep, mb->pending, mb->tx[0], mb->tx[1] };
+	for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	if (mb->conns)
+		for (int i = 0; i < TCP_CONNS_MAX; i++) {
+			if (mb->conns[i].fd >= 0)
+				close(mb->conns[i].fd);
+			free(mb->conns[i].buf);
+		}
+	free(mb->conns);
+	free(mb);
+}
+
+static int tcp_rx_init(struct tp_mbox *mb)
+{
+	mb->conns = calloc(TCP_CONNS_MAX, sizeof *mb->conns);
+	mb->ep = epoll_create1(EPOLL_CLOEXEC);
+	mb->pending = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (!mb->conns || mb->ep < 0 || mb->pending < 0)
+		return -TP_ENOMEM;
+	for (int i = 0; i < TCP_CONNS_MAX; i++)
+		mb->conns[i].fd = -1;
+	struct epoll_event el = { .events = EPOLLIN, .data.u32 = TAG_LISTEN };
+	struct epoll_event ep = { .events = EPOLLIN, .data.u32 = TAG_PENDING };
+	fcntl(mb->lfd, F_SETFL, O_NONBLOCK);
+	if (epoll_ctl(mb->ep, EPOLL_CTL_ADD, mb->lfd, &el) < 0 ||
+	    epoll_ctl(mb->ep, EPOLL_CTL_ADD, mb->pending, &ep) < 0)
+		return -TP_ESYS;
+	return 0;
+}
+
+static int tcp_create(const char *path, const struct tp_mbox_attr *attr,
+		      struct tp_mbox **out, char *err, size_t errlen)
+{
+	char dummy[8], af[300];
+	if (!err) {
+		err = dummy;
+		errlen = sizeof dummy;
+	}
+	int rc = tcp_check(attr, 1, err, errlen);
+	if (rc || (rc = tp_rundir_make(attr->mode, err, errlen)))
+		return rc;
+	if (tp_rundir_path(af, sizeof af, path, ".tcp"))
+		return -TP_ETOOBIG;
+	if (access(af, F_OK) == 0) {
+		snprintf(err, errlen, "it already exists (%s)", af);
+		return -TP_EBUSY;
+	}
+	struct tp_mbox *mb = tcp_new();
+	if (!mb)
+		return -TP_ENOMEM;
+	mb->msg_max = attr->msg_max;
+	mb->depth = attr->depth;
+	mb->when_full = attr->when_full;
+	mb->addr.sin_family = AF_INET;
+	mb->addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t len = sizeof mb->addr;
+	mb->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (mb->lfd < 0 || bind(mb->lfd, (struct sockaddr *)&mb->addr, len) < 0 ||
+	    listen(mb->lfd, (int)(attr->depth < 16 ? 16 : attr->depth)) < 0 ||
+	    getsockname(mb->lfd, (struct sockaddr *)&mb->addr, &len) < 0) {
+		int e = errno;
+		snprintf(err, errlen, "127.0.0.1: %s", strerror(e));
+		tcp_tp_close(mb);
+		return -tp_err_from_errno(e);
+	}
+	struct tp_attr_file a = { attr->depth, attr->msg_max, attr->when_full,
+				  ntohs(mb->addr.sin_port) };
+	if ((rc = tcp_rx_init(mb)) || (rc = tp_attr_write(af, &a, attr->mode & 0666))) {
+		snprintf(err, errlen, "%s: %s", af, tp_strerror(rc));
+		tcp_tp_close(mb);
+		return rc;
+	}
+	*out = mb;
+	return 0;
+}
+
+static int tcp_attach(const char *path, enum tp_mbox_mode mode, struct tp_mbox **out)
+{
+	char af[300];
+	struct tp_attr_file a;
+	int rc = tp_rundir_path(af, sizeof af, path, ".tcp");
+	if (rc || (rc = tp_attr_read(af, &a)))
+		return rc;
+	if (a.msg_max == 0 || a.port == 0 || a.port > 65535)
+		return -TP_EINVAL;
+	struct tp_mbox *mb = tcp_new();
+	if (!mb)
+		return -TP_ENOMEM;
+	mb->msg_max = a.msg_max;
+	mb->depth = a.depth;
+	mb->when_full = a.when_full;
+	mb->addr.sin_family = AF_INET;
+	mb->addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	mb->addr.sin_port = htons((uint16_t)a.port);
+	if (mode == TP_MBOX_RECV) {
+		struct sockaddr_in sa;
+		socklen_t len = sizeof sa;
+		rc = tp_handoff_take(&mb->lfd, 1);
+		if (rc == 1)
+			rc = getsockname(mb->lfd, (struct sockaddr *)&sa, &len) == 0 &&
+			     sa.sin_port == mb->addr.sin_port ? tcp_rx_init(mb) : -TP_EINVAL;
+		if (rc) {
+			tcp_tp_close(mb);
+			return rc < 0 ? rc : -TP_EINVAL;
+		}
+	}
+	*out = mb;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- send */
+
+static int tcp_connect(struct tp_mbox *mb, int l)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+	uint8_t hello = (uint8_t)l;
+	if (fd < 0)
+		return -tp_err_from_errno(errno);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	/* A fixed send buffer of about depth frames: no autotuning, so that
+	 * "full" stays put (the receiver's socket buffer adds its own). */
+	int sndbuf = (int)(mb->depth * (mb->msg_max + 4u));
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+	if (connect(fd, (struct sockaddr *)&mb->addr, sizeof mb->addr) < 0 ||
+	    write(fd, &hello, 1) != 1) {
+		int e = errno;
+		close(fd);
+		return e == ECONNREFUSED ? -TP_ECLOSED : -tp_err_from_errno(e);
+	}
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	mb->tx[l] = fd;
+	return 0;
+}
+
+/* Writes the whole frame by the deadline, or nothing (-TP_EFULL), or
+ * breaks the connection (-TP_EFULL after a partial frame). */
+static int tcp_write_frame(struct tp_mbox *mb, int l, const void *buf, size_t len,
+			   int64_t deadline)
+{
+	uint8_t hdr[4] = { (uint8_t)(len >> 24), (uint8_t)(len >> 16),
+			   (uint8_t)(len >> 8), (uint8_t)len };
+	size_t total = len + 4, done = 0;
+	/* Start a frame only when the whole of it fits in the socket buffer:
+	 * a frame cut at the deadline costs the connection. */
+	int sndbuf = 0, queued = 0;
+	socklen_t sl = sizeof sndbuf;
+	while (getsockopt(mb->tx[l], SOL_SOCKET, SO_SNDBUF, &sndbuf, &sl) == 0 &&
+	       ioctl(mb->tx[l], SIOCOUTQ, &queued) == 0 && queued > 0 &&
+	       (size_t)(sndbuf - queued) < total * 2) {
+		int ms = tp_remaining_ms(deadline);
+		if (mb->when_full == TP_FULL_REJECT || ms == 0)
+			return -TP_EFULL;
+		struct pollfd p = { .fd = mb->tx[l], .events = POLLOUT };
+		poll(&p, 1, ms < 10 ? ms : 10);   /* POLLOUT means some room, not ours */
+	}
+	while (done < total) {
+		struct iovec iov[2];
+		int n = 0;
+		if (done < 4)
+			iov[n++] = (struct iovec){ hdr + done, 4 - done };
+		size_t off = done < 4 ? 0 : done - 4;
+		iov[n++] = (struct iovec){ (uint8_t *)buf + off, len - off };
+		struct msghdr m = { .msg_iov = iov, .msg_iovlen = (size_t)n };
+		ssize_t w = sendmsg(mb->tx[l], &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (w > 0) {
+			done += (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno != EAGAIN)
+			return -tp_err_from_errno(errno);
+		int ms = tp_remaining_ms(deadline);
+		if ((done == 0 && mb->when_full == TP_FULL_REJECT) || ms == 0) {
+			if (done) {   /* half a frame out: the stream is unusable */
+				close(mb->tx[l]);
+				mb->tx[l] = -1;
+			}
+			return -TP_EFULL;
+		}
+		struct pollfd p = { .fd = mb->tx[l], .events = POLLOUT };
+		if (poll(&p, 1, ms) < 0 && errno != EINTR)
+			return -TP_ESYS;
+	}
+	return 0;
+}
+
+static int tcp_tp_send(struct tp_mbox *mb, const void *buf, size_t len,
+		       unsigned prio, int64_t deadline)
+{
+	int l = prio >= TP_LANE_HIGH_MIN ? 0 : 1, rc;
+	if (len > mb->msg_max)
+		return -TP_ETOOBIG;
+	for (int tries = 0; tries < 2; tries++) {
+		if (mb->tx[l] < 0 && (rc = tcp_connect(mb, l)))
+			return rc;
+		rc = tcp_write_frame(mb, l, buf, len, deadline);
+		if (rc != -TP_ECLOSED)
+			return rc;
+		close(mb->tx[l]);   /* the receiver restarted: connect again */
+		mb->tx[l] = -1;
+	}
+	return -TP_ECLOSED;
+}
+
+/* ---------------------------------------------------------------- receive */
+
+static void tcp_drop(struct tp_mbox *mb, struct conn *c)
+{
+	epoll_ctl(mb->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	c->fd = -1;
+	c->ready = false;
+}
+
+static void tcp_accept(struct tp_mbox *mb)
+{
+	for (;;) {
+		int fd = accept4(mb->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		int i = 0;
+		while (i < TCP_CONNS_MAX && mb->conns[i].fd >= 0)
+			i++;
+		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)i };
+		if (i == TCP_CONNS_MAX || epoll_ctl(mb->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			close(fd);
+			mb->refused++;
+			continue;
+		}
+		struct conn *c = &mb->conns[i];
+		c->fd = fd;
+		c->lane = 0xff;
+		c->hdr_got = c->got = 0;
+		c->ready = false;
+	}
+}
+
+/* Reads what is there of the connection's next frame.  The length is
+ * checked before anything is allocated or read into. */
+static void tcp_read(struct tp_mbox *mb, struct conn *c)
+{
+	while (!c->ready && c->fd >= 0) {
+		ssize_t n;
+		if (c->lane == 0xff) {
+			uint8_t l;
+			if ((n = read(c->fd, &l, 1)) == 1) {
+				if (l >= LANES)
+					goto bad;
+				c->lane = l;
+				continue;
+			}
+		} else if (c->hdr_got < 4) {
+			n = read(c->fd, c->hdr + c->hdr_got, 4 - c->hdr_got);
+			if (n > 0 && (c->hdr_got += (uint32_t)n) == 4) {
+				c->need = (uint32_t)c->hdr[0] << 24 | (uint32_t)c->hdr[1] << 16 |
+					  (uint32_t)c->hdr[2] << 8 | c->hdr[3];
+				if (c->need == 0 || c->need > mb->msg_max)
+					goto bad;
+				if (!c->buf && !(c->buf = malloc(mb->msg_max)))
+					goto bad;
+				c->got = 0;
+			}
+		} else {
+			n = read(c->fd, c->buf + c->got, c->need - c->got);
+			if (n > 0 && (c->got += (uint32_t)n) == c->need)
+				c->ready = true;
+		}
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			tcp_drop(mb, c);   /* closed; a partial frame dies with it */
+			return;
+		}
+		if (n < 0 && errno == EAGAIN)
+			return;
+	}
+	return;
+bad:
+	mb->refused++;
+	tcp_drop(mb, c);
+}
+
+static int tcp_ready(struct tp_mbox *mb)
+{
+	for (int l = 0; l < LANES; l++)
+		for (int i = 0; i < TCP_CONNS_MAX; i++)
+			if (mb->conns[i].fd >= 0 && mb->conns[i].ready && mb->conns[i].lane == l)
+				return i;
+	return -1;
+}
+
+static void tcp_pump(struct tp_mbox *mb, int ms)
+{
+	struct epoll_event ev[16];
+	int n = epoll_wait(mb->ep, ev, 16, ms);
+	for (int k = 0; k < n; k++) {
+		uint32_t tag = ev[k].data.u32;
+		if (tag == TAG_LISTEN)
+			tcp_accept(mb);
+		else if (tag < TCP_CONNS_MAX)
+			tcp_read(mb, &mb->conns[tag]);
+	}
+}
+
+static int tcp_tp_recv(struct tp_mbox *mb, void *buf, size_t cap, unsigned *prio,
+		       int64_t deadline)
+{
+	if (cap < mb->msg_max)
+		return -TP_EINVAL;
+	if (mb->ep < 0)
+		return -TP_ESTATE;
+	for (int pass = 0;; pass++) {
+		int i = tcp_ready(mb);
+		if (i >= 0) {
+			struct conn *c = &mb->conns[i];
+			memcpy(buf, c->buf, c->need);
+			c->ready = false;
+			c->hdr_got = 0;
+			if (prio)
+				*prio = c->lane == 0 ? TP_LANE_HIGH_MIN : 1;
+			tcp_read(mb, c);   /* level-triggered epoll would not say */
+			if (tcp_ready(mb) >= 0) {
+				uint64_t one = 1;
+				if (write(mb->pending, &one, sizeof one) < 0) {
+					/* already signalled */
+				}
+			}
+			return (int)c->need;
+		}
+		int ms = pass == 0 ? 0 : tp_remaining_ms(deadline);
+		if (pass > 0 && ms == 0) {
+			uint64_t v;
+			if (read(mb->pending, &v, sizeof v) < 0) {
+				/* nothing pending */
+			}
+			/* One more non-blocking look: data may have come meanwhile. */
+			tcp_pump(mb, 0);
+			if (tcp_ready(mb) >= 0)
+				continue;
+			return -TP_EEMPTY;
+		}
+		tcp_pump(mb, ms);
+	}
+}
+
+static int tcp_tp_wait_fd(struct tp_mbox *mb)
+{
+	return mb->ep;
+}
+
+static int tcp_tp_stat(struct tp_mbox *mb, struct tp_mbox_stat *st)
+{
+	st->depth = 0;
+	st->capacity = mb->depth;
+	st->msg_max = mb->msg_max;
+	st->dropped = mb->refused;
+	return 0;
+}
+
+static int tcp_tp_unlink(const char *path)
+{
+	char af[300];
+	if (tp_rundir_path(af, sizeof af, path, ".tcp"))
+		return -TP_ETOOBIG;
+	return unlink(af) < 0 && errno != ENOENT ? -tp_err_from_errno(errno) : 0;
+}
+
+static int tcp_sweep(const char *prefix)
+{
+	return tp_rundir_sweep(prefix, tcp_sweep_suffixes);
+}
+
+static int tcp_recv_fds(struct tp_mbox *mb, int *fds, int max)
+{
+	if (max < 1 || mb->lfd < 0)
+		return 0;
+	fds[0] = mb->lfd;
+	return 1;
+}
+
+const struct tp_transport tp_transport_tcp = {
+	.name = "tcp",
+	.create = tcp_create,
+	.attach = tcp_attach,
+	.send = tcp_tp_send,
+	.recv = tcp_tp_recv,
+	.wait_fd = tcp_tp_wait_fd,
+	.stat = tcp_tp_stat,
+	.close = tcp_tp_close,
+	.unlink = tcp_tp_unlink,
+	.check = tcp_check,
+	.sweep = tcp_sweep,
+	.recv_fds = tcp_recv_fds,
+};
