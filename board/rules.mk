@@ -8,7 +8,7 @@ INITRD := $(B)/initramfs.cpio.gz
 QEMU_ACTORS := $(notdir $(patsubst %/,%,$(dir $(wildcard tests/qemu/*/*.c))))
 QEMU_ACTOR_BINS := $(addprefix $(B)/tests/qemu/,$(QEMU_ACTORS))
 $(foreach a,$(QEMU_ACTORS),$(eval $(call actor_rule,$(a),tests/qemu,$(B)/tests/qemu)))
-export QEMU_SYSTEM QEMU_ARGS QEMU_DTB QEMU_APPEND
+export QEMU_SYSTEM QEMU_ARGS QEMU_DTB QEMU_CONSOLE QEMU_APPEND
 
 .PHONY: dist qemu test-qemu test-qemu-board test-qemu-net initramfs boards \
 	need-board need-qemu

@@ -6,4 +6,5 @@ BOARD_CFLAGS := -mcpu=cortex-a8 -mfpu=neon
 QEMU_SYSTEM :=
 QEMU_ARGS :=
 QEMU_DTB :=
+QEMU_CONSOLE :=
 QEMU_APPEND :=

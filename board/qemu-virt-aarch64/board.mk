@@ -7,4 +7,5 @@ QEMU_SYSTEM := qemu-system-aarch64
 # -M virt has no device tree to pass: QEMU generates it.
 QEMU_ARGS := -M virt -cpu cortex-a53 -m 256
 QEMU_DTB := 
+QEMU_CONSOLE := ttyAMA0
 QEMU_APPEND := 

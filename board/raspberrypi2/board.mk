@@ -10,4 +10,5 @@ QEMU_ARGS := -M raspi2b -m 1G
 QEMU_DTB := bcm2836-rpi-2-b.dtb
 # The Pi's power-off hook lives in bcm2835_wdt: the guest loads it before
 # poweroff, or QEMU would only halt (the harness kills it by PID anyway).
+QEMU_CONSOLE := ttyAMA0
 QEMU_APPEND := wdt=1
