@@ -2,6 +2,7 @@
 # (or CROSS_COMPILE=<triplet>-) cross-builds into build/<triplet>/.
 # `make help` lists the targets.
 
+include board/select.mk
 ifdef CROSS_COMPILE
 TARGET ?= $(patsubst %-,%,$(CROSS_COMPILE))
 endif
@@ -18,7 +19,9 @@ NANOPB_GEN ?= nanopb_generator.py
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-B := build/$(TARGET)
+# A sanitized build never mixes its objects with a plain one.
+comma := ,
+B := $(or $(BOARD_B),build/$(TARGET)$(if $(SANITIZE),-$(subst $(comma),-,$(SANITIZE))))
 O := $(B)/obj
 G := $(B)/gen
 
@@ -61,6 +64,7 @@ TEST_ACTORS := $(notdir $(patsubst %/,%,$(dir $(wildcard tests/actors/*/*.c))))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 TEST_PB_OBJ := $(call pb_o,$(PROTOS_TEST))
 BENCH_BINS := $(patsubst tests/bench/%.c,$(B)/bench/%,$(wildcard tests/bench/*.c))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 LIBTROUPE_A := $(B)/lib/libtroupe.a
 LIBTROUPE_SO := $(B)/lib/libtroupe.so
@@ -72,7 +76,7 @@ GEN_H := $(patsubst %.proto,$(G)/%.pb.h,$(notdir $(PROTOS_RT) $(PROTOS_ACT) $(PR
 
 .SECONDARY:
 .PHONY: all lib test test-unit test-integration test-native test-cross \
-	demo bench clean install help setup
+	demo bench clean install help setup fuzz fuzz-build size
 all: $(LIBTROUPE_A) $(LIBTROUPE_SO) $(BINS) $(ACTOR_BINS) $(B)/troupe.pc
 
 # ---------------------------------------------------------------- rules
@@ -101,7 +105,7 @@ $(LIBTROUPE_A): $(LIB_OBJ)
 $(LIBTROUPE_SO): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) -shared -Wl,-soname,libtroupe.so.0 $(LDFLAGS) -o $@ $^ $(LDLIBS_TP)
+	$(Q)$(CC) -shared -Wl,-soname,libtroupe.so.0 $(filter-out -static,$(LDFLAGS)) -o $@ $^ $(LDLIBS_TP)
 
 $(B)/lib/libtroupe-daemon.a: $(DAEMON_OBJ)
 	@mkdir -p $(dir $@)
@@ -137,6 +141,12 @@ $(B)/bench/%: $(O)/tests/bench/%.o $(TEST_PB_OBJ) $(ACTOR_PB_OBJ) $(LIBTROUPE_A)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_TP) -lm
 
+# libFuzzer targets: built with TARGET=fuzz (toolchain/fuzz.mk: clang).
+$(B)/fuzz/%: $(O)/tests/fuzz/%.o $(B)/lib/libtroupe-daemon.a $(ACTOR_PB_OBJ) $(LIBTROUPE_A)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ -linih $(LDLIBS_TP)
+
 $(B)/troupe.pc: runtime/troupe.pc.in
 	@mkdir -p $(dir $@)
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' $< > $@
@@ -147,11 +157,19 @@ setup:
 
 # The whole suite: natively, then cross-built under qemu-user for aarch64
 # and armhf.  One TEST_RUNNER variable runs the same binaries anywhere.
+# With SANITIZE=… only the native run: qemu-user cannot run ASan binaries
+# (their shadow memory does not fit its guest address space).
 test:
+ifdef SANITIZE
+	$(Q)bash toolchain/setup host
+	$(Q)$(MAKE) --no-print-directory test-native
+	@echo "== SANITIZE=$(SANITIZE): qemu-user runs skipped (qemu-user and ASan do not mix)"
+else
 	$(Q)bash toolchain/setup all
 	$(Q)$(MAKE) --no-print-directory test-native
 	$(Q)$(MAKE) --no-print-directory test-native TARGET=aarch64-linux-gnu
 	$(Q)$(MAKE) --no-print-directory test-native TARGET=arm-linux-gnueabihf
+endif
 
 test-native: all $(UNIT_TESTS) $(addprefix $(B)/tests/actors/,$(TEST_ACTORS))
 	$(Q)bash tests/run-tests "$(B)" "$(TEST_RUNNER)"
@@ -166,6 +184,24 @@ bench:
 	$(Q)bash toolchain/setup host
 	$(Q)$(MAKE) --no-print-directory $(LIBTROUPE_A) $(ACTOR_BINS) $(BENCH_BINS)
 	$(Q)bash tests/bench/run "$(B)"
+
+# Each fuzz target for FUZZ_SECONDS, from its committed seeds (tests/fuzz/).
+FUZZ_SECONDS ?= 60
+fuzz:
+	$(Q)bash toolchain/setup fuzz
+	$(Q)$(MAKE) --no-print-directory TARGET=fuzz fuzz-build
+	$(Q)bash tests/fuzz/run build/fuzz $(FUZZ_SECONDS)
+
+fuzz-build: $(FUZZ_BINS)
+
+# Stripped sizes for armhf and aarch64 (-O2), and the daemon's RSS with
+# 10 actors (tests/bench/size).
+size:
+	$(Q)bash toolchain/setup all
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all TARGET=aarch64-linux-gnu
+	$(Q)$(MAKE) --no-print-directory all TARGET=arm-linux-gnueabihf
+	$(Q)bash tests/bench/size
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
@@ -187,7 +223,14 @@ help:
 	@echo "  demo      set up, build and run the demo pipeline"
 	@echo "  test      set up, then run every test natively and under qemu-user"
 	@echo "  bench     Troupe against the raw primitive, in one run"
+	@echo "  fuzz      build (clang) and run each fuzz target FUZZ_SECONDS (60)"
+	@echo "  size      stripped sizes (armhf, aarch64) and the daemon's RSS"
 	@echo "  install   DESTDIR=… PREFIX=…"
 	@echo "  clean     remove build/"
+	@echo "make BOARD=<board> [STATIC=0]   cross-build for a board into build/<board>/ ('make boards')"
+	@echo "  dist      BOARD=…: build/<board>/troupe-<board>.tar.gz (docs/DEPLOY.md)"
+	@echo "  qemu      BOARD=…: boot the board in QEMU with the demo and a shell"
+	@echo "  test-qemu boot every emulated board with the in-guest tests, and two boards on a link"
 
+include board/rules.mk
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
