@@ -182,7 +182,8 @@ demo:
 # Needs the library and the actors only, not the daemon.
 bench:
 	$(Q)bash toolchain/setup host
-	$(Q)$(MAKE) --no-print-directory $(LIBTROUPE_A) $(ACTOR_BINS) $(BENCH_BINS)
+	$(Q)$(MAKE) --no-print-directory $(LIBTROUPE_A) $(ACTOR_BINS) $(BENCH_BINS) \
+		$(BINS) $(B)/tests/actors/linkping
 	$(Q)bash tests/bench/run "$(B)"
 
 # Each fuzz target for FUZZ_SECONDS, from its committed seeds (tests/fuzz/).
