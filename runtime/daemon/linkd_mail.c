@@ -13,7 +13,7 @@
 #include "linkd.h"
 
 #define MS 1000000LL
-#define HELD_RETRY_MS 5
+#define HELD_RETRY_MS 1
 /* Log the first few of a kind of loss, then every 1000th. */
 #define LOG_EVERY(count) ((count) <= 5 || (count) % 1000 == 0)
 
