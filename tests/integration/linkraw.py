@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """A raw client of Troupe node links, for tests (every wait bounded).
 
-  linkraw.py proxy LISTEN_PORT TARGET_PORT RECORD_FILE SECONDS
-      Relays one connection to 127.0.0.1:TARGET_PORT and records the
-      first 1024 bytes the client sent (a real handshake, for replay).
+  linkraw.py proxy PORT_FILE TARGET_PORT RECORD_FILE SECONDS
+      Listens on a free port, written to PORT_FILE; relays one connection
+      to 127.0.0.1:TARGET_PORT and records the first 1024 bytes the
+      client sent (a real handshake, for replay).
   linkraw.py replay PORT FILE
       Sends the recorded bytes to a node as they were; prints 'closed
       after N bytes' once the node closes the connection.
@@ -34,11 +35,13 @@ def wait_closed(s, secs=8):
     print("still open after %d s (%d bytes)" % (secs, got))
     return 1
 
-def proxy(lport, tport, rec, secs):
+def proxy(portfile, tport, rec, secs):
     ls = socket.socket()
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("127.0.0.1", lport))
+    ls.bind(("127.0.0.1", 0))
     ls.listen(1)
+    with open(portfile + ".tmp", "w") as f:
+        f.write("%d\n" % ls.getsockname()[1])
+    os.rename(portfile + ".tmp", portfile)
     ls.settimeout(secs)
     c, _ = ls.accept()
     t = connect(tport)
@@ -86,7 +89,7 @@ def garbage(port, kind):
 
 def main(a):
     if a[0] == "proxy":
-        return proxy(int(a[1]), int(a[2]), a[3], float(a[4]))
+        return proxy(a[1], int(a[2]), a[3], float(a[4]))
     if a[0] == "replay":
         s = connect(int(a[1]))
         s.sendall(open(a[2], "rb").read())

@@ -10,8 +10,13 @@
 . "$(dirname "$0")/lib.sh"
 RAW="python3 $(dirname "$0")/linkraw.py"
 a=$(unique x) b=$(unique y) c=$(unique w) d=$(unique z)
-base=$(( 20000 + ($$ % 9000) * 4 ))
-pa=$base pb=$((base + 1)) pc=$((base + 2)) pd=$((base + 3)) px=$((base + 4))
+# Listening ports below the ephemeral range (32768 and up), so that no
+# outgoing connection of this machine holds one; the proxy takes a free one.
+base=$(( 20000 + ($$ % 3000) * 4 ))
+pa=$base pb=$((base + 1)) pc=$((base + 2)) pd=$((base + 3))
+$RAW proxy "$WORK/proxy.port" $pb "$WORK/hs.bin" 120 & proxy=$!
+for ((i = 0; i < 50; i++)); do [ -s "$WORK/proxy.port" ] && break; sleep 0.1; done
+px=$(cat "$WORK/proxy.port") || fail "the recording proxy did not start"
 
 head -c 32 /dev/urandom >"$WORK/group.key"
 chmod 600 "$WORK/group.key"
@@ -121,7 +126,6 @@ assert_clean "$d"
 
 # -- A recorded handshake, replayed, is refused (c dials b through a
 # recording proxy).
-$RAW proxy $px $pb "$WORK/hs.bin" 30 & proxy=$!
 node_sect "$WORK/c.ini" "$c" $pc group.key
 peer_sect "$WORK/c.ini" "$b" $px
 printf '[actor logger]\nexec = logger\n' >>"$WORK/c.ini"
