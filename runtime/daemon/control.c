@@ -70,7 +70,7 @@ int tp_ctl_open(struct tp_ctl *c, const char *path, struct tp_sup *s,
 		if (tp_ctl_path(c->path, sizeof c->path, n->topo->node.name))
 			rc = -TP_ETOOBIG;
 		else if ((rc = tp_rundir_make(n->topo->node.mode, err, sizeof err)))
-			tp_dmsg("%s", err);
+			tp_derr("%s", err);
 	}
 	if (!rc)
 		rc = ctl_bind(c, n->topo->node.mode & 0660);
@@ -80,7 +80,7 @@ int tp_ctl_open(struct tp_ctl *c, const char *path, struct tp_sup *s,
 	if (!rc)
 		rc = ctl_add(c, n->tr[d]->wait_fd(n->mbox[d]), TP_CTL_TAG_MAIL);
 	if (rc)
-		tp_dmsg("cannot open the control socket %s: %s", c->path, tp_strerror(rc));
+		tp_derr("cannot open the control socket %s: %s", c->path, tp_strerror(rc));
 	return rc;
 }
 
@@ -114,12 +114,13 @@ static void ctl_accept(struct tp_ctl *c)
 			k++;
 		if (!ctl_peer_ok(fd) || k == TP_CTL_CLIENTS ||
 		    ctl_add(c, fd, TP_CTL_TAG_CLIENT + (unsigned)k)) {
-			tp_dmsg("control: refused a client (%s)", k == TP_CTL_CLIENTS ?
+			tp_dwarn("control: refused a client (%s)", k == TP_CTL_CLIENTS ?
 				"too many clients" : "credentials");
 			close(fd);
 			continue;
 		}
 		c->client[k] = fd;
+		tp_ddebug("control: client %d connected", k);
 	}
 }
 
@@ -292,7 +293,11 @@ static void ctl_request(struct tp_ctl *c, int k)
 	memset(&q, 0, sizeof q);
 	memset(&r, 0, sizeof r);
 	pb_istream_t is = pb_istream_from_buffer(buf, (size_t)len);
-	if ((size_t)len > troupe_CtlRequest_size || !pb_decode(&is, troupe_CtlRequest_fields, &q)) {
+	bool ok = (size_t)len <= troupe_CtlRequest_size &&
+		  pb_decode(&is, troupe_CtlRequest_fields, &q);
+	tp_ddebug("control: client %d: %s %d %s", k, ok ? "command" : "malformed",
+		  (int)q.cmd, q.name);
+	if (!ok) {
 		ctl_err(&r, -TP_EDECODE, "malformed request%s", "");
 	} else if ((unsigned)q.cmd >= sizeof ctl_handlers / sizeof ctl_handlers[0] ||
 		   !ctl_handlers[q.cmd]) {
@@ -346,7 +351,7 @@ static void ctl_mail(struct tp_ctl *c)
 			rc = tp_monitors_request(c->mon, tp_deliver_find(n, env.sender),
 						 env.type, env.payload, env.payload_len);
 		if (rc)
-			tp_dmsg("dropped a message to %s from %s: %s", TP_DAEMON_NAME,
+			tp_dwarn("dropped a message to %s from %s: %s", TP_DAEMON_NAME,
 				rc == -TP_ETRUNC ? "?" : env.sender, tp_strerror(rc));
 	}
 }

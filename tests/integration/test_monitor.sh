@@ -44,26 +44,26 @@ args = exiter victim stoppee -quiet doomed
 INI
 node_start "$n" "$WORK/mon.ini"
 log=$WORK/$n.log
-wait_for "$log" 'watcher: down nobody reason=noproc code=0 restarting=0' 10
+wait_for "$log" 'watcher\[[0-9]*\]: down nobody reason=noproc code=0 restarting=0' 10
 
 touch "$WORK/go"
-wait_for "$log" 'watcher: down exiter reason=exit code=3 restarting=0' 10
-wait_for "$log" 'watcher: down doomed reason=restart_limit code=5 restarting=0' 10
+wait_for "$log" 'watcher\[[0-9]*\]: down exiter reason=exit code=3 restarting=0' 10
+wait_for "$log" 'watcher\[[0-9]*\]: down doomed reason=restart_limit code=5 restarting=0' 10
 
 kill -KILL "$(actor_pid "$n" victim)"
-wait_for "$log" 'watcher: down victim reason=signal code=9 restarting=1' 10
+wait_for "$log" 'watcher\[[0-9]*\]: down victim reason=signal code=9 restarting=1' 10
 # The monitor survives the restart: the replacement's end is told too.
 ctl -n "$n" -t $((5 * SLOW)) wait-for victim >/dev/null || fail "victim not back"
 kill -KILL "$(actor_pid "$n" victim)"
 for ((i = 0; i < 100 * SLOW; i++)); do
-	[ "$(grep -c 'watcher: down victim reason=signal code=9 restarting=1' "$log")" = 2 ] && break
+	[ "$(grep -c 'watcher\[[0-9]*\]: down victim reason=signal code=9 restarting=1' "$log")" = 2 ] && break
 	sleep 0.1
 done
-[ "$(grep -c 'watcher: down victim reason=signal code=9 restarting=1' "$log")" = 2 ] ||
+[ "$(grep -c 'watcher\[[0-9]*\]: down victim reason=signal code=9 restarting=1' "$log")" = 2 ] ||
 	fail "second Down of victim missing: $(grep 'down victim' "$log")"
 
 ctl -n "$n" stop stoppee || fail "stop stoppee"
-wait_for "$log" 'watcher: down stoppee reason=stopped code=15 restarting=0' 10
+wait_for "$log" 'watcher\[[0-9]*\]: down stoppee reason=stopped code=15 restarting=0' 10
 
 # quiet exited with the others (it was started with them): demonitored,
 # so no notice.  Everything above went through the same mailbox after it.
