@@ -21,7 +21,9 @@ PYTHON_PB ?= /usr/bin/python3
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-B := build/$(TARGET)
+# A sanitized build never mixes its objects with a plain one.
+comma := ,
+B := build/$(TARGET)$(if $(SANITIZE),-$(subst $(comma),-,$(SANITIZE)))
 O := $(B)/obj
 G := $(B)/gen
 
@@ -34,7 +36,7 @@ endif
 # nanopb from Debian is built with its default options; generated code must
 # match them (docs/DESIGN.md).
 CPPFLAGS += -D_GNU_SOURCE -Iruntime/include -Itransports -Iruntime/lib -I$(G)
-CPPFLAGS += -Iruntime/daemon
+CPPFLAGS += -Iruntime/daemon -Iruntime/link
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -fPIC \
 	  -fno-strict-aliasing -MMD -MP
@@ -43,6 +45,8 @@ CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 LDLIBS_TP := -lprotobuf-nanopb
+# Node links (runtime/link/): HMAC-SHA256 and randomness from libsodium.
+LDLIBS_LINK := -lsodium
 
 # ---------------------------------------------------------------- sources
 PROTOS_RT := $(wildcard runtime/proto/*.proto)
@@ -53,7 +57,8 @@ pb_o = $(patsubst %.proto,$(O)/gen/%.pb.o,$(notdir $(1)))
 
 LIB_SRC := $(wildcard runtime/lib/*.c) $(wildcard transports/*.c)
 LIB_OBJ := $(patsubst %.c,$(O)/%.o,$(LIB_SRC)) $(call pb_o,$(PROTOS_RT))
-DAEMON_SRC := $(filter-out runtime/daemon/main.c,$(wildcard runtime/daemon/*.c))
+DAEMON_SRC := $(filter-out runtime/daemon/main.c,$(wildcard runtime/daemon/*.c)) \
+	      $(wildcard runtime/link/*.c)
 DAEMON_OBJ := $(patsubst %.c,$(O)/%.o,$(DAEMON_SRC))
 ACTORS := $(notdir $(patsubst %/,%,$(dir $(wildcard actors/*/*.c))))
 ACTOR_PB_OBJ := $(call pb_o,$(PROTOS_ACT))
@@ -61,6 +66,7 @@ TEST_ACTORS := $(notdir $(patsubst %/,%,$(dir $(wildcard tests/actors/*/*.c))))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 TEST_PB_OBJ := $(call pb_o,$(PROTOS_TEST))
 BENCH_BINS := $(patsubst tests/bench/%.c,$(B)/bench/%,$(wildcard tests/bench/*.c))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 LIBTROUPE_A := $(B)/lib/libtroupe.a
 LIBTROUPE_SO := $(B)/lib/libtroupe.so
@@ -72,7 +78,7 @@ GEN_H := $(patsubst %.proto,$(G)/%.pb.h,$(notdir $(PROTOS_RT) $(PROTOS_ACT) $(PR
 
 .SECONDARY:
 .PHONY: all lib test test-unit test-integration test-native test-cross \
-	demo bench clean install help setup
+	demo bench clean install help setup fuzz fuzz-build size
 all: $(LIBTROUPE_A) $(LIBTROUPE_SO) $(BINS) $(ACTOR_BINS) $(B)/troupe.pc
 
 # ---------------------------------------------------------------- rules
@@ -110,7 +116,7 @@ $(B)/lib/libtroupe-daemon.a: $(DAEMON_OBJ)
 $(B)/bin/troupe: $(O)/runtime/daemon/main.o $(B)/lib/libtroupe-daemon.a $(LIBTROUPE_A)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -linih $(LDLIBS_TP)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -linih $(LDLIBS_TP) $(LDLIBS_LINK)
 
 # troupectl's message table, from every actor's .proto and .options
 # (runtime/ctl/msgtab.h), and the runtime's monitor messages.
@@ -146,7 +152,7 @@ $(foreach a,$(TEST_ACTORS),$(eval $(call actor_rule,$(a),tests/actors,$(B)/tests
 $(B)/tests/%: $(O)/tests/unit/%.o $(B)/lib/libtroupe-daemon.a $(TEST_PB_OBJ) $(ACTOR_PB_OBJ) $(LIBTROUPE_A)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -linih $(LDLIBS_TP) -lm
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -linih $(LDLIBS_TP) $(LDLIBS_LINK) -lm
 
 # troupectl's codec, tested apart from troupectl.
 $(B)/tests/test_pbtext: $(O)/runtime/ctl/pbtext.o $(O)/gen/msgtab.o
@@ -155,6 +161,12 @@ $(B)/bench/%: $(O)/tests/bench/%.o $(TEST_PB_OBJ) $(ACTOR_PB_OBJ) $(LIBTROUPE_A)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_TP) -lm
+
+# libFuzzer targets: built with TARGET=fuzz (toolchain/fuzz.mk: clang).
+$(B)/fuzz/%: $(O)/tests/fuzz/%.o $(B)/lib/libtroupe-daemon.a $(ACTOR_PB_OBJ) $(LIBTROUPE_A)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ -linih $(LDLIBS_TP)
 
 $(B)/troupe.pc: runtime/troupe.pc.in
 	@mkdir -p $(dir $@)
@@ -166,11 +178,19 @@ setup:
 
 # The whole suite: natively, then cross-built under qemu-user for aarch64
 # and armhf.  One TEST_RUNNER variable runs the same binaries anywhere.
+# With SANITIZE=… only the native run: qemu-user cannot run ASan binaries
+# (their shadow memory does not fit its guest address space).
 test:
+ifdef SANITIZE
+	$(Q)bash toolchain/setup host
+	$(Q)$(MAKE) --no-print-directory test-native
+	@echo "== SANITIZE=$(SANITIZE): qemu-user runs skipped (qemu-user and ASan do not mix)"
+else
 	$(Q)bash toolchain/setup all
 	$(Q)$(MAKE) --no-print-directory test-native
 	$(Q)$(MAKE) --no-print-directory test-native TARGET=aarch64-linux-gnu
 	$(Q)$(MAKE) --no-print-directory test-native TARGET=arm-linux-gnueabihf
+endif
 
 test-native: all $(UNIT_TESTS) $(addprefix $(B)/tests/actors/,$(TEST_ACTORS))
 	$(Q)bash tests/run-tests "$(B)" "$(TEST_RUNNER)"
@@ -185,6 +205,24 @@ bench:
 	$(Q)bash toolchain/setup host
 	$(Q)$(MAKE) --no-print-directory $(LIBTROUPE_A) $(ACTOR_BINS) $(BENCH_BINS)
 	$(Q)bash tests/bench/run "$(B)"
+
+# Each fuzz target for FUZZ_SECONDS, from its committed seeds (tests/fuzz/).
+FUZZ_SECONDS ?= 60
+fuzz:
+	$(Q)bash toolchain/setup fuzz
+	$(Q)$(MAKE) --no-print-directory TARGET=fuzz fuzz-build
+	$(Q)bash tests/fuzz/run build/fuzz $(FUZZ_SECONDS)
+
+fuzz-build: $(FUZZ_BINS)
+
+# Stripped sizes for armhf and aarch64 (-O2), and the daemon's RSS with
+# 10 actors (tests/bench/size).
+size:
+	$(Q)bash toolchain/setup all
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all TARGET=aarch64-linux-gnu
+	$(Q)$(MAKE) --no-print-directory all TARGET=arm-linux-gnueabihf
+	$(Q)bash tests/bench/size
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
@@ -206,6 +244,8 @@ help:
 	@echo "  demo      set up, build and run the demo pipeline"
 	@echo "  test      set up, then run every test natively and under qemu-user"
 	@echo "  bench     Troupe against the raw primitive, in one run"
+	@echo "  fuzz      build (clang) and run each fuzz target FUZZ_SECONDS (60)"
+	@echo "  size      stripped sizes (armhf, aarch64) and the daemon's RSS"
 	@echo "  install   DESTDIR=… PREFIX=…"
 	@echo "  clean     remove build/"
 
