@@ -265,6 +265,34 @@ static int ctl_do_send(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 	return 0;
 }
 
+static int ctl_do_counters(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
+			   troupe_CtlReply *r)
+{
+	(void)k; (void)q;
+	const struct tp_node *n = c->node;
+	r->counting = n->ctr != NULL;
+	for (unsigned i = 0; i < n->count && i < TP_REG_MAX; i++) {
+		troupe_Counters *o = &r->counters[r->counters_count++];
+		struct tp_ctr v;
+		struct tp_mbox_stat st = { 0 };
+		tp_counters_get(n->ctr, i, &v);
+		n->tr[i]->stat(n->mbox[i], &st);
+		snprintf(o->name, sizeof o->name, "%s", n->ent[i].name);
+		o->sent = v.sent;
+		o->received = v.received;
+		/* shm counts evictions in the ring; mq only per sending handle. */
+		o->dropped = v.dropped + st.dropped;
+		o->rejected_full = v.rejected_full;
+		o->restarts = n->ent[i].restarts;
+		o->hwm = v.hwm;
+		o->depth = st.depth;
+		_Static_assert(sizeof o->latency == sizeof v.lat, "control.options");
+		o->latency_count = TP_CTR_BUCKETS;
+		memcpy(o->latency, v.lat, sizeof v.lat);
+	}
+	return 0;
+}
+
 typedef int ctl_handler(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 			troupe_CtlReply *r);
 
@@ -277,6 +305,7 @@ static ctl_handler *const ctl_handlers[] = {
 	[troupe_CtlRequest_Cmd_UPGRADE] = ctl_do_lifecycle,
 	[troupe_CtlRequest_Cmd_SEND] = ctl_do_send,
 	[troupe_CtlRequest_Cmd_CALL] = ctl_do_send,
+	[troupe_CtlRequest_Cmd_COUNTERS] = ctl_do_counters,
 };
 
 static void ctl_request(struct tp_ctl *c, int k)
@@ -345,6 +374,7 @@ static void ctl_mail(struct tp_ctl *c)
 			return;
 		struct tp_env env;
 		int rc = tp_env_decode(buf, (size_t)len, cap, &env);
+		tp_counters_recv(n->ctr, d, rc != 0);
 		if (rc == 0 && (env.flags & TP_ENV_F_REPLY))
 			ctl_call_done(c, &env);
 		else if (rc == 0)

@@ -183,6 +183,10 @@ int tp_node_sweep(struct tp_node *n)
 		if (rc > 0)
 			removed += rc;
 	}
+	char ctr[64];
+	tp_ipc_name(ctr, sizeof ctr, node, "counters");
+	if (node_shm_exists(ctr) && tp_counters_unlink(node) == 0)
+		removed++;
 	if (node_shm_exists(reg)) {
 		int rc = tp_registry_unlink(node);
 		if (rc)
@@ -254,6 +258,11 @@ int tp_node_publish(struct tp_node *n)
 	}
 	tp_registry_set_count(n->reg, n->count);
 	tp_registry_set_daemon(n->reg, getpid());
+	/* Without counters the node runs; troupectl counters says so. */
+	if ((rc = tp_counters_create(t->node.name, t->node.mode, &n->ctr))) {
+		tp_dwarn("cannot create the counters: %s; counting nothing", tp_strerror(rc));
+		n->ctr = NULL;
+	}
 	return 0;
 }
 
@@ -281,6 +290,11 @@ void tp_node_fini(struct tp_node *n)
 		if (rc)
 			tp_derr("cannot remove mailbox %s: %s", n->ent[i].mailbox,
 				tp_strerror(rc));
+	}
+	if (n->ctr) {
+		tp_counters_close(n->ctr);
+		n->ctr = NULL;
+		tp_counters_unlink(t->node.name);
 	}
 	if (n->reg) {
 		tp_registry_close(n->reg);
