@@ -2,6 +2,7 @@
 # (or CROSS_COMPILE=<triplet>-) cross-builds into build/<triplet>/.
 # `make help` lists the targets.
 
+include board/select.mk
 ifdef CROSS_COMPILE
 TARGET ?= $(patsubst %-,%,$(CROSS_COMPILE))
 endif
@@ -23,7 +24,7 @@ DESTDIR ?=
 
 # A sanitized build never mixes its objects with a plain one.
 comma := ,
-B := build/$(TARGET)$(if $(SANITIZE),-$(subst $(comma),-,$(SANITIZE)))
+B := $(or $(BOARD_B),build/$(TARGET)$(if $(SANITIZE),-$(subst $(comma),-,$(SANITIZE))))
 O := $(B)/obj
 G := $(B)/gen
 
@@ -107,7 +108,7 @@ $(LIBTROUPE_A): $(LIB_OBJ)
 $(LIBTROUPE_SO): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) -shared -Wl,-soname,libtroupe.so.0 $(LDFLAGS) -o $@ $^ $(LDLIBS_TP)
+	$(Q)$(CC) -shared -Wl,-soname,libtroupe.so.0 $(filter-out -static,$(LDFLAGS)) -o $@ $^ $(LDLIBS_TP)
 
 $(B)/lib/libtroupe-daemon.a: $(DAEMON_OBJ)
 	@mkdir -p $(dir $@)
@@ -248,5 +249,10 @@ help:
 	@echo "  size      stripped sizes (armhf, aarch64) and the daemon's RSS"
 	@echo "  install   DESTDIR=… PREFIX=…"
 	@echo "  clean     remove build/"
+	@echo "make BOARD=<board> [STATIC=0]   cross-build for a board into build/<board>/ ('make boards')"
+	@echo "  dist      BOARD=…: build/<board>/troupe-<board>.tar.gz (docs/DEPLOY.md)"
+	@echo "  qemu      BOARD=…: boot the board in QEMU with the demo and a shell"
+	@echo "  test-qemu boot every emulated board with the in-guest tests, and two boards on a link"
 
+include board/rules.mk
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
