@@ -71,6 +71,16 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.
 
 LIBTROUPE_A := $(B)/lib/libtroupe.a
 LIBTROUPE_SO := $(B)/lib/libtroupe.so
+# Programs (daemon, troupectl, actors) share libtroupe.so, found beside
+# them: $ORIGIN/../lib from bin/ and actors/, ../../lib from an installed
+# libexec/troupe/.  A static build (boards) links the archive into each.
+ifneq ($(filter -static,$(LDFLAGS)),)
+TP_LIB := $(LIBTROUPE_A)
+TP_LIB_LINK := $(LIBTROUPE_A)
+else
+TP_LIB := $(LIBTROUPE_SO)
+TP_LIB_LINK := -L$(B)/lib -ltroupe -Wl,-rpath,'$$ORIGIN/../lib:$$ORIGIN/../../lib'
+endif
 BINS := $(B)/bin/troupe $(B)/bin/troupectl
 ACTOR_BINS := $(addprefix $(B)/actors/,$(ACTORS))
 
@@ -109,15 +119,16 @@ $(LIBTROUPE_SO): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) -shared -Wl,-soname,libtroupe.so.0 $(filter-out -static,$(LDFLAGS)) -o $@ $^ $(LDLIBS_TP)
+	$(Q)ln -sf libtroupe.so $(@D)/libtroupe.so.0
 
 $(B)/lib/libtroupe-daemon.a: $(DAEMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(B)/bin/troupe: $(O)/runtime/daemon/main.o $(B)/lib/libtroupe-daemon.a $(LIBTROUPE_A)
+$(B)/bin/troupe: $(O)/runtime/daemon/main.o $(B)/lib/libtroupe-daemon.a $(TP_LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -linih $(LDLIBS_TP) $(LDLIBS_LINK)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter-out $(TP_LIB),$^) $(TP_LIB_LINK) -linih $(LDLIBS_TP) $(LDLIBS_LINK)
 
 # troupectl's message table, from every actor's .proto and .options
 # (runtime/ctl/msgtab.h), and the runtime's monitor messages.
@@ -136,16 +147,16 @@ $(O)/gen/msgtab.o: $(G)/msgtab.c
 	$(Q)$(CC) $(CPPFLAGS) -Iruntime/ctl $(CFLAGS) -c -o $@ $<
 
 CTL_OBJ := $(patsubst %.c,$(O)/%.o,$(wildcard runtime/ctl/*.c)) $(O)/gen/msgtab.o
-$(B)/bin/troupectl: $(CTL_OBJ) $(LIBTROUPE_A)
+$(B)/bin/troupectl: $(CTL_OBJ) $(TP_LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_TP) -lm
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter-out $(TP_LIB),$^) $(TP_LIB_LINK) $(LDLIBS_TP) -lm
 
 define actor_rule
-$(3)/$(1): $(O)/$(2)/$(1)/$(1).o $(ACTOR_PB_OBJ) $(LIBTROUPE_A)
+$(3)/$(1): $(O)/$(2)/$(1)/$(1).o $(ACTOR_PB_OBJ) $(TP_LIB)
 	@mkdir -p $$(dir $$@)
 	@echo "  LD      $$@"
-	$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS_TP) -lm
+	$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$(filter-out $$(TP_LIB),$$^) $$(TP_LIB_LINK) $$(LDLIBS_TP) -lm
 endef
 $(foreach a,$(ACTORS),$(eval $(call actor_rule,$(a),actors,$(B)/actors)))
 $(foreach a,$(TEST_ACTORS),$(eval $(call actor_rule,$(a),tests/actors,$(B)/tests/actors)))
