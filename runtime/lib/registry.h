@@ -67,6 +67,9 @@ int tp_registry_find(const struct tp_registry *r, const char *name, struct tp_re
 /* An actor of another node (see tp_reg_entry.node). */
 int tp_registry_find_remote(const struct tp_registry *r, const char *name,
 			    const char *node, struct tp_reg_entry *out);
+/* Either ("" for the node's own), with the entry's index in *ix. */
+int tp_registry_find_ix(const struct tp_registry *r, const char *name,
+			const char *node, struct tp_reg_entry *out, unsigned *ix);
 pid_t tp_registry_daemon(const struct tp_registry *r);
 
 /* Is name a valid actor or node name: 1..TP_NAME_MAX of [A-Za-z0-9_-]? */

@@ -43,7 +43,10 @@ def proxy(portfile, tport, rec, secs):
         f.write("%d\n" % ls.getsockname()[1])
     os.rename(portfile + ".tmp", portfile)
     ls.settimeout(secs)
-    c, _ = ls.accept()
+    try:
+        c, _ = ls.accept()
+    except socket.timeout:
+        return 1
     t = connect(tport)
     recorded = b""
     end = time.time() + secs

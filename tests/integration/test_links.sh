@@ -74,8 +74,8 @@ assert_clean "$a"
 node_start "$b" "$WORK/b.ini"; pid_b=$DPID
 node_start "$a" "$WORK/a.ini"; pid_a=$DPID
 wait_for "$WORK/$a.log" "link $b \(127.0.0.1:$pb\): up" 20
-wait_for "$WORK/$b.log" '^logger: seq=5 ' 20
-grep -q '^filter: ' "$WORK/$a.log" && fail "filter ran on node $a"
+wait_for "$WORK/$b.log" '^logger\[[0-9]*\]: seq=5 ' 20
+grep -q '^filter\[[0-9]*\]: ' "$WORK/$a.log" && fail "filter ran on node $a"
 
 # -- troupectl shows the link, and sends to an actor of the other node
 # (a LogLine, type 1004, text "hi": 0a026869); b refuses mail for an actor
@@ -93,11 +93,11 @@ wait_for_ctl "$a" "^$b +127.0.0.1:$pb +up +[0-9.]+ +0/500 +0 " 10
 ctl -n "$a" -j links | grep -q "\"peer\":\"$b\",.*\"state\":\"up\"" ||
 	fail "troupectl -j links: $(ctl -n "$a" -j links)"
 ctl -n "$a" send "logger@$b" 1004 0a026869 || fail "troupectl send logger@$b failed"
-wait_for "$WORK/$b.log" "^logger: troupe.daemon@$a: hi" 10
+wait_for "$WORK/$b.log" "^logger\[[0-9]*\]: troupe.daemon@$a: hi" 10
 ctl -n "$a" send "quiet@$b" 1004 0a026869 || fail "troupectl send quiet@$b failed"
 wait_for "$WORK/$b.log" "refused mail from troupe.daemon@$a to quiet: not exported" 10
 # A call across the link gets its reply; the caller monitors the callee.
-wait_for "$WORK/$a.log" "^linker: monitoring echo@$b: ok" 10
+wait_for "$WORK/$a.log" "^linker\[[0-9]*\]: monitoring echo@$b: ok" 10
 ctl -q -n "$a" send "nobody@nowhere" 1004 0a026869 && fail "send to an unknown node succeeded"
 
 # -- Bad bytes from a raw client close that connection only.
@@ -109,8 +109,8 @@ done
 wait_for "$WORK/$b.log" 'exceeds 256' 5
 wait_for "$WORK/$b.log" 'no common link version' 5
 kill -0 $pid_b || fail "node $b died of garbage"
-n0=$(grep -c '^logger: seq=' "$WORK/$b.log")
-wait_for "$WORK/$b.log" "^logger: seq=$((n0 + 5)) " 10
+n0=$(grep -c '^logger\[[0-9]*\]: seq=' "$WORK/$b.log")
+wait_for "$WORK/$b.log" "^logger\[[0-9]*\]: seq=$((n0 + 5)) " 10
 [ "$(grep -c "link $b .*closed" "$WORK/$a.log")" -eq "$closed0" ] ||
 	fail "garbage on $b closed the link from $a"
 
@@ -141,26 +141,26 @@ assert_clean "$c"
 
 # -- Kill -9 node b mid-stream, start it again: what a queued meanwhile
 # arrives, in order, once.
-last1=$(grep -o '^logger: seq=[0-9]*' "$WORK/$b.log" | tail -n 1 | cut -d= -f2)
+last1=$(grep -o '^logger\[[0-9]*\]: seq=[0-9]*' "$WORK/$b.log" | tail -n 1 | cut -d= -f2)
 kill -KILL $pid_b
 wait $pid_b 2>/dev/null
 wait_for "$WORK/$a.log" "link $b \(127.0.0.1:$pb\): closed" 10
-wait_for "$WORK/$a.log" "^linker: down echo@$b reason=5" 5
+wait_for "$WORK/$a.log" "^linker\[[0-9]*\]: down echo@$b reason=5" 5
 sleep 1
 mv "$WORK/$b.log" "$WORK/$b.first.log"
-last1=$(grep -o '^logger: seq=[0-9]*' "$WORK/$b.first.log" | tail -n 1 | cut -d= -f2)
+last1=$(grep -o '^logger\[[0-9]*\]: seq=[0-9]*' "$WORK/$b.first.log" | tail -n 1 | cut -d= -f2)
 node_start "$b" "$WORK/b.ini"; pid_b=$DPID
 wait_for "$WORK/$a.log" "link $b \(127.0.0.1:$pb\): up again" 20
-wait_for "$WORK/$b.log" "^logger: seq=$((last1 + 40)) " 20
+wait_for "$WORK/$b.log" "^logger\[[0-9]*\]: seq=$((last1 + 40)) " 20
 # Calls across the link work again.
-n0=$(grep -c '^linker: call ok' "$WORK/$a.log")
+n0=$(grep -c '^linker\[[0-9]*\]: call ok' "$WORK/$a.log")
 for ((i = 0; i < 100 * SLOW; i++)); do
-	[ "$(grep -c '^linker: call ok' "$WORK/$a.log")" -ge $((n0 + 3)) ] && break
+	[ "$(grep -c '^linker\[[0-9]*\]: call ok' "$WORK/$a.log")" -ge $((n0 + 3)) ] && break
 	sleep 0.1
 done
-[ "$(grep -c '^linker: call ok' "$WORK/$a.log")" -ge $((n0 + 3)) ] ||
+[ "$(grep -c '^linker\[[0-9]*\]: call ok' "$WORK/$a.log")" -ge $((n0 + 3)) ] ||
 	fail "no calls across the link after the restart"
-seqs() { grep -o '^logger: seq=[0-9]*' "$1" | cut -d= -f2; }
+seqs() { grep -o '^logger\[[0-9]*\]: seq=[0-9]*' "$1" | cut -d= -f2; }
 check_run() {   # file: strictly one by one
 	seqs "$1" | awk 'NR > 1 && $1 != prev + 1 { print "seq " $1 " after " prev; bad = 1 }
 			 { prev = $1 } END { exit bad }' || fail "$1: out of order or lost"
