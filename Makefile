@@ -57,7 +57,8 @@ ACTOR_PB_OBJ := $(call pb_o,$(PROTOS_ACT))
 TEST_ACTORS := $(notdir $(patsubst %/,%,$(dir $(wildcard tests/actors/*/*.c))))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 TEST_PB_OBJ := $(call pb_o,$(PROTOS_TEST))
-BENCH_BINS := $(patsubst tests/bench/%.c,$(B)/bench/%,$(wildcard tests/bench/*.c))
+BENCH_OBJ := $(patsubst %.c,$(O)/%.o,$(wildcard tests/bench/*.c))
+BENCH_BINS := $(B)/bench/bench $(B)/bench/malloc_count.so
 
 LIBTROUPE_A := $(B)/lib/libtroupe.a
 LIBTROUPE_SO := $(B)/lib/libtroupe.so
@@ -129,10 +130,16 @@ $(B)/tests/%: $(O)/tests/unit/%.o $(B)/lib/libtroupe-daemon.a $(TEST_PB_OBJ) $(A
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -linih $(LDLIBS_TP) -lm
 
-$(B)/bench/%: $(O)/tests/bench/%.o $(TEST_PB_OBJ) $(ACTOR_PB_OBJ) $(LIBTROUPE_A)
+# ZeroMQ and NNG are bench-only dependencies (toolchain/setup bench).
+$(B)/bench/bench: $(BENCH_OBJ) $(TEST_PB_OBJ) $(LIBTROUPE_A)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_TP) -lm
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_TP) -lzmq -lnng -lpthread -lm
+
+$(B)/bench/malloc_count.so: $(O)/tests/bench/malloc_count.o
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) -shared $(LDFLAGS) -o $@ $^
 
 $(B)/troupe.pc: runtime/troupe.pc.in
 	@mkdir -p $(dir $@)
@@ -160,7 +167,7 @@ demo:
 
 # Needs the library and the actors only, not the daemon.
 bench:
-	$(Q)bash toolchain/setup host
+	$(Q)bash toolchain/setup bench
 	$(Q)$(MAKE) --no-print-directory $(LIBTROUPE_A) $(ACTOR_BINS) $(BENCH_BINS)
 	$(Q)bash tests/bench/run "$(B)"
 
@@ -183,7 +190,7 @@ help:
 	@echo "  all       libtroupe, troupe, troupectl, actors (default)"
 	@echo "  demo      set up, build and run the demo pipeline"
 	@echo "  test      set up, then run every test natively and under qemu-user"
-	@echo "  bench     Troupe against the raw primitive, in one run"
+	@echo "  bench     Troupe's transports against their raw primitives, ZeroMQ and NNG"
 	@echo "  install   DESTDIR=… PREFIX=…"
 	@echo "  clean     remove build/"
 

@@ -403,7 +403,8 @@ static int tcp_tp_recv(struct tp_mbox *mb, void *buf, size_t cap, unsigned *prio
 		int i = tcp_ready(mb);
 		if (i >= 0) {
 			struct conn *c = &mb->conns[i];
-			memcpy(buf, c->buf, c->need);
+			uint32_t len = c->need;   /* tcp_read below starts the next frame */
+			memcpy(buf, c->buf, len);
 			c->ready = false;
 			c->hdr_got = 0;
 			if (prio)
@@ -415,7 +416,7 @@ static int tcp_tp_recv(struct tp_mbox *mb, void *buf, size_t cap, unsigned *prio
 					/* already signalled */
 				}
 			}
-			return (int)c->need;
+			return (int)len;
 		}
 		int ms = pass == 0 ? 0 : tp_remaining_ms(deadline);
 		if (pass > 0 && ms == 0) {

@@ -109,6 +109,31 @@ static void order_per_sender(void **st)
 	T->close(own);
 }
 
+/* Messages of different lengths queued back to back each keep their own
+ * length (regression: tcp returned the length of the frame after). */
+static void lengths_kept(void **st)
+{
+	(void)st;
+	struct tp_mbox *own = make(8, 128), *rx = receiver(own), *tx = sender();
+	static const size_t len[] = { 5, 99, 1, 128, 40, 41 };
+	uint8_t m[128];
+	for (size_t i = 0; i < sizeof len / sizeof *len; i++) {
+		memset(m, (int)('a' + i), len[i]);
+		assert_int_equal(T->send(tx, m, len[i], TP_PRIO_NORMAL, tp_now_ns() + 1000 * MS), 0);
+	}
+	if (!is_local())
+		usleep(100000);   /* let every frame reach the receiver's buffer */
+	for (size_t i = 0; i < sizeof len / sizeof *len; i++) {
+		uint8_t buf[128];
+		assert_int_equal(recv_soon(rx, buf, sizeof buf, NULL), (int)len[i]);
+		assert_int_equal(buf[0], 'a' + i);
+		assert_int_equal(buf[len[i] - 1], 'a' + i);
+	}
+	T->close(tx);
+	T->close(rx);
+	T->close(own);
+}
+
 /* High before normal, FIFO within each lane. */
 static void priorities(void **st)
 {
@@ -457,6 +482,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(order_per_sender, setup, teardown),
+		cmocka_unit_test_setup_teardown(lengths_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(priorities, setup, teardown),
 		cmocka_unit_test_setup_teardown(full_honours_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(full_rejects, setup, teardown),
