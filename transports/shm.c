@@ -471,8 +471,12 @@ static int shm_take(struct tp_mbox *mb, void *buf, unsigned *prio)
 								     memory_order_acq_rel,
 								     memory_order_acquire))
 				continue;   /* dropped under us: the copy may be torn */
+			/* Waiting senders are woken once the ring is half empty,
+			 * not at every message: on one core a sender woken per
+			 * slot would preempt us per message. */
 			atomic_thread_fence(memory_order_seq_cst);
-			if (atomic_load_explicit(&h->space_waiters, memory_order_relaxed))
+			if (atomic_load_explicit(&h->space_waiters, memory_order_relaxed) &&
+			    shm_used(h) <= mb->depth / 2)
 				sem_post(&h->space);
 			if (len > mb->msg_max)
 				continue;   /* cannot come from a sender: skip it */

@@ -118,8 +118,8 @@ static void print_table(void)
 	       "per row, after %u of each to warm up.\n", cfg.n, cfg.m, stream_count(16384),
 	       cfg.warm);
 	printf("size: payload bytes (raw, zmq, nng send exactly that; Troupe sends a "
-	       "bench.Blob with that many data bytes, plus about 40 B of envelope and "
-	       "protobuf); MB/s counts payload only.\n");
+	       "bench message of that many data bytes (Small, Medium, Large: sized for it), "
+	       "plus about 40 B of envelope and protobuf); MB/s counts payload only.\n");
 	printf("Troupe rows: rtt ratio = Troupe median / other median (lower is better); "
 	       "tput ratio = Troupe msg/s / other msg/s (higher is better);\n"
 	       "allocs = heap allocations in all three Troupe processes during the "

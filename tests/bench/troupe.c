@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,7 +60,41 @@ static struct {
 
 /* ---------------------------------------------------------------- pinger */
 
-static bench_Blob req, rep;   /* 16 KiB each: off the actor's stack */
+/* The message type of each size: bench.Small, Medium, Large share one
+ * layout (seq, then data's size and bytes), reached through offsets. */
+struct blob {
+	unsigned max;
+	uint32_t msgid;
+	const pb_msgdesc_t *fields;
+	void *req, *rep;              /* static: off the actor's stack */
+	size_t seq, size, bytes;      /* offsets */
+};
+
+static bench_Small small_req, small_rep;
+static bench_Medium medium_req, medium_rep;
+static bench_Large large_req, large_rep;
+#define BLOB(T, v) { sizeof v##_req.data.bytes, T##_msgid, T##_fields, &v##_req, \
+		     &v##_rep, offsetof(T, seq), offsetof(T, data.size), offsetof(T, data.bytes) }
+static const struct blob blobs[] = {
+	BLOB(bench_Small, small), BLOB(bench_Medium, medium), BLOB(bench_Large, large),
+};
+
+static const struct blob *blob_for(unsigned size)
+{
+	for (size_t i = 0; i < sizeof blobs / sizeof *blobs; i++)
+		if (size <= blobs[i].max)
+			return &blobs[i];
+	return NULL;
+}
+
+static uint32_t *blob_seq(const struct blob *b, void *m) { return (uint32_t *)((char *)m + b->seq); }
+static pb_size_t *blob_size(const struct blob *b, void *m) { return (pb_size_t *)((char *)m + b->size); }
+
+static void blob_fill(const struct blob *b, unsigned size, int byte)
+{
+	*blob_size(b, b->req) = (pb_size_t)size;
+	memset((char *)b->req + b->bytes, byte, size);
+}
 
 static long allocs_now(void)
 {
@@ -71,16 +106,17 @@ static long allocs_now(void)
 
 static int troupe_rtt(tp_actor *self, unsigned size, unsigned n, int64_t *ns)
 {
-	req.data.size = size;
-	memset(req.data.bytes, 0xa5, size);
+	const struct blob *b = blob_for(size);
+	blob_fill(b, size, 0xa5);
 	for (unsigned i = 0; i < n; i++) {
-		req.seq = i;
+		*blob_seq(b, b->req) = i;
 		int64_t t0 = tp_now_ns();
-		int rc = tp_call(self, "echo", bench_Blob, &req, bench_Blob, &rep, 1000);
+		int rc = tp_call_msg(self, "echo", b->msgid, b->fields, b->req,
+				     b->msgid, b->fields, b->rep, 1000);
 		int64_t t1 = tp_now_ns();
 		if (rc)
 			return rc;
-		if (rep.seq != i || rep.data.size != size)
+		if (*blob_seq(b, b->rep) != i || *blob_size(b, b->rep) != size)
 			return -TP_EDECODE;
 		if (ns)
 			ns[i] = t1 - t0;
@@ -90,19 +126,20 @@ static int troupe_rtt(tp_actor *self, unsigned size, unsigned n, int64_t *ns)
 
 static int troupe_stream(tp_actor *self, unsigned size, unsigned m, double *per_s)
 {
-	req.data.size = size;
-	memset(req.data.bytes, 0x5a, size);
+	const struct blob *b = blob_for(size);
+	blob_fill(b, size, 0x5a);
 	int64_t t0 = tp_now_ns();
 	int rc = 0;
 	for (unsigned i = 0; i + 1 < m && rc == 0; i++) {
-		req.seq = i;
-		rc = tp_send(self, "sink", bench_Blob, &req);
+		*blob_seq(b, b->req) = i;
+		rc = tp_send_msg(self, "sink", b->msgid, b->fields, b->req, NULL);
 	}
-	req.seq = m - 1;
-	if (rc || (rc = tp_call(self, "sink", bench_Blob, &req, bench_Blob, &rep, 1000)))
+	*blob_seq(b, b->req) = m - 1;
+	if (rc || (rc = tp_call_msg(self, "sink", b->msgid, b->fields, b->req,
+				    bench_Small_msgid, bench_Small_fields, &small_rep, 1000)))
 		return rc;
 	int64_t t1 = tp_now_ns();
-	if (rep.seq != m)
+	if (small_rep.seq != m)
 		return -TP_EDECODE;
 	if (per_s)
 		*per_s = m / ((t1 - t0) / 1e9);
@@ -178,10 +215,10 @@ static int sink_receive(tp_actor *self, void *state, const struct tp_msg *m)
 	++*count;
 	if (!(m->flags & TP_ENV_F_REQUEST))
 		return 0;
-	bench_Blob ack = bench_Blob_init_zero;
+	bench_Small ack = bench_Small_init_zero;
 	ack.seq = *count;
 	*count = 0;
-	return tp_reply(self, m, bench_Blob, &ack);
+	return tp_reply(self, m, bench_Small, &ack);
 }
 
 static const struct tp_actor_ops sink_ops = {
