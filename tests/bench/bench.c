@@ -11,7 +11,8 @@
  *
  * Usage: bench [-n N] [-m M] [-w W] [-t SECONDS] [-o PATHS] [-P 1|2]
  *              ECHO_ACTOR MALLOC_COUNT_SO
- * PATHS: comma-separated among mq,shm,unix,tcp,pipe,zmq,nng (default all);
+ * PATHS: comma-separated among mq,shm,shm-spin,unix,tcp,pipe,zmq,nng (default
+ * all);
  * "troupe:shm" or "raw:shm" for one side of a transport only.
  * Exit: 0 measured (whether or not the goals were met), 1 a measurement
  * failed, 2 usage, 3 the watchdog fired. */
@@ -37,16 +38,17 @@ static const struct path {
 	{ "troupe mq", "mq", NULL, 0 },
 	{ "raw shm+sem", "shm", &chan_shm, -1 },
 	{ "troupe shm", "shm", NULL, 2 },
+	{ "troupe shm spin", "shm-spin", NULL, 2 },
 	{ "raw unix dgram", "unix", &chan_unix, -1 },
-	{ "troupe unix", "unix", NULL, 4 },
+	{ "troupe unix", "unix", NULL, 5 },
 	{ "raw tcp", "tcp", &chan_tcp, -1 },
-	{ "troupe tcp", "tcp", NULL, 6 },
+	{ "troupe tcp", "tcp", NULL, 7 },
 	{ "raw pipe", "pipe", &chan_pipe, -1 },
 	{ "zmq ipc", "zmq", &chan_zmq, -1 },
 	{ "nng ipc", "nng", &chan_nng, -1 },
 };
 #define NPATHS (sizeof paths / sizeof *paths)
-enum { P_TROUPE_SHM = 3, P_ZMQ = 9, P_NNG = 10 };
+enum { P_TROUPE_SHM = 3, P_TROUPE_SPIN = 4, P_ZMQ = 10, P_NNG = 11 };
 
 #define GOAL_SHM 1.25
 #define GOAL_KERNEL 1.15
@@ -153,7 +155,7 @@ static void print_goals(void)
 		if (!want_place[p])
 			continue;
 		for (unsigned i = 0; i < NPATHS; i++) {
-			if (paths[i].chan || !want[i])
+			if (paths[i].chan || !want[i] || i == P_TROUPE_SPIN)
 				continue;
 			double goal = i == P_TROUPE_SHM ? GOAL_SHM : GOAL_KERNEL, worst = 0;
 			bool known = false;
@@ -180,6 +182,12 @@ static void print_goals(void)
 		       placement_names[p], t64, verdict(t64 > 0, t64 >= 1));
 		printf("  %-7s troupe shm  stream at 1 KiB >= 2x zmq ipc: %.2fx: %s\n",
 		       placement_names[p], t1k, verdict(t1k > 0, t1k >= 2));
+		const struct result *spin = res[p][P_TROUPE_SPIN];
+		if (spin[0].done)
+			printf("  %-7s (not a goal: shm with spin_us = 50, 64 B: rtt %.2fx raw shm, "
+			       "%.2fx zmq; stream %.2fx zmq)\n", placement_names[p],
+			       rtt_ratio(&spin[0], &res[p][2][0]), rtt_ratio(&spin[0], &res[p][P_ZMQ][0]),
+			       tput_ratio(&spin[0], &res[p][P_ZMQ][0]));
 	}
 	long allocs = 0;
 	bool known = false;
@@ -199,7 +207,7 @@ static void print_goals(void)
 static int usage(void)
 {
 	fprintf(stderr, "usage: bench [-n round_trips] [-m streamed] [-w warmup] "
-		"[-t watchdog_s] [-o mq,shm,unix,tcp,pipe,zmq,nng] [-P 1|2] "
+		"[-t watchdog_s] [-o mq,shm,shm-spin,unix,tcp,pipe,zmq,nng] [-P 1|2] "
 		"ECHO_ACTOR MALLOC_COUNT_SO\n");
 	return 2;
 }

@@ -88,8 +88,9 @@ int chan_run(const struct chan_ops *c, enum placement p, unsigned size, struct r
  * NULL. */
 const char *bench_mq_skip(unsigned size);
 
-/* ---- Troupe: a minimal node of one transport, the real echo actor */
-int troupe_run(const char *transport, enum placement p, struct result r[NSIZES]);
+/* ---- Troupe: a minimal node of one transport, the real echo actor.
+ * variant: mq, shm, shm-spin, unix, tcp (troupe.c says how each is set). */
+int troupe_run(const char *variant, enum placement p, struct result r[NSIZES]);
 
 /* The counting allocator (malloc_count.c). */
 struct mc_page;

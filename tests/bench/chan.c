@@ -332,7 +332,7 @@ const struct chan_ops chan_mq = {
 /* A single-producer ring per direction, counted by two semaphores: items
  * (posted by the sender) and space (posted by the receiver).  glibc's
  * sem_post makes a system call only when someone sleeps. */
-#define RAW_SHM_DEPTH 64       /* as Troupe's shm mailboxes in this bench */
+#define RAW_SHM_DEPTH 256      /* as Troupe's shm mailboxes in this bench */
 
 struct raw_ring {
 	sem_t items, space;

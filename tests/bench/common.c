@@ -16,7 +16,7 @@
 const unsigned bench_sizes[NSIZES] = { 64, 1024, SIZE_MAX_PAYLOAD };
 const char *const placement_names[NPLACEMENTS] = { "1 core", "2 cores" };
 
-struct bench_cfg cfg = { .n = 5000, .m = 50000, .warm = 500, .timeout_s = 30 };
+struct bench_cfg cfg = { .n = 10000, .m = 100000, .warm = 1000, .timeout_s = 30 };
 
 unsigned stream_count(unsigned size)
 {

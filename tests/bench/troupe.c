@@ -27,18 +27,20 @@
 enum { A_PINGER, A_ECHO, A_SINK, NACTORS };
 static const char *const actor_names[NACTORS] = { "pinger", "echo", "sink" };
 
-/* Mailboxes per transport: mq as deep as Linux allows by default (10) and
+/* Mailboxes per variant: mq as deep as Linux allows by default (10) and
  * as large as 1 KiB needs; unix as deep as net.unix.max_dgram_qlen (10);
- * shm and tcp 64 deep; all but mq take 16 KiB. */
+ * shm and tcp 256 deep (ZeroMQ queues 1000); all but mq take 16 KiB.
+ * shm-spin: shm whose receivers spin 50 us before they sleep. */
 #define BIG (SIZE_MAX_PAYLOAD + 256)
 static const struct mbox_conf {
-	const char *transport;
-	uint32_t depth, msg_max;
+	const char *variant, *transport;
+	uint32_t depth, msg_max, spin_us;
 } confs[] = {
-	{ "mq", 10, 2048 },
-	{ "shm", 64, BIG },
-	{ "unix", 10, BIG },
-	{ "tcp", 64, BIG },
+	{ "mq", "mq", 10, 2048, 0 },
+	{ "shm", "shm", 256, BIG, 0 },
+	{ "shm-spin", "shm", 256, BIG, 50 },
+	{ "unix", "unix", 10, BIG, 0 },
+	{ "tcp", "tcp", 256, BIG, 0 },
 };
 
 struct troupe_result {
@@ -278,8 +280,8 @@ static void node_destroy(struct tp_registry *reg)
 /* The registry and one mailbox per actor, all UP, as the daemon makes. */
 static int node_create(struct tp_registry **reg)
 {
-	struct tp_mbox_attr attr = { .depth = node.conf->depth,
-				     .msg_max = node.conf->msg_max, .mode = 0600 };
+	struct tp_mbox_attr attr = { .depth = node.conf->depth, .msg_max = node.conf->msg_max,
+				     .spin_us = node.conf->spin_us, .mode = 0600 };
 	struct tp_mbox_attr attrs[NACTORS] = { attr, attr, attr };
 	char err[256];
 	if (node.t->check(attrs, NACTORS, err, sizeof err)) {
@@ -371,20 +373,20 @@ static int troupe_pass(struct result r[NSIZES])
 	return rc;
 }
 
-int troupe_run(const char *transport, enum placement where, struct result r[NSIZES])
+int troupe_run(const char *variant, enum placement where, struct result r[NSIZES])
 {
 	memset(&node, 0, sizeof node);
 	node.where = where;
-	node.t = tp_transport_find(transport);
 	for (size_t i = 0; i < sizeof confs / sizeof *confs; i++)
-		if (strcmp(confs[i].transport, transport) == 0)
+		if (strcmp(confs[i].variant, variant) == 0)
 			node.conf = &confs[i];
+	node.t = node.conf ? tp_transport_find(node.conf->transport) : NULL;
 	for (unsigned s = 0; s < NSIZES; s++) {
 		memset(&r[s], 0, sizeof r[s]);
 		r[s].allocs = -1;
 		snprintf(r[s].skip, sizeof r[s].skip, "FAILED");
 	}
-	if (!node.t || !node.conf)
+	if (!node.t)
 		return -1;
 	node.mallocs = mc_page_create(&node.mallocs_fd);
 	if (!node.mallocs)
