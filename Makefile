@@ -2,6 +2,7 @@
 # (or CROSS_COMPILE=<triplet>-) cross-builds into build/<triplet>/.
 # `make help` lists the targets.
 
+include board/select.mk
 ifdef CROSS_COMPILE
 TARGET ?= $(patsubst %-,%,$(CROSS_COMPILE))
 endif
@@ -18,7 +19,9 @@ NANOPB_GEN ?= nanopb_generator.py
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-B := build/$(TARGET)
+# A sanitized build never mixes its objects with a plain one.
+comma := ,
+B := $(or $(BOARD_B),build/$(TARGET)$(if $(SANITIZE),-$(subst $(comma),-,$(SANITIZE))))
 O := $(B)/obj
 G := $(B)/gen
 
@@ -31,7 +34,7 @@ endif
 # nanopb from Debian is built with its default options; generated code must
 # match them (docs/DESIGN.md).
 CPPFLAGS += -D_GNU_SOURCE -Iruntime/include -Itransports -Iruntime/lib -I$(G)
-CPPFLAGS += -Iruntime/daemon
+CPPFLAGS += -Iruntime/daemon -Iruntime/link
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -fPIC \
 	  -fno-strict-aliasing -MMD -MP
@@ -40,6 +43,8 @@ CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 LDLIBS_TP := -lprotobuf-nanopb
+# Node links (runtime/link/): HMAC-SHA256 and randomness from libsodium.
+LDLIBS_LINK := -lsodium
 
 # ---------------------------------------------------------------- sources
 PROTOS_RT := $(wildcard runtime/proto/*.proto)
@@ -50,7 +55,8 @@ pb_o = $(patsubst %.proto,$(O)/gen/%.pb.o,$(notdir $(1)))
 
 LIB_SRC := $(wildcard runtime/lib/*.c) $(wildcard transports/*.c)
 LIB_OBJ := $(patsubst %.c,$(O)/%.o,$(LIB_SRC)) $(call pb_o,$(PROTOS_RT))
-DAEMON_SRC := $(filter-out runtime/daemon/main.c,$(wildcard runtime/daemon/*.c))
+DAEMON_SRC := $(filter-out runtime/daemon/main.c,$(wildcard runtime/daemon/*.c)) \
+	      $(wildcard runtime/link/*.c)
 DAEMON_OBJ := $(patsubst %.c,$(O)/%.o,$(DAEMON_SRC))
 ACTORS := $(notdir $(patsubst %/,%,$(dir $(wildcard actors/*/*.c))))
 ACTOR_PB_OBJ := $(call pb_o,$(PROTOS_ACT))
@@ -59,9 +65,20 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_
 TEST_PB_OBJ := $(call pb_o,$(PROTOS_TEST))
 BENCH_OBJ := $(patsubst %.c,$(O)/%.o,$(wildcard tests/bench/*.c))
 BENCH_BINS := $(B)/bench/bench $(B)/bench/malloc_count.so
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 LIBTROUPE_A := $(B)/lib/libtroupe.a
 LIBTROUPE_SO := $(B)/lib/libtroupe.so
+# Programs (daemon, troupectl, actors) share libtroupe.so, found beside
+# them: $ORIGIN/../lib from bin/ and actors/, ../../lib from an installed
+# libexec/troupe/.  A static build (boards) links the archive into each.
+ifneq ($(filter -static,$(LDFLAGS)),)
+TP_LIB := $(LIBTROUPE_A)
+TP_LIB_LINK := $(LIBTROUPE_A)
+else
+TP_LIB := $(LIBTROUPE_SO)
+TP_LIB_LINK := -L$(B)/lib -ltroupe -Wl,-rpath,'$$ORIGIN/../lib:$$ORIGIN/../../lib'
+endif
 BINS := $(B)/bin/troupe $(B)/bin/troupectl
 ACTOR_BINS := $(addprefix $(B)/actors/,$(ACTORS))
 
@@ -70,7 +87,7 @@ GEN_H := $(patsubst %.proto,$(G)/%.pb.h,$(notdir $(PROTOS_RT) $(PROTOS_ACT) $(PR
 
 .SECONDARY:
 .PHONY: all lib test test-unit test-integration test-native test-cross \
-	demo bench clean install help setup
+	demo bench clean install help setup fuzz fuzz-build size
 all: $(LIBTROUPE_A) $(LIBTROUPE_SO) $(BINS) $(ACTOR_BINS) $(B)/troupe.pc
 
 # ---------------------------------------------------------------- rules
@@ -99,28 +116,29 @@ $(LIBTROUPE_A): $(LIB_OBJ)
 $(LIBTROUPE_SO): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) -shared -Wl,-soname,libtroupe.so.0 $(LDFLAGS) -o $@ $^ $(LDLIBS_TP)
+	$(Q)$(CC) -shared -Wl,-soname,libtroupe.so.0 $(filter-out -static,$(LDFLAGS)) -o $@ $^ $(LDLIBS_TP)
+	$(Q)ln -sf libtroupe.so $(@D)/libtroupe.so.0
 
 $(B)/lib/libtroupe-daemon.a: $(DAEMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(B)/bin/troupe: $(O)/runtime/daemon/main.o $(B)/lib/libtroupe-daemon.a $(LIBTROUPE_A)
+$(B)/bin/troupe: $(O)/runtime/daemon/main.o $(B)/lib/libtroupe-daemon.a $(TP_LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -linih $(LDLIBS_TP)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter-out $(TP_LIB),$^) $(TP_LIB_LINK) -linih $(LDLIBS_TP) $(LDLIBS_LINK)
 
 CTL_OBJ := $(patsubst %.c,$(O)/%.o,$(wildcard runtime/ctl/*.c))
-$(B)/bin/troupectl: $(CTL_OBJ) $(LIBTROUPE_A)
+$(B)/bin/troupectl: $(CTL_OBJ) $(TP_LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_TP)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter-out $(TP_LIB),$^) $(TP_LIB_LINK) $(LDLIBS_TP)
 
 define actor_rule
-$(3)/$(1): $(O)/$(2)/$(1)/$(1).o $(ACTOR_PB_OBJ) $(LIBTROUPE_A)
+$(3)/$(1): $(O)/$(2)/$(1)/$(1).o $(ACTOR_PB_OBJ) $(TP_LIB)
 	@mkdir -p $$(dir $$@)
 	@echo "  LD      $$@"
-	$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS_TP) -lm
+	$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$(filter-out $$(TP_LIB),$$^) $$(TP_LIB_LINK) $$(LDLIBS_TP) -lm
 endef
 $(foreach a,$(ACTORS),$(eval $(call actor_rule,$(a),actors,$(B)/actors)))
 $(foreach a,$(TEST_ACTORS),$(eval $(call actor_rule,$(a),tests/actors,$(B)/tests/actors)))
@@ -128,18 +146,24 @@ $(foreach a,$(TEST_ACTORS),$(eval $(call actor_rule,$(a),tests/actors,$(B)/tests
 $(B)/tests/%: $(O)/tests/unit/%.o $(B)/lib/libtroupe-daemon.a $(TEST_PB_OBJ) $(ACTOR_PB_OBJ) $(LIBTROUPE_A)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -linih $(LDLIBS_TP) -lm
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -linih $(LDLIBS_TP) $(LDLIBS_LINK) -lm
 
 # ZeroMQ and NNG are bench-only dependencies (toolchain/setup bench).
 $(B)/bench/bench: $(BENCH_OBJ) $(TEST_PB_OBJ) $(LIBTROUPE_A)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_TP) -lzmq -lnng -lpthread -lm
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_TP) $(LDLIBS_LINK) -lzmq -lnng -lpthread -lm
 
 $(B)/bench/malloc_count.so: $(O)/tests/bench/malloc_count.o
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) -shared $(LDFLAGS) -o $@ $^
+
+# libFuzzer targets: built with TARGET=fuzz (toolchain/fuzz.mk: clang).
+$(B)/fuzz/%: $(O)/tests/fuzz/%.o $(B)/lib/libtroupe-daemon.a $(ACTOR_PB_OBJ) $(LIBTROUPE_A)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ -linih $(LDLIBS_TP)
 
 $(B)/troupe.pc: runtime/troupe.pc.in
 	@mkdir -p $(dir $@)
@@ -151,11 +175,19 @@ setup:
 
 # The whole suite: natively, then cross-built under qemu-user for aarch64
 # and armhf.  One TEST_RUNNER variable runs the same binaries anywhere.
+# With SANITIZE=… only the native run: qemu-user cannot run ASan binaries
+# (their shadow memory does not fit its guest address space).
 test:
+ifdef SANITIZE
+	$(Q)bash toolchain/setup host
+	$(Q)$(MAKE) --no-print-directory test-native
+	@echo "== SANITIZE=$(SANITIZE): qemu-user runs skipped (qemu-user and ASan do not mix)"
+else
 	$(Q)bash toolchain/setup all
 	$(Q)$(MAKE) --no-print-directory test-native
 	$(Q)$(MAKE) --no-print-directory test-native TARGET=aarch64-linux-gnu
 	$(Q)$(MAKE) --no-print-directory test-native TARGET=arm-linux-gnueabihf
+endif
 
 test-native: all $(UNIT_TESTS) $(addprefix $(B)/tests/actors/,$(TEST_ACTORS))
 	$(Q)bash tests/run-tests "$(B)" "$(TEST_RUNNER)"
@@ -170,6 +202,24 @@ bench:
 	$(Q)bash toolchain/setup bench
 	$(Q)$(MAKE) --no-print-directory $(LIBTROUPE_A) $(ACTOR_BINS) $(BENCH_BINS)
 	$(Q)bash tests/bench/run "$(B)"
+
+# Each fuzz target for FUZZ_SECONDS, from its committed seeds (tests/fuzz/).
+FUZZ_SECONDS ?= 60
+fuzz:
+	$(Q)bash toolchain/setup fuzz
+	$(Q)$(MAKE) --no-print-directory TARGET=fuzz fuzz-build
+	$(Q)bash tests/fuzz/run build/fuzz $(FUZZ_SECONDS)
+
+fuzz-build: $(FUZZ_BINS)
+
+# Stripped sizes for armhf and aarch64 (-O2), and the daemon's RSS with
+# 10 actors (tests/bench/size).
+size:
+	$(Q)bash toolchain/setup all
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all TARGET=aarch64-linux-gnu
+	$(Q)$(MAKE) --no-print-directory all TARGET=arm-linux-gnueabihf
+	$(Q)bash tests/bench/size
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
@@ -191,7 +241,14 @@ help:
 	@echo "  demo      set up, build and run the demo pipeline"
 	@echo "  test      set up, then run every test natively and under qemu-user"
 	@echo "  bench     Troupe's transports against their raw primitives, ZeroMQ and NNG"
+	@echo "  fuzz      build (clang) and run each fuzz target FUZZ_SECONDS (60)"
+	@echo "  size      stripped sizes (armhf, aarch64) and the daemon's RSS"
 	@echo "  install   DESTDIR=… PREFIX=…"
 	@echo "  clean     remove build/"
+	@echo "make BOARD=<board> [STATIC=0]   cross-build for a board into build/<board>/ ('make boards')"
+	@echo "  dist      BOARD=…: build/<board>/troupe-<board>.tar.gz (docs/DEPLOY.md)"
+	@echo "  qemu      BOARD=…: boot the board in QEMU with the demo and a shell"
+	@echo "  test-qemu boot every emulated board with the in-guest tests, and two boards on a link"
 
+include board/rules.mk
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

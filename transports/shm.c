@@ -18,10 +18,6 @@
  * hints: the truth is the ring's indices, re-read after every wake-up.
  * Only 32-bit atomics are used (armv7 has no cheap 64-bit CAS).
  * See docs/DESIGN.md, "Transports". */
-/* 64-bit d_ino: on 32-bit ARM a plain readdir fails with EOVERFLOW on
- * filesystems with large inode numbers. */
-#define _FILE_OFFSET_BITS 64
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -42,6 +38,7 @@
 #include "troupe/error.h"
 #include "troupe/actor.h"
 #include "clock.h"
+#include "rundir.h"
 
 #define SHM_DIR "/dev/shm"
 #define SHM_MAGIC 0x54524e47u        /* "TRNG" */
@@ -610,32 +607,11 @@ static int shm_tp_unlink(const char *path)
 	return rc;
 }
 
-static bool shm_has_suffix(const char *s, const char *suf)
-{
-	size_t n = strlen(s), m = strlen(suf);
-	return n > m && strcmp(s + n - m, suf) == 0;
-}
-
 /* Only our own objects: the node's lock and registry share the prefix. */
 static int shm_sweep(const char *prefix)
 {
-	DIR *d = opendir(SHM_DIR);
-	if (!d)
-		return 0;
-	int removed = 0;
-	size_t plen = strlen(prefix + 1);
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (strncmp(de->d_name, prefix + 1, plen) != 0)
-			continue;
-		if (!shm_has_suffix(de->d_name, SHM_RING_SUFFIX) &&
-		    !shm_has_suffix(de->d_name, SHM_WAKE_SUFFIX))
-			continue;
-		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
-			removed++;
-	}
-	closedir(d);
-	return removed;
+	static const char *const suffixes[] = { SHM_RING_SUFFIX, SHM_WAKE_SUFFIX, NULL };
+	return tp_dir_sweep(SHM_DIR, prefix, suffixes);
 }
 
 /* The daemon saw pid die: if it held the senders' lock, nothing it wrote

@@ -17,6 +17,7 @@
 #include "dmsg.h"
 #include "monitor.h"
 #include "node.h"
+#include "notify.h"
 #include "supervisor.h"
 #include "topology.h"
 
@@ -111,8 +112,9 @@ static void main_loop(struct tp_sup *s, struct tp_ctl *ctl, int epfd, int sfd,
 		      int tfd)
 {
 	while (!tp_sup_done(s)) {
+		tp_notify_tick(s);
 		int64_t next = tp_sup_next_deadline(s), cn = tp_ctl_next_deadline(ctl);
-		if (main_arm_timer(tfd, cn < next ? cn : next) < 0) {
+		if (main_arm_timer(tfd, tp_notify_deadline(cn < next ? cn : next)) < 0) {
 			tp_dmsg("cannot arm the timer: %s; stopping", strerror(errno));
 			tp_sup_kill_all(s);
 			tp_sup_stop(s);
@@ -212,6 +214,7 @@ static int main_run(const struct tp_topology *t)
 	if (code == EXIT_CLEAN) {
 		tp_sup_start(&sup);
 		main_loop(&sup, &ctl, epfd, sfd, tfd);
+		tp_notify_tick(&sup);
 		tp_ctl_close(&ctl);
 		tp_sup_reap(&sup);
 		tp_sup_fini(&sup);
@@ -243,6 +246,7 @@ int main(int argc, char **argv)
 	bool check = false;
 	int opt;
 	main_std_fds();
+	tp_notify_init();
 	while ((opt = getopt_long(argc, argv, "cn:x:A:hV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': check = true; break;

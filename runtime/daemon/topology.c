@@ -12,6 +12,7 @@
 #include <ini.h>
 #include "transport.h"
 #include "topology.h"
+#include "link_access.h"
 
 enum topo_kind { TOPO_NONE, TOPO_NODE, TOPO_ACTOR, TOPO_SUP, TOPO_IGNORED };
 
@@ -231,6 +232,18 @@ static void topo_transport(struct topo_ctx *c, const struct topo_key *k,
 		 val, have);
 }
 
+/* Which remote nodes may send to the actor (link_access.h). */
+static void topo_export(struct topo_ctx *c, const struct topo_key *k,
+			const char *val, void *field)
+{
+	struct tp_link_export ex;
+	char err[128];
+	if (tp_link_export_parse(val, &ex, err, sizeof err))
+		topo_err(c, "%s: %s", k->name, err);
+	else
+		topo_copy(c, k, val, field);
+}
+
 static const char *const topo_restart_names[TP_RESTART_COUNT] = {
 	[TP_RESTART_PERMANENT] = "permanent",
 	[TP_RESTART_TRANSIENT] = "transient",
@@ -370,6 +383,7 @@ static const struct topo_key topo_actor_keys[] = {
 	ACTOR_KEY(supervisor, topo_parent, 0, 0),
 	ACTOR_KEY(shutdown_ms, topo_int, 0, 600000),
 	ACTOR_KEY(links, topo_links, 0, 0),
+	ACTOR_KEY(export, topo_export, 0, 0),
 	{ NULL, NULL, 0, 0, 0, 0 }
 };
 
@@ -782,7 +796,11 @@ int tp_topology_load(const char *path, const struct tp_topo_opts *opts,
 			fprintf(errs, "%s: out of memory\n", path);
 		return 1;
 	}
-	memset(out, 0, sizeof *out);
+	/* All but the actor slots: 64 of them are 120 KiB the daemon would
+	 * make resident for nothing; each is cleared when its section begins. */
+	size_t slots = offsetof(struct tp_topology, actors), end = slots + sizeof out->actors;
+	memset(out, 0, slots);
+	memset((char *)out + end, 0, sizeof *out - end);
 	snprintf(out->file, sizeof out->file, "%s", path);
 	topo_node_defaults(&out->node);
 	topo_set_dir(out, path);

@@ -71,6 +71,7 @@ struct tp_actor_conf {
 	enum tp_restart restart;
 	char exec_prefix[TP_TOPO_STR_MAX]; /* empty: the node's */
 	char path[TP_TOPO_PATH_MAX];       /* resolved executable (tp_topology_resolve) */
+	char export[TP_TOPO_STR_MAX];      /* remote nodes that may send to it (link_access.h) */
 	int line;                          /* line of its [actor …] header */
 	int exec_line;                     /* line of its exec key */
 	char supervisor[TP_NAME_MAX + 1];  /* empty: the node */
@@ -118,10 +119,11 @@ struct tp_topo_opts {
 	const char *actor_path;   /* -A: replaces actor_path and the default */
 };
 
-/* Parses and validates path into out (fully overwritten), applies opts (may
- * be NULL), and writes one line per error to errs (may be NULL) as
+/* Parses and validates path into out, applies opts (may be NULL), and
+ * writes one line per error to errs (may be NULL) as
  * "FILE:LINE: [section]: message".  Returns the number of errors; out is
- * meaningful only when it is 0.  Does not look at the executables. */
+ * meaningful only when it is 0.  Does not look at the executables.
+ * Note: actors[] past n_actors is left as it was, not cleared. */
 int tp_topology_load(const char *path, const struct tp_topo_opts *opts,
 		     struct tp_topology *out, FILE *errs);
 

@@ -1,5 +1,6 @@
 /* The envelope codec (docs/WIRE.md).  Every length is checked against the
  * buffer before it is used; nothing is allocated. */
+#include <stdbool.h>
 #include <string.h>
 #include "troupe/envelope.h"
 #include "troupe/error.h"
@@ -19,11 +20,36 @@ static uint32_t get32(const uint8_t *p)
 	return p[0] | p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+/* A name on the wire (docs/WIRE.md): "actor" or "actor@node", each part
+ * of [A-Za-z0-9_-], or '.' for the runtime's reserved names
+ * ("troupe.daemon").  Anything else is refused: a NUL would let two names
+ * compare equal, a newline or escape would forge lines in the logs that
+ * print senders. */
+static bool name_is_ok(const uint8_t *s, size_t n)
+{
+	size_t at = 0;
+	if (n == 0 || n > TP_ENV_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = s[i];
+		if (c == '@') {
+			if (at || i == 0 || i == n - 1)
+				return false;
+			at = i;
+		} else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			     (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.')) {
+			return false;
+		}
+	}
+	return true;
+}
+
 int tp_env_encode_head(uint8_t *buf, size_t cap, const struct tp_env *env)
 {
 	size_t sl = strnlen(env->sender, TP_ENV_NAME_MAX + 1);
 	size_t dl = strnlen(env->dest, TP_ENV_NAME_MAX + 1);
-	if (sl == 0 || dl == 0 || sl > TP_ENV_NAME_MAX || dl > TP_ENV_NAME_MAX ||
+	if (!name_is_ok((const uint8_t *)env->sender, sl) ||
+	    !name_is_ok((const uint8_t *)env->dest, dl) ||
 	    env->prio > 3 || (env->flags & ~TP_ENV_F_KNOWN))
 		return -TP_EINVAL;
 	size_t off = TP_ENV_HDR_LEN + sl + dl;
@@ -50,8 +76,7 @@ void tp_env_set_len(uint8_t *buf, uint32_t payload_len)
 
 static int name_copy(char *dst, const uint8_t *src, size_t n)
 {
-	/* A NUL inside a name would let two different names compare equal. */
-	if (n == 0 || n > TP_ENV_NAME_MAX || memchr(src, '\0', n))
+	if (!name_is_ok(src, n))
 		return -TP_ETRUNC;
 	memcpy(dst, src, n);
 	dst[n] = '\0';

@@ -85,12 +85,28 @@ assert_clean() {
 	[ -z "$left" ] || fail "node $1 left IPC objects behind: $(echo $left)"
 }
 
+# A sanitizer report from the daemon or any actor (its stderr is in the
+# daemon's log) fails the test, even one whose assertions all passed.
+san_check() {
+	local f hit=0
+	for f in "$WORK"/*; do
+		[ -f "$f" ] || continue
+		if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:|(ERROR|WARNING): ThreadSanitizer' "$f"; then
+			echo "FAIL: sanitizer report in $f:" >&2
+			grep -E -A 12 'Sanitizer|runtime error:' "$f" | head -n 40 >&2
+			hit=1
+		fi
+	done
+	return $hit
+}
+
 cleanup() {
-	local pid
+	local rc=$? pid
 	for pid in "${DAEMONS[@]}"; do
 		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
 	done
 	wait 2>/dev/null
+	san_check || rc=1
 	# A test that failed half-way may leave its nodes' objects: remove them
 	# (only those of the nodes this test started).
 	for n in "${NODES[@]}"; do
@@ -98,6 +114,7 @@ cleanup() {
 		unshare -m sh -c 'd=$(mktemp -d) && mount -t mqueue none "$d" && rm -f "$d"/troupe.'"$n"'.*; umount "$d"; rmdir "$d"' 2>/dev/null
 	done
 	rm -rf "$WORK"
+	exit $rc
 }
 trap cleanup EXIT
 

@@ -117,6 +117,58 @@ static void bad_fields(void **st)
 	}
 }
 
+/* A header-only message from sender to "okay", bypassing the encoder's
+ * checks as a hostile peer would. */
+static size_t forge(uint8_t *buf, const char *sender)
+{
+	size_t n = strlen(sender);
+	struct tp_env env = { .version = 1, .sender = "s", .dest = "okay" };
+	assert_true(tp_env_encode_head(buf, 256, &env) > 0);
+	buf[3] = (uint8_t)n;
+	memcpy(buf + TP_ENV_HDR_LEN, sender, n);
+	memcpy(buf + TP_ENV_HDR_LEN + n, "okay", 4);
+	return TP_ENV_HDR_LEN + n + 4;
+}
+
+/* Regression (fuzz_envelope, found in 142 executions): a name with bytes
+ * outside docs/WIRE.md's grammar was accepted, so a sender called
+ * "fil\nlogger: ALARM" could forge a line in any log that prints senders.
+ * The first case is the fuzzer's input as found. */
+static void names_outside_grammar(void **st)
+{
+	(void)st;
+	static const uint8_t found[] = {
+		0x01, 0x00, 0x01, 0x06, 0x06, 0x00, 0x00, 0x00, 0xeb, 0x03, 0x00, 0x00,
+		0x74, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 's', 'e', 'n', 's',
+		'o', 'r', 'f', 'i', 'l', 'B', ' ', 0x01,
+	};
+	struct tp_env e;
+	assert_int_equal(tp_env_decode(found, sizeof found, 64, &e), -TP_ETRUNC);
+
+	static const char *const bad[] = {
+		"fil\nx", "a b", "x\x1b[2J", "@node", "actor@", "a@b@c", "caf\xc3\xa9",
+	};
+	static const char *const good[] = {
+		"a", "filter", "logger@board-2", "A_9-z", "troupe.daemon",
+	};
+	uint8_t buf[256];
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct tp_env env = { .version = 1, .sender = "ok" };
+		strcpy(env.dest, bad[i]);
+		assert_int_equal(tp_env_encode_head(buf, sizeof buf, &env), -TP_EINVAL);
+		/* The same name forged on the wire is refused on arrival. */
+		assert_int_equal(tp_env_decode(buf, forge(buf, bad[i]), 64, &e), -TP_ETRUNC);
+	}
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		struct tp_env env = { .version = 1, .sender = "ok" };
+		strcpy(env.dest, good[i]);
+		int off = tp_env_encode_head(buf, sizeof buf, &env);
+		assert_true(off > 0);
+		assert_int_equal(tp_env_decode(buf, (size_t)off, 64, &e), 0);
+		assert_string_equal(e.dest, good[i]);
+	}
+}
+
 static void encode_limits(void **st)
 {
 	(void)st;
@@ -152,6 +204,7 @@ int main(void)
 		cmocka_unit_test(oversized),
 		cmocka_unit_test(unknown_version),
 		cmocka_unit_test(bad_fields),
+		cmocka_unit_test(names_outside_grammar),
 		cmocka_unit_test(encode_limits),
 		cmocka_unit_test(strerror_table),
 	};

@@ -1,0 +1,10 @@
+# The build machine itself: `make BOARD=host` is plain `make` (build/host/,
+# dynamic programs); `make dist BOARD=host` packs a bundle for it.
+BOARD_TARGET := host
+BOARD_CFLAGS :=
+STATIC ?= 0
+QEMU_SYSTEM :=
+QEMU_ARGS :=
+QEMU_DTB :=
+QEMU_CONSOLE :=
+QEMU_APPEND :=

@@ -1,0 +1,54 @@
+# Boards, bundles and full-system QEMU: `make dist|qemu BOARD=<name>`,
+# `make test-qemu`.  Included at the end of the Makefile.
+QEMU_BOARDS := $(foreach b,$(BOARDS),$(if $(shell grep -s '^QEMU_SYSTEM := .' board/$(b)/board.mk),$(b)))
+QCACHE := build/qemu
+KDIR := $(QCACHE)/$(DEB_ARCH)
+DIST_TGZ := $(B)/troupe-$(BOARD).tar.gz
+INITRD := $(B)/initramfs.cpio.gz
+QEMU_ACTORS := $(notdir $(patsubst %/,%,$(dir $(wildcard tests/qemu/*/*.c))))
+QEMU_ACTOR_BINS := $(addprefix $(B)/tests/qemu/,$(QEMU_ACTORS))
+$(foreach a,$(QEMU_ACTORS),$(eval $(call actor_rule,$(a),tests/qemu,$(B)/tests/qemu)))
+export QEMU_SYSTEM QEMU_ARGS QEMU_DTB QEMU_CONSOLE QEMU_APPEND
+
+.PHONY: dist qemu test-qemu test-qemu-board test-qemu-net initramfs boards \
+	need-board need-qemu
+boards:
+	@echo "boards: $(BOARDS)"
+	@echo "in QEMU: $(QEMU_BOARDS)"
+
+need-board:
+	@test -n "$(BOARD)" || { echo "give BOARD=<name>: $(BOARDS)" >&2; exit 2; }
+need-qemu: need-board
+	@test -n "$(QEMU_SYSTEM)" || { echo "QEMU has no model of $(BOARD);" \
+		"emulated boards: $(QEMU_BOARDS)" >&2; exit 2; }
+
+dist: need-board all
+	$(Q)rm -rf $(B)/dist
+	$(Q)$(MAKE) --no-print-directory install DESTDIR=$(abspath $(B)/dist) >/dev/null
+	$(Q)bash board/mkdist $(B)/dist board/$(BOARD) $(CROSS_COMPILE)strip $(DIST_TGZ)
+
+# The board's test image (tests/qemu/mkinitramfs).  qemu, test-qemu-board
+# and test-qemu-net first install what is missing, then build it.
+initramfs: need-qemu dist $(QEMU_ACTOR_BINS)
+	$(Q)bash tests/qemu/fetch $(DEB_ARCH) $(QCACHE)
+	$(Q)bash tests/qemu/mkinitramfs $(KDIR) $(DIST_TGZ) $(B)/tests/qemu $(INITRD)
+
+qemu: need-qemu
+	$(Q)bash toolchain/setup cross qemu
+	$(Q)$(MAKE) --no-print-directory initramfs
+	$(Q)bash tests/qemu/boot run $(BOARD) $(KDIR) $(INITRD)
+
+test-qemu-board: need-qemu
+	$(Q)bash toolchain/setup cross qemu
+	$(Q)$(MAKE) --no-print-directory initramfs
+	$(Q)bash tests/qemu/boot test $(BOARD) $(KDIR) $(INITRD) $(B)/qemu-test.log
+
+test-qemu-net: need-qemu
+	$(Q)bash toolchain/setup cross qemu
+	$(Q)$(MAKE) --no-print-directory initramfs
+	$(Q)bash tests/qemu/boot net $(BOARD) $(KDIR) $(INITRD) $(B)/qemu-net
+
+# Every emulated board, then two virt aarch64 guests on one link.
+test-qemu:
+	$(Q)bash toolchain/setup cross qemu
+	$(Q)bash tests/qemu/run-all "$(MAKE)" $(QEMU_BOARDS)
