@@ -16,6 +16,9 @@ ifeq ($(origin AR),default)
 AR := $(CROSS_COMPILE)ar
 endif
 NANOPB_GEN ?= nanopb_generator.py
+PROTOC ?= protoc
+# Debian's python has python3-protobuf; a pyenv one on PATH may not.
+PYTHON_PB ?= /usr/bin/python3
 PREFIX ?= /usr/local
 DESTDIR ?=
 
@@ -128,11 +131,27 @@ $(B)/bin/troupe: $(O)/runtime/daemon/main.o $(B)/lib/libtroupe-daemon.a $(TP_LIB
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter-out $(TP_LIB),$^) $(TP_LIB_LINK) -linih $(LDLIBS_TP) $(LDLIBS_LINK)
 
-CTL_OBJ := $(patsubst %.c,$(O)/%.o,$(wildcard runtime/ctl/*.c))
+# troupectl's message table, from every actor's .proto and .options
+# (runtime/ctl/msgtab.h), and the runtime's monitor messages.
+PROTOS_TAB := $(PROTOS_ACT) runtime/proto/monitor.proto
+$(G)/msgtab.c: runtime/ctl/gen-msgtab.py $(PROTOS_TAB) $(wildcard $(PROTOS_TAB:.proto=.options))
+	@mkdir -p $(G)
+	@echo "  MSGTAB  $@"
+	$(Q)$(PROTOC) --include_imports -o $(G)/msgtab.pb \
+		$(addprefix -I,$(sort $(dir $(PROTOS_TAB)))) $(PROTOS_TAB)
+	$(Q)$(PYTHON_PB) runtime/ctl/gen-msgtab.py $(G)/msgtab.pb \
+		$(wildcard $(PROTOS_TAB:.proto=.options)) > $@.tmp && mv $@.tmp $@
+
+$(O)/gen/msgtab.o: $(G)/msgtab.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CPPFLAGS) -Iruntime/ctl $(CFLAGS) -c -o $@ $<
+
+CTL_OBJ := $(patsubst %.c,$(O)/%.o,$(wildcard runtime/ctl/*.c)) $(O)/gen/msgtab.o
 $(B)/bin/troupectl: $(CTL_OBJ) $(TP_LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter-out $(TP_LIB),$^) $(TP_LIB_LINK) $(LDLIBS_TP)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter-out $(TP_LIB),$^) $(TP_LIB_LINK) $(LDLIBS_TP) -lm
 
 define actor_rule
 $(3)/$(1): $(O)/$(2)/$(1)/$(1).o $(ACTOR_PB_OBJ) $(TP_LIB)
@@ -147,6 +166,9 @@ $(B)/tests/%: $(O)/tests/unit/%.o $(B)/lib/libtroupe-daemon.a $(TEST_PB_OBJ) $(A
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -linih $(LDLIBS_TP) $(LDLIBS_LINK) -lm
+
+# troupectl's codec, tested apart from troupectl.
+$(B)/tests/test_pbtext: $(O)/runtime/ctl/pbtext.o $(O)/gen/msgtab.o
 
 # ZeroMQ and NNG are bench-only dependencies (toolchain/setup bench).
 $(B)/bench/bench: $(BENCH_OBJ) $(TEST_PB_OBJ) $(LIBTROUPE_A)

@@ -24,7 +24,7 @@ static void monitors_send(struct tp_monitors *m, unsigned to, const troupe_Down 
 	int rc = tp_deliver_msg(n, to, troupe_Down_msgid, troupe_Down_fields, d);
 	if (rc) {
 		m->dropped++;
-		tp_dmsg("cannot tell %s that %s is down: %s", n->ent[to].name, d->name,
+		tp_dwarn("cannot tell %s that %s is down: %s", n->ent[to].name, d->name,
 			tp_strerror(rc));
 	}
 }

@@ -41,10 +41,16 @@ static int actor_attach(tp_actor *self)
 		tp_log("cannot open the registry of node '%s': %s", self->node, tp_strerror(rc));
 		return rc;
 	}
-	if ((rc = tp_registry_find(self->reg, self->name, &e))) {
+	for (self->ix = 0; (rc = tp_registry_get(self->reg, self->ix, &e)) == 0 &&
+			   strcmp(e.name, self->name) != 0; self->ix++)
+		;
+	if (rc) {
 		tp_log("node '%s' has no actor '%s'", self->node, self->name);
 		return rc;
 	}
+	/* Counting is a help, not a need: without the segment, none. */
+	if (tp_counters_open(self->node, &self->ctr))
+		self->ctr = NULL;
 	self->t = tp_transport_find(e.transport);
 	if (!self->t) {
 		tp_log("unknown transport '%s' for mailbox %s", e.transport, e.mailbox);
@@ -119,6 +125,7 @@ static void actor_teardown(tp_actor *self)
 	if (self->mb)
 		self->t->close(self->mb);
 	tp_registry_close(self->reg);
+	tp_counters_close(self->ctr);
 	if (self->sigfd >= 0)
 		close(self->sigfd);
 	if (self->epfd >= 0)

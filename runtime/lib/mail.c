@@ -65,9 +65,13 @@ static int mail_peer(tp_actor *self, const char *to, struct tp_peer **out)
 	if (self->npeers == TP_REG_MAX)
 		return -TP_ELIMIT;
 	struct tp_reg_entry e;
-	if (tp_registry_find(self->reg, to, &e))
+	unsigned ix = 0;
+	while (tp_registry_get(self->reg, ix, &e) == 0 && strcmp(e.name, to) != 0)
+		ix++;
+	if (ix >= tp_registry_count(self->reg))
 		return -TP_ENOENT;
 	struct tp_peer *p = &self->peers[self->npeers];
+	p->ix = ix;
 	p->t = tp_transport_find(e.transport);
 	if (!p->t)
 		return -TP_ENOENT;
@@ -114,8 +118,11 @@ static int mail_send(tp_actor *self, const char *to, const struct tp_env *env,
 		memcpy(self->sbuf + off, pl->msg, len);
 	}
 	tp_env_set_len(self->sbuf, (uint32_t)len);
-	return p->t->send(p->mb, self->sbuf, off + len, env->prio,
-			  tp_deadline_ms(timeout_ms));
+	uint64_t depth = tp_counters_send_begin(self->ctr, p->ix);
+	rc = p->t->send(p->mb, self->sbuf, off + len, env->prio,
+			tp_deadline_ms(timeout_ms));
+	tp_counters_send_end(self->ctr, p->ix, rc, depth);
+	return rc;
 }
 
 static void env_fill(tp_actor *self, struct tp_env *env, const char *to,
@@ -206,6 +213,7 @@ static int mail_decode(tp_actor *self, const uint8_t *buf, size_t len, struct tp
 	int rc = tp_env_decode(buf, len, self->msg_max, env);
 	if (rc) {
 		self->dropped_bad++;
+		tp_counters_recv(self->ctr, self->ix, true);
 		tp_log("dropped a malformed message of %zu bytes: %s", len, tp_strerror(rc));
 	}
 	return rc;
@@ -242,8 +250,10 @@ int tp_call_msg(tp_actor *self, const char *to,
 		if (env.flags & TP_ENV_F_REPLY) {
 			if (env.corr != corr) {
 				self->dropped_late++;
+				tp_counters_recv(self->ctr, self->ix, true);
 				continue;
 			}
+			tp_counters_recv(self->ctr, self->ix, false);
 			struct tp_msg m = { .type = env.type, .payload = env.payload,
 					    .len = env.payload_len };
 			return tp_decode_msg(&m, rep_type, rep_fields, rep);
@@ -259,15 +269,20 @@ void tp_mail_dispatch(tp_actor *self, const uint8_t *buf, size_t len)
 		return;
 	if (env.flags & TP_ENV_F_REPLY) {
 		self->dropped_late++;   /* no call waits for it any more */
+		tp_counters_recv(self->ctr, self->ix, true);
 		return;
 	}
 	struct tp_msg m = {
 		.type = env.type, .corr = env.corr, .prio = env.prio, .flags = env.flags,
 		.sender = env.sender, .payload = env.payload, .len = env.payload_len,
 	};
+	tp_counters_recv(self->ctr, self->ix, false);
 	if (!self->ops->receive)
 		return;
+	int64_t t0 = self->ctr ? tp_now_ns() : 0;
 	int rc = self->ops->receive(self, self->state, &m);
+	if (self->ctr)
+		tp_counters_time(self->ctr, self->ix, tp_now_ns() - t0);
 	if (rc < 0)
 		tp_log("receive of type %u from %s: %s", m.type, m.sender, tp_strerror(rc));
 }
