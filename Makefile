@@ -66,7 +66,8 @@ ACTOR_PB_OBJ := $(call pb_o,$(PROTOS_ACT))
 TEST_ACTORS := $(notdir $(patsubst %/,%,$(dir $(wildcard tests/actors/*/*.c))))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 TEST_PB_OBJ := $(call pb_o,$(PROTOS_TEST))
-BENCH_BINS := $(patsubst tests/bench/%.c,$(B)/bench/%,$(wildcard tests/bench/*.c))
+BENCH_OBJ := $(patsubst %.c,$(O)/%.o,$(wildcard tests/bench/*.c))
+BENCH_BINS := $(B)/bench/bench $(B)/bench/malloc_count.so
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 LIBTROUPE_A := $(B)/lib/libtroupe.a
@@ -169,10 +170,22 @@ $(B)/tests/%: $(O)/tests/unit/%.o $(B)/lib/libtroupe-daemon.a $(TEST_PB_OBJ) $(A
 # troupectl's codec, tested apart from troupectl.
 $(B)/tests/test_pbtext: $(O)/runtime/ctl/pbtext.o $(O)/gen/msgtab.o
 
-$(B)/bench/%: $(O)/tests/bench/%.o $(TEST_PB_OBJ) $(ACTOR_PB_OBJ) $(LIBTROUPE_A)
+# ZeroMQ and NNG are bench-only dependencies (toolchain/setup bench).
+$(B)/bench/bench: $(BENCH_OBJ) $(TEST_PB_OBJ) $(LIBTROUPE_A)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_TP) -lm
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_TP) $(LDLIBS_LINK) -lzmq -lnng -lpthread -lm
+
+# Node links' raw primitives: TCP and ZeroMQ tcp:// ping-pong (tests/bench/link).
+$(B)/bench/tcp_pingpong: $(O)/tests/bench/link/tcp_pingpong.o
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lzmq
+
+$(B)/bench/malloc_count.so: $(O)/tests/bench/malloc_count.o
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) -shared $(LDFLAGS) -o $@ $^
 
 # libFuzzer targets: built with TARGET=fuzz (toolchain/fuzz.mk: clang).
 $(B)/fuzz/%: $(O)/tests/fuzz/%.o $(B)/lib/libtroupe-daemon.a $(ACTOR_PB_OBJ) $(LIBTROUPE_A)
@@ -214,9 +227,9 @@ demo:
 
 # Needs the library and the actors only, not the daemon.
 bench:
-	$(Q)bash toolchain/setup host
+	$(Q)bash toolchain/setup bench
 	$(Q)$(MAKE) --no-print-directory $(LIBTROUPE_A) $(ACTOR_BINS) $(BENCH_BINS) \
-		$(BINS) $(B)/tests/actors/linkping
+		$(BINS) $(B)/tests/actors/linkping $(B)/bench/tcp_pingpong
 	$(Q)bash tests/bench/run "$(B)"
 
 # Each fuzz target for FUZZ_SECONDS, from its committed seeds (tests/fuzz/).
@@ -256,7 +269,7 @@ help:
 	@echo "  all       libtroupe, troupe, troupectl, actors (default)"
 	@echo "  demo      set up, build and run the demo pipeline"
 	@echo "  test      set up, then run every test natively and under qemu-user"
-	@echo "  bench     Troupe against the raw primitive, in one run"
+	@echo "  bench     Troupe's transports against their raw primitives, ZeroMQ and NNG"
 	@echo "  fuzz      build (clang) and run each fuzz target FUZZ_SECONDS (60)"
 	@echo "  size      stripped sizes (armhf, aarch64) and the daemon's RSS"
 	@echo "  install   DESTDIR=… PREFIX=…"

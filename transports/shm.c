@@ -9,8 +9,10 @@
  *
  * Wake-ups: the receiver sleeps in poll on a FIFO beside the ring
  * (/dev/shm/<name>.wake), pollable with its timers and fds; it sets a
- * waiter flag before sleeping and senders write a byte only when the flag
- * is set, so a stream to a busy receiver costs no system call per message.
+ * waiter flag before sleeping and the first sender that finds it set
+ * clears it and writes a byte, so a stream to a busy receiver costs no
+ * system call per message.  A receiver that calls arm before each sleep
+ * sets the flag only then (lazy), not after every message.
  * Senders waiting for room sleep on a process-shared semaphore that the
  * receiver posts only when a waiter count says someone waits.  Both are
  * hints: the truth is the ring's indices, re-read after every wake-up.
@@ -83,6 +85,7 @@ struct tp_mbox {
 	unsigned char *slots[SHM_LANES];
 	int wake;                    /* the FIFO, O_RDWR | O_NONBLOCK */
 	bool armed;                  /* receiver: we left a byte in the FIFO */
+	bool lazy;                   /* receiver calls arm before it sleeps */
 	uint32_t depth, msg_max, slot_size, spin_us, when_full;   /* copied once */
 	uint32_t pid;
 };
@@ -370,13 +373,15 @@ static void shm_drop_oldest(struct tp_mbox *mb)
 	}
 }
 
-/* Wakes the receiver if it sleeps (or is about to). */
+/* Wakes the receiver if it sleeps (or is about to): the first sender to
+ * find the flag takes it and writes the one byte. */
 static void shm_wake(struct tp_mbox *mb)
 {
 	/* Pairs with the receiver's fence between setting rx_waiting and
 	 * re-reading the tails: one of the two sees the other. */
 	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(&mb->h->rx_waiting, memory_order_relaxed)) {
+	if (atomic_load_explicit(&mb->h->rx_waiting, memory_order_relaxed) &&
+	    atomic_exchange_explicit(&mb->h->rx_waiting, 0, memory_order_relaxed)) {
 		char b = 1;
 		if (write(mb->wake, &b, 1) < 0) {
 			/* EAGAIN: the FIFO is full of wake-ups already. */
@@ -463,8 +468,12 @@ static int shm_take(struct tp_mbox *mb, void *buf, unsigned *prio)
 								     memory_order_acq_rel,
 								     memory_order_acquire))
 				continue;   /* dropped under us: the copy may be torn */
+			/* Waiting senders are woken once the ring is half empty,
+			 * not at every message: on one core a sender woken per
+			 * slot would preempt us per message. */
 			atomic_thread_fence(memory_order_seq_cst);
-			if (atomic_load_explicit(&h->space_waiters, memory_order_relaxed))
+			if (atomic_load_explicit(&h->space_waiters, memory_order_relaxed) &&
+			    shm_used(h) <= mb->depth / 2)
 				sem_post(&h->space);
 			if (len > mb->msg_max)
 				continue;   /* cannot come from a sender: skip it */
@@ -502,8 +511,29 @@ static void shm_spin(struct tp_mbox *mb)
 		;
 }
 
+/* Arms the wake-up: empties the FIFO, sets the flag, and looks at the
+ * ring once more (a sender that stored before the fence did not see the
+ * flag).  True if mail is there. */
+static bool shm_arm_wake(struct tp_mbox *mb)
+{
+	shm_drain_wake(mb);
+	atomic_store_explicit(&mb->h->rx_waiting, 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_seq_cst);
+	return !shm_is_empty(mb->h);
+}
+
+static bool shm_tp_arm(struct tp_mbox *mb)
+{
+	mb->lazy = true;
+	if (!shm_is_empty(mb->h))
+		return true;
+	shm_spin(mb);
+	return !shm_is_empty(mb->h) || shm_arm_wake(mb);
+}
+
 /* Note: on -TP_EEMPTY the waiter flag stays set, because the caller is
- * about to sleep on wait_fd; the next message clears it. */
+ * about to sleep on wait_fd; the next message clears it.  A lazy
+ * receiver's recv arms only when it waits itself: arm does the rest. */
 static int shm_tp_recv(struct tp_mbox *mb, void *buf, size_t cap, unsigned *prio,
 		       int64_t deadline)
 {
@@ -514,10 +544,10 @@ static int shm_tp_recv(struct tp_mbox *mb, void *buf, size_t cap, unsigned *prio
 		int n = shm_take(mb, buf, prio);
 		if (n >= 0)
 			goto got;
+		if (mb->lazy && (deadline == 0 || deadline <= tp_now_ns()))
+			return -TP_EEMPTY;
 		shm_spin(mb);
-		shm_drain_wake(mb);
-		atomic_store_explicit(&h->rx_waiting, 1, memory_order_relaxed);
-		atomic_thread_fence(memory_order_seq_cst);
+		shm_arm_wake(mb);
 		if ((n = shm_take(mb, buf, prio)) >= 0)
 			goto got;
 		int ms = tp_remaining_ms(deadline);
@@ -528,6 +558,8 @@ static int shm_tp_recv(struct tp_mbox *mb, void *buf, size_t cap, unsigned *prio
 			return -TP_ESYS;
 		continue;
 got:
+		if (mb->lazy)
+			return n;
 		/* The caller may sleep on wait_fd next without calling us again
 		 * (the actor loop takes one message per turn): with the ring
 		 * empty it must be woken by the next sender; with mail left,
@@ -607,6 +639,7 @@ const struct tp_transport tp_transport_shm = {
 	.send = shm_tp_send,
 	.recv = shm_tp_recv,
 	.wait_fd = shm_tp_wait_fd,
+	.arm = shm_tp_arm,
 	.stat = shm_tp_stat,
 	.close = shm_tp_close,
 	.unlink = shm_tp_unlink,

@@ -153,9 +153,11 @@ static void env_fill(tp_actor *self, struct tp_env *env, const char *to,
 	env->type = type;
 	env->corr = corr;
 	strcpy(env->sender, self->name);
-	/* Over-long names fail in tp_env_encode_head, not here. */
-	strncpy(env->dest, to, TP_ENV_NAME_MAX);
-	env->dest[TP_ENV_NAME_MAX] = '\0';
+	/* Over-long names fail in tp_env_encode_head, not here.  (strncpy
+	 * would pad all 63 bytes on every send.) */
+	size_t n = strnlen(to, TP_ENV_NAME_MAX);
+	memcpy(env->dest, to, n);
+	env->dest[n] = '\0';
 }
 
 static int send_common(tp_actor *self, const char *to, uint32_t type,
