@@ -16,6 +16,9 @@ ifeq ($(origin AR),default)
 AR := $(CROSS_COMPILE)ar
 endif
 NANOPB_GEN ?= nanopb_generator.py
+PROTOC ?= protoc
+# Debian's python has python3-protobuf; a pyenv one on PATH may not.
+PYTHON_PB ?= /usr/bin/python3
 PREFIX ?= /usr/local
 DESTDIR ?=
 
@@ -63,11 +66,22 @@ ACTOR_PB_OBJ := $(call pb_o,$(PROTOS_ACT))
 TEST_ACTORS := $(notdir $(patsubst %/,%,$(dir $(wildcard tests/actors/*/*.c))))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 TEST_PB_OBJ := $(call pb_o,$(PROTOS_TEST))
-BENCH_BINS := $(patsubst tests/bench/%.c,$(B)/bench/%,$(wildcard tests/bench/*.c))
+BENCH_OBJ := $(patsubst %.c,$(O)/%.o,$(wildcard tests/bench/*.c))
+BENCH_BINS := $(B)/bench/bench $(B)/bench/malloc_count.so
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 LIBTROUPE_A := $(B)/lib/libtroupe.a
 LIBTROUPE_SO := $(B)/lib/libtroupe.so
+# Programs (daemon, troupectl, actors) share libtroupe.so, found beside
+# them: $ORIGIN/../lib from bin/ and actors/, ../../lib from an installed
+# libexec/troupe/.  A static build (boards) links the archive into each.
+ifneq ($(filter -static,$(LDFLAGS)),)
+TP_LIB := $(LIBTROUPE_A)
+TP_LIB_LINK := $(LIBTROUPE_A)
+else
+TP_LIB := $(LIBTROUPE_SO)
+TP_LIB_LINK := -L$(B)/lib -ltroupe -Wl,-rpath,'$$ORIGIN/../lib:$$ORIGIN/../../lib'
+endif
 BINS := $(B)/bin/troupe $(B)/bin/troupectl
 ACTOR_BINS := $(addprefix $(B)/actors/,$(ACTORS))
 
@@ -106,27 +120,44 @@ $(LIBTROUPE_SO): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) -shared -Wl,-soname,libtroupe.so.0 $(filter-out -static,$(LDFLAGS)) -o $@ $^ $(LDLIBS_TP)
+	$(Q)ln -sf libtroupe.so $(@D)/libtroupe.so.0
 
 $(B)/lib/libtroupe-daemon.a: $(DAEMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(B)/bin/troupe: $(O)/runtime/daemon/main.o $(B)/lib/libtroupe-daemon.a $(LIBTROUPE_A)
+$(B)/bin/troupe: $(O)/runtime/daemon/main.o $(B)/lib/libtroupe-daemon.a $(TP_LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -linih $(LDLIBS_TP) $(LDLIBS_LINK)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter-out $(TP_LIB),$^) $(TP_LIB_LINK) -linih $(LDLIBS_TP) $(LDLIBS_LINK)
 
-CTL_OBJ := $(patsubst %.c,$(O)/%.o,$(wildcard runtime/ctl/*.c))
-$(B)/bin/troupectl: $(CTL_OBJ) $(LIBTROUPE_A)
+# troupectl's message table, from every actor's .proto and .options
+# (runtime/ctl/msgtab.h), and the runtime's monitor messages.
+PROTOS_TAB := $(PROTOS_ACT) runtime/proto/monitor.proto
+$(G)/msgtab.c: runtime/ctl/gen-msgtab.py $(PROTOS_TAB) $(wildcard $(PROTOS_TAB:.proto=.options))
+	@mkdir -p $(G)
+	@echo "  MSGTAB  $@"
+	$(Q)$(PROTOC) --include_imports -o $(G)/msgtab.pb \
+		$(addprefix -I,$(sort $(dir $(PROTOS_TAB)))) $(PROTOS_TAB)
+	$(Q)$(PYTHON_PB) runtime/ctl/gen-msgtab.py $(G)/msgtab.pb \
+		$(wildcard $(PROTOS_TAB:.proto=.options)) > $@.tmp && mv $@.tmp $@
+
+$(O)/gen/msgtab.o: $(G)/msgtab.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CPPFLAGS) -Iruntime/ctl $(CFLAGS) -c -o $@ $<
+
+CTL_OBJ := $(patsubst %.c,$(O)/%.o,$(wildcard runtime/ctl/*.c)) $(O)/gen/msgtab.o
+$(B)/bin/troupectl: $(CTL_OBJ) $(TP_LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_TP)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter-out $(TP_LIB),$^) $(TP_LIB_LINK) $(LDLIBS_TP) -lm
 
 define actor_rule
-$(3)/$(1): $(O)/$(2)/$(1)/$(1).o $(ACTOR_PB_OBJ) $(LIBTROUPE_A)
+$(3)/$(1): $(O)/$(2)/$(1)/$(1).o $(ACTOR_PB_OBJ) $(TP_LIB)
 	@mkdir -p $$(dir $$@)
 	@echo "  LD      $$@"
-	$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS_TP) -lm
+	$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$(filter-out $$(TP_LIB),$$^) $$(TP_LIB_LINK) $$(LDLIBS_TP) -lm
 endef
 $(foreach a,$(ACTORS),$(eval $(call actor_rule,$(a),actors,$(B)/actors)))
 $(foreach a,$(TEST_ACTORS),$(eval $(call actor_rule,$(a),tests/actors,$(B)/tests/actors)))
@@ -136,10 +167,25 @@ $(B)/tests/%: $(O)/tests/unit/%.o $(B)/lib/libtroupe-daemon.a $(TEST_PB_OBJ) $(A
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -linih $(LDLIBS_TP) $(LDLIBS_LINK) -lm
 
-$(B)/bench/%: $(O)/tests/bench/%.o $(TEST_PB_OBJ) $(ACTOR_PB_OBJ) $(LIBTROUPE_A)
+# troupectl's codec, tested apart from troupectl.
+$(B)/tests/test_pbtext: $(O)/runtime/ctl/pbtext.o $(O)/gen/msgtab.o
+
+# ZeroMQ and NNG are bench-only dependencies (toolchain/setup bench).
+$(B)/bench/bench: $(BENCH_OBJ) $(TEST_PB_OBJ) $(LIBTROUPE_A)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_TP) -lm
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_TP) $(LDLIBS_LINK) -lzmq -lnng -lpthread -lm
+
+# Node links' raw primitives: TCP and ZeroMQ tcp:// ping-pong (tests/bench/link).
+$(B)/bench/tcp_pingpong: $(O)/tests/bench/link/tcp_pingpong.o
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lzmq
+
+$(B)/bench/malloc_count.so: $(O)/tests/bench/malloc_count.o
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) -shared $(LDFLAGS) -o $@ $^
 
 # libFuzzer targets: built with TARGET=fuzz (toolchain/fuzz.mk: clang).
 $(B)/fuzz/%: $(O)/tests/fuzz/%.o $(B)/lib/libtroupe-daemon.a $(ACTOR_PB_OBJ) $(LIBTROUPE_A)
@@ -181,8 +227,9 @@ demo:
 
 # Needs the library and the actors only, not the daemon.
 bench:
-	$(Q)bash toolchain/setup host
-	$(Q)$(MAKE) --no-print-directory $(LIBTROUPE_A) $(ACTOR_BINS) $(BENCH_BINS)
+	$(Q)bash toolchain/setup bench
+	$(Q)$(MAKE) --no-print-directory $(LIBTROUPE_A) $(ACTOR_BINS) $(BENCH_BINS) \
+		$(BINS) $(B)/tests/actors/linkping $(B)/bench/tcp_pingpong
 	$(Q)bash tests/bench/run "$(B)"
 
 # Each fuzz target for FUZZ_SECONDS, from its committed seeds (tests/fuzz/).
@@ -232,7 +279,7 @@ help:
 	@echo "  all       libtroupe, troupe, troupectl, actors (default)"
 	@echo "  demo      set up, build and run the demo pipeline"
 	@echo "  test      set up, then run every test natively and under qemu-user"
-	@echo "  bench     Troupe against the raw primitive, in one run"
+	@echo "  bench     Troupe's transports against their raw primitives, ZeroMQ and NNG"
 	@echo "  fuzz      build (clang) and run each fuzz target FUZZ_SECONDS (60)"
 	@echo "  size      stripped sizes (armhf, aarch64) and the daemon's RSS"
 	@echo "  soak      fault suite (FAULT_N=1000 kills) + demo with faults for DURATION=300 s"

@@ -2,10 +2,6 @@
  * the priorities; deadlines run on the monotonic clock by polling the
  * queue's descriptor and sending or receiving with O_NONBLOCK (mq_timed*
  * take CLOCK_REALTIME, which jumps on boards without an RTC). */
-/* 64-bit d_ino: on 32-bit ARM a plain readdir fails with EOVERFLOW on
- * filesystems with large inode numbers. */
-#define _FILE_OFFSET_BITS 64
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <mqueue.h>
@@ -331,24 +327,12 @@ static int mq_tp_unlink(const char *path)
 	return 0;
 }
 
+/* Where /dev/mqueue is not mounted, nothing can be listed: the daemon
+ * also unlinks by the names in the stale registry. */
 static int mq_sweep(const char *prefix)
 {
-	int removed = tp_rundir_sweep(prefix, mq_attr_suffixes);
-	DIR *d = opendir(MQ_DIR);
-	if (!d)
-		return removed;   /* not mounted: the daemon unlinks by registry names */
-	size_t plen = strlen(prefix + 1);
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		char path[NAME_MAX + 2];
-		if (strncmp(de->d_name, prefix + 1, plen) != 0)
-			continue;
-		snprintf(path, sizeof path, "/%s", de->d_name);
-		if (mq_unlink(path) == 0)
-			removed++;
-	}
-	closedir(d);
-	return removed;
+	return tp_rundir_sweep(prefix, mq_attr_suffixes) +
+	       tp_dir_sweep(MQ_DIR, prefix, NULL);
 }
 
 const struct tp_transport tp_transport_mq = {

@@ -9,17 +9,15 @@
  *
  * Wake-ups: the receiver sleeps in poll on a FIFO beside the ring
  * (/dev/shm/<name>.wake), pollable with its timers and fds; it sets a
- * waiter flag before sleeping and senders write a byte only when the flag
- * is set, so a stream to a busy receiver costs no system call per message.
+ * waiter flag before sleeping and the first sender that finds it set
+ * clears it and writes a byte, so a stream to a busy receiver costs no
+ * system call per message.  A receiver that calls arm before each sleep
+ * sets the flag only then (lazy), not after every message.
  * Senders waiting for room sleep on a process-shared semaphore that the
  * receiver posts only when a waiter count says someone waits.  Both are
  * hints: the truth is the ring's indices, re-read after every wake-up.
  * Only 32-bit atomics are used (armv7 has no cheap 64-bit CAS).
  * See docs/DESIGN.md, "Transports". */
-/* 64-bit d_ino: on 32-bit ARM a plain readdir fails with EOVERFLOW on
- * filesystems with large inode numbers. */
-#define _FILE_OFFSET_BITS 64
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -41,6 +39,7 @@
 #include "troupe/actor.h"
 #include "clock.h"
 #include "fault.h"
+#include "rundir.h"
 
 #define SHM_DIR "/dev/shm"
 #define SHM_MAGIC 0x54524e47u        /* "TRNG" */
@@ -87,6 +86,7 @@ struct tp_mbox {
 	unsigned char *slots[SHM_LANES];
 	int wake;                    /* the FIFO, O_RDWR | O_NONBLOCK */
 	bool armed;                  /* receiver: we left a byte in the FIFO */
+	bool lazy;                   /* receiver calls arm before it sleeps */
 	uint32_t depth, msg_max, slot_size, spin_us, when_full;   /* copied once */
 	uint32_t pid;
 };
@@ -388,13 +388,15 @@ static void shm_drop_oldest(struct tp_mbox *mb)
 	}
 }
 
-/* Wakes the receiver if it sleeps (or is about to). */
+/* Wakes the receiver if it sleeps (or is about to): the first sender to
+ * find the flag takes it and writes the one byte. */
 static void shm_wake(struct tp_mbox *mb)
 {
 	/* Pairs with the receiver's fence between setting rx_waiting and
 	 * re-reading the tails: one of the two sees the other. */
 	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(&mb->h->rx_waiting, memory_order_relaxed)) {
+	if (atomic_load_explicit(&mb->h->rx_waiting, memory_order_relaxed) &&
+	    atomic_exchange_explicit(&mb->h->rx_waiting, 0, memory_order_relaxed)) {
 		char b = 1;
 		if (write(mb->wake, &b, 1) < 0) {
 			/* EAGAIN: the FIFO is full of wake-ups already. */
@@ -467,16 +469,22 @@ static int shm_tp_send(struct tp_mbox *mb, const void *buf, size_t len,
 /* ---------------------------------------------------------------- receive */
 
 /* Announces room to senders waiting for it.  One pending post is enough
- * (a take makes room for one message, and waiters re-read the ring), so
+ * (waiters re-read the ring after every wake-up, and a woken sender that
+ * fills the room is followed by the next take's post), so
  * the count never grows past 1: a sender killed while it waited leaves
  * space_waiters one too high for good, and posting at every take would
  * then pile up counts that the next real waiter spins through instead of
  * sleeping (tests/unit/test_faults.c, shm_space_waiter_killed). */
-static void shm_post_space(struct shm_hdr *h)
+static void shm_post_space(struct tp_mbox *mb)
 {
+	struct shm_hdr *h = mb->h;
 	int v;
+	/* Waiting senders are woken once the ring is half empty, not at
+	 * every message: on one core a sender woken per slot would preempt
+	 * the receiver per message. */
 	atomic_thread_fence(memory_order_seq_cst);
 	if (atomic_load_explicit(&h->space_waiters, memory_order_relaxed) &&
+	    shm_used(h) <= mb->depth / 2 &&
 	    sem_getvalue(&h->space, &v) == 0 && v <= 0)
 		sem_post(&h->space);
 }
@@ -503,7 +511,7 @@ static int shm_take(struct tp_mbox *mb, void *buf, unsigned *prio)
 								     memory_order_acquire))
 				continue;   /* dropped under us: the copy may be torn */
 			TP_FAULT_POINT("shm.take.claimed");
-			shm_post_space(h);
+			shm_post_space(mb);
 			if (len > mb->msg_max)
 				continue;   /* cannot come from a sender: skip it */
 			if (prio)
@@ -540,8 +548,29 @@ static void shm_spin(struct tp_mbox *mb)
 		;
 }
 
+/* Arms the wake-up: empties the FIFO, sets the flag, and looks at the
+ * ring once more (a sender that stored before the fence did not see the
+ * flag).  True if mail is there. */
+static bool shm_arm_wake(struct tp_mbox *mb)
+{
+	shm_drain_wake(mb);
+	atomic_store_explicit(&mb->h->rx_waiting, 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_seq_cst);
+	return !shm_is_empty(mb->h);
+}
+
+static bool shm_tp_arm(struct tp_mbox *mb)
+{
+	mb->lazy = true;
+	if (!shm_is_empty(mb->h))
+		return true;
+	shm_spin(mb);
+	return !shm_is_empty(mb->h) || shm_arm_wake(mb);
+}
+
 /* Note: on -TP_EEMPTY the waiter flag stays set, because the caller is
- * about to sleep on wait_fd; the next message clears it. */
+ * about to sleep on wait_fd; the next message clears it.  A lazy
+ * receiver's recv arms only when it waits itself: arm does the rest. */
 static int shm_tp_recv(struct tp_mbox *mb, void *buf, size_t cap, unsigned *prio,
 		       int64_t deadline)
 {
@@ -552,10 +581,10 @@ static int shm_tp_recv(struct tp_mbox *mb, void *buf, size_t cap, unsigned *prio
 		int n = shm_take(mb, buf, prio);
 		if (n >= 0)
 			goto got;
+		if (mb->lazy && (deadline == 0 || deadline <= tp_now_ns()))
+			return -TP_EEMPTY;
 		shm_spin(mb);
-		shm_drain_wake(mb);
-		atomic_store_explicit(&h->rx_waiting, 1, memory_order_relaxed);
-		atomic_thread_fence(memory_order_seq_cst);
+		shm_arm_wake(mb);
 		if ((n = shm_take(mb, buf, prio)) >= 0)
 			goto got;
 		int ms = tp_remaining_ms(deadline);
@@ -566,6 +595,8 @@ static int shm_tp_recv(struct tp_mbox *mb, void *buf, size_t cap, unsigned *prio
 			return -TP_ESYS;
 		continue;
 got:
+		if (mb->lazy)
+			return n;
 		/* The caller may sleep on wait_fd next without calling us again
 		 * (the actor loop takes one message per turn): with the ring
 		 * empty it must be woken by the next sender; with mail left,
@@ -613,32 +644,11 @@ static int shm_tp_unlink(const char *path)
 	return rc;
 }
 
-static bool shm_has_suffix(const char *s, const char *suf)
-{
-	size_t n = strlen(s), m = strlen(suf);
-	return n > m && strcmp(s + n - m, suf) == 0;
-}
-
 /* Only our own objects: the node's lock and registry share the prefix. */
 static int shm_sweep(const char *prefix)
 {
-	DIR *d = opendir(SHM_DIR);
-	if (!d)
-		return 0;
-	int removed = 0;
-	size_t plen = strlen(prefix + 1);
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (strncmp(de->d_name, prefix + 1, plen) != 0)
-			continue;
-		if (!shm_has_suffix(de->d_name, SHM_RING_SUFFIX) &&
-		    !shm_has_suffix(de->d_name, SHM_WAKE_SUFFIX))
-			continue;
-		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
-			removed++;
-	}
-	closedir(d);
-	return removed;
+	static const char *const suffixes[] = { SHM_RING_SUFFIX, SHM_WAKE_SUFFIX, NULL };
+	return tp_dir_sweep(SHM_DIR, prefix, suffixes);
 }
 
 /* The daemon saw pid die: if it held the senders' lock, nothing it wrote
@@ -663,7 +673,7 @@ static void shm_repair(struct tp_mbox *mb, pid_t pid)
 	int v;
 	while (sem_getvalue(&h->space, &v) == 0 && v > 1 && sem_trywait(&h->space) == 0)
 		;
-	shm_post_space(h);
+	shm_post_space(mb);
 }
 
 const struct tp_transport tp_transport_shm = {
@@ -673,6 +683,7 @@ const struct tp_transport tp_transport_shm = {
 	.send = shm_tp_send,
 	.recv = shm_tp_recv,
 	.wait_fd = shm_tp_wait_fd,
+	.arm = shm_tp_arm,
 	.stat = shm_tp_stat,
 	.close = shm_tp_close,
 	.unlink = shm_tp_unlink,

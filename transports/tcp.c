@@ -7,8 +7,9 @@
  * A connection starts with one byte, its lane (0 high, 1 normal); a sender
  * opens one connection per lane it uses, so order holds per sender and
  * lane.  Each frame is a 4-byte big-endian length and the message.  The
- * receiver checks the length against msg_max before it reads or allocates
- * anything, buffers at most one frame per connection, and serves complete
+ * receiver reads what a connection has into a buffer of two frames' size,
+ * allocated on its first data whatever the frames say, checks each length
+ * against msg_max before it uses anything of the frame, and serves complete
  * high-lane frames first.  Reads and writes are non-blocking and resume
  * where they stopped; a sender whose deadline passes in the middle of a
  * frame closes the connection, so that a receiver never sees half a frame
@@ -45,19 +46,25 @@ static const char *const tcp_sweep_suffixes[] = { ".tcp", ".new", NULL };
 struct conn {
 	int fd;                      /* -1 when free */
 	uint8_t lane;                /* 0xff until the first byte came */
-	uint8_t hdr[4];
-	uint32_t hdr_got, need, got;
-	bool ready;                  /* one whole frame in buf */
-	uint8_t *buf;                /* msg_max bytes, allocated on first frame */
+	bool ready;                  /* a whole frame at buf + off: need bytes after 4 */
+	uint32_t need;
+	uint32_t off, end;           /* bytes not yet used: buf[off, end) */
+	uint8_t *buf;                /* TCP_RBUF bytes, allocated on first data */
 };
+
+/* Room for a whole frame behind the tail of the one before. */
+#define TCP_RBUF(msg_max) (2 * ((size_t)(msg_max) + 4))
 
 struct tp_mbox {
 	int lfd;                     /* listening socket (daemon, receiver) */
 	int ep, pending;             /* receiver: epoll (the wait fd), eventfd */
+	bool pending_on;             /* pending is readable */
 	int tx[LANES];               /* sender: one connection per lane */
 	struct sockaddr_in addr;
 	uint32_t msg_max, depth, when_full;
 	uint32_t refused;            /* connections closed for bad frames */
+	int sndbuf[LANES];           /* sender: SO_SNDBUF, read once */
+	bool tight[LANES];           /* sender: the buffer lately lacked room */
 	struct conn *conns;          /* receiver: TCP_CONNS_MAX */
 };
 
@@ -219,6 +226,10 @@ static int tcp_connect(struct tp_mbox *mb, int l)
 		return e == ECONNREFUSED ? -TP_ECLOSED : -tp_err_from_errno(e);
 	}
 	fcntl(fd, F_SETFL, O_NONBLOCK);
+	socklen_t sl = sizeof mb->sndbuf[l];
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &mb->sndbuf[l], &sl) < 0)
+		mb->sndbuf[l] = sndbuf;
+	mb->tight[l] = false;
 	mb->tx[l] = fd;
 	return 0;
 }
@@ -232,12 +243,17 @@ static int tcp_write_frame(struct tp_mbox *mb, int l, const void *buf, size_t le
 			   (uint8_t)(len >> 8), (uint8_t)len };
 	size_t total = len + 4, done = 0;
 	/* Start a frame only when the whole of it fits in the socket buffer:
-	 * a frame cut at the deadline costs the connection. */
-	int sndbuf = 0, queued = 0;
-	socklen_t sl = sizeof sndbuf;
-	while (getsockopt(mb->tx[l], SOL_SOCKET, SO_SNDBUF, &sndbuf, &sl) == 0 &&
-	       ioctl(mb->tx[l], SIOCOUTQ, &queued) == 0 && queued > 0 &&
-	       (size_t)(sndbuf - queued) < total * 2) {
+	 * a frame cut at the deadline costs the connection.  Looked at only
+	 * while the buffer has lately been short of room: the rest of the
+	 * time a frame goes out with one system call. */
+	int queued = 0;
+	while (mb->tight[l] && ioctl(mb->tx[l], SIOCOUTQ, &queued) == 0) {
+		if (queued == 0) {
+			mb->tight[l] = false;
+			break;
+		}
+		if ((size_t)(mb->sndbuf[l] - queued) >= total * 2)
+			break;
 		int ms = tp_remaining_ms(deadline);
 		if (mb->when_full == TP_FULL_REJECT || ms == 0)
 			return -TP_EFULL;
@@ -255,8 +271,11 @@ static int tcp_write_frame(struct tp_mbox *mb, int l, const void *buf, size_t le
 		ssize_t w = sendmsg(mb->tx[l], &m, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (w > 0) {
 			done += (size_t)w;
+			if (done < total)
+				mb->tight[l] = true;
 			continue;
 		}
+		mb->tight[l] = true;
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && errno != EAGAIN)
@@ -322,49 +341,64 @@ static void tcp_accept(struct tp_mbox *mb)
 		struct conn *c = &mb->conns[i];
 		c->fd = fd;
 		c->lane = 0xff;
-		c->hdr_got = c->got = 0;
+		c->off = c->end = 0;
 		c->ready = false;
 	}
 }
 
-/* Reads what is there of the connection's next frame.  The length is
- * checked before anything is allocated or read into. */
+/* Finds the next whole frame among the buffered bytes; its length is
+ * checked before anything of it is used.  -1: a bad lane or length. */
+static int tcp_parse(const struct tp_mbox *mb, struct conn *c)
+{
+	if (c->lane == 0xff) {
+		if (c->off == c->end)
+			return 0;
+		if (c->buf[c->off] >= LANES)
+			return -1;
+		c->lane = c->buf[c->off++];
+	}
+	if (c->end - c->off < 4)
+		return 0;
+	const uint8_t *h = c->buf + c->off;
+	c->need = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+	if (c->need == 0 || c->need > mb->msg_max)
+		return -1;
+	c->ready = c->end - c->off - 4 >= c->need;
+	return 0;
+}
+
+/* Reads what the connection has, as much as the buffer takes per call,
+ * until a frame is whole or the socket is drained (a short read says so:
+ * level-triggered epoll tells when more comes). */
 static void tcp_read(struct tp_mbox *mb, struct conn *c)
 {
-	while (!c->ready && c->fd >= 0) {
-		ssize_t n;
-		if (c->lane == 0xff) {
-			uint8_t l;
-			if ((n = read(c->fd, &l, 1)) == 1) {
-				if (l >= LANES)
-					goto bad;
-				c->lane = l;
-				continue;
-			}
-		} else if (c->hdr_got < 4) {
-			n = read(c->fd, c->hdr + c->hdr_got, 4 - c->hdr_got);
-			if (n > 0 && (c->hdr_got += (uint32_t)n) == 4) {
-				c->need = (uint32_t)c->hdr[0] << 24 | (uint32_t)c->hdr[1] << 16 |
-					  (uint32_t)c->hdr[2] << 8 | c->hdr[3];
-				if (c->need == 0 || c->need > mb->msg_max)
-					goto bad;
-				if (!c->buf && !(c->buf = malloc(mb->msg_max)))
-					goto bad;
-				c->got = 0;
-			}
-		} else {
-			n = read(c->fd, c->buf + c->got, c->need - c->got);
-			if (n > 0 && (c->got += (uint32_t)n) == c->need)
-				c->ready = true;
-		}
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-			tcp_drop(mb, c);   /* closed; a partial frame dies with it */
+	size_t cap = TCP_RBUF(mb->msg_max);
+	if (!c->buf && !(c->buf = malloc(cap)))
+		goto bad;
+	for (bool drained = false;;) {
+		if (tcp_parse(mb, c))
+			goto bad;
+		if (c->ready || drained)
 			return;
+		if (c->off) {
+			memmove(c->buf, c->buf + c->off, c->end - c->off);
+			c->end -= c->off;
+			c->off = 0;
 		}
+		size_t want = cap - c->end;
+		ssize_t n = read(c->fd, c->buf + c->end, want);
+		if (n > 0) {
+			c->end += (uint32_t)n;
+			drained = (size_t)n < want;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n < 0 && errno == EAGAIN)
 			return;
+		tcp_drop(mb, c);   /* closed; a partial frame dies with it */
+		return;
 	}
-	return;
 bad:
 	mb->refused++;
 	tcp_drop(mb, c);
@@ -403,26 +437,30 @@ static int tcp_tp_recv(struct tp_mbox *mb, void *buf, size_t cap, unsigned *prio
 		int i = tcp_ready(mb);
 		if (i >= 0) {
 			struct conn *c = &mb->conns[i];
-			memcpy(buf, c->buf, c->need);
+			uint32_t len = c->need;
+			memcpy(buf, c->buf + c->off + 4, len);
+			c->off += 4 + len;
 			c->ready = false;
-			c->hdr_got = 0;
 			if (prio)
 				*prio = c->lane == 0 ? TP_LANE_HIGH_MIN : 1;
-			tcp_read(mb, c);   /* level-triggered epoll would not say */
-			if (tcp_ready(mb) >= 0) {
-				uint64_t one = 1;
-				if (write(mb->pending, &one, sizeof one) < 0) {
-					/* already signalled */
-				}
+			/* A next frame already buffered: epoll would not say. */
+			if (tcp_parse(mb, c)) {
+				mb->refused++;
+				tcp_drop(mb, c);
 			}
-			return (int)c->need;
+			if (!mb->pending_on && tcp_ready(mb) >= 0) {
+				uint64_t one = 1;
+				mb->pending_on = write(mb->pending, &one, sizeof one) == sizeof one;
+			}
+			return (int)len;
 		}
-		int ms = pass == 0 ? 0 : tp_remaining_ms(deadline);
+		int ms = tp_remaining_ms(deadline);   /* epoll returns at once if data waits */
 		if (pass > 0 && ms == 0) {
 			uint64_t v;
-			if (read(mb->pending, &v, sizeof v) < 0) {
+			if (mb->pending_on && read(mb->pending, &v, sizeof v) < 0) {
 				/* nothing pending */
 			}
+			mb->pending_on = false;
 			/* One more non-blocking look: data may have come meanwhile. */
 			tcp_pump(mb, 0);
 			if (tcp_ready(mb) >= 0)

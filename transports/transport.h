@@ -9,6 +9,7 @@
 #ifndef TROUPE_TRANSPORT_H
 #define TROUPE_TRANSPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -81,8 +82,19 @@ struct tp_transport {
 		    int64_t deadline);
 
 	/* A descriptor that polls readable while mail may be waiting (level
-	 * triggered; a wake-up may be spurious: recv tells). */
+	 * triggered; a wake-up may be spurious: recv tells).  With arm, see
+	 * there. */
 	int (*wait_fd)(struct tp_mbox *mb);
+
+	/* Optional.  Receiver, right before it sleeps on wait_fd: arms the
+	 * wake-up, so that wait_fd polls readable once mail comes, and returns
+	 * true if mail is waiting already (then receive, do not sleep).  A
+	 * receiver that calls it before every sleep may find wait_fd not
+	 * readable while mail waits, since recv then no longer arms anything
+	 * after each message: that is what lets a sender to a busy receiver
+	 * skip the wake-up's system call.  Never blocks (it may spin for the
+	 * mailbox's spin_us).  NULL: wait_fd is level-triggered on its own. */
+	bool (*arm)(struct tp_mbox *mb);
 
 	/* Current depth and limits. */
 	int (*stat)(struct tp_mbox *mb, struct tp_mbox_stat *st);

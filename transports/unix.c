@@ -40,6 +40,8 @@ struct tp_mbox {
 	struct sockaddr_un addr[LANES];
 	uint32_t msg_max, depth, when_full;
 	bool group_ok;               /* the node's group may send */
+	uid_t uid;                   /* receiver's own, asked once */
+	gid_t gid;
 	uint32_t refused;            /* datagrams from strangers, dropped */
 };
 
@@ -130,6 +132,8 @@ static int unix_rx_init(struct tp_mbox *mb)
 	}
 	if (stat(mb->addr[1].sun_path, &st) == 0)
 		mb->group_ok = (st.st_mode & S_IWGRP) != 0;
+	mb->uid = geteuid();
+	mb->gid = getegid();
 	return 0;
 }
 
@@ -299,8 +303,8 @@ static bool unix_sender_ok(const struct tp_mbox *mb, const struct msghdr *m)
 			continue;
 		struct ucred cr;
 		memcpy(&cr, CMSG_DATA(c), sizeof cr);
-		return cr.uid == geteuid() || cr.uid == 0 ||
-		       (mb->group_ok && cr.gid == getegid());
+		return cr.uid == mb->uid || cr.uid == 0 ||
+		       (mb->group_ok && cr.gid == mb->gid);
 	}
 	return false;   /* no credentials: refuse */
 }
@@ -326,6 +330,9 @@ static int unix_take(struct tp_mbox *mb, int l, void *buf, size_t cap)
 	return (int)n;
 }
 
+/* One poll over both lanes says which have mail (and waits for it when
+ * there is time): then one recvmsg, from the highest lane that has some,
+ * where trying each lane in turn would cost a failed receive per lane. */
 static int unix_tp_recv(struct tp_mbox *mb, void *buf, size_t cap, unsigned *prio,
 			int64_t deadline)
 {
@@ -334,28 +341,27 @@ static int unix_tp_recv(struct tp_mbox *mb, void *buf, size_t cap, unsigned *pri
 	if (mb->ep < 0)
 		return -TP_ESTATE;   /* a sender's handle */
 	for (;;) {
-		bool again = false;
+		struct pollfd p[LANES] = { { .fd = mb->rx[0], .events = POLLIN },
+					   { .fd = mb->rx[1], .events = POLLIN } };
+		int ms = tp_remaining_ms(deadline);
+		int k = poll(p, LANES, ms);
+		if (k < 0 && errno != EINTR)
+			return -TP_ESYS;
+		if (k == 0 && ms == 0)
+			return -TP_EEMPTY;
 		for (int l = 0; l < LANES; l++) {
+			if (!p[l].revents)
+				continue;
 			int n = unix_take(mb, l, buf, cap);
 			if (n >= 0) {
 				if (prio)
 					*prio = l == 0 ? TP_LANE_HIGH_MIN : 1;
 				return n;
 			}
-			if (n == -TP_EINVAL)
-				again = true;
-			else if (n != -TP_EEMPTY)
+			if (n != -TP_EEMPTY && n != -TP_EINVAL)
 				return n;
+			break;   /* refused or gone meanwhile: look again */
 		}
-		if (again)
-			continue;
-		int ms = tp_remaining_ms(deadline);
-		if (ms == 0)
-			return -TP_EEMPTY;
-		struct pollfd p[LANES] = { { .fd = mb->rx[0], .events = POLLIN },
-					   { .fd = mb->rx[1], .events = POLLIN } };
-		if (poll(p, LANES, ms) < 0 && errno != EINTR)
-			return -TP_ESYS;
 	}
 }
 

@@ -9,6 +9,10 @@
 #include "troupe/actor.h"
 #include "registry.h"
 #include "ctl.h"
+#include "pbtext.h"
+
+/* Most FIELD=VALUE words of one send or call. */
+#define TP_CTL_FIELDS_MAX 64
 
 struct ctl_cmd {
 	const char *name;
@@ -31,7 +35,7 @@ static void ctl_usage(FILE *f)
 		"  -n, --node NODE      node name (default: $TROUPE_NODE)\n"
 		"  -s, --socket PATH    control socket (default: from the node name)\n"
 		"  -t, --timeout SECS   how long to wait for the daemon (default 2)\n"
-		"  -j, --json           JSON output (list, status)\n"
+		"  -j, --json           JSON output (list, status, call, counters, types)\n"
 		"  -q, --quiet          no messages on stderr\n"
 		"  -v, --verbose        more columns\n"
 		"  -h, --help           this text; 'troupectl help COMMAND' for one command\n"
@@ -115,8 +119,69 @@ static int ctl_hex(const char *s, troupe_CtlRequest *q)
 	return 0;
 }
 
-/* send/call NAME TYPE [HEX]: TYPE is the message's type id, HEX its
- * encoded payload.  A call prints the reply's type and payload. */
+static bool ctl_is_number(const char *s)
+{
+	return *s && strspn(s, "0123456789") == strlen(s);
+}
+
+/* The request's type and payload: "TYPE [HEX]" with a type id, or
+ * "TYPE FIELD=VALUE..." with a message name (pbtext.h). */
+static int ctl_payload(const struct ctl_cmd *c, int argc, char **argv,
+		       troupe_CtlRequest *q)
+{
+	if (ctl_is_number(argv[0])) {
+		unsigned long type = strtoul(argv[0], NULL, 10);
+		if (type > UINT32_MAX || argc > 2) {
+			fprintf(stderr, "troupectl: %s: with a type id, give the payload "
+				"as one word of hex\n", c->name);
+			return CTL_USAGE;
+		}
+		q->type = (uint32_t)type;
+		if (argc > 1 && ctl_hex(argv[1], q)) {
+			fprintf(stderr, "troupectl: %s: bad payload '%s' (hex bytes, at most %zu)\n",
+				c->name, argv[1], sizeof q->payload.bytes);
+			return CTL_USAGE;
+		}
+		return CTL_OK;
+	}
+	const struct mt_msg *m = pbt_find(argv[0]);
+	if (!m || !m->msgid) {
+		fprintf(stderr, "troupectl: %s: %s message type '%s' (troupectl types "
+			"lists them)\n", c->name, m ? "no msgid for" : "unknown", argv[0]);
+		return CTL_USAGE;
+	}
+	char err[256];
+	int n = pbt_encode(m, argc - 1, argv + 1, q->payload.bytes,
+			   sizeof q->payload.bytes, err, sizeof err);
+	if (n < 0) {
+		fprintf(stderr, "troupectl: %s: %s\n", c->name, err);
+		return CTL_USAGE;
+	}
+	q->type = m->msgid;
+	q->payload.size = (pb_size_t)n;
+	return CTL_OK;
+}
+
+static int ctl_show_reply(const struct ctl_opts *o, const troupe_CtlReply *r, bool raw)
+{
+	const struct mt_msg *m = raw ? NULL : pbt_find_id(r->type);
+	char err[256];
+	if (m && pbt_print(stdout, m, r->payload.bytes, r->payload.size, o->json,
+			   err, sizeof err) == 0)
+		return CTL_OK;
+	if (m && !o->quiet)
+		fprintf(stderr, "troupectl: reply of type %s: %s\n", m->name, err);
+	printf(o->json ? "{\"type\":%u,\"payload\":\"" : "type %u payload ", r->type);
+	for (pb_size_t k = 0; k < r->payload.size; k++)
+		printf("%02x", r->payload.bytes[k]);
+	printf(o->json ? "\"}\n" : "\n");
+	return m ? CTL_FAILED : CTL_OK;
+}
+
+/* send/call NAME TYPE [FIELD=VALUE...]: TYPE a message name (its fields
+ * by name) or a type id (then one word of hex, the encoded payload).  A
+ * call prints the reply decoded, or raw for a raw request or an unknown
+ * type. */
 static int ctl_send(const struct ctl_cmd *c, struct ctl_opts *o, int argc, char **argv)
 {
 	static troupe_CtlRequest q;
@@ -124,34 +189,111 @@ static int ctl_send(const struct ctl_cmd *c, struct ctl_opts *o, int argc, char 
 	memset(&q, 0, sizeof q);
 	q.cmd = c->cmd;
 	snprintf(q.name, sizeof q.name, "%s", argv[0]);
-	char *end;
-	unsigned long type = strtoul(argv[1], &end, 10);
-	if (*end || !*argv[1] || type > UINT32_MAX) {
-		fprintf(stderr, "troupectl: %s: bad type id '%s'\n", c->name, argv[1]);
-		return CTL_USAGE;
-	}
-	q.type = (uint32_t)type;
-	if (argc > 2 && ctl_hex(argv[2], &q)) {
-		fprintf(stderr, "troupectl: %s: bad payload '%s' (hex bytes, at most %zu)\n",
-			c->name, argv[2], sizeof q.payload.bytes);
-		return CTL_USAGE;
-	}
+	int code = ctl_payload(c, argc - 1, argv + 1, &q);
+	if (code)
+		return code;
 	q.timeout_ms = (uint32_t)o->timeout_ms;
 	struct ctl_opts wait = *o;
 	wait.timeout_ms = o->timeout_ms + 500;   /* the daemon times out first */
-	int code = ctl_request(&wait, &q, &r);
+	if ((code = ctl_request(&wait, &q, &r)) || (code = ctl_check(o, &r)))
+		return code;
+	if (c->cmd == troupe_CtlRequest_Cmd_CALL)
+		return ctl_show_reply(o, &r, ctl_is_number(argv[1]));
+	return CTL_OK;
+}
+
+/* counters: one row per mailbox; -v adds the latency histogram. */
+static int ctl_counters(const struct ctl_cmd *c, struct ctl_opts *o, int argc, char **argv)
+{
+	(void)argc; (void)argv;
+	static troupe_CtlRequest q;
+	static troupe_CtlReply r;
+	static const char *const buckets[] = { "<10us", "<100us", "<1ms", "<10ms",
+					       "<100ms", "<1s", ">=1s" };
+	q.cmd = c->cmd;
+	int code = ctl_request(o, &q, &r);
 	if (code || (code = ctl_check(o, &r)))
 		return code;
-	if (c->cmd == troupe_CtlRequest_Cmd_CALL) {
-		printf(o->json ? "{\"type\":%u,\"payload\":\"" : "type %u payload ", r.type);
-		for (pb_size_t k = 0; k < r.payload.size; k++)
-			printf("%02x", r.payload.bytes[k]);
-		printf(o->json ? "\"}\n" : "\n");
+	if (!r.counting && !o->quiet)
+		fprintf(stderr, "troupectl: the node could not set up its counters "
+			"(see its log): all zero\n");
+	if (!o->json) {
+		printf("%-16s %9s %9s %7s %7s %8s %6s %5s", "MAILBOX", "SENT", "RECEIVED",
+		       "DROPPED", "FULL", "RESTARTS", "HWM", "DEPTH");
+		for (unsigned b = 0; o->verbose && b < 7; b++)
+			printf(" %7s", buckets[b]);
+		putchar('\n');
+	} else {
+		printf("[");
+	}
+	for (pb_size_t k = 0; k < r.counters_count; k++) {
+		const troupe_Counters *x = &r.counters[k];
+		if (o->json) {
+			printf("%s{\"name\":\"%s\",\"sent\":%llu,\"received\":%llu,"
+			       "\"dropped\":%llu,\"rejected_full\":%llu,\"restarts\":%u,"
+			       "\"hwm\":%llu,\"depth\":%u,\"latency\":{", k ? "," : "",
+			       x->name, (unsigned long long)x->sent,
+			       (unsigned long long)x->received, (unsigned long long)x->dropped,
+			       (unsigned long long)x->rejected_full, x->restarts,
+			       (unsigned long long)x->hwm, x->depth);
+			for (pb_size_t b = 0; b < x->latency_count && b < 7; b++)
+				printf("%s\"%s\":%llu", b ? "," : "", buckets[b],
+				       (unsigned long long)x->latency[b]);
+			printf("}}");
+			continue;
+		}
+		printf("%-16s %9llu %9llu %7llu %7llu %8u %6llu %5u", x->name,
+		       (unsigned long long)x->sent, (unsigned long long)x->received,
+		       (unsigned long long)x->dropped, (unsigned long long)x->rejected_full,
+		       x->restarts, (unsigned long long)x->hwm, x->depth);
+		for (pb_size_t b = 0; o->verbose && b < x->latency_count && b < 7; b++)
+			printf(" %7llu", (unsigned long long)x->latency[b]);
+		putchar('\n');
+	}
+	if (o->json)
+		printf("]\n");
+	return CTL_OK;
+}
+
+/* types [TYPE]: the message table, or one type's fields. */
+static int ctl_types(const struct ctl_cmd *c, struct ctl_opts *o, int argc, char **argv)
+{
+	(void)c;
+	const struct mt_msg *one = argc ? pbt_find(argv[0]) : NULL;
+	if (argc && !one) {
+		fprintf(stderr, "troupectl: unknown message type '%s'\n", argv[0]);
+		return CTL_USAGE;
+	}
+	for (unsigned i = 0; i < mt_n_msgs; i++) {
+		const struct mt_msg *m = &mt_msgs[i];
+		if (one && m != one)
+			continue;
+		if (o->json) {
+			printf("{\"type\":\"%s\",\"msgid\":%u,\"fields\":[", m->name, m->msgid);
+			for (unsigned k = 0; k < m->n_fields; k++)
+				printf("%s{\"name\":\"%s\",\"number\":%u,\"type\":\"%s\"%s}",
+				       k ? "," : "", m->fields[k].name, m->fields[k].number,
+				       pbt_type_name(&m->fields[k]),
+				       m->fields[k].repeated ? ",\"repeated\":true" : "");
+			printf("]}\n");
+			continue;
+		}
+		printf("%-20s %5u", m->name, m->msgid);
+		for (unsigned k = 0; k < m->n_fields; k++)
+			printf(" %s%s:%s", m->fields[k].repeated ? "repeated " : "",
+			       m->fields[k].name, pbt_type_name(&m->fields[k]));
+		putchar('\n');
 	}
 	return CTL_OK;
 }
 
 static int ctl_help(const struct ctl_cmd *c, struct ctl_opts *o, int argc, char **argv);
+
+static int ctl_links(const struct ctl_cmd *c, struct ctl_opts *o, int argc, char **argv)
+{
+	(void)c; (void)argc; (void)argv;
+	return ctl_links_run(o);
+}
 
 static const struct ctl_cmd ctl_cmds[] = {
 	{ "list", "", "every actor: pid, state, transport, mailbox, restarts, uptime",
@@ -166,10 +308,18 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  1, 2, troupe_CtlRequest_Cmd_UPGRADE, ctl_simple },
 	{ "wait-for", "NAME [--state up|down]", "wait (up to -t) until an actor is up or down",
 	  1, 3, troupe_CtlRequest_Cmd_STATUS, ctl_wait_for },
-	{ "send", "NAME TYPE [HEX]", "send a message (type id, encoded payload in hex)", 2, 3,
+	{ "send", "NAME TYPE [FIELD=VALUE...]", "send a message: TYPE by name (troupectl "
+	  "types), or a type id and the payload in hex", 2, 2 + TP_CTL_FIELDS_MAX,
 	  troupe_CtlRequest_Cmd_SEND, ctl_send },
-	{ "call", "NAME TYPE [HEX]", "send a request, print the reply (within -t)", 2, 3,
-	  troupe_CtlRequest_Cmd_CALL, ctl_send },
+	{ "call", "NAME TYPE [FIELD=VALUE...]", "send a request, print the reply (within -t)",
+	  2, 2 + TP_CTL_FIELDS_MAX, troupe_CtlRequest_Cmd_CALL, ctl_send },
+	{ "counters", "", "per mailbox: sent, received, dropped, rejected full, restarts, "
+	  "high-water mark, depth; -v: handling time histogram", 0, 0,
+	  troupe_CtlRequest_Cmd_COUNTERS, ctl_counters },
+	{ "types", "[TYPE]", "the message types send and call know: msgid, fields", 0, 1,
+	  troupe_CtlRequest_Cmd_NONE, ctl_types },
+	{ "links", "", "links to other nodes: peer, address, state, round trip, queued, "
+	  "reconnects", 0, 0, troupe_CtlRequest_Cmd_LINKS, ctl_links },
 	{ "help", "[COMMAND]", "help for one command", 0, 1, troupe_CtlRequest_Cmd_NONE, ctl_help },
 	{ NULL, NULL, NULL, 0, 0, 0, NULL },
 };
@@ -249,7 +399,7 @@ int main(int argc, char **argv)
 			cmd->help);
 		return f == stdout ? CTL_OK : CTL_USAGE;
 	}
-	if (cmd->run != ctl_help && !o.socket && (!o.node || !tp_name_is_valid(o.node))) {
+	if (cmd->run != ctl_help && cmd->run != ctl_types && !o.socket && (!o.node || !tp_name_is_valid(o.node))) {
 		fprintf(stderr, "troupectl: no valid node name: give -n NODE, -s SOCKET "
 			"or set TROUPE_NODE\n");
 		return CTL_USAGE;

@@ -70,7 +70,7 @@ int tp_ctl_open(struct tp_ctl *c, const char *path, struct tp_sup *s,
 		if (tp_ctl_path(c->path, sizeof c->path, n->topo->node.name))
 			rc = -TP_ETOOBIG;
 		else if ((rc = tp_rundir_make(n->topo->node.mode, err, sizeof err)))
-			tp_dmsg("%s", err);
+			tp_derr("%s", err);
 	}
 	if (!rc)
 		rc = ctl_bind(c, n->topo->node.mode & 0660);
@@ -80,7 +80,7 @@ int tp_ctl_open(struct tp_ctl *c, const char *path, struct tp_sup *s,
 	if (!rc)
 		rc = ctl_add(c, n->tr[d]->wait_fd(n->mbox[d]), TP_CTL_TAG_MAIL);
 	if (rc)
-		tp_dmsg("cannot open the control socket %s: %s", c->path, tp_strerror(rc));
+		tp_derr("cannot open the control socket %s: %s", c->path, tp_strerror(rc));
 	return rc;
 }
 
@@ -114,12 +114,13 @@ static void ctl_accept(struct tp_ctl *c)
 			k++;
 		if (!ctl_peer_ok(fd) || k == TP_CTL_CLIENTS ||
 		    ctl_add(c, fd, TP_CTL_TAG_CLIENT + (unsigned)k)) {
-			tp_dmsg("control: refused a client (%s)", k == TP_CTL_CLIENTS ?
+			tp_dwarn("control: refused a client (%s)", k == TP_CTL_CLIENTS ?
 				"too many clients" : "credentials");
 			close(fd);
 			continue;
 		}
 		c->client[k] = fd;
+		tp_ddebug("control: client %d connected", k);
 	}
 }
 
@@ -240,6 +241,15 @@ static int ctl_new_call(struct tp_ctl *c, int k, uint32_t timeout_ms, uint32_t *
 static int ctl_do_send(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 		       troupe_CtlReply *r)
 {
+	static troupe_CtlRequest local;
+	const char *at = strchr(q->name, '@');
+	if (at && strcmp(at + 1, c->node->topo->node.name) != 0)
+		return tp_ctl_send_remote(c, q, r);
+	if (at) {   /* "name@<this node>" */
+		local = *q;
+		local.name[at - q->name] = '\0';
+		q = &local;
+	}
 	int i = ctl_actor(c, q, r);
 	if (i < 0)
 		return 0;
@@ -264,6 +274,37 @@ static int ctl_do_send(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 	return 0;
 }
 
+static int ctl_do_counters(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
+			   troupe_CtlReply *r)
+{
+	(void)k; (void)q;
+	const struct tp_node *n = c->node;
+	r->counting = n->ctr != NULL;
+	for (unsigned i = 0; i < n->count && i < TP_REG_MAX; i++) {
+		troupe_Counters *o = &r->counters[r->counters_count++];
+		struct tp_ctr v;
+		struct tp_mbox_stat st = { 0 };
+		tp_counters_get(n->ctr, i, &v);
+		n->tr[i]->stat(n->mbox[i], &st);
+		if (n->ent[i].node[0])   /* a node link's outbox (linkd.h) */
+			snprintf(o->name, sizeof o->name, "link.%.26s", n->ent[i].node);
+		else
+			snprintf(o->name, sizeof o->name, "%s", n->ent[i].name);
+		o->sent = v.sent;
+		o->received = v.received;
+		/* shm counts evictions in the ring; mq only per sending handle. */
+		o->dropped = v.dropped + st.dropped;
+		o->rejected_full = v.rejected_full;
+		o->restarts = n->ent[i].restarts;
+		o->hwm = v.hwm;
+		o->depth = st.depth;
+		_Static_assert(sizeof o->latency == sizeof v.lat, "control.options");
+		o->latency_count = TP_CTR_BUCKETS;
+		memcpy(o->latency, v.lat, sizeof v.lat);
+	}
+	return 0;
+}
+
 typedef int ctl_handler(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 			troupe_CtlReply *r);
 
@@ -276,6 +317,8 @@ static ctl_handler *const ctl_handlers[] = {
 	[troupe_CtlRequest_Cmd_UPGRADE] = ctl_do_lifecycle,
 	[troupe_CtlRequest_Cmd_SEND] = ctl_do_send,
 	[troupe_CtlRequest_Cmd_CALL] = ctl_do_send,
+	[troupe_CtlRequest_Cmd_COUNTERS] = ctl_do_counters,
+	[troupe_CtlRequest_Cmd_LINKS] = tp_ctl_do_links,
 };
 
 static void ctl_request(struct tp_ctl *c, int k)
@@ -292,7 +335,11 @@ static void ctl_request(struct tp_ctl *c, int k)
 	memset(&q, 0, sizeof q);
 	memset(&r, 0, sizeof r);
 	pb_istream_t is = pb_istream_from_buffer(buf, (size_t)len);
-	if ((size_t)len > troupe_CtlRequest_size || !pb_decode(&is, troupe_CtlRequest_fields, &q)) {
+	bool ok = (size_t)len <= troupe_CtlRequest_size &&
+		  pb_decode(&is, troupe_CtlRequest_fields, &q);
+	tp_ddebug("control: client %d: %s %d %s", k, ok ? "command" : "malformed",
+		  (int)q.cmd, q.name);
+	if (!ok) {
 		ctl_err(&r, -TP_EDECODE, "malformed request%s", "");
 	} else if ((unsigned)q.cmd >= sizeof ctl_handlers / sizeof ctl_handlers[0] ||
 		   !ctl_handlers[q.cmd]) {
@@ -340,13 +387,14 @@ static void ctl_mail(struct tp_ctl *c)
 			return;
 		struct tp_env env;
 		int rc = tp_env_decode(buf, (size_t)len, cap, &env);
+		tp_counters_recv(n->ctr, d, rc != 0);
 		if (rc == 0 && (env.flags & TP_ENV_F_REPLY))
 			ctl_call_done(c, &env);
 		else if (rc == 0)
 			rc = tp_monitors_request(c->mon, tp_deliver_find(n, env.sender),
 						 env.type, env.payload, env.payload_len);
 		if (rc)
-			tp_dmsg("dropped a message to %s from %s: %s", TP_DAEMON_NAME,
+			tp_dwarn("dropped a message to %s from %s: %s", TP_DAEMON_NAME,
 				rc == -TP_ETRUNC ? "?" : env.sender, tp_strerror(rc));
 	}
 }

@@ -23,6 +23,8 @@ struct tp_ctl_call {
 	int64_t deadline_ns;
 };
 
+struct tp_linkd;
+
 struct tp_ctl {
 	struct tp_sup *sup;
 	struct tp_node *node;
@@ -33,6 +35,7 @@ struct tp_ctl {
 	int client[TP_CTL_CLIENTS];   /* -1: slot free */
 	struct tp_ctl_call call[TP_CTL_CALLS];
 	uint32_t next_corr;
+	struct tp_linkd *links;  /* node links (linkd.h), NULL when none */
 };
 
 /* Creates the socket (its folder too, mode 0700), replacing a stale one:
@@ -48,6 +51,15 @@ void tp_ctl_event(struct tp_ctl *c, uint64_t tag);
 /* Calls past their deadline are answered TP_ETIMEDOUT. */
 void tp_ctl_timer(struct tp_ctl *c);
 int64_t tp_ctl_next_deadline(const struct tp_ctl *c);
+
+/* Node links (ctl_links.c): the LINKS command, and SEND to an actor of
+ * another node ("name@node").  Return 0: answer r now. */
+struct _troupe_CtlRequest;
+struct _troupe_CtlReply;
+int tp_ctl_do_links(struct tp_ctl *c, int k, const struct _troupe_CtlRequest *q,
+		    struct _troupe_CtlReply *r);
+int tp_ctl_send_remote(struct tp_ctl *c, const struct _troupe_CtlRequest *q,
+		       struct _troupe_CtlReply *r);
 
 /* Closes every client and removes the socket. */
 void tp_ctl_close(struct tp_ctl *c);

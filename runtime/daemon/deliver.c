@@ -38,7 +38,10 @@ int tp_deliver_bytes(struct tp_node *n, unsigned i, const char *sender,
 		return -TP_ETOOBIG;
 	memcpy(buf + off, payload, len);
 	tp_env_set_len(buf, (uint32_t)len);
-	return n->tr[i]->send(n->mbox[i], buf, off + len, env.prio, 0);
+	uint64_t depth = tp_counters_send_begin(n->ctr, i);
+	int rc = n->tr[i]->send(n->mbox[i], buf, off + len, env.prio, 0);
+	tp_counters_send_end(n->ctr, i, rc, depth);
+	return rc;
 }
 
 int tp_deliver_msg(struct tp_node *n, unsigned i, uint32_t type,

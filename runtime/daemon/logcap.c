@@ -22,7 +22,7 @@ int tp_logcap_init(struct tp_logcap *lc, const char *name, const char *log_dir,
 	lc->file_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, mode);
 	if (lc->file_fd < 0) {
 		int e = errno;
-		tp_dmsg("cannot open log file %s: %s", path, strerror(e));
+		tp_derr("cannot open log file %s: %s", path, strerror(e));
 		return -tp_err_from_errno(e);
 	}
 	return 0;
@@ -37,7 +37,7 @@ static void logcap_write_file(struct tp_logcap *lc, const char *buf, size_t n)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			tp_dmsg("log file of %s: write failed: %s; no longer writing it",
+			tp_dwarn("log file of %s: write failed: %s; no longer writing it",
 				lc->name, strerror(errno));
 			close(lc->file_fd);
 			lc->file_fd = -1;
@@ -50,8 +50,7 @@ static void logcap_write_file(struct tp_logcap *lc, const char *buf, size_t n)
 
 static void logcap_emit(struct tp_logcap *lc, const char *line, size_t n)
 {
-	printf("%s: %.*s\n", lc->name, (int)n, line);
-	fflush(stdout);
+	tp_dmsg_actor(lc->name, lc->pid, line, n);
 	if (lc->file_fd >= 0) {
 		char tmp[TP_LOGCAP_LINE_MAX + 1];
 		memcpy(tmp, line, n);

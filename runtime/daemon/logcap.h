@@ -1,6 +1,6 @@
 /* Capture of an actor's output: its stdout and stderr arrive on one pipe
- * and leave as whole lines "<actor>: <line>" on the daemon's stdout, and
- * optionally appended to <log_dir>/<actor>.log. */
+ * and leave as whole lines in the node's log with the actor's name and
+ * pid (dmsg.h), and optionally appended to <log_dir>/<actor>.log. */
 #ifndef TROUPE_LOGCAP_H
 #define TROUPE_LOGCAP_H
 
@@ -12,6 +12,7 @@
 
 struct tp_logcap {
 	char name[TP_NAME_MAX + 1];
+	int pid;                           /* of the process writing now */
 	int file_fd;                       /* -1 without log_dir */
 	size_t len;                        /* bytes of a partial line in buf */
 	char buf[TP_LOGCAP_LINE_MAX];

@@ -15,6 +15,7 @@
 #include "troupe/error.h"
 #include "control.h"
 #include "dmsg.h"
+#include "linkd.h"
 #include "monitor.h"
 #include "node.h"
 #include "notify.h"
@@ -45,11 +46,13 @@ static void main_usage(FILE *f)
 		"                          (overrides [node] exec_prefix)\n"
 		"  -A, --actor-path PATH   where bare exec names are looked up\n"
 		"                          (colon-separated; overrides actor_path)\n"
+		"  -s, --syslog            log to the system log (overrides [node] log)\n"
 		"  -h, --help              this text\n"
 		"  -V, --version           version\n\n"
-		"Actor output goes to stdout as '<actor>: <line>', the daemon's own\n"
-		"messages to stderr.  SIGTERM or SIGINT stops the actors in reverse\n"
-		"start order; a second SIGINT kills the remaining ones at once.\n\n"
+		"The daemon's messages ('troupe[<node>]: ...') and its actors' output\n"
+		"('<actor>[<pid>]: <line>') go to stderr, or to the system log (facility\n"
+		"daemon) with -s or log = syslog.  SIGTERM or SIGINT stops the actors\n"
+		"in reverse start order; a second SIGINT kills the remaining ones.\n\n"
 		"Exit status:\n"
 		"  0  clean stop (or --check: topology is valid)\n"
 		"  1  node failed: restart limit reached, or start-up failed\n"
@@ -94,7 +97,7 @@ static void main_signal(struct tp_sup *s, int sig)
 		}
 		break;
 	case SIGHUP:
-		tp_dmsg("SIGHUP ignored: reloading the topology is not supported yet");
+		tp_dwarn("SIGHUP ignored: reloading the topology is not supported yet");
 		break;
 	}
 }
@@ -108,21 +111,23 @@ static void main_signals(struct tp_sup *s, int sfd)
 
 /* The one place the daemon waits.  The timerfd carries the supervisor's
  * next deadline (restart backoff, shutdown escalation). */
-static void main_loop(struct tp_sup *s, struct tp_ctl *ctl, int epfd, int sfd,
-		      int tfd)
+static void main_loop(struct tp_sup *s, struct tp_ctl *ctl, struct tp_linkd *ld,
+		      int epfd, int sfd, int tfd)
 {
 	while (!tp_sup_done(s)) {
 		tp_notify_tick(s);
 		int64_t next = tp_sup_next_deadline(s), cn = tp_ctl_next_deadline(ctl);
+		if (ld && tp_linkd_next_deadline(ld) < next)
+			next = tp_linkd_next_deadline(ld);
 		if (main_arm_timer(tfd, tp_notify_deadline(cn < next ? cn : next)) < 0) {
-			tp_dmsg("cannot arm the timer: %s; stopping", strerror(errno));
+			tp_derr("cannot arm the timer: %s; stopping", strerror(errno));
 			tp_sup_kill_all(s);
 			tp_sup_stop(s);
 		}
 		struct epoll_event ev[16];
 		int n = epoll_wait(epfd, ev, 16, -1);
 		if (n < 0 && errno != EINTR) {
-			tp_dmsg("epoll_wait: %s; stopping", strerror(errno));
+			tp_derr("epoll_wait: %s; stopping", strerror(errno));
 			return;
 		}
 		for (int k = 0; k < n; k++) {
@@ -132,9 +137,14 @@ static void main_loop(struct tp_sup *s, struct tp_ctl *ctl, int epfd, int sfd,
 			} else if (tag == TAG_TIMER) {
 				uint64_t ticks;
 				if (read(tfd, &ticks, sizeof ticks) < 0 && errno != EAGAIN)
-					tp_dmsg("timerfd: %s", strerror(errno));
+					tp_derr("timerfd: %s", strerror(errno));
 				tp_sup_timer(s);
 				tp_ctl_timer(ctl);
+				if (ld)
+					tp_linkd_timer(ld);
+			} else if (tag >= TP_LINKD_TAG_LISTEN && tag < TP_LINKD_TAG_END) {
+				if (ld)
+					tp_linkd_event(ld, tag, ev[k].events);
 			} else if (tag >= TP_CTL_TAG_LISTEN) {
 				tp_ctl_event(ctl, tag);
 			} else {
@@ -167,7 +177,7 @@ static int main_fds(int *epfd, int *sfd, int *tfd)
 	*epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (*sfd < 0 || *tfd < 0 || *epfd < 0 || main_add(*epfd, *sfd, TAG_SIGNAL) ||
 	    main_add(*epfd, *tfd, TAG_TIMER)) {
-		tp_dmsg("cannot set up the event loop: %s", strerror(errno));
+		tp_derr("cannot set up the event loop: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -185,35 +195,49 @@ static int main_setup(struct tp_node *node)
 		return EXIT_FAILED;
 	int removed = tp_node_sweep(node);
 	if (removed > 0)
-		tp_dmsg("removed %d stale object%s left by an earlier unclean stop",
+		tp_dwarn("removed %d stale object%s left by an earlier unclean stop",
 			removed, removed == 1 ? "" : "s");
 	if (tp_node_mailboxes(node) || tp_node_publish(node))
 		return EXIT_FAILED;
 	return EXIT_CLEAN;
 }
 
-static int main_run(const struct tp_topology *t)
+static int main_run(const struct tp_topology *t, bool use_syslog)
 {
 	static struct tp_node node;
 	static struct tp_sup sup;
 	static struct tp_monitors mon;
 	static struct tp_ctl ctl;
+	static struct tp_linkd links;
+	struct tp_linkd *ld = tp_linkd_wanted(t) ? &links : NULL;
 	int epfd = -1, sfd = -1, tfd = -1;
 	tp_dmsg_init(t->node.name);
+	tp_dmsg_open(use_syslog || strcmp(t->node.log, "syslog") == 0,
+		     (enum tp_dlevel)tp_dmsg_level(t->node.log_level));
+	/* A bad key file stops the start before anything is created. */
+	if (ld && tp_linkd_init(ld, t))
+		return EXIT_USAGE;
 	tp_node_init(&node, t);
+	if (ld && tp_linkd_prepare(ld, &node))
+		return EXIT_FAILED;
 	int code = main_fds(&epfd, &sfd, &tfd) ? EXIT_FAILED : main_setup(&node);
 	if (code == EXIT_CLEAN && tp_sup_init(&sup, t, &node, epfd))
 		code = EXIT_FAILED;
 	tp_monitors_init(&mon, &sup);
-	sup.on_exit = tp_monitors_exit;
-	sup.on_exit_arg = &mon;
+	sup.on_exit = ld ? tp_linkd_actor_exit : tp_monitors_exit;
+	sup.on_exit_arg = ld ? (void *)ld : (void *)&mon;
 	if (code == EXIT_CLEAN && tp_ctl_open(&ctl, t->node.control, &sup, &node, &mon, epfd)) {
+		tp_ctl_close(&ctl);
+		code = EXIT_FAILED;
+	}
+	ctl.links = ld;
+	if (code == EXIT_CLEAN && ld && tp_linkd_open(ld, &mon, epfd)) {
 		tp_ctl_close(&ctl);
 		code = EXIT_FAILED;
 	}
 	if (code == EXIT_CLEAN) {
 		tp_sup_start(&sup);
-		main_loop(&sup, &ctl, epfd, sfd, tfd);
+		main_loop(&sup, &ctl, ld, epfd, sfd, tfd);
 		tp_notify_tick(&sup);
 		tp_ctl_close(&ctl);
 		tp_sup_reap(&sup);
@@ -225,8 +249,11 @@ static int main_run(const struct tp_topology *t)
 			sup.total_restarts == 1 ? "" : "s",
 			(double)(tp_now_ns() - sup.started_ns) / 1e9);
 	}
+	if (ld)
+		tp_linkd_close(ld);
 	if (code != EXIT_RUNNING)
 		tp_node_fini(&node);
+	tp_dmsg_close();
 	return code;
 }
 
@@ -237,22 +264,24 @@ int main(int argc, char **argv)
 		{ "node", required_argument, NULL, 'n' },
 		{ "exec-prefix", required_argument, NULL, 'x' },
 		{ "actor-path", required_argument, NULL, 'A' },
+		{ "syslog", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static struct tp_topology topo;
 	struct tp_topo_opts o = { 0 };
-	bool check = false;
+	bool check = false, use_syslog = false;
 	int opt;
 	main_std_fds();
 	tp_notify_init();
-	while ((opt = getopt_long(argc, argv, "cn:x:A:hV", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "cn:x:A:shV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': check = true; break;
 		case 'n': o.node = optarg; break;
 		case 'x': o.exec_prefix = optarg; break;
 		case 'A': o.actor_path = optarg; break;
+		case 's': use_syslog = true; break;
 		case 'h': main_usage(stdout); return EXIT_CLEAN;
 		case 'V': printf("troupe %s\n", TROUPE_VERSION); return EXIT_CLEAN;
 		default: main_usage(stderr); return EXIT_USAGE;
@@ -280,5 +309,5 @@ int main(int argc, char **argv)
 		       topo.n_actors, topo.n_actors == 1 ? "" : "s");
 		return EXIT_CLEAN;
 	}
-	return main_run(&topo);
+	return main_run(&topo, use_syslog);
 }

@@ -24,7 +24,7 @@ static void monitors_send(struct tp_monitors *m, unsigned to, const troupe_Down 
 	int rc = tp_deliver_msg(n, to, troupe_Down_msgid, troupe_Down_fields, d);
 	if (rc) {
 		m->dropped++;
-		tp_dmsg("cannot tell %s that %s is down: %s", n->ent[to].name, d->name,
+		tp_dwarn("cannot tell %s that %s is down: %s", n->ent[to].name, d->name,
 			tp_strerror(rc));
 	}
 }
@@ -41,6 +41,12 @@ int tp_monitors_request(struct tp_monitors *m, int from, uint32_t type,
 		return -TP_EDECODE;
 	if (from < 0 || from >= (int)m->sup->topo->n_actors)
 		return -TP_EPERM;
+	const char *at = strchr(req.name, '@');
+	if (at && m->remote && strcmp(at + 1, m->sup->topo->node.name) != 0)
+		return m->remote(m->remote_arg, (unsigned)from, req.name,
+				 type == troupe_Demonitor_msgid);
+	if (at && strcmp(at + 1, m->sup->topo->node.name) == 0)
+		*(char *)at = '\0';   /* one of ours, by its full name */
 	int t = tp_deliver_find(m->sup->node, req.name);
 	if (type == troupe_Demonitor_msgid) {
 		if (t >= 0)

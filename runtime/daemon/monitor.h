@@ -12,6 +12,10 @@ struct tp_monitors {
 	struct tp_sup *sup;
 	uint64_t watchers[TP_REG_ACTORS_MAX];   /* of actor i */
 	unsigned long dropped;                  /* Down that found a full mailbox */
+	/* Monitors of actors on other nodes ("actor@node") go to the node
+	 * links (linkd.h); NULL: such a name is an unknown actor. */
+	int (*remote)(void *arg, unsigned from, const char *name, bool demonitor);
+	void *remote_arg;
 };
 
 void tp_monitors_init(struct tp_monitors *m, struct tp_sup *s);

@@ -25,7 +25,7 @@ static const struct tp_transport *node_auto(void)
 	char err[256] = "";
 	pick = tp_transport_find("mq");
 	if (pick->check(NULL, 0, err, sizeof err) != 0) {
-		tp_dmsg("transport = auto: using shm, not mq: %s", err);
+		tp_dwarn("transport = auto: using shm, not mq: %s", err);
 		pick = tp_transport_find("shm");
 	}
 	return pick;
@@ -113,7 +113,7 @@ int tp_node_lock(struct tp_node *n)
 		int fd = shm_open(n->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, nd->mode);
 		if (fd < 0) {
 			int e = errno;
-			tp_dmsg("cannot open lock %s: %s", n->lock_path, strerror(e));
+			tp_derr("cannot open lock %s: %s", n->lock_path, strerror(e));
 			return -tp_err_from_errno(e);
 		}
 		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -121,7 +121,7 @@ int tp_node_lock(struct tp_node *n)
 			close(fd);
 			if (e == EWOULDBLOCK)
 				return -TP_EBUSY;
-			tp_dmsg("cannot lock %s: %s", n->lock_path, strerror(e));
+			tp_derr("cannot lock %s: %s", n->lock_path, strerror(e));
 			return -tp_err_from_errno(e);
 		}
 		if (node_same_object(fd, n->lock_path)) {
@@ -130,7 +130,7 @@ int tp_node_lock(struct tp_node *n)
 		}
 		close(fd);
 	}
-	tp_dmsg("cannot lock %s: it keeps being replaced", n->lock_path);
+	tp_derr("cannot lock %s: it keeps being replaced", n->lock_path);
 	return -TP_EBUSY;
 }
 
@@ -183,10 +183,14 @@ int tp_node_sweep(struct tp_node *n)
 		if (rc > 0)
 			removed += rc;
 	}
+	char ctr[64];
+	tp_ipc_name(ctr, sizeof ctr, node, "counters");
+	if (node_shm_exists(ctr) && tp_counters_unlink(node) == 0)
+		removed++;
 	if (node_shm_exists(reg)) {
 		int rc = tp_registry_unlink(node);
 		if (rc)
-			tp_dmsg("cannot remove stale registry %s: %s", reg, tp_strerror(rc));
+			tp_derr("cannot remove stale registry %s: %s", reg, tp_strerror(rc));
 		else
 			removed++;
 	}
@@ -210,7 +214,7 @@ static int node_check(struct tp_node *n)
 		err[0] = '\0';
 		int rc = tr->check(attrs, cnt, err, sizeof err);
 		if (rc) {
-			tp_dmsg("transport %s cannot carry this topology: %s", tr->name,
+			tp_derr("transport %s cannot carry this topology: %s", tr->name,
 				err[0] ? err : tp_strerror(rc));
 			return rc;
 		}
@@ -229,7 +233,7 @@ int tp_node_mailboxes(struct tp_node *n)
 		rc = n->tr[i]->create(n->ent[i].mailbox, &at, &n->mbox[i], err, sizeof err);
 		if (rc) {
 			n->mbox[i] = NULL;
-			tp_dmsg("cannot create mailbox %s: %s", n->ent[i].mailbox,
+			tp_derr("cannot create mailbox %s: %s", n->ent[i].mailbox,
 				err[0] ? err : tp_strerror(rc));
 			return rc;
 		}
@@ -244,7 +248,7 @@ int tp_node_publish(struct tp_node *n)
 	if (rc) {
 		char reg[64];
 		tp_ipc_name(reg, sizeof reg, t->node.name, "registry");
-		tp_dmsg("cannot create registry %s: %s", reg, tp_strerror(rc));
+		tp_derr("cannot create registry %s: %s", reg, tp_strerror(rc));
 		n->reg = NULL;
 		return rc;
 	}
@@ -254,6 +258,11 @@ int tp_node_publish(struct tp_node *n)
 	}
 	tp_registry_set_count(n->reg, n->count);
 	tp_registry_set_daemon(n->reg, getpid());
+	/* Without counters the node runs; troupectl counters says so. */
+	if ((rc = tp_counters_create(t->node.name, t->node.mode, &n->ctr))) {
+		tp_dwarn("cannot create the counters: %s; counting nothing", tp_strerror(rc));
+		n->ctr = NULL;
+	}
 	return 0;
 }
 
@@ -279,15 +288,20 @@ void tp_node_fini(struct tp_node *n)
 		n->mbox[i] = NULL;
 		int rc = n->tr[i]->unlink(n->ent[i].mailbox);
 		if (rc)
-			tp_dmsg("cannot remove mailbox %s: %s", n->ent[i].mailbox,
+			tp_derr("cannot remove mailbox %s: %s", n->ent[i].mailbox,
 				tp_strerror(rc));
+	}
+	if (n->ctr) {
+		tp_counters_close(n->ctr);
+		n->ctr = NULL;
+		tp_counters_unlink(t->node.name);
 	}
 	if (n->reg) {
 		tp_registry_close(n->reg);
 		n->reg = NULL;
 		int rc = tp_registry_unlink(t->node.name);
 		if (rc)
-			tp_dmsg("cannot remove registry: %s", tp_strerror(rc));
+			tp_derr("cannot remove registry: %s", tp_strerror(rc));
 	}
 	if (n->lock_fd >= 0) {
 		shm_unlink(n->lock_path);

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 #include "transport.h"
 #include "registry.h"
+#include "counters.h"
 #include "topology.h"
 
 struct tp_node {
@@ -15,6 +16,7 @@ struct tp_node {
 	int lock_fd;                       /* -1 when not held */
 	char lock_path[64];
 	struct tp_registry *reg;           /* NULL until published */
+	struct tp_counters *ctr;           /* per-mailbox counters; NULL: none */
 	const struct tp_transport *tr[TP_REG_MAX];
 	struct tp_mbox *mbox[TP_REG_MAX];  /* NULL where not created */
 	struct tp_reg_entry ent[TP_REG_MAX];  /* the daemon's copy of the registry */

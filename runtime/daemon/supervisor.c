@@ -128,7 +128,7 @@ static int sup_spawn(struct tp_sup *s, unsigned i)
 	int p[2];
 	int rc = sup_argv(s, i, buf, sizeof buf, argv);
 	if (rc || (rc = sup_pipe(s, i, p))) {
-		tp_dmsg("cannot start %s: %s", a->name, tp_strerror(rc));
+		tp_derr("cannot start %s: %s", a->name, tp_strerror(rc));
 		return rc;
 	}
 	sup_set(s, i, TP_STATE_STARTING);
@@ -140,11 +140,12 @@ static int sup_spawn(struct tp_sup *s, unsigned i)
 	close(p[1]);
 	if (pid < 0) {
 		close(p[0]);   /* closing removes it from epoll */
-		tp_dmsg("cannot start %s: fork: %s", a->name, strerror(e));
+		tp_derr("cannot start %s: fork: %s", a->name, strerror(e));
 		return -tp_err_from_errno(e);
 	}
 	c->pid = pid;
 	c->out_fd = p[0];
+	c->log.pid = pid;
 	c->killed = false;
 	c->fail_on_exit = false;
 	c->up_ns = tp_now_ns();
@@ -309,7 +310,7 @@ static void sup_log_gave_up(struct tp_sup *s, const struct tp_tree_verdict *v)
 		if (!(v->gave_up & (1u << k)))
 			continue;
 		const struct tp_tree_sup *sp = &s->tree.sup[k];
-		tp_dmsg("%s%s reached its restart limit (%d in %lld s): stopping %s",
+		tp_dlog(k ? TP_DLOG_WARNING : TP_DLOG_ERROR, "%s%s reached its restart limit (%d in %lld s): stopping %s",
 			k ? "supervisor " : "node ", sp->name, sp->limit,
 			(long long)(sp->window_ns / 1000000000),
 			k ? "its actors" : "the node");
@@ -361,11 +362,14 @@ static void sup_apply(struct tp_sup *s, const struct tp_tree_verdict *v)
 static void sup_log_exit(const struct tp_sup *s, unsigned i, pid_t pid, int status)
 {
 	const char *name = s->topo->actors[i].name;
+	/* A crash is a warning; an end the daemon asked for is not. */
+	enum tp_dlevel lv = status == 0 || s->ch[i].state == TP_STATE_STOPPING ?
+			    TP_DLOG_INFO : TP_DLOG_WARNING;
 	if (WIFSIGNALED(status))
-		tp_dmsg("%s (pid %d) killed by signal %d (%s)", name, (int)pid,
+		tp_dlog(lv, "%s (pid %d) killed by signal %d (%s)", name, (int)pid,
 			WTERMSIG(status), strsignal(WTERMSIG(status)));
 	else
-		tp_dmsg("%s (pid %d) exited with code %d", name, (int)pid,
+		tp_dlog(lv, "%s (pid %d) exited with code %d", name, (int)pid,
 			WEXITSTATUS(status));
 }
 
@@ -441,7 +445,7 @@ static void sup_escalate(struct tp_sup *s, unsigned i)
 	struct tp_child *c = &s->ch[i];
 	const char *name = s->topo->actors[i].name;
 	if (!c->killed) {
-		tp_dmsg("%s (pid %d) did not stop within %u ms: sending SIGKILL", name,
+		tp_dwarn("%s (pid %d) did not stop within %u ms: sending SIGKILL", name,
 			(int)c->pid, sup_shutdown_ms(s, i));
 		kill(c->pid, SIGKILL);
 		c->killed = true;
@@ -450,7 +454,7 @@ static void sup_escalate(struct tp_sup *s, unsigned i)
 	}
 	/* Uninterruptible sleep, most likely: it is ours to reap, never
 	 * ours to signal again. */
-	tp_dmsg("%s (pid %d) still not gone %d ms after SIGKILL; going on",
+	tp_dwarn("%s (pid %d) still not gone %d ms after SIGKILL; going on",
 		name, (int)c->pid, TP_SUP_KILL_GRACE_MS);
 	c->pid = 0;
 	s->stop_mask &= ~BIT(i);

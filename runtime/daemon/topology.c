@@ -14,7 +14,7 @@
 #include "topology.h"
 #include "link_access.h"
 
-enum topo_kind { TOPO_NONE, TOPO_NODE, TOPO_ACTOR, TOPO_SUP, TOPO_IGNORED };
+enum topo_kind { TOPO_NONE, TOPO_NODE, TOPO_ACTOR, TOPO_SUP, TOPO_PEER, TOPO_IGNORED };
 
 struct topo_key;
 struct topo_ctx;
@@ -29,7 +29,7 @@ struct topo_key {
 	long min, max;   /* numeric fields */
 };
 
-#define TOPO_KEYS_MAX 16
+#define TOPO_KEYS_MAX 24
 
 struct topo_ctx {
 	struct tp_topology *t;
@@ -51,6 +51,7 @@ struct topo_ctx {
 	struct tp_node_conf scratch_node;
 	struct tp_actor_conf scratch_actor;
 	struct tp_sup_conf scratch_sup;
+	struct tp_peer_conf scratch_peer;
 	int order;                 /* sections of actors and supervisors so far */
 };
 
@@ -244,6 +245,20 @@ static void topo_export(struct topo_ctx *c, const struct topo_key *k,
 		topo_copy(c, k, val, field);
 }
 
+/* host:port, checked for form only: the name is resolved when used. */
+static void topo_addr(struct topo_ctx *c, const struct topo_key *k,
+		      const char *val, void *field)
+{
+	const char *colon = strrchr(val, ':');
+	long port;
+	if (!colon || colon == val || !topo_strtol(colon + 1, 10, &port) ||
+	    port < 1 || port > 65535 || strpbrk(val, " \t/")) {
+		topo_err(c, "%s: '%s' is not host:port (port 1 to 65535)", k->name, val);
+		return;
+	}
+	topo_copy(c, k, val, field);
+}
+
 static const char *const topo_restart_names[TP_RESTART_COUNT] = {
 	[TP_RESTART_PERMANENT] = "permanent",
 	[TP_RESTART_TRANSIENT] = "transient",
@@ -367,6 +382,11 @@ static const struct topo_key topo_node_keys[] = {
 	NODE_KEY(log, topo_log, 0, 0),
 	NODE_KEY(log_level, topo_level, 0, 0),
 	NODE_KEY(run_dir, topo_str, 0, 0),
+	NODE_KEY(listen, topo_addr, 0, 0),
+	NODE_KEY(key_file, topo_nonempty, 0, 0),
+	NODE_KEY(link_heartbeat_ms, topo_int, 10, 600000),
+	NODE_KEY(link_dead_ms, topo_int, 20, 3600000),
+	NODE_KEY(link_frame_max, topo_int, 4096, 1024 * 1024 + 1024),
 	{ NULL, NULL, 0, 0, 0, 0 }
 };
 
@@ -401,6 +421,20 @@ static const struct topo_key topo_sup_keys[] = {
 	SUP_KEY(supervisor, topo_parent, 0, 0),
 	{ NULL, NULL, 0, 0, 0, 0 }
 };
+
+#define PEER_KEY(n, fn, lo, hi) \
+	{ #n, fn, offsetof(struct tp_peer_conf, n), \
+	  sizeof ((struct tp_peer_conf *)0)->n, lo, hi }
+
+static const struct topo_key topo_peer_keys[] = {
+	PEER_KEY(address, topo_addr, 0, 0),
+	PEER_KEY(queue, topo_u32, 1, 65535),
+	PEER_KEY(when_full, topo_when_full, 0, 0),
+	{ NULL, NULL, 0, 0, 0, 0 }
+};
+
+_Static_assert(sizeof topo_node_keys / sizeof topo_node_keys[0] <= TOPO_KEYS_MAX + 1,
+	       "raise TOPO_KEYS_MAX");
 
 /* ---------------------------------------------------------------- sections */
 
@@ -448,6 +482,8 @@ static void topo_section_end(struct topo_ctx *c)
 {
 	if (c->kind == TOPO_ACTOR && !c->seen[0])
 		topo_err_at(c, c->sect_line, c->label, "missing key 'exec'");
+	if (c->kind == TOPO_PEER && !c->seen[0])
+		topo_err_at(c, c->sect_line, c->label, "missing key 'address'");
 	c->kind = TOPO_NONE;
 }
 
@@ -512,6 +548,39 @@ static void topo_sup_begin(struct topo_ctx *c, const char *name)
 	topo_sup_defaults(c->base, name, c->line, c->order++);
 }
 
+static const struct tp_peer_conf *topo_find_peer(const struct tp_topology *t,
+						 const char *name)
+{
+	for (unsigned i = 0; i < t->n_peers; i++)
+		if (strcmp(t->peers[i].name, name) == 0)
+			return &t->peers[i];
+	return NULL;
+}
+
+static void topo_peer_begin(struct topo_ctx *c, const char *name)
+{
+	struct tp_topology *t = c->t;
+	const struct tp_peer_conf *dup = NULL;
+	c->kind = TOPO_PEER;
+	c->keys = topo_peer_keys;
+	c->base = &c->scratch_peer;
+	if (!tp_name_is_valid(name))
+		topo_err(c, "invalid node name '%s' (1 to %d of A-Z a-z 0-9 _ -)",
+			 name, TP_NAME_MAX);
+	else if ((dup = topo_find_peer(t, name)))
+		topo_err(c, "duplicate peer '%s' (first at line %d)", name, dup->line);
+	else if (t->n_peers >= TP_TOPO_PEER_MAX)
+		topo_err(c, "too many peers (at most %d)", TP_TOPO_PEER_MAX);
+	else
+		c->base = &t->peers[t->n_peers++];
+	struct tp_peer_conf *p = c->base;
+	memset(p, 0, sizeof *p);
+	snprintf(p->name, sizeof p->name, "%s", name);
+	p->queue = TP_TOPO_PEER_QUEUE_DEFAULT;
+	p->when_full = TP_FULL_BLOCK;
+	p->line = c->line;
+}
+
 static void topo_node_begin(struct topo_ctx *c)
 {
 	c->kind = TOPO_NODE;
@@ -541,12 +610,14 @@ static void topo_section_begin(struct topo_ctx *c, char *sect)
 	} else if (strncmp(sect, "supervisor", 10) == 0 &&
 		   (sect[10] == ' ' || sect[10] == '\t')) {
 		topo_sup_begin(c, sect + 10 + strspn(sect + 10, " \t"));
+	} else if (strncmp(sect, "peer", 4) == 0 && (sect[4] == ' ' || sect[4] == '\t')) {
+		topo_peer_begin(c, sect + 4 + strspn(sect + 4, " \t"));
 	} else if (strcmp(sect, "actor") == 0) {
 		topo_err(c, "actor section without a name (write [actor NAME])");
 		c->kind = TOPO_IGNORED;
 	} else {
-		topo_err(c, "unknown section [%s] (expected [node], [actor NAME] or "
-			 "[supervisor NAME])", sect);
+		topo_err(c, "unknown section [%s] (expected [node], [actor NAME], "
+			 "[supervisor NAME] or [peer NAME])", sect);
 		c->kind = TOPO_IGNORED;
 	}
 }
@@ -762,6 +833,29 @@ static void topo_check_tree(struct topo_ctx *c)
 	}
 }
 
+/* Links need a key and an address, and a node is not its own peer. */
+static void topo_check_links(struct topo_ctx *c)
+{
+	struct tp_topology *t = c->t;
+	const struct tp_node_conf *nd = &t->node;
+	for (unsigned i = 0; i < t->n_peers; i++) {
+		char label[48];
+		snprintf(label, sizeof label, "peer %s", t->peers[i].name);
+		if (strcmp(t->peers[i].name, nd->name) == 0)
+			topo_err_at(c, t->peers[i].line, label, "a node cannot be its own peer");
+	}
+	if ((t->n_peers || nd->listen[0]) && !nd->key_file[0])
+		topo_err_at(c, nd->line, "node", "node links need key_file (a file of "
+			    "32 random bytes, mode 0600)");
+	if (t->n_peers && !nd->listen[0])
+		topo_err_at(c, nd->line, "node", "[peer] sections need listen = host:port");
+	int hb = nd->link_heartbeat_ms ? nd->link_heartbeat_ms : 1000;
+	int dead = nd->link_dead_ms ? nd->link_dead_ms : 3000;
+	if (dead <= hb)
+		topo_err_at(c, nd->line, "node", "link_dead_ms (%d) must be more than "
+			    "link_heartbeat_ms (%d)", dead, hb);
+}
+
 static void topo_finish(struct topo_ctx *c, const struct tp_topo_opts *opts)
 {
 	struct tp_topology *t = c->t;
@@ -778,6 +872,7 @@ static void topo_finish(struct topo_ctx *c, const struct tp_topo_opts *opts)
 	if (t->n_actors == 0 && !c->actor_sections)
 		topo_err_at(c, 0, NULL, "no actors (add an [actor NAME] section)");
 	topo_check_tree(c);
+	topo_check_links(c);
 	if (opts && opts->actor_path)
 		snprintf(t->node.actor_path, sizeof t->node.actor_path, "%s",
 			 opts->actor_path);

@@ -29,6 +29,10 @@
 #define TP_TOPO_MSG_MAX_DEFAULT 1024
 /* Supervisors besides the node's own (the root of the tree). */
 #define TP_TOPO_SUP_MAX 16
+/* Other nodes this node links to ([peer NAME] sections). */
+#define TP_TOPO_PEER_MAX 16
+#define TP_TOPO_PEER_QUEUE_DEFAULT 256
+#define TP_TOPO_ADDR_MAX 128
 
 enum tp_restart {
 	TP_RESTART_PERMANENT = 0,  /* always restarted */
@@ -100,6 +104,21 @@ struct tp_node_conf {
 	char control[TP_TOPO_PATH_MAX];    /* control socket; empty: default */
 	char log[8];                       /* "stderr" or "syslog" */
 	char log_level[8];                 /* error, warning, info, debug */
+	/* Node links (docs/DESIGN.md "Node links"); listen empty: no links. */
+	char listen[TP_TOPO_ADDR_MAX];     /* host:port */
+	char key_file[TP_TOPO_PATH_MAX];   /* as written; relative to the file's dir */
+	int link_heartbeat_ms;             /* 0: the link's default */
+	int link_dead_ms;
+	int link_frame_max;
+};
+
+/* A [peer NAME] section: another node this node links to. */
+struct tp_peer_conf {
+	char name[TP_NAME_MAX + 1];
+	char address[TP_TOPO_ADDR_MAX];    /* host:port */
+	uint32_t queue;                    /* messages kept while the link is down */
+	uint32_t when_full;                /* enum tp_when_full */
+	int line;
 };
 
 struct tp_topology {
@@ -110,6 +129,8 @@ struct tp_topology {
 	struct tp_actor_conf actors[TP_REG_MAX];  /* in topology order */
 	unsigned n_sups;
 	struct tp_sup_conf sups[TP_TOPO_SUP_MAX];
+	unsigned n_peers;
+	struct tp_peer_conf peers[TP_TOPO_PEER_MAX];
 };
 
 /* Command-line overrides; any member may be NULL. */

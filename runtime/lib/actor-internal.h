@@ -8,13 +8,15 @@
 #include "troupe/envelope.h"
 #include "transport.h"
 #include "registry.h"
+#include "counters.h"
 
 /* A mailbox this actor has sent to: attached on first use, kept. */
 struct tp_peer {
-	char name[TP_NAME_MAX + 1];
+	char name[TP_ENV_NAME_MAX + 1];     /* "actor", or "actor@node" for another node */
 	const struct tp_transport *t;
 	struct tp_mbox *mb;
 	uint32_t msg_max;
+	unsigned ix;                    /* its registry index: its counters */
 };
 
 struct tp_timer {
@@ -43,6 +45,8 @@ struct tp_actor {
 	char name[TP_NAME_MAX + 1];
 	char node[TP_NAME_MAX + 1];
 	struct tp_registry *reg;
+	struct tp_counters *ctr;        /* NULL: the node counts nothing */
+	unsigned ix;                    /* own registry index */
 
 	const struct tp_transport *t;   /* own mailbox */
 	struct tp_mbox *mb;

@@ -2,6 +2,7 @@
  * mail, timers, the actor's own fds and signals until stopped. */
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,10 +41,16 @@ static int actor_attach(tp_actor *self)
 		tp_log("cannot open the registry of node '%s': %s", self->node, tp_strerror(rc));
 		return rc;
 	}
-	if ((rc = tp_registry_find(self->reg, self->name, &e))) {
+	for (self->ix = 0; (rc = tp_registry_get(self->reg, self->ix, &e)) == 0 &&
+			   strcmp(e.name, self->name) != 0; self->ix++)
+		;
+	if (rc) {
 		tp_log("node '%s' has no actor '%s'", self->node, self->name);
 		return rc;
 	}
+	/* Counting is a help, not a need: without the segment, none. */
+	if (tp_counters_open(self->node, &self->ctr))
+		self->ctr = NULL;
 	self->t = tp_transport_find(e.transport);
 	if (!self->t) {
 		tp_log("unknown transport '%s' for mailbox %s", e.transport, e.mailbox);
@@ -118,6 +125,7 @@ static void actor_teardown(tp_actor *self)
 	if (self->mb)
 		self->t->close(self->mb);
 	tp_registry_close(self->reg);
+	tp_counters_close(self->ctr);
 	if (self->sigfd >= 0)
 		close(self->sigfd);
 	if (self->epfd >= 0)
@@ -125,13 +133,20 @@ static void actor_teardown(tp_actor *self)
 	free(self->state);
 }
 
+/* Mail taken per turn of the loop when the transport says cheaply whether
+ * more waits (arm): a stream costs one epoll_wait per batch, and timers
+ * and fds still get a turn every batch. */
+#define MAIL_BATCH 32
+
 static void actor_loop(tp_actor *self)
 {
 	struct epoll_event ev[16];
 	while (!self->stopping) {
 		if (tp_mail_drain_stash(self))
 			continue;   /* callbacks may have stopped us or stashed more */
-		int n = epoll_wait(self->epfd, ev, 16, -1);
+		/* With mail waiting, only look at the other events (timeout 0). */
+		bool mail = self->t->arm && self->t->arm(self->mb);
+		int n = epoll_wait(self->epfd, ev, 16, mail ? 0 : -1);
 		if (n < 0 && errno != EINTR) {
 			tp_log("epoll_wait: %s", strerror(errno));
 			self->exit_code = 1;
@@ -140,15 +155,17 @@ static void actor_loop(tp_actor *self)
 		for (int i = 0; i < n && !self->stopping; i++) {
 			uint32_t kind = ev[i].data.u64 >> 32, idx = (uint32_t)ev[i].data.u64;
 			switch (kind) {
-			/* One message per turn: epoll is level-triggered, so a burst
-			 * still costs one sleep and one wake-up, ping-pong saves the
-			 * receive that would fail, and mail cannot starve timers. */
-			case TAG_MAIL: tp_mail_drain(self, 1); break;
+			case TAG_MAIL: mail = true; break;
 			case TAG_SIGNAL: actor_on_signal(self); break;
 			case TAG_TIMER: tp_watch_fire_timer(self, idx); break;
 			case TAG_FD: tp_watch_fire_fd(self, idx, ev[i].events); break;
 			}
 		}
+		/* Without arm, one message per turn: epoll is level-triggered, so
+		 * a burst still costs one sleep and one wake-up, and ping-pong
+		 * saves the receive that would fail. */
+		if (mail && !self->stopping)
+			tp_mail_drain(self, self->t->arm ? MAIL_BATCH : 1);
 	}
 }
 

@@ -43,20 +43,41 @@ void tp_mail_fini(tp_actor *self)
 	free(self->stash.len);
 }
 
-/* Finds, or attaches on first use, the mailbox of actor `to`.  A name
- * "actor@node" with this node's name is local; other nodes come with node
- * links. */
-static int mail_peer(tp_actor *self, const char *to, struct tp_peer **out)
+/* The registry entry of `to`: a local actor, or one of another node,
+ * reached through the daemon's outbox for that node's link.  A reply may
+ * go to any actor of a linked node (the node's "*" entry): the requester
+ * need not be exported to us. */
+static int mail_lookup(tp_actor *self, const char *to, bool reply,
+		       struct tp_reg_entry *e, unsigned *ix)
 {
 	char local[TP_NAME_MAX + 1];
-	const char *at = strchr(to, '@');
+	const char *node = "", *at = strchr(to, '@');
 	if (at) {
-		if (strcmp(at + 1, self->node) != 0 || (size_t)(at - to) > TP_NAME_MAX)
+		if ((size_t)(at - to) > TP_NAME_MAX || at == to)
 			return -TP_ENOENT;
 		memcpy(local, to, at - to);
 		local[at - to] = '\0';
 		to = local;
+		if (strcmp(at + 1, self->node) != 0)
+			node = at + 1;
 	}
+	int rc = tp_registry_find_ix(self->reg, to, node, e, ix);
+	if (rc && *node && reply)
+		rc = tp_registry_find_ix(self->reg, "*", node, e, ix);
+	/* Mail for another node is counted on that node's outbox. */
+	if (!rc && *node) {
+		struct tp_reg_entry obx;
+		tp_registry_find_ix(self->reg, "*", node, &obx, ix);
+	}
+	return rc;
+}
+
+/* Finds, or attaches on first use, the mailbox of actor `to` ("actor" or
+ * "actor@node"). */
+static int mail_peer(tp_actor *self, const char *to, bool reply, struct tp_peer **out)
+{
+	if (strlen(to) > TP_ENV_NAME_MAX)
+		return -TP_ENOENT;
 	for (unsigned i = 0; i < self->npeers; i++)
 		if (strcmp(self->peers[i].name, to) == 0) {
 			*out = &self->peers[i];
@@ -65,9 +86,11 @@ static int mail_peer(tp_actor *self, const char *to, struct tp_peer **out)
 	if (self->npeers == TP_REG_MAX)
 		return -TP_ELIMIT;
 	struct tp_reg_entry e;
-	if (tp_registry_find(self->reg, to, &e))
+	unsigned ix;
+	if (mail_lookup(self, to, reply, &e, &ix))
 		return -TP_ENOENT;
 	struct tp_peer *p = &self->peers[self->npeers];
+	p->ix = ix;
 	p->t = tp_transport_find(e.transport);
 	if (!p->t)
 		return -TP_ENOENT;
@@ -95,7 +118,7 @@ static int mail_send(tp_actor *self, const char *to, const struct tp_env *env,
 		     const struct payload *pl, int timeout_ms)
 {
 	struct tp_peer *p;
-	int rc = mail_peer(self, to, &p);
+	int rc = mail_peer(self, to, (env->flags & TP_ENV_F_REPLY) != 0, &p);
 	if (rc)
 		return rc;
 	int off = tp_env_encode_head(self->sbuf, p->msg_max, env);
@@ -114,8 +137,11 @@ static int mail_send(tp_actor *self, const char *to, const struct tp_env *env,
 		memcpy(self->sbuf + off, pl->msg, len);
 	}
 	tp_env_set_len(self->sbuf, (uint32_t)len);
-	return p->t->send(p->mb, self->sbuf, off + len, env->prio,
-			  tp_deadline_ms(timeout_ms));
+	uint64_t depth = tp_counters_send_begin(self->ctr, p->ix);
+	rc = p->t->send(p->mb, self->sbuf, off + len, env->prio,
+			tp_deadline_ms(timeout_ms));
+	tp_counters_send_end(self->ctr, p->ix, rc, depth);
+	return rc;
 }
 
 static void env_fill(tp_actor *self, struct tp_env *env, const char *to,
@@ -127,9 +153,11 @@ static void env_fill(tp_actor *self, struct tp_env *env, const char *to,
 	env->type = type;
 	env->corr = corr;
 	strcpy(env->sender, self->name);
-	/* Over-long names fail in tp_env_encode_head, not here. */
-	strncpy(env->dest, to, TP_ENV_NAME_MAX);
-	env->dest[TP_ENV_NAME_MAX] = '\0';
+	/* Over-long names fail in tp_env_encode_head, not here.  (strncpy
+	 * would pad all 63 bytes on every send.) */
+	size_t n = strnlen(to, TP_ENV_NAME_MAX);
+	memcpy(env->dest, to, n);
+	env->dest[n] = '\0';
 }
 
 static int send_common(tp_actor *self, const char *to, uint32_t type,
@@ -204,6 +232,7 @@ static int mail_decode(tp_actor *self, const uint8_t *buf, size_t len, struct tp
 	int rc = tp_env_decode(buf, len, self->msg_max, env);
 	if (rc) {
 		self->dropped_bad++;
+		tp_counters_recv(self->ctr, self->ix, true);
 		tp_log("dropped a malformed message of %zu bytes: %s", len, tp_strerror(rc));
 	}
 	return rc;
@@ -240,8 +269,10 @@ int tp_call_msg(tp_actor *self, const char *to,
 		if (env.flags & TP_ENV_F_REPLY) {
 			if (env.corr != corr) {
 				self->dropped_late++;
+				tp_counters_recv(self->ctr, self->ix, true);
 				continue;
 			}
+			tp_counters_recv(self->ctr, self->ix, false);
 			struct tp_msg m = { .type = env.type, .payload = env.payload,
 					    .len = env.payload_len };
 			return tp_decode_msg(&m, rep_type, rep_fields, rep);
@@ -257,15 +288,20 @@ void tp_mail_dispatch(tp_actor *self, const uint8_t *buf, size_t len)
 		return;
 	if (env.flags & TP_ENV_F_REPLY) {
 		self->dropped_late++;   /* no call waits for it any more */
+		tp_counters_recv(self->ctr, self->ix, true);
 		return;
 	}
 	struct tp_msg m = {
 		.type = env.type, .corr = env.corr, .prio = env.prio, .flags = env.flags,
 		.sender = env.sender, .payload = env.payload, .len = env.payload_len,
 	};
+	tp_counters_recv(self->ctr, self->ix, false);
 	if (!self->ops->receive)
 		return;
+	int64_t t0 = self->ctr ? tp_now_ns() : 0;
 	int rc = self->ops->receive(self, self->state, &m);
+	if (self->ctr)
+		tp_counters_time(self->ctr, self->ix, tp_now_ns() - t0);
 	if (rc < 0)
 		tp_log("receive of type %u from %s: %s", m.type, m.sender, tp_strerror(rc));
 }

@@ -178,16 +178,33 @@ int tp_registry_get(const struct tp_registry *r, unsigned i, struct tp_reg_entry
 	out->name[TP_NAME_MAX] = '\0';   /* never trust shared memory twice */
 	out->transport[sizeof out->transport - 1] = '\0';
 	out->mailbox[sizeof out->mailbox - 1] = '\0';
+	out->node[TP_NAME_MAX] = '\0';
 	return rc;
+}
+
+int tp_registry_find_ix(const struct tp_registry *r, const char *name,
+			const char *node, struct tp_reg_entry *out, unsigned *ix)
+{
+	unsigned n = tp_registry_count(r);
+	for (unsigned i = 0; i < n; i++)
+		if (tp_registry_get(r, i, out) == 0 && strcmp(out->node, node) == 0 &&
+		    strcmp(out->name, name) == 0) {
+			if (ix)
+				*ix = i;
+			return 0;
+		}
+	return -TP_ENOENT;
 }
 
 int tp_registry_find(const struct tp_registry *r, const char *name, struct tp_reg_entry *out)
 {
-	unsigned n = tp_registry_count(r);
-	for (unsigned i = 0; i < n; i++)
-		if (tp_registry_get(r, i, out) == 0 && strcmp(out->name, name) == 0)
-			return 0;
-	return -TP_ENOENT;
+	return tp_registry_find_ix(r, name, "", out, NULL);
+}
+
+int tp_registry_find_remote(const struct tp_registry *r, const char *name,
+			    const char *node, struct tp_reg_entry *out)
+{
+	return tp_registry_find_ix(r, name, node, out, NULL);
 }
 
 const char *tp_state_name(uint32_t state)

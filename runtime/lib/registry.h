@@ -14,7 +14,7 @@
 #define TP_REG_ACTORS_MAX 64
 #define TP_REG_MAX (TP_REG_ACTORS_MAX + 1)
 #define TP_REG_MAGIC 0x54525047u   /* "TRPG" */
-#define TP_REG_VERSION 1
+#define TP_REG_VERSION 2
 
 enum tp_actor_state {
 	TP_STATE_DOWN = 0,     /* not running, will not be restarted */
@@ -36,6 +36,10 @@ struct tp_reg_entry {
 	uint32_t restarts;
 	uint32_t reserved;
 	int64_t since_ns;      /* CLOCK_MONOTONIC of the last state change */
+	/* Empty for the node's own actors.  An actor of another node, reached
+	 * through the node link whose outbox is `mailbox`; name "*" stands for
+	 * any actor of that node (replies go there). */
+	char node[TP_NAME_MAX + 1];
 };
 
 struct tp_registry;
@@ -60,6 +64,12 @@ void tp_registry_set_daemon(struct tp_registry *r, pid_t pid);
 unsigned tp_registry_count(const struct tp_registry *r);
 int tp_registry_get(const struct tp_registry *r, unsigned i, struct tp_reg_entry *out);
 int tp_registry_find(const struct tp_registry *r, const char *name, struct tp_reg_entry *out);
+/* An actor of another node (see tp_reg_entry.node). */
+int tp_registry_find_remote(const struct tp_registry *r, const char *name,
+			    const char *node, struct tp_reg_entry *out);
+/* Either ("" for the node's own), with the entry's index in *ix. */
+int tp_registry_find_ix(const struct tp_registry *r, const char *name,
+			const char *node, struct tp_reg_entry *out, unsigned *ix);
 pid_t tp_registry_daemon(const struct tp_registry *r);
 
 /* Is name a valid actor or node name: 1..TP_NAME_MAX of [A-Za-z0-9_-]? */

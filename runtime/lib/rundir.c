@@ -5,6 +5,7 @@
 #define _FILE_OFFSET_BITS 64
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,11 +61,8 @@ int tp_rundir_path(char *buf, size_t n, const char *path, const char *suffix)
 	return w < 0 || (size_t)w >= n ? -TP_ETOOBIG : 0;
 }
 
-int tp_rundir_sweep(const char *prefix, const char *const *suffixes)
+int tp_dir_sweep(const char *dir, const char *prefix, const char *const *suffixes)
 {
-	char dir[256];
-	if (tp_rundir(dir, sizeof dir))
-		return 0;
 	DIR *d = opendir(dir);
 	if (!d)
 		return 0;
@@ -75,15 +73,22 @@ int tp_rundir_sweep(const char *prefix, const char *const *suffixes)
 		if (strncmp(de->d_name, prefix + 1, plen) != 0)
 			continue;
 		size_t n = strlen(de->d_name);
-		for (const char *const *s = suffixes; *s; s++) {
+		bool match = !suffixes;
+		for (const char *const *s = suffixes; s && *s && !match; s++) {
 			size_t m = strlen(*s);
-			if (n > m && strcmp(de->d_name + n - m, *s) == 0) {
-				if (unlinkat(dirfd(d), de->d_name, 0) == 0)
-					removed++;
-				break;
-			}
+			match = n > m && strcmp(de->d_name + n - m, *s) == 0;
 		}
+		if (match && unlinkat(dirfd(d), de->d_name, 0) == 0)
+			removed++;
 	}
 	closedir(d);
 	return removed;
+}
+
+int tp_rundir_sweep(const char *prefix, const char *const *suffixes)
+{
+	char dir[256];
+	if (tp_rundir(dir, sizeof dir))
+		return 0;
+	return tp_dir_sweep(dir, prefix, suffixes);
 }

@@ -21,7 +21,10 @@ int tp_rundir_make(mode_t mode, char *err, size_t errlen);
 int tp_rundir_path(char *buf, size_t n, const char *path, const char *suffix);
 
 /* Removes from dir every entry that begins with prefix (without its '/')
- * and ends with one of the suffixes (NULL-terminated). */
+ * and ends with one of the suffixes (NULL-terminated; a NULL list matches
+ * any ending).  Returns how many were removed; 0 if dir cannot be read. */
+int tp_dir_sweep(const char *dir, const char *prefix, const char *const *suffixes);
+/* The same in the runtime directory. */
 int tp_rundir_sweep(const char *prefix, const char *const *suffixes);
 
 #endif

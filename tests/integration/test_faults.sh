@@ -30,7 +30,7 @@ args = --rate 200
 INI
 	echo "== daemon killed mid-traffic, transport $tp"
 	node_start "$node" "$WORK/k.ini"; local d=$DPID
-	wait_for "$WORK/$node.log" '^logger: seq=100 ' 20
+	wait_for "$WORK/$node.log" '^logger\[[0-9]*\]: seq=100 ' 20
 	local pids; pids=$(for x in logger filter sensor; do actor_pid "$node" $x; done)
 	[ "$(echo $pids | wc -w)" -eq 3 ] || fail "no pids for the actors: $pids"
 	kill -KILL "$d"
@@ -48,7 +48,7 @@ INI
 	mv "$WORK/$node.log" "$WORK/$node.first.log"
 	node_start "$node" "$WORK/k.ini"
 	wait_for "$WORK/$node.log" 'stale' 10
-	wait_for "$WORK/$node.log" '^logger: seq=50 ' 20
+	wait_for "$WORK/$node.log" '^logger\[[0-9]*\]: seq=50 ' 20
 	local pids2; pids2=$(for x in logger filter sensor; do actor_pid "$node" $x; done)
 	[ "$(echo $pids2 | wc -w)" -eq 3 ] || fail "actors not running again: $pids2"
 	node_stop "$DPID" || fail "restarted node exited with $?"

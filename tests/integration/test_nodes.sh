@@ -18,8 +18,8 @@ args = --rate 20
 INI
 node_start "$a" "$WORK/topo.ini"; pa=$DPID
 node_start "$b" "$WORK/topo.ini"; pb=$DPID
-wait_for "$WORK/$a.log" '^logger: seq=5 ' 20
-wait_for "$WORK/$b.log" '^logger: seq=5 ' 20
+wait_for "$WORK/$a.log" '^logger\[[0-9]*\]: seq=5 ' 20
+wait_for "$WORK/$b.log" '^logger\[[0-9]*\]: seq=5 ' 20
 
 # A second daemon for node a is refused while a runs.
 $RUNNER "$B/bin/troupe" -n "$a" -A "$B/actors" ${RUNNER:+-x "$RUNNER"} "$WORK/topo.ini" \
@@ -31,9 +31,9 @@ grep -q "already running" "$WORK/dup.log" || fail "no 'already running' message"
 node_stop "$pb" || fail "node $b exited with $?"
 assert_clean "$b"
 # Node a is untouched by b's stop.
-n0=$(grep -c '^logger: seq=' "$WORK/$a.log")
+n0=$(grep -c '^logger\[[0-9]*\]: seq=' "$WORK/$a.log")
 sleep 1
-n1=$(grep -c '^logger: seq=' "$WORK/$a.log")
+n1=$(grep -c '^logger\[[0-9]*\]: seq=' "$WORK/$a.log")
 [ "$n1" -gt "$n0" ] || fail "node $a stopped flowing when $b stopped"
 
 # Kill -9 the daemon: its actors follow it (parent-death signal).
@@ -53,7 +53,7 @@ ls /dev/shm | grep -q "^troupe\.$a\.registry$" || fail "expected a stale registr
 mv "$WORK/$a.log" "$WORK/$a.first.log"
 node_start "$a" "$WORK/topo.ini"
 wait_for "$WORK/$a.log" 'stale' 10
-wait_for "$WORK/$a.log" '^logger: seq=3 ' 20
+wait_for "$WORK/$a.log" '^logger\[[0-9]*\]: seq=3 ' 20
 node_stop "$DPID" || fail "restarted node $a exited with $?"
 assert_clean "$a"
 echo ok

@@ -38,7 +38,7 @@ for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
 NOTIFY_SOCKET=$sock WATCHDOG_USEC=200000 node_start "$node" "$WORK/topo.ini"
 wait_for "$WORK/notes" '^READY=1$' 10
 wait_for "$WORK/notes" '^STATUS=3 of 3 actors up, 0 restarts$' 10
-wait_for "$WORK/$node.log" '^logger: seq=3 ' 20
+wait_for "$WORK/$node.log" '^logger\[[0-9]*\]: seq=3 ' 20
 sleep 1
 pings=$(grep -c '^WATCHDOG=1$' "$WORK/notes")
 [ "$pings" -ge 3 ] || fail "$pings watchdog pings in over 1 s at WATCHDOG_USEC=200000, want >= 3"

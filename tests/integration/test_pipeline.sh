@@ -31,19 +31,19 @@ args = --rate 50 --count $N
 INI
 echo "== transport $tp"
 node_start "$node" "$WORK/topo.ini"
-wait_for "$WORK/$node.log" '^logger: seq=40 ' 20
+wait_for "$WORK/$node.log" '^logger\[[0-9]*\]: seq=40 ' 20
 
 # Freeze the filter so that readings queue up in its mailbox, then kill it.
 fpid=$(actor_pid "$node" filter)
 [ -n "$fpid" ] || fail "no pid for filter"
 kill -STOP "$fpid"
 sleep 0.15
-before=$(grep -c '^logger: seq=' "$WORK/$node.log")
+before=$(grep -c '^logger\[[0-9]*\]: seq=' "$WORK/$node.log")
 kill -KILL "$fpid"
 wait_for "$WORK/$node.log" "filter .*pid $fpid.*signal 9" 10
-wait_for "$WORK/$node.log" "^logger: seq=$N " 30
+wait_for "$WORK/$node.log" "^logger\[[0-9]*\]: seq=$N " 30
 
-seqs=$(sed -n 's/^logger: seq=\([0-9]*\) .*/\1/p' "$WORK/$node.log")
+seqs=$(sed -n 's/^logger\[[0-9]*\]: seq=\([0-9]*\) .*/\1/p' "$WORK/$node.log")
 count=$(echo "$seqs" | wc -l)
 uniq=$(echo "$seqs" | sort -n | uniq | wc -l)
 [ "$count" -eq "$uniq" ] || fail "duplicated readings: $count lines, $uniq distinct"

@@ -51,12 +51,70 @@ Messages: type 1005 is demo.Echo; 08 07 is seq = 7.
   troupectl: send: bad payload '0z' (hex bytes, at most 4096)
   [2]
   $ tc send echo banana
-  troupectl: send: bad type id 'banana'
+  troupectl: send: unknown message type 'banana' (troupectl types lists them)
   [2]
   $ tc send echo
-  usage: troupectl [options] send NAME TYPE [HEX]
-    send a message (type id, encoded payload in hex)
+  usage: troupectl [options] send NAME TYPE [FIELD=VALUE...]
+    send a message: TYPE by name (troupectl types), or a type id and the payload in hex
   [2]
+
+Messages by name: types and fields come from the actors' .proto files.
+
+  $ tc types Echo
+  demo.Echo             1005 seq:uint32 data:bytes
+  $ tc call echo demo.Echo seq=7 data=ping
+  demo.Echo
+    seq = 7
+    data = "ping"
+  $ tc -j call echo Echo seq=4294967295 data=0x00ff
+  {"type":"demo.Echo","msgid":1005,"fields":{"seq":4294967295,"data":"0x00ff"}}
+  $ tc call echo Echo
+  demo.Echo
+    seq = 0
+    data = ""
+  $ tc call echo troupe.Down name=x reason=SIGNAL code=-9 restarting=true
+  troupe.Down
+    name = "x"
+    reason = SIGNAL
+    code = -9
+    restarting = true
+  $ tc call echo demo.Reading seq=1 value=-2.5 time_us=18446744073709551615
+  demo.Reading
+    seq = 1
+    value = -2.5
+    time_us = 18446744073709551615
+  $ tc send sink demo.LogLine text="hello by name" && echo sent
+  sent
+  $ tc send sink demo.LogLine txt=hello
+  troupectl: send: demo.LogLine has no field 'txt'
+  [2]
+  $ tc send sink demo.Nope text=x
+  troupectl: send: unknown message type 'demo.Nope' (troupectl types lists them)
+  [2]
+  $ tc call echo Echo seq=-1
+  troupectl: call: demo.Echo.seq: '-1' is not a valid uint32
+  [2]
+  $ tc call echo Echo seq=4294967296
+  troupectl: call: demo.Echo.seq: '4294967296' is not a valid uint32
+  [2]
+  $ tc call echo Echo seq=1 seq=2
+  troupectl: call: demo.Echo.seq given twice
+  [2]
+  $ tc call echo Echo data=0xabc
+  troupectl: call: demo.Echo.data: bad bytes '0xabc' (text, or 0x and pairs of hex digits)
+  [2]
+  $ tc call echo troupe.Down reason=BOGUS
+  troupectl: call: troupe.Down.reason: 'BOGUS' is not a valid troupe.Down.Reason
+  [2]
+  $ tc call echo troupe.Down restarting=maybe
+  troupectl: call: troupe.Down.restarting: 'maybe' is not a valid bool (true or false)
+  [2]
+  $ tc call echo Echo 7
+  troupectl: call: '7': expected FIELD=VALUE
+  [2]
+  $ tc call nobody Echo seq=1
+  troupectl: no actor 'nobody' (no such actor or mailbox)
+  [4]
 
 Usage and a node that is not running:
 

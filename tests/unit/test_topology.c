@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "transport.h"
 #include "topology.h"
 
 static const char *topo_dir(void)
@@ -192,8 +193,38 @@ static const struct bad_case bad_cases[] = {
 			       "bad-tree.ini:6: [supervisor h]: supervisor: 'g' is supervised by itself (a cycle)",
 			       "bad-tree.ini:9: [actor a]: links: an actor cannot link to itself",
 			       "bad-tree.ini:9: [actor a]: links: no actor 'zed'" } },
+	{ "bad-peer.ini", 8, { "bad-peer.ini:6: [peer lab]: a node cannot be its own peer",
+			       "bad-peer.ini:10: [peer board2]: address: '10.0.2.2' is not host:port",
+			       "bad-peer.ini:14: [peer board3]: missing key 'address'",
+			       "bad-peer.ini:1: [node]: node links need key_file" } },
 	{ "no-such-file.ini", 1, { "no-such-file.ini: cannot open: No such file or directory" } },
 };
+
+static void test_peers(void **state)
+{
+	(void)state;
+	struct tp_topology *t = calloc(1, sizeof *t);
+	char *text;
+	assert_non_null(t);
+	int n = load("peers.ini", NULL, t, &text);
+	if (n)
+		print_error("%s", text);
+	assert_int_equal(n, 0);
+	free(text);
+	assert_string_equal(t->node.listen, "127.0.0.1:7400");
+	assert_string_equal(t->node.key_file, "group.key");
+	assert_int_equal(t->node.link_heartbeat_ms, 200);
+	assert_int_equal(t->node.link_dead_ms, 1000);
+	assert_int_equal(t->n_peers, 2);
+	assert_string_equal(t->peers[0].name, "board2");
+	assert_string_equal(t->peers[0].address, "127.0.0.1:7401");
+	assert_int_equal(t->peers[0].queue, 100);
+	assert_int_equal(t->peers[0].when_full, TP_FULL_DROP_OLDEST);
+	assert_string_equal(t->peers[1].address, "localhost:7402");
+	assert_int_equal(t->peers[1].queue, TP_TOPO_PEER_QUEUE_DEFAULT);
+	assert_int_equal(t->peers[1].when_full, TP_FULL_BLOCK);
+	free(t);
+}
 
 static void test_bad(void **state)
 {
@@ -228,6 +259,7 @@ int main(void)
 		cmocka_unit_test(test_overrides),
 		cmocka_unit_test(test_resolve_missing),
 		cmocka_unit_test(test_split),
+		cmocka_unit_test(test_peers),
 		cmocka_unit_test(test_bad),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -105,6 +106,64 @@ static void order_per_sender(void **st)
 	}
 	T->close(a);
 	T->close(b);
+	T->close(rx);
+	T->close(own);
+}
+
+/* Messages of different lengths queued back to back each keep their own
+ * length (regression: tcp returned the length of the frame after). */
+static void lengths_kept(void **st)
+{
+	(void)st;
+	struct tp_mbox *own = make(8, 128), *rx = receiver(own), *tx = sender();
+	static const size_t len[] = { 5, 99, 1, 128, 40, 41 };
+	uint8_t m[128];
+	for (size_t i = 0; i < sizeof len / sizeof *len; i++) {
+		memset(m, (int)('a' + i), len[i]);
+		assert_int_equal(T->send(tx, m, len[i], TP_PRIO_NORMAL, tp_now_ns() + 1000 * MS), 0);
+	}
+	if (!is_local())
+		usleep(100000);   /* let every frame reach the receiver's buffer */
+	for (size_t i = 0; i < sizeof len / sizeof *len; i++) {
+		uint8_t buf[128];
+		assert_int_equal(recv_soon(rx, buf, sizeof buf, NULL), (int)len[i]);
+		assert_int_equal(buf[0], 'a' + i);
+		assert_int_equal(buf[len[i] - 1], 'a' + i);
+	}
+	T->close(tx);
+	T->close(rx);
+	T->close(own);
+}
+
+/* wait_fd sleeps while the mailbox is empty (after arm, where the
+ * transport has it) and wakes on a send; arm says when mail waits. */
+static void wake_after_arm(void **st)
+{
+	(void)st;
+	struct tp_mbox *own = make(8, 64), *rx = receiver(own), *tx = sender();
+	struct pollfd p = { .fd = T->wait_fd(rx), .events = POLLIN };
+	char buf[64];
+	int64_t dl = tp_now_ns() + 1000 * MS;
+	for (int round = 0; round < 3; round++) {
+		assert_int_equal(T->recv(rx, buf, sizeof buf, NULL, 0), -TP_EEMPTY);
+		if (T->arm)
+			assert_false(T->arm(rx));
+		assert_int_equal(poll(&p, 1, 0), 0);
+		assert_int_equal(T->send(tx, "x", 1, TP_PRIO_NORMAL, dl), 0);
+		assert_int_equal(poll(&p, 1, 5000), 1);
+		assert_int_equal(T->send(tx, "y", 1, TP_PRIO_NORMAL, dl), 0);
+		if (!is_local())
+			usleep(50000);   /* let the second frame arrive */
+		if (T->arm)
+			assert_true(T->arm(rx));
+		assert_int_equal(recv_soon(rx, buf, sizeof buf, NULL), 1);
+		assert_int_equal(buf[0], 'x');
+		if (T->arm)
+			assert_true(T->arm(rx));
+		assert_int_equal(recv_soon(rx, buf, sizeof buf, NULL), 1);
+		assert_int_equal(buf[0], 'y');
+	}
+	T->close(tx);
 	T->close(rx);
 	T->close(own);
 }
@@ -457,6 +516,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(order_per_sender, setup, teardown),
+		cmocka_unit_test_setup_teardown(lengths_kept, setup, teardown),
+		cmocka_unit_test_setup_teardown(wake_after_arm, setup, teardown),
 		cmocka_unit_test_setup_teardown(priorities, setup, teardown),
 		cmocka_unit_test_setup_teardown(full_honours_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(full_rejects, setup, teardown),

@@ -130,6 +130,8 @@ void tp_exit(tp_actor *self, int code);
 const char *tp_self_name(const tp_actor *self);
 const char *tp_node_name(const tp_actor *self);
 
+/* Monitors (tp_monitor, tp_demonitor, Down notices): troupe/monitor.h. */
+
 /* Monotonic clock, in nanoseconds: every Troupe deadline runs on it. */
 int64_t tp_now_ns(void);
 

@@ -4,4 +4,5 @@
 #include "troupe/error.h"
 #include "troupe/envelope.h"
 #include "troupe/actor.h"
+#include "troupe/monitor.h"
 #endif

@@ -1,0 +1,47 @@
+/* troupectl links: the node's links to other nodes, one row each. */
+#include <stdio.h>
+#include <string.h>
+#include "ctl.h"
+
+static void links_row(const troupe_LinkInfo *l, bool json, bool first)
+{
+	if (json) {
+		printf("%s{\"peer\":\"%s\",\"address\":\"%s\",\"state\":\"%s\","
+		       "\"rtt_us\":%llu,\"queued\":%u,\"queue_max\":%u,\"reconnects\":%u,"
+		       "\"mail_tx\":%llu,\"mail_rx\":%llu,\"lost\":%llu,\"refused\":%llu}",
+		       first ? "" : ",", l->peer, l->address, l->state,
+		       (unsigned long long)l->rtt_us, l->queued, l->queue_max, l->reconnects,
+		       (unsigned long long)l->mail_tx, (unsigned long long)l->mail_rx,
+		       (unsigned long long)l->lost, (unsigned long long)l->refused);
+		return;
+	}
+	char rtt[24] = "-";
+	if (l->rtt_us)
+		snprintf(rtt, sizeof rtt, "%.2f", (double)l->rtt_us / 1000.0);
+	char queued[24];
+	snprintf(queued, sizeof queued, "%u/%u", l->queued, l->queue_max);
+	printf("%-16s %-22s %-10s %8s %9s %10llu %6llu %7llu  %s\n", l->peer, l->address,
+	       l->state, rtt, queued, (unsigned long long)l->reconnects,
+	       (unsigned long long)l->lost, (unsigned long long)l->refused,
+	       strcmp(l->state, "up") ? l->reason : "");
+}
+
+int ctl_links_run(struct ctl_opts *o)
+{
+	static troupe_CtlRequest q = { .cmd = troupe_CtlRequest_Cmd_LINKS };
+	static troupe_CtlReply r;
+	int code = ctl_request(o, &q, &r);
+	if (code || (code = ctl_check(o, &r)))
+		return code;
+	if (o->json)
+		printf("[");
+	else
+		printf("%-16s %-22s %-10s %8s %9s %10s %6s %7s  %s\n", "PEER", "ADDRESS",
+		       "STATE", "RTT_MS", "QUEUED", "RECONNECTS", "LOST", "REFUSED",
+		       "LAST_CLOSE");
+	for (pb_size_t k = 0; k < r.links_count; k++)
+		links_row(&r.links[k], o->json, k == 0);
+	if (o->json)
+		printf("]\n");
+	return CTL_OK;
+}

@@ -1,0 +1,78 @@
+/* The control socket's node-link commands (see control.h): LINKS, and
+ * SEND to an actor of another node, which goes out on the link like an
+ * actor's mail (sender TP_DAEMON_NAME: a reply has nowhere to go). */
+#include <stdio.h>
+#include <string.h>
+#include "troupe/envelope.h"
+#include "troupe/error.h"
+#include "control.pb.h"
+#include "ctlpath.h"
+#include "control.h"
+#include "linkd.h"
+
+static const char *ctl_lpeer_state(enum tp_lpeer_state s)
+{
+	static const char *const names[] = {
+		[TP_LPEER_IDLE] = "idle", [TP_LPEER_BACKOFF] = "backoff",
+		[TP_LPEER_CONNECTING] = "connecting", [TP_LPEER_UP] = "up",
+	};
+	return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
+}
+
+int tp_ctl_do_links(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
+		    troupe_CtlReply *r)
+{
+	(void)k; (void)q;
+	const struct tp_linkd *d = c->links;
+	for (unsigned i = 0; d && i < d->n && r->links_count < 16; i++) {
+		const struct tp_lpeer *p = &d->peer[i];
+		troupe_LinkInfo *li = &r->links[r->links_count++];
+		snprintf(li->peer, sizeof li->peer, "%s", p->conf->name);
+		snprintf(li->address, sizeof li->address, "%s", p->conf->address);
+		snprintf(li->state, sizeof li->state, "%s", ctl_lpeer_state(p->state));
+		snprintf(li->reason, sizeof li->reason, "%s", p->reason);
+		li->rtt_us = p->state == TP_LPEER_UP ? (uint64_t)p->rtt_ns / 1000 : 0;
+		li->queued = p->q.st.queued;
+		li->queue_max = p->q.max_msgs;
+		li->reconnects = p->ups > 1 ? (uint32_t)(p->ups - 1) : 0;
+		if (p->c.fd >= 0) {
+			li->mail_tx = p->c.link.stats.mail_tx;
+			li->mail_rx = p->c.link.stats.mail_rx;
+		}
+		li->lost = p->undeliverable;
+		li->refused = p->refused;
+	}
+	return 0;
+}
+
+int tp_ctl_send_remote(struct tp_ctl *c, const troupe_CtlRequest *q,
+		       troupe_CtlReply *r)
+{
+	static uint8_t buf[troupe_CtlRequest_size + 2 * TP_ENV_NAME_MAX + 64];
+	const char *at = strchr(q->name, '@');
+	int rc;
+	if (q->cmd == troupe_CtlRequest_Cmd_CALL) {
+		rc = -TP_ENOSYS;
+		snprintf(r->msg, sizeof r->msg, "calls to another node are not "
+			 "supported (send works): %.100s", q->name);
+	} else if (!c->links || tp_linkd_find(c->links, at + 1) < 0) {
+		rc = -TP_ENOENT;
+		snprintf(r->msg, sizeof r->msg, "no link to node '%.40s'", at + 1);
+	} else {
+		struct tp_env env = { .version = TP_ENV_VERSION, .prio = 1, .type = q->type };
+		snprintf(env.sender, sizeof env.sender, "%s", TP_DAEMON_NAME);
+		snprintf(env.dest, sizeof env.dest, "%s", q->name);
+		int off = tp_env_encode_head(buf, sizeof buf, &env);
+		rc = off < 0 ? off : 0;
+		if (!rc) {
+			memcpy(buf + off, q->payload.bytes, q->payload.size);
+			tp_env_set_len(buf, q->payload.size);
+			rc = tp_linkd_send(c->links, at + 1, buf, (size_t)off + q->payload.size);
+		}
+		if (rc)
+			snprintf(r->msg, sizeof r->msg, "cannot send to %.64s: %s", q->name,
+				 tp_strerror(rc));
+	}
+	r->err = -rc;
+	return 0;
+}

@@ -1,0 +1,153 @@
+/* The daemon's node links: one TCP connection per peer node, driven from
+ * the daemon's one epoll loop.  It dials the peers whose names sort after
+ * this node's (with backoff and jitter), accepts the others, runs each
+ * connection's tp_link state machine, carries mail between the per-peer
+ * outbox mailboxes and the link, delivers incoming mail into the local
+ * mailboxes (after the export check), publishes the peers' actors in the
+ * registry and sends Down `noconnection` to the monitors of remote actors
+ * when a link drops.  docs/DESIGN.md, "Node links". */
+#ifndef TROUPE_LINKD_H
+#define TROUPE_LINKD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "link.h"
+#include "link_access.h"
+#include "link_queue.h"
+#include "monitor.h"
+#include "node.h"
+#include "topology.h"
+
+/* epoll tags: the listening socket, then peers' sockets and outboxes,
+ * then inbound connections still in their handshake. */
+#define TP_LINKD_TAG_LISTEN 0x2000u
+#define TP_LINKD_TAG_PEER 0x2100u
+#define TP_LINKD_TAG_OUTBOX 0x2200u
+#define TP_LINKD_TAG_PENDING 0x2300u
+#define TP_LINKD_TAG_END 0x2400u
+#define TP_LINKD_PENDING 4          /* inbound connections in the handshake */
+#define TP_LINKD_RBUF 16384
+#define TP_LINKD_RMON 64            /* monitors of remote actors */
+
+enum tp_lpeer_state {
+	TP_LPEER_IDLE,        /* waiting for the peer to dial us */
+	TP_LPEER_BACKOFF,     /* waiting to dial again (retry_at) */
+	TP_LPEER_CONNECTING,  /* dialled, TCP or handshake under way */
+	TP_LPEER_UP,
+};
+
+/* One TCP connection and the link it carries. */
+struct tp_lconn {
+	int fd;                   /* -1: none */
+	bool connecting;          /* TCP connect not yet complete */
+	bool paused;              /* not reading: incoming mail waits for room */
+	uint32_t events;          /* current epoll mask */
+	uint64_t tag;
+	struct tp_link link;      /* live while fd >= 0 */
+	uint8_t rbuf[TP_LINKD_RBUF];
+	size_t roff, rlen;        /* read, not yet fed: [roff, rlen) */
+};
+
+struct tp_lpeer {
+	const struct tp_peer_conf *conf;
+	unsigned obx;             /* index of its outbox in the node's mailboxes */
+	bool dialer;              /* this node dials (its name sorts first) */
+	enum tp_lpeer_state state;
+	struct tp_lconn c;
+	unsigned attempt;
+	int64_t retry_at;
+	struct tp_link_queue q;
+	bool outbox_on;           /* outbox in the epoll set */
+	uint8_t *held;            /* incoming mail for a full local mailbox */
+	size_t held_len;
+	int held_to;              /* its mailbox index */
+	int64_t held_retry;
+	uint64_t ups, undeliverable, refused;
+	int64_t rtt_ns;
+	unsigned n_actors;        /* the peer's actors we may send to, last heard */
+	char actors[TP_REG_ACTORS_MAX][TP_NAME_MAX + 1];
+	char reason[TP_LINK_REASON_MAX];   /* why it last closed */
+};
+
+struct tp_linkd_rmon {
+	bool used;
+	unsigned watcher;         /* local actor index */
+	unsigned peer;
+	char actor[TP_NAME_MAX + 1];
+};
+
+struct tp_linkd {
+	const struct tp_topology *topo;
+	struct tp_node *node;
+	struct tp_monitors *mon;
+	struct tp_link_key key;
+	struct tp_link_access acc;
+	struct tp_link_conf lconf;
+	int epfd;
+	int lfd;
+	unsigned n;
+	struct tp_lpeer peer[TP_TOPO_PEER_MAX];
+	struct tp_lconn pend[TP_LINKD_PENDING];
+	int64_t pend_since[TP_LINKD_PENDING];
+	struct tp_linkd_rmon rmon[TP_LINKD_RMON];
+	uint8_t *buf;             /* one message, for outbox and delivery */
+	size_t buf_cap;
+	unsigned reg_count;       /* registry entries published */
+};
+
+/* Does the topology use links at all? */
+bool tp_linkd_wanted(const struct tp_topology *t);
+
+/* Before anything is created: loads the key file (refusal: a message on
+ * stderr naming the file and the reason) and the export rules.  Returns 0,
+ * or a negative code. */
+int tp_linkd_init(struct tp_linkd *d, const struct tp_topology *t);
+
+/* After tp_node_init, before tp_node_mailboxes: adds one outbox mailbox
+ * per peer ("/troupe.<node>.link.<peer>") to the node. */
+int tp_linkd_prepare(struct tp_linkd *d, struct tp_node *n);
+
+/* After the registry is published: listens, publishes the peers' entries
+ * and starts dialling.  Returns 0 or a negative code (reported). */
+int tp_linkd_open(struct tp_linkd *d, struct tp_monitors *m, int epfd);
+
+/* An event with a TP_LINKD_TAG_* tag. */
+void tp_linkd_event(struct tp_linkd *d, uint64_t tag, uint32_t events);
+/* Heartbeats, handshake deadlines, reconnects, held mail. */
+void tp_linkd_timer(struct tp_linkd *d);
+int64_t tp_linkd_next_deadline(const struct tp_linkd *d);
+
+/* Says bye on every link, closes every socket, frees the queues. */
+void tp_linkd_close(struct tp_linkd *d);
+
+/* tp_sup_exit_fn: tells the local monitors (tp_monitors_exit), then
+ * forgets the remote monitors of actor i. */
+void tp_linkd_actor_exit(void *arg, unsigned i, int status, bool failed);
+
+/* A Monitor or Demonitor of a remote actor ("actor@node") from local
+ * actor `from` (monitor.h's remote hook). */
+int tp_linkd_monitor(void *arg, unsigned from, const char *name, bool demonitor);
+
+/* Sends an envelope (as an actor would put it in an outbox) to its
+ * destination on another node: for troupectl.  Returns 0, -TP_ENOENT (no
+ * such peer), -TP_EFULL (the link's queue is full). */
+int tp_linkd_send(struct tp_linkd *d, const char *node, const uint8_t *msg,
+		  size_t len);
+
+/* Index of the peer called name, or -1. */
+int tp_linkd_find(const struct tp_linkd *d, const char *name);
+
+/* Internal, shared by linkd.c and linkd_mail.c. */
+void tp_linkd_publish(struct tp_linkd *d);
+void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
+		      const struct tp_link_event *ev);
+void tp_linkd_drain(struct tp_linkd *d, struct tp_lpeer *p);
+void tp_linkd_flush_queue(struct tp_linkd *d, struct tp_lpeer *p);
+bool tp_linkd_held_retry(struct tp_linkd *d, struct tp_lpeer *p);
+void tp_linkd_link_down(struct tp_linkd *d, struct tp_lpeer *p);
+void tp_linkd_outbox_arm(struct tp_linkd *d, struct tp_lpeer *p, bool on);
+/* Writes what p's link has pending; closes the link if the socket failed. */
+void tp_linkd_write(struct tp_linkd *d, struct tp_lpeer *p);
+void tp_linkd_queue_hooks(struct tp_lpeer *p);
+
+#endif

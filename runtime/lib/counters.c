@@ -1,0 +1,145 @@
+/* Per-mailbox counters in shared memory (see counters.h).  Every update is
+ * a relaxed atomic add on the mailbox's own cache line: counting must not
+ * cost a lock, a syscall, nor a cache line shared between mailboxes. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "troupe/error.h"
+#include "counters.h"
+
+static int counters_name(char *buf, size_t n, const char *node)
+{
+	return tp_ipc_name(buf, n, node, "counters");
+}
+
+static int counters_map(const char *node, int oflag, mode_t mode, struct tp_counters **out)
+{
+	char path[64];
+	int rc = counters_name(path, sizeof path, node);
+	if (rc)
+		return rc;
+	errno = 0;
+	int fd = shm_open(path, oflag | O_RDWR | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -tp_err_from_errno(errno);
+	struct stat st;
+	if (((oflag & O_CREAT) && (fchmod(fd, mode) || ftruncate(fd, sizeof **out))) ||
+	    fstat(fd, &st) || (size_t)st.st_size < sizeof **out) {
+		rc = errno ? -tp_err_from_errno(errno) : -TP_ENOENT;
+		close(fd);
+		return rc;
+	}
+	void *p = mmap(NULL, sizeof **out, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return -tp_err_from_errno(errno);
+	*out = p;
+	return 0;
+}
+
+int tp_counters_create(const char *node, mode_t mode, struct tp_counters **out)
+{
+	tp_counters_unlink(node);
+	int rc = counters_map(node, O_CREAT | O_EXCL, mode, out);
+	if (rc)
+		return rc;
+	(*out)->version = TP_CTR_VERSION;
+	__atomic_store_n(&(*out)->magic, TP_CTR_MAGIC, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int tp_counters_open(const char *node, struct tp_counters **out)
+{
+	int rc = counters_map(node, 0, 0, out);
+	if (rc)
+		return rc;
+	if (__atomic_load_n(&(*out)->magic, __ATOMIC_ACQUIRE) != TP_CTR_MAGIC ||
+	    (*out)->version != TP_CTR_VERSION) {
+		tp_counters_close(*out);
+		*out = NULL;
+		return -TP_EVERSION;
+	}
+	return 0;
+}
+
+void tp_counters_close(struct tp_counters *c)
+{
+	if (c)
+		munmap(c, sizeof *c);
+}
+
+int tp_counters_unlink(const char *node)
+{
+	char path[64];
+	if (counters_name(path, sizeof path, node))
+		return -TP_ETOOBIG;
+	return shm_unlink(path) && errno != ENOENT ? -tp_err_from_errno(errno) : 0;
+}
+
+#define ADD(p, n) __atomic_fetch_add((p), (n), __ATOMIC_RELAXED)
+#define LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+
+uint64_t tp_counters_send_begin(struct tp_counters *c, unsigned i)
+{
+	if (!c || i >= TP_REG_MAX)
+		return 0;
+	struct tp_ctr *k = &c->c[i];
+	return ADD(&k->sent, 1) + 1 - LOAD(&k->received);
+}
+
+void tp_counters_send_end(struct tp_counters *c, unsigned i, int rc, uint64_t depth)
+{
+	if (!c || i >= TP_REG_MAX)
+		return;
+	struct tp_ctr *k = &c->c[i];
+	if (rc) {
+		__atomic_fetch_sub(&k->sent, 1, __ATOMIC_RELAXED);
+		if (rc == -TP_EFULL)
+			ADD(&k->rejected_full, 1);
+		return;
+	}
+	uint64_t hwm = LOAD(&k->hwm);
+	/* Bounded: another sender raising it too is as good as us. */
+	for (int tries = 0; depth > hwm && depth < (1ull << 32) && tries < 4; tries++)
+		if (__atomic_compare_exchange_n(&k->hwm, &hwm, depth, false,
+						__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			break;
+}
+
+void tp_counters_recv(struct tp_counters *c, unsigned i, bool discarded)
+{
+	if (!c || i >= TP_REG_MAX)
+		return;
+	ADD(&c->c[i].received, 1);
+	if (discarded)
+		ADD(&c->c[i].dropped, 1);
+}
+
+void tp_counters_time(struct tp_counters *c, unsigned i, int64_t ns)
+{
+	if (!c || i >= TP_REG_MAX)
+		return;
+	struct tp_ctr *k = &c->c[i];
+	unsigned b = 0;
+	for (int64_t lim = 10000; b < TP_CTR_BUCKETS - 1 && ns >= lim; lim *= 10)
+		b++;
+	ADD(&k->lat[b], 1);
+}
+
+void tp_counters_get(const struct tp_counters *c, unsigned i, struct tp_ctr *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!c || i >= TP_REG_MAX)
+		return;
+	const struct tp_ctr *k = &c->c[i];
+	out->sent = LOAD(&k->sent);
+	out->received = LOAD(&k->received);
+	out->dropped = LOAD(&k->dropped);
+	out->rejected_full = LOAD(&k->rejected_full);
+	out->hwm = LOAD(&k->hwm);
+	for (unsigned b = 0; b < TP_CTR_BUCKETS; b++)
+		out->lat[b] = LOAD(&k->lat[b]);
+}

@@ -1,0 +1,61 @@
+/* Per-mailbox counters of a node, in one shared-memory segment
+ * "/troupe.<node>.counters" that the daemon creates and every actor maps
+ * read-write: senders count what they put in a mailbox (or could not),
+ * the receiving actor what it took out and how long it took.  No lock:
+ * relaxed atomic adds, one cache line per mailbox.  Read by the daemon
+ * for `troupectl counters` (docs/CONTROL.md). */
+#ifndef TROUPE_COUNTERS_H
+#define TROUPE_COUNTERS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "registry.h"
+
+/* Handling time buckets: < 10 µs, < 100 µs, < 1 ms, < 10 ms, < 100 ms,
+ * < 1 s, longer. */
+#define TP_CTR_BUCKETS 7
+#define TP_CTR_MAGIC 0x54524354u   /* "TCRT" */
+#define TP_CTR_VERSION 1
+
+struct tp_ctr {
+	uint64_t sent;            /* messages put in this mailbox, by anyone */
+	uint64_t received;        /* taken out by its actor */
+	uint64_t dropped;         /* taken out and discarded: malformed, late reply */
+	uint64_t rejected_full;   /* sends that found it full at their deadline */
+	uint64_t hwm;             /* most queued at once, as sent - received */
+	uint64_t lat[TP_CTR_BUCKETS];   /* receive callback's duration */
+} __attribute__((aligned(64)));
+
+struct tp_counters {
+	uint32_t magic;
+	uint32_t version;
+	uint32_t reserved[14];
+	struct tp_ctr c[TP_REG_MAX];   /* same index as the registry */
+};
+
+/* Daemon: creates (replacing a stale one), zeroed, with mode. */
+int tp_counters_create(const char *node, mode_t mode, struct tp_counters **out);
+/* Actors: maps it read-write; -TP_ENOENT when the node has none. */
+int tp_counters_open(const char *node, struct tp_counters **out);
+void tp_counters_close(struct tp_counters *c);
+int tp_counters_unlink(const char *node);
+
+/* Around a send into mailbox i: begin counts it sent (before, so that
+ * the receiver never takes out what is not counted in yet) and returns
+ * the depth it makes; end takes it back if the send failed (rc), as
+ * rejected for -TP_EFULL, or else raises the high-water mark to that
+ * depth.  c may be NULL: counting is then off. */
+uint64_t tp_counters_send_begin(struct tp_counters *c, unsigned i);
+void tp_counters_send_end(struct tp_counters *c, unsigned i, int rc, uint64_t depth);
+/* Mailbox i's actor took a message out (and discarded it).  Counted
+ * before it is handled: a reply may reach the requester before the
+ * callback returns. */
+void tp_counters_recv(struct tp_counters *c, unsigned i, bool discarded);
+/* ... and its receive callback took ns. */
+void tp_counters_time(struct tp_counters *c, unsigned i, int64_t ns);
+
+/* A consistent-enough copy of entry i (each word read atomically). */
+void tp_counters_get(const struct tp_counters *c, unsigned i, struct tp_ctr *out);
+
+#endif

@@ -1,0 +1,64 @@
+/* Monitors, actor side (see troupe/monitor.h): requests to the daemon's
+ * mailbox, and the decoding of its Down notices.  The daemon side is
+ * runtime/daemon/monitor.c. */
+#include <stdio.h>
+#include <string.h>
+#include <pb_decode.h>
+#include "troupe/monitor.h"
+#include "ctlpath.h"
+#include "monitor.pb.h"
+
+_Static_assert(TP_DOWN_MSGID == troupe_Down_msgid, "monitor.options and monitor.h");
+_Static_assert((int)TP_DOWN_NOPROC == (int)troupe_Down_Reason_NOPROC, "monitor.proto and monitor.h");
+
+static int monitor_request(tp_actor *self, const char *name, uint32_t type)
+{
+	troupe_Monitor req = troupe_Monitor_init_zero;
+	if (!name || !*name || strlen(name) >= sizeof req.name)
+		return -TP_EINVAL;
+	strcpy(req.name, name);
+	/* Monitor and Demonitor have the same layout: one name. */
+	return tp_send_msg(self, TP_DAEMON_NAME, type, troupe_Monitor_fields, &req, NULL);
+}
+
+int tp_monitor(tp_actor *self, const char *name)
+{
+	return monitor_request(self, name, troupe_Monitor_msgid);
+}
+
+int tp_demonitor(tp_actor *self, const char *name)
+{
+	return monitor_request(self, name, troupe_Demonitor_msgid);
+}
+
+bool tp_msg_is_down(const struct tp_msg *m)
+{
+	return m->type == TP_DOWN_MSGID && m->sender &&
+	       strcmp(m->sender, TP_DAEMON_NAME) == 0;
+}
+
+int tp_down_decode(const struct tp_msg *m, struct tp_down *out)
+{
+	troupe_Down d = troupe_Down_init_zero;
+	if (!tp_msg_is_down(m))
+		return -TP_ETYPE;
+	pb_istream_t is = pb_istream_from_buffer(m->payload, m->len);
+	if (!pb_decode(&is, troupe_Down_fields, &d))
+		return -TP_EDECODE;
+	snprintf(out->name, sizeof out->name, "%s", d.name);
+	out->reason = (enum tp_down_reason)d.reason;
+	out->code = d.code;
+	out->restarting = d.restarting;
+	return 0;
+}
+
+const char *tp_down_reason_name(int reason)
+{
+	static const char *const names[] = {
+		[TP_DOWN_EXIT] = "exit", [TP_DOWN_SIGNAL] = "signal",
+		[TP_DOWN_RESTART_LIMIT] = "restart_limit",
+		[TP_DOWN_STOPPED] = "stopped", [TP_DOWN_NOPROC] = "noproc",
+	};
+	return reason >= 0 && reason < (int)(sizeof names / sizeof names[0]) ?
+	       names[reason] : "?";
+}

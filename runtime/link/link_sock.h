@@ -1,0 +1,29 @@
+/* The sockets under node links: resolve host:port, listen, accept and
+ * connect, every socket non-blocking and close-on-exec, TCP_NODELAY (a
+ * frame is written whole: Nagle would only delay it) and SO_KEEPALIVE.
+ * A node link is a two-way conversation on one connection, unlike the
+ * one-way tcp mailbox transport, so it has this helper of its own. */
+#ifndef TROUPE_LINK_SOCK_H
+#define TROUPE_LINK_SOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Listens on addr ("host:port"; host may be a name, resolved here, and
+ * blocking while it is).  Returns the descriptor, or a negative code with
+ * err saying why. */
+int tp_link_sock_listen(const char *addr, char *err, size_t errlen);
+
+/* Accepts one connection: its descriptor, -TP_EEMPTY when none waits, or
+ * another negative code. */
+int tp_link_sock_accept(int lfd);
+
+/* Starts connecting to addr: returns the descriptor (the connection
+ * completes later: wait for it to be writable, then tp_link_sock_error),
+ * or a negative code with err saying why. */
+int tp_link_sock_connect(const char *addr, char *err, size_t errlen);
+
+/* The pending error of a socket (SO_ERROR) as an errno value, 0 if none. */
+int tp_link_sock_error(int fd);
+
+#endif

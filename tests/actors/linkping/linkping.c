@@ -1,0 +1,122 @@
+/* linkping: the Troupe side of make bench's node-link benchmark.  Waits
+ * until --to (an echo actor, e.g. echo@B) answers, then makes -n round
+ * trips with tp_call, one at a time, and streams -m one-way messages,
+ * closed by one call (order holds along the link and in echo's mailbox,
+ * so its answer means every message was taken).  Prints one line like
+ * tests/bench/tcp_pingpong's, then exits.
+ *
+ * With --sink, it is the receiving end of the stream instead: it counts
+ * what arrives and answers only calls (echo would answer every message,
+ * and its answers would compete with the stream for the link).
+ *
+ * Options: --to NAME@NODE  --sink NAME@NODE  --n N (5000)  --m M (20000)
+ *          --size BYTES (64) */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <troupe/troupe.h>
+#include "echo.pb.h"
+
+struct linkping {
+	const char *to;
+	const char *sink;       /* stream there; NULL: this is a sink */
+	unsigned long got;
+	int n, m;
+	size_t size;
+	int timer;
+};
+
+static int cmp64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void linkping_run(tp_actor *self, struct linkping *p)
+{
+	demo_Echo req = { .seq = 0 }, rep;
+	/* The payload is the Echo message: seq + data, SIZE bytes in all. */
+	req.data.size = (pb_size_t)(p->size > 8 ? p->size - 8 : 1);
+	int64_t *rt = malloc(sizeof *rt * (size_t)p->n);
+	for (int i = 0; i < p->n; i++) {
+		req.seq = (uint32_t)i;
+		int64_t t0 = tp_now_ns();
+		int rc = tp_call(self, p->to, demo_Echo, &req, demo_Echo, &rep, 2000);
+		if (rc) {
+			printf("call %d failed: %s\n", i, tp_strerror(rc));
+			tp_exit(self, 1);
+			return;
+		}
+		rt[i] = tp_now_ns() - t0;
+	}
+	qsort(rt, (size_t)p->n, sizeof *rt, cmp64);
+	int64_t t0 = tp_now_ns();
+	struct tp_send_opts wait = { .prio = TP_PRIO_NORMAL, .timeout_ms = 5000 };
+	for (int i = 0; i < p->m; i++) {
+		int rc = tp_send_ex(self, p->sink, demo_Echo, &req, &wait);
+		if (rc) {
+			printf("stream %d failed: %s\n", i, tp_strerror(rc));
+			tp_exit(self, 1);
+			return;
+		}
+	}
+	int rc = tp_call(self, p->sink, demo_Echo, &req, demo_Echo, &rep, 10000);
+	double secs = (double)(tp_now_ns() - t0) / 1e9;
+	printf("troupe link    %6zu B  rtt median %8.1f us  p99 %8.1f us  stream %9.0f msg/s%s\n",
+	       p->size, (double)rt[p->n / 2] / 1e3, (double)rt[p->n * 99 / 100] / 1e3,
+	       p->m / secs, rc ? " (last call failed)" : "");
+	fflush(stdout);
+	free(rt);
+	tp_exit(self, rc ? 1 : 0);
+}
+
+static void linkping_tick(tp_actor *self, void *state, void *arg)
+{
+	struct linkping *p = state;
+	demo_Echo req = { .seq = 0 }, rep;
+	(void)arg;
+	if (tp_call(self, p->to, demo_Echo, &req, demo_Echo, &rep, 500))
+		return;   /* link not up yet */
+	tp_timer_stop(self, p->timer);
+	linkping_run(self, p);
+}
+
+static int linkping_init(tp_actor *self, void *state, int argc, char **argv)
+{
+	struct linkping *p = state;
+	p->to = "echo";
+	p->n = 5000;
+	p->m = 20000;
+	p->size = 64;
+	for (int i = 1; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--to") == 0) p->to = argv[i + 1];
+		else if (strcmp(argv[i], "--sink") == 0) p->sink = argv[i + 1];
+		else if (strcmp(argv[i], "--n") == 0) p->n = atoi(argv[i + 1]);
+		else if (strcmp(argv[i], "--m") == 0) p->m = atoi(argv[i + 1]);
+		else if (strcmp(argv[i], "--size") == 0) p->size = (size_t)atoi(argv[i + 1]);
+	}
+	if (p->n < 1 || p->m < 1 || p->size < 9 || p->size > 1000)
+		return -TP_EINVAL;
+	if (!p->sink)
+		return 0;
+	p->timer = tp_timer_start(self, 50, 100, linkping_tick, NULL);
+	return p->timer < 0 ? p->timer : 0;
+}
+
+static int linkping_receive(tp_actor *self, void *state, const struct tp_msg *m)
+{
+	struct linkping *p = state;
+	p->got++;
+	if (!(m->flags & TP_ENV_F_REQUEST))
+		return 0;
+	demo_Echo rep = { .seq = (uint32_t)p->got };
+	return tp_reply(self, m, demo_Echo, &rep);
+}
+
+static const struct tp_actor_ops linkping_ops = {
+	.state_size = sizeof(struct linkping),
+	.init = linkping_init,
+	.receive = linkping_receive,
+};
+
+TP_ACTOR_MAIN(linkping_ops)

@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""A raw client of Troupe node links, for tests (every wait bounded).
+
+  linkraw.py proxy PORT_FILE TARGET_PORT RECORD_FILE SECONDS
+      Listens on a free port, written to PORT_FILE; relays one connection
+      to 127.0.0.1:TARGET_PORT and records the first 1024 bytes the
+      client sent (a real handshake, for replay).
+  linkraw.py replay PORT FILE
+      Sends the recorded bytes to a node as they were; prints 'closed
+      after N bytes' once the node closes the connection.
+  linkraw.py garbage PORT KIND      KIND: noise | oversized | truncated | badversion
+      Sends bad bytes; prints 'closed after N bytes' when the node closes.
+"""
+import os, select, socket, struct, sys, time
+
+def connect(port):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    return s
+
+def wait_closed(s, secs=8):
+    got = 0
+    end = time.time() + secs
+    s.settimeout(0.5)
+    while time.time() < end:
+        try:
+            b = s.recv(4096)
+        except socket.timeout:
+            continue
+        except ConnectionResetError:
+            b = b""
+        if not b:
+            print("closed after %d bytes" % got)
+            return 0
+        got += len(b)
+    print("still open after %d s (%d bytes)" % (secs, got))
+    return 1
+
+def proxy(portfile, tport, rec, secs):
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(1)
+    with open(portfile + ".tmp", "w") as f:
+        f.write("%d\n" % ls.getsockname()[1])
+    os.rename(portfile + ".tmp", portfile)
+    ls.settimeout(secs)
+    try:
+        c, _ = ls.accept()
+    except socket.timeout:
+        return 1
+    t = connect(tport)
+    recorded = b""
+    end = time.time() + secs
+    while time.time() < end:
+        r, _, _ = select.select([c, t], [], [], 0.5)
+        for s in r:
+            b = s.recv(65536)
+            if not b:
+                return 0
+            if s is c:
+                if len(recorded) < 1024:
+                    recorded += b[:1024 - len(recorded)]
+                    with open(rec, "wb") as f:
+                        f.write(recorded)
+                t.sendall(b)
+            else:
+                c.sendall(b)
+    return 0
+
+def frame(ftype, body):
+    return struct.pack("<IBBH", 4 + len(body), ftype, 0, 0) + body
+
+def garbage(port, kind):
+    s = connect(port)
+    if kind == "noise":
+        data = os.urandom(300)
+    elif kind == "oversized":
+        data = struct.pack("<IBBH", 9000000, 1, 0, 0) + b"x" * 64
+    elif kind == "truncated":
+        data = frame(1, b"TRLK")[:10]
+    elif kind == "badversion":
+        body = b"TRLK" + bytes([7, 9, 4, 0]) + os.urandom(32) + b"evil"
+        data = frame(1, body)
+    else:
+        raise SystemExit("unknown kind " + kind)
+    try:
+        s.sendall(data)
+        if kind == "truncated":
+            s.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+    return wait_closed(s)
+
+def main(a):
+    if a[0] == "proxy":
+        return proxy(a[1], int(a[2]), a[3], float(a[4]))
+    if a[0] == "replay":
+        s = connect(int(a[1]))
+        s.sendall(open(a[2], "rb").read())
+        return wait_closed(s)
+    if a[0] == "garbage":
+        return garbage(int(a[1]), a[2])
+    raise SystemExit(__doc__)
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
