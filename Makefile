@@ -90,7 +90,7 @@ GEN_H := $(patsubst %.proto,$(G)/%.pb.h,$(notdir $(PROTOS_RT) $(PROTOS_ACT) $(PR
 
 .SECONDARY:
 .PHONY: all lib test test-unit test-integration test-native test-cross \
-	demo bench clean install help setup fuzz fuzz-build size
+	demo bench clean install help setup fuzz fuzz-build size soak
 all: $(LIBTROUPE_A) $(LIBTROUPE_SO) $(BINS) $(ACTOR_BINS) $(B)/troupe.pc
 
 # ---------------------------------------------------------------- rules
@@ -241,6 +241,16 @@ fuzz:
 
 fuzz-build: $(FUZZ_BINS)
 
+# The soak (tests/soak/run): the transport fault suite with FAULT_N kills
+# of each kind, then the demo with injected faults for DURATION seconds;
+# asserts no growth of memory or descriptors and no leftovers.
+DURATION ?= 300
+FAULT_N ?= 1000
+soak:
+	$(Q)bash toolchain/setup host
+	$(Q)$(MAKE) --no-print-directory all $(B)/tests/test_faults
+	$(Q)bash tests/soak/run "$(B)" $(DURATION) $(FAULT_N)
+
 # Stripped sizes for armhf and aarch64 (-O2), and the daemon's RSS with
 # 10 actors (tests/bench/size).
 size:
@@ -272,6 +282,7 @@ help:
 	@echo "  bench     Troupe's transports against their raw primitives, ZeroMQ and NNG"
 	@echo "  fuzz      build (clang) and run each fuzz target FUZZ_SECONDS (60)"
 	@echo "  size      stripped sizes (armhf, aarch64) and the daemon's RSS"
+	@echo "  soak      fault suite (FAULT_N=1000 kills) + demo with faults for DURATION=300 s"
 	@echo "  install   DESTDIR=… PREFIX=…"
 	@echo "  clean     remove build/"
 	@echo "make BOARD=<board> [STATIC=0]   cross-build for a board into build/<board>/ ('make boards')"

@@ -38,6 +38,7 @@
 #include "troupe/error.h"
 #include "troupe/actor.h"
 #include "clock.h"
+#include "fault.h"
 #include "rundir.h"
 
 #define SHM_DIR "/dev/shm"
@@ -224,12 +225,22 @@ static int shm_create(const char *path, const struct tp_mbox_attr *attr,
 	}
 	fchmod(fd, attr->mode);   /* shm_open honoured the umask; the node's mode wins */
 	uint64_t size = shm_size(attr->depth, attr->msg_max);
+	/* Every page now: a sparse ring on a tmpfs that fills up later would
+	 * kill its users with SIGBUS at their first touch of a new slot. */
+	int e = posix_fallocate(fd, 0, (off_t)size);
+	if (e) {
+		snprintf(err, errlen, "cannot reserve %llu bytes in " SHM_DIR ": %s",
+			 (unsigned long long)size, strerror(e));
+		close(fd);
+		shm_unlink(ring);
+		return e == ENOSPC ? -TP_ELIMIT : -tp_err_from_errno(e);
+	}
 	unlink(fifo);             /* a stale FIFO has no data worth keeping */
 	int wake = -1;
-	if (ftruncate(fd, (off_t)size) < 0 || mkfifo(fifo, attr->mode) < 0 ||
+	if (mkfifo(fifo, attr->mode) < 0 ||
 	    chmod(fifo, attr->mode) < 0 ||
 	    (wake = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0) {
-		int e = errno;
+		e = errno;
 		snprintf(err, errlen, "%s", strerror(e));
 		if (wake >= 0)
 			close(wake);
@@ -365,10 +376,14 @@ static void shm_drop_oldest(struct tp_mbox *mb)
 		uint32_t tail = atomic_load_explicit(&h->lane[l].tail, memory_order_relaxed);
 		if (head == tail)
 			continue;
-		if (atomic_compare_exchange_strong_explicit(&h->lane[l].head, &head, head + 1,
-							    memory_order_acq_rel,
-							    memory_order_acquire))
-			atomic_fetch_add_explicit(&h->dropped, 1, memory_order_relaxed);
+		/* Counted first: a sender killed between the two steps leaves
+		 * the count one high, never a message gone uncounted. */
+		atomic_fetch_add_explicit(&h->dropped, 1, memory_order_relaxed);
+		TP_FAULT_POINT("shm.drop.counted");
+		if (!atomic_compare_exchange_strong_explicit(&h->lane[l].head, &head, head + 1,
+							     memory_order_acq_rel,
+							     memory_order_acquire))
+			atomic_fetch_sub_explicit(&h->dropped, 1, memory_order_relaxed);
 		return;   /* or the receiver took it: room either way */
 	}
 }
@@ -407,9 +422,12 @@ static int shm_put(struct tp_mbox *mb, const void *buf, size_t len, unsigned pri
 	s->len = (uint32_t)len;
 	s->prio = prio;
 	memcpy(s->data, buf, len);
+	TP_FAULT_POINT("shm.put.copied");
 	/* The commit: the slot is the receiver's from this store on. */
 	atomic_store_explicit(&h->lane[lane].tail, tail + 1, memory_order_release);
+	TP_FAULT_POINT("shm.put.committed");
 	shm_unlock(mb);
+	TP_FAULT_POINT("shm.put.unlocked");
 	shm_wake(mb);
 	return 0;
 }
@@ -421,12 +439,14 @@ static int shm_wait_space(struct tp_mbox *mb, int64_t deadline)
 	if (now >= deadline)
 		return -TP_EFULL;
 	atomic_fetch_add(&h->space_waiters, 1);
+	TP_FAULT_POINT("shm.space.waiting");
 	if (shm_used(h) >= mb->depth) {
 		int64_t until = deadline - now > SHM_SPACE_SLICE_NS ? now + SHM_SPACE_SLICE_NS
 								     : deadline;
 		struct timespec ts = { (time_t)(until / 1000000000), (long)(until % 1000000000) };
 		while (sem_clockwait(&h->space, CLOCK_MONOTONIC, &ts) < 0 && errno == EINTR)
 			;
+		TP_FAULT_POINT("shm.space.woken");
 	}
 	atomic_fetch_sub(&h->space_waiters, 1);
 	return 0;
@@ -448,6 +468,27 @@ static int shm_tp_send(struct tp_mbox *mb, const void *buf, size_t len,
 
 /* ---------------------------------------------------------------- receive */
 
+/* Announces room to senders waiting for it.  One pending post is enough
+ * (waiters re-read the ring after every wake-up, and a woken sender that
+ * fills the room is followed by the next take's post), so
+ * the count never grows past 1: a sender killed while it waited leaves
+ * space_waiters one too high for good, and posting at every take would
+ * then pile up counts that the next real waiter spins through instead of
+ * sleeping (tests/unit/test_faults.c, shm_space_waiter_killed). */
+static void shm_post_space(struct tp_mbox *mb)
+{
+	struct shm_hdr *h = mb->h;
+	int v;
+	/* Waiting senders are woken once the ring is half empty, not at
+	 * every message: on one core a sender woken per slot would preempt
+	 * the receiver per message. */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(&h->space_waiters, memory_order_relaxed) &&
+	    shm_used(h) <= mb->depth / 2 &&
+	    sem_getvalue(&h->space, &v) == 0 && v <= 0)
+		sem_post(&h->space);
+}
+
 /* Takes the oldest message of the highest non-empty lane: 0..len, or
  * -TP_EEMPTY. */
 static int shm_take(struct tp_mbox *mb, void *buf, unsigned *prio)
@@ -464,17 +505,13 @@ static int shm_take(struct tp_mbox *mb, void *buf, unsigned *prio)
 			uint32_t len = s->len, pr = s->prio;   /* read once, then check */
 			if (len <= mb->msg_max)
 				memcpy(buf, s->data, len);
+			TP_FAULT_POINT("shm.take.copied");
 			if (!atomic_compare_exchange_strong_explicit(&ln->head, &head, head + 1,
 								     memory_order_acq_rel,
 								     memory_order_acquire))
 				continue;   /* dropped under us: the copy may be torn */
-			/* Waiting senders are woken once the ring is half empty,
-			 * not at every message: on one core a sender woken per
-			 * slot would preempt us per message. */
-			atomic_thread_fence(memory_order_seq_cst);
-			if (atomic_load_explicit(&h->space_waiters, memory_order_relaxed) &&
-			    shm_used(h) <= mb->depth / 2)
-				sem_post(&h->space);
+			TP_FAULT_POINT("shm.take.claimed");
+			shm_post_space(mb);
 			if (len > mb->msg_max)
 				continue;   /* cannot come from a sender: skip it */
 			if (prio)
@@ -616,7 +653,11 @@ static int shm_sweep(const char *prefix)
 
 /* The daemon saw pid die: if it held the senders' lock, nothing it wrote
  * was published (the tail moves last), so releasing the lock is the whole
- * repair.  Then wake everyone, in case it died between commit and wake. */
+ * repair.  Then wake everyone, in case it died between commit and wake or
+ * (a receiver) between taking a message and announcing the room.  A
+ * sender that died waiting for room leaves space_waiters one too high;
+ * it cannot be told from a live waiter, so shm_post_space bounds what
+ * that costs (one spare wake-up per message taken, no growing count). */
 static void shm_repair(struct tp_mbox *mb, pid_t pid)
 {
 	struct shm_hdr *h = mb->h;
@@ -628,8 +669,11 @@ static void shm_repair(struct tp_mbox *mb, pid_t pid)
 			/* full: a wake-up is pending anyway */
 		}
 	}
-	if (atomic_load(&h->space_waiters))
-		sem_post(&h->space);
+	/* A count piled up before (older senders) goes back to at most one. */
+	int v;
+	while (sem_getvalue(&h->space, &v) == 0 && v > 1 && sem_trywait(&h->space) == 0)
+		;
+	shm_post_space(mb);
 }
 
 const struct tp_transport tp_transport_shm = {
