@@ -147,7 +147,8 @@ static void ctl_info(const struct tp_ctl *c, unsigned i, troupe_ActorInfo *a)
 	const struct tp_reg_entry *e = &c->node->ent[i];
 	const struct tp_actor_conf *ac = &c->node->topo->actors[i];
 	struct tp_mbox_stat st = { 0 };
-	c->node->tr[i]->stat(c->node->mbox[i], &st);
+	if (c->node->mbox[i])
+		c->node->tr[i]->stat(c->node->mbox[i], &st);
 	snprintf(a->name, sizeof a->name, "%s", e->name);
 	snprintf(a->state, sizeof a->state, "%s", tp_state_name(e->state));
 	snprintf(a->transport, sizeof a->transport, "%s", e->transport);
@@ -276,7 +277,8 @@ static int ctl_do_counters(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 		struct tp_ctr v;
 		struct tp_mbox_stat st = { 0 };
 		tp_counters_get(n->ctr, i, &v);
-		n->tr[i]->stat(n->mbox[i], &st);
+		if (n->mbox[i])
+			n->tr[i]->stat(n->mbox[i], &st);
 		snprintf(o->name, sizeof o->name, "%s", n->ent[i].name);
 		o->sent = v.sent;
 		o->received = v.received;
@@ -293,6 +295,16 @@ static int ctl_do_counters(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 	return 0;
 }
 
+static int ctl_do_reload(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
+			 troupe_CtlReply *r)
+{
+	(void)k; (void)q;
+	int rc = c->reload ? tp_reloader_request(c->reload, r->msg, sizeof r->msg)
+			   : -TP_ENOSYS;
+	r->err = rc < 0 ? -rc : 0;
+	return 0;
+}
+
 typedef int ctl_handler(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 			troupe_CtlReply *r);
 
@@ -306,6 +318,7 @@ static ctl_handler *const ctl_handlers[] = {
 	[troupe_CtlRequest_Cmd_SEND] = ctl_do_send,
 	[troupe_CtlRequest_Cmd_CALL] = ctl_do_send,
 	[troupe_CtlRequest_Cmd_COUNTERS] = ctl_do_counters,
+	[troupe_CtlRequest_Cmd_RELOAD] = ctl_do_reload,
 };
 
 static void ctl_request(struct tp_ctl *c, int k)

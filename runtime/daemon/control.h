@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include "monitor.h"
 #include "node.h"
+#include "reloader.h"
 #include "supervisor.h"
 
 /* epoll tags: the listening socket, the daemon's mailbox, then clients. */
@@ -33,6 +34,7 @@ struct tp_ctl {
 	int client[TP_CTL_CLIENTS];   /* -1: slot free */
 	struct tp_ctl_call call[TP_CTL_CALLS];
 	uint32_t next_corr;
+	struct tp_reloader *reload;   /* set after tp_ctl_open; NULL: RELOAD refused */
 };
 
 /* Creates the socket (its folder too, mode 0700), replacing a stale one:
