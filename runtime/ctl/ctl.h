@@ -33,6 +33,9 @@ int ctl_request(const struct ctl_opts *o, const troupe_CtlRequest *q,
 /* Maps a reply's err to an exit code, printing its message. */
 int ctl_check(const struct ctl_opts *o, const troupe_CtlReply *r);
 
+/* troupectl trace [NAME] (trace.c): for o->timeout_ms. */
+int ctl_trace_run(struct ctl_opts *o, const char *name);
+
 void ctl_show_header(void);
 void ctl_show_actor(const troupe_ActorInfo *a, bool json, bool first, bool verbose);
 

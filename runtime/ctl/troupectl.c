@@ -291,6 +291,12 @@ static int ctl_types(const struct ctl_cmd *c, struct ctl_opts *o, int argc, char
 
 static int ctl_help(const struct ctl_cmd *c, struct ctl_opts *o, int argc, char **argv);
 
+static int ctl_trace(const struct ctl_cmd *c, struct ctl_opts *o, int argc, char **argv)
+{
+	(void)c;
+	return ctl_trace_run(o, argc ? argv[0] : NULL);
+}
+
 static const struct ctl_cmd ctl_cmds[] = {
 	{ "list", "", "every actor: pid, state, transport, mailbox, restarts, uptime",
 	  0, 0, troupe_CtlRequest_Cmd_LIST, ctl_simple },
@@ -314,6 +320,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  troupe_CtlRequest_Cmd_COUNTERS, ctl_counters },
 	{ "reload", "", "re-read the node's topology file: start new actors, stop removed "
 	  "ones, restart changed ones", 0, 0, troupe_CtlRequest_Cmd_RELOAD, ctl_simple },
+	{ "trace", "[NAME]", "messages sent (to or by NAME) for -t seconds: time, sender, "
+	  "destination, type, size", 0, 1, troupe_CtlRequest_Cmd_TRACE, ctl_trace },
 	{ "types", "[TYPE]", "the message types send and call know: msgid, fields", 0, 1,
 	  troupe_CtlRequest_Cmd_NONE, ctl_types },
 	{ "help", "[COMMAND]", "help for one command", 0, 1, troupe_CtlRequest_Cmd_NONE, ctl_help },

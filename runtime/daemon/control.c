@@ -305,6 +305,25 @@ static int ctl_do_reload(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 	return 0;
 }
 
+/* Tracing stays on until the last tracer's time is up. */
+static int ctl_do_trace(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
+			troupe_CtlReply *r)
+{
+	(void)k;
+	struct tp_counters *ctr = c->node->ctr;
+	if (!ctr) {
+		ctl_err(r, -TP_ENOSYS, "the node has no counters segment, so no trace%s", "");
+		return 0;
+	}
+	uint32_t ms = q->timeout_ms ? q->timeout_ms : 1000;
+	int64_t until = tp_now_ns() + (int64_t)(ms > 3600000 ? 3600000 : ms) * MS;
+	if (until > c->trace_until_ns)
+		c->trace_until_ns = until;
+	__atomic_store_n(&ctr->tracing, 1, __ATOMIC_RELAXED);
+	r->counting = true;
+	return 0;
+}
+
 typedef int ctl_handler(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 			troupe_CtlReply *r);
 
@@ -319,6 +338,7 @@ static ctl_handler *const ctl_handlers[] = {
 	[troupe_CtlRequest_Cmd_CALL] = ctl_do_send,
 	[troupe_CtlRequest_Cmd_COUNTERS] = ctl_do_counters,
 	[troupe_CtlRequest_Cmd_RELOAD] = ctl_do_reload,
+	[troupe_CtlRequest_Cmd_TRACE] = ctl_do_trace,
 };
 
 static void ctl_request(struct tp_ctl *c, int k)
@@ -416,6 +436,8 @@ int64_t tp_ctl_next_deadline(const struct tp_ctl *c)
 	for (int j = 0; j < TP_CTL_CALLS; j++)
 		if (c->call[j].client >= 0 && c->call[j].deadline_ns < next)
 			next = c->call[j].deadline_ns;
+	if (c->trace_until_ns && c->trace_until_ns < next)
+		next = c->trace_until_ns;
 	return next;
 }
 
@@ -423,6 +445,11 @@ void tp_ctl_timer(struct tp_ctl *c)
 {
 	static troupe_CtlReply r;
 	int64_t now = tp_now_ns();
+	if (c->trace_until_ns && c->trace_until_ns <= now) {
+		c->trace_until_ns = 0;
+		if (c->node->ctr)
+			__atomic_store_n(&c->node->ctr->tracing, 0, __ATOMIC_RELAXED);
+	}
 	for (int j = 0; j < TP_CTL_CALLS; j++) {
 		if (c->call[j].client < 0 || c->call[j].deadline_ns > now)
 			continue;

@@ -147,6 +147,8 @@ static int mail_send(tp_actor *self, const char *to, const struct tp_env *env,
 	rc = p->t->send(p->mb, self->sbuf, off + len, env->prio,
 			tp_deadline_ms(timeout_ms));
 	tp_counters_send_end(self->ctr, p->ix, rc, depth);
+	if (tp_tracing(self->ctr))
+		tp_trace_put(self->ctr, self->name, to, env->type, (uint32_t)len, rc);
 	return rc;
 }
 
