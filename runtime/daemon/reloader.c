@@ -16,7 +16,9 @@ void tp_reloader_init(struct tp_reloader *r, struct tp_topology *live,
 		      const char *path, const struct tp_topo_opts *opts,
 		      struct tp_sup *s, struct tp_node *n, struct tp_monitors *m)
 {
-	memset(r, 0, sizeof *r);
+	/* Not memset: next is a whole topology, resident only once used. */
+	r->pending = false;
+	r->wait = 0;
 	r->live = live;
 	r->path = path;
 	if (opts)

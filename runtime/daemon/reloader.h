@@ -28,6 +28,7 @@ struct tp_reloader {
 	struct tp_topology next;       /* in the file's order */
 };
 
+/* r must be zeroed (static) storage. */
 void tp_reloader_init(struct tp_reloader *r, struct tp_topology *live,
 		      const char *path, const struct tp_topo_opts *opts,
 		      struct tp_sup *s, struct tp_node *n, struct tp_monitors *m);
