@@ -225,11 +225,12 @@ demo:
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)bash board/host/demo "$(B)"
 
-# Needs the library and the actors only, not the daemon.
+# The raw-primitive comparison needs the library and actors only; crash
+# to recovery and the daemon's RSS (tests/bench/restart, size) a node.
 bench:
 	$(Q)bash toolchain/setup bench
 	$(Q)$(MAKE) --no-print-directory $(LIBTROUPE_A) $(ACTOR_BINS) $(BENCH_BINS) \
-		$(BINS) $(B)/tests/actors/linkping $(B)/bench/tcp_pingpong
+		$(BINS) $(B)/tests/actors/linkping $(B)/bench/tcp_pingpong $(B)/tests/actors/stamp
 	$(Q)bash tests/bench/run "$(B)"
 
 # Each fuzz target for FUZZ_SECONDS, from its committed seeds (tests/fuzz/).

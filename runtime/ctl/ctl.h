@@ -35,6 +35,8 @@ int ctl_check(const struct ctl_opts *o, const troupe_CtlReply *r);
 
 /* troupectl links (links.c). */
 int ctl_links_run(struct ctl_opts *o);
+/* troupectl trace [NAME] (trace.c): for o->timeout_ms. */
+int ctl_trace_run(struct ctl_opts *o, const char *name);
 
 void ctl_show_header(void);
 void ctl_show_actor(const troupe_ActorInfo *a, bool json, bool first, bool verbose);

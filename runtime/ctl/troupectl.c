@@ -56,6 +56,8 @@ static int ctl_simple(const struct ctl_cmd *c, struct ctl_opts *o, int argc, cha
 	int code = ctl_request(o, &q, &r);
 	if (code || (code = ctl_check(o, &r)))
 		return code;
+	if (c->cmd == troupe_CtlRequest_Cmd_RELOAD && !o->quiet)
+		printf("%s\n", r.msg);
 	if (c->cmd != troupe_CtlRequest_Cmd_LIST && c->cmd != troupe_CtlRequest_Cmd_STATUS)
 		return CTL_OK;
 	if (o->json && c->cmd == troupe_CtlRequest_Cmd_LIST)
@@ -295,6 +297,12 @@ static int ctl_links(const struct ctl_cmd *c, struct ctl_opts *o, int argc, char
 	return ctl_links_run(o);
 }
 
+static int ctl_trace(const struct ctl_cmd *c, struct ctl_opts *o, int argc, char **argv)
+{
+	(void)c;
+	return ctl_trace_run(o, argc ? argv[0] : NULL);
+}
+
 static const struct ctl_cmd ctl_cmds[] = {
 	{ "list", "", "every actor: pid, state, transport, mailbox, restarts, uptime",
 	  0, 0, troupe_CtlRequest_Cmd_LIST, ctl_simple },
@@ -316,6 +324,10 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "counters", "", "per mailbox: sent, received, dropped, rejected full, restarts, "
 	  "high-water mark, depth; -v: handling time histogram", 0, 0,
 	  troupe_CtlRequest_Cmd_COUNTERS, ctl_counters },
+	{ "reload", "", "re-read the node's topology file: start new actors, stop removed "
+	  "ones, restart changed ones", 0, 0, troupe_CtlRequest_Cmd_RELOAD, ctl_simple },
+	{ "trace", "[NAME]", "messages sent (to or by NAME) for -t seconds: time, sender, "
+	  "destination, type, size", 0, 1, troupe_CtlRequest_Cmd_TRACE, ctl_trace },
 	{ "types", "[TYPE]", "the message types send and call know: msgid, fields", 0, 1,
 	  troupe_CtlRequest_Cmd_NONE, ctl_types },
 	{ "links", "", "links to other nodes: peer, address, state, round trip, queued, "

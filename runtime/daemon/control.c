@@ -147,7 +147,8 @@ static void ctl_info(const struct tp_ctl *c, unsigned i, troupe_ActorInfo *a)
 	const struct tp_reg_entry *e = &c->node->ent[i];
 	const struct tp_actor_conf *ac = &c->node->topo->actors[i];
 	struct tp_mbox_stat st = { 0 };
-	c->node->tr[i]->stat(c->node->mbox[i], &st);
+	if (c->node->mbox[i])
+		c->node->tr[i]->stat(c->node->mbox[i], &st);
 	snprintf(a->name, sizeof a->name, "%s", e->name);
 	snprintf(a->state, sizeof a->state, "%s", tp_state_name(e->state));
 	snprintf(a->transport, sizeof a->transport, "%s", e->transport);
@@ -285,7 +286,8 @@ static int ctl_do_counters(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 		struct tp_ctr v;
 		struct tp_mbox_stat st = { 0 };
 		tp_counters_get(n->ctr, i, &v);
-		n->tr[i]->stat(n->mbox[i], &st);
+		if (n->mbox[i])
+			n->tr[i]->stat(n->mbox[i], &st);
 		if (n->ent[i].node[0])   /* a node link's outbox (linkd.h) */
 			snprintf(o->name, sizeof o->name, "link.%.26s", n->ent[i].node);
 		else
@@ -305,6 +307,35 @@ static int ctl_do_counters(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 	return 0;
 }
 
+static int ctl_do_reload(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
+			 troupe_CtlReply *r)
+{
+	(void)k; (void)q;
+	int rc = c->reload ? tp_reloader_request(c->reload, r->msg, sizeof r->msg)
+			   : -TP_ENOSYS;
+	r->err = rc < 0 ? -rc : 0;
+	return 0;
+}
+
+/* Tracing stays on until the last tracer's time is up. */
+static int ctl_do_trace(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
+			troupe_CtlReply *r)
+{
+	(void)k;
+	struct tp_counters *ctr = c->node->ctr;
+	if (!ctr) {
+		ctl_err(r, -TP_ENOSYS, "the node has no counters segment, so no trace%s", "");
+		return 0;
+	}
+	uint32_t ms = q->timeout_ms ? q->timeout_ms : 1000;
+	int64_t until = tp_now_ns() + (int64_t)(ms > 3600000 ? 3600000 : ms) * MS;
+	if (until > c->trace_until_ns)
+		c->trace_until_ns = until;
+	__atomic_store_n(&ctr->tracing, 1, __ATOMIC_RELAXED);
+	r->counting = true;
+	return 0;
+}
+
 typedef int ctl_handler(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 			troupe_CtlReply *r);
 
@@ -319,6 +350,8 @@ static ctl_handler *const ctl_handlers[] = {
 	[troupe_CtlRequest_Cmd_CALL] = ctl_do_send,
 	[troupe_CtlRequest_Cmd_COUNTERS] = ctl_do_counters,
 	[troupe_CtlRequest_Cmd_LINKS] = tp_ctl_do_links,
+	[troupe_CtlRequest_Cmd_RELOAD] = ctl_do_reload,
+	[troupe_CtlRequest_Cmd_TRACE] = ctl_do_trace,
 };
 
 static void ctl_request(struct tp_ctl *c, int k)
@@ -416,6 +449,8 @@ int64_t tp_ctl_next_deadline(const struct tp_ctl *c)
 	for (int j = 0; j < TP_CTL_CALLS; j++)
 		if (c->call[j].client >= 0 && c->call[j].deadline_ns < next)
 			next = c->call[j].deadline_ns;
+	if (c->trace_until_ns && c->trace_until_ns < next)
+		next = c->trace_until_ns;
 	return next;
 }
 
@@ -423,6 +458,11 @@ void tp_ctl_timer(struct tp_ctl *c)
 {
 	static troupe_CtlReply r;
 	int64_t now = tp_now_ns();
+	if (c->trace_until_ns && c->trace_until_ns <= now) {
+		c->trace_until_ns = 0;
+		if (c->node->ctr)
+			__atomic_store_n(&c->node->ctr->tracing, 0, __ATOMIC_RELAXED);
+	}
 	for (int j = 0; j < TP_CTL_CALLS; j++) {
 		if (c->call[j].client < 0 || c->call[j].deadline_ns > now)
 			continue;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include "monitor.h"
 #include "node.h"
+#include "reloader.h"
 #include "supervisor.h"
 
 /* epoll tags: the listening socket, the daemon's mailbox, then clients. */
@@ -36,6 +37,8 @@ struct tp_ctl {
 	struct tp_ctl_call call[TP_CTL_CALLS];
 	uint32_t next_corr;
 	struct tp_linkd *links;  /* node links (linkd.h), NULL when none */
+	struct tp_reloader *reload;   /* set after tp_ctl_open; NULL: RELOAD refused */
+	int64_t trace_until_ns;       /* TRACE: when to clear the flag; 0 none */
 };
 
 /* Creates the socket (its folder too, mode 0700), replacing a stale one:

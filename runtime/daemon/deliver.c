@@ -41,6 +41,8 @@ int tp_deliver_bytes(struct tp_node *n, unsigned i, const char *sender,
 	uint64_t depth = tp_counters_send_begin(n->ctr, i);
 	int rc = n->tr[i]->send(n->mbox[i], buf, off + len, env.prio, 0);
 	tp_counters_send_end(n->ctr, i, rc, depth);
+	if (tp_tracing(n->ctr))
+		tp_trace_put(n->ctr, sender, n->ent[i].name, type, (uint32_t)len, rc);
 	return rc;
 }
 

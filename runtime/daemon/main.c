@@ -19,6 +19,7 @@
 #include "monitor.h"
 #include "node.h"
 #include "notify.h"
+#include "reloader.h"
 #include "supervisor.h"
 #include "topology.h"
 
@@ -52,7 +53,8 @@ static void main_usage(FILE *f)
 		"The daemon's messages ('troupe[<node>]: ...') and its actors' output\n"
 		"('<actor>[<pid>]: <line>') go to stderr, or to the system log (facility\n"
 		"daemon) with -s or log = syslog.  SIGTERM or SIGINT stops the actors\n"
-		"in reverse start order; a second SIGINT kills the remaining ones.\n\n"
+		"in reverse start order; a second SIGINT kills the remaining ones.\n"
+		"SIGHUP reloads the topology file (as troupectl reload).\n\n"
 		"Exit status:\n"
 		"  0  clean stop (or --check: topology is valid)\n"
 		"  1  node failed: restart limit reached, or start-up failed\n"
@@ -80,6 +82,17 @@ static int main_arm_timer(int tfd, int64_t deadline)
 	return timerfd_settime(tfd, TFD_TIMER_ABSTIME, &it, NULL);
 }
 
+static struct tp_reloader *main_rl;
+
+/* SIGHUP: as troupectl reload, with the outcome in the log. */
+static void main_reload(void)
+{
+	static char msg[2048];
+	int rc = tp_reloader_request(main_rl, msg, sizeof msg);
+	for (char *line = strtok(msg, "\n"); rc && line; line = strtok(NULL, "\n"))
+		tp_dwarn("%s", line);
+}
+
 static void main_signal(struct tp_sup *s, int sig)
 {
 	switch (sig) {
@@ -97,7 +110,7 @@ static void main_signal(struct tp_sup *s, int sig)
 		}
 		break;
 	case SIGHUP:
-		tp_dwarn("SIGHUP ignored: reloading the topology is not supported yet");
+		main_reload();
 		break;
 	}
 }
@@ -151,6 +164,7 @@ static void main_loop(struct tp_sup *s, struct tp_ctl *ctl, struct tp_linkd *ld,
 				tp_sup_output(s, (unsigned)(tag - TP_SUP_TAG));
 			}
 		}
+		tp_reloader_tick(main_rl);
 	}
 }
 
@@ -202,7 +216,8 @@ static int main_setup(struct tp_node *node)
 	return EXIT_CLEAN;
 }
 
-static int main_run(const struct tp_topology *t, bool use_syslog)
+static int main_run(struct tp_topology *t, const char *path,
+		    const struct tp_topo_opts *o, bool use_syslog)
 {
 	static struct tp_node node;
 	static struct tp_sup sup;
@@ -210,6 +225,7 @@ static int main_run(const struct tp_topology *t, bool use_syslog)
 	static struct tp_ctl ctl;
 	static struct tp_linkd links;
 	struct tp_linkd *ld = tp_linkd_wanted(t) ? &links : NULL;
+	static struct tp_reloader rl;
 	int epfd = -1, sfd = -1, tfd = -1;
 	tp_dmsg_init(t->node.name);
 	tp_dmsg_open(use_syslog || strcmp(t->node.log, "syslog") == 0,
@@ -226,10 +242,13 @@ static int main_run(const struct tp_topology *t, bool use_syslog)
 	tp_monitors_init(&mon, &sup);
 	sup.on_exit = ld ? tp_linkd_actor_exit : tp_monitors_exit;
 	sup.on_exit_arg = ld ? (void *)ld : (void *)&mon;
+	tp_reloader_init(&rl, t, path, o, &sup, &node, &mon);
+	main_rl = &rl;
 	if (code == EXIT_CLEAN && tp_ctl_open(&ctl, t->node.control, &sup, &node, &mon, epfd)) {
 		tp_ctl_close(&ctl);
 		code = EXIT_FAILED;
 	}
+	ctl.reload = &rl;
 	ctl.links = ld;
 	if (code == EXIT_CLEAN && ld && tp_linkd_open(ld, &mon, epfd)) {
 		tp_ctl_close(&ctl);
@@ -309,5 +328,5 @@ int main(int argc, char **argv)
 		       topo.n_actors, topo.n_actors == 1 ? "" : "s");
 		return EXIT_CLEAN;
 	}
-	return main_run(&topo, use_syslog);
+	return main_run(&topo, path, &o, use_syslog);
 }

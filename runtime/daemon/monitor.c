@@ -99,3 +99,18 @@ void tp_monitors_exit(void *arg, unsigned i, int status, bool failed)
 		if ((m->watchers[i] & BIT(k)) && s->ch[k].pid)
 			monitors_send(m, k, &d);
 }
+
+void tp_monitors_relayout(struct tp_monitors *m, const int *from)
+{
+	uint64_t old[TP_REG_ACTORS_MAX];
+	unsigned n = m->sup->topo->n_actors;
+	memcpy(old, m->watchers, sizeof old);
+	memset(m->watchers, 0, sizeof m->watchers);
+	for (unsigned i = 0; i < n; i++) {
+		if (from[i] < 0)
+			continue;
+		for (unsigned k = 0; k < n; k++)
+			if (from[k] >= 0 && (old[from[i]] & BIT(from[k])))
+				m->watchers[i] |= BIT(k);
+	}
+}

@@ -30,4 +30,8 @@ int tp_monitors_request(struct tp_monitors *m, int from, uint32_t type,
  * monitors. */
 void tp_monitors_exit(void *arg, unsigned i, int status, bool failed);
 
+/* Reload: actor i is the old actor from[i] (-1: new, watched by none);
+ * watches of and by removed actors are gone. */
+void tp_monitors_relayout(struct tp_monitors *m, const int *from);
+
 #endif

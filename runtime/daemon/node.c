@@ -66,6 +66,22 @@ static void node_init_daemon(struct tp_node *n)
 	n->count = d + 1;
 }
 
+static void node_init_actor(struct tp_node *n, unsigned i)
+{
+	const struct tp_actor_conf *a = &n->topo->actors[i];
+	struct tp_reg_entry *e = &n->ent[i];
+	memset(e, 0, sizeof *e);
+	n->tr[i] = strcmp(a->transport, "auto") == 0 ? node_auto()
+						      : tp_transport_find(a->transport);
+	n->mbox[i] = NULL;
+	snprintf(e->name, sizeof e->name, "%s", a->name);
+	snprintf(e->transport, sizeof e->transport, "%s", n->tr[i]->name);
+	tp_ipc_name(e->mailbox, sizeof e->mailbox, n->topo->node.name, a->name);
+	e->depth = a->depth;
+	e->msg_max = a->msg_max;
+	e->state = TP_STATE_DOWN;
+}
+
 void tp_node_init(struct tp_node *n, const struct tp_topology *topo)
 {
 	memset(n, 0, sizeof *n);
@@ -74,18 +90,8 @@ void tp_node_init(struct tp_node *n, const struct tp_topology *topo)
 	/* Actors inherit it: they find the sockets of unix/tcp mailboxes there. */
 	if (topo->node.run_dir[0])
 		setenv(TP_RUN_DIR_ENV, topo->node.run_dir, 1);
-	for (unsigned i = 0; i < topo->n_actors; i++) {
-		const struct tp_actor_conf *a = &topo->actors[i];
-		struct tp_reg_entry *e = &n->ent[i];
-		n->tr[i] = strcmp(a->transport, "auto") == 0 ? node_auto()
-							      : tp_transport_find(a->transport);
-		snprintf(e->name, sizeof e->name, "%s", a->name);
-		snprintf(e->transport, sizeof e->transport, "%s", n->tr[i]->name);
-		tp_ipc_name(e->mailbox, sizeof e->mailbox, topo->node.name, a->name);
-		e->depth = a->depth;
-		e->msg_max = a->msg_max;
-		e->state = TP_STATE_DOWN;
-	}
+	for (unsigned i = 0; i < topo->n_actors; i++)
+		node_init_actor(n, i);
 	node_init_daemon(n);
 }
 
@@ -220,6 +226,96 @@ static int node_check(struct tp_node *n)
 		}
 	}
 	return 0;
+}
+
+int tp_node_check(const struct tp_topology *topo)
+{
+	static struct tp_node tmp;
+	tp_node_init(&tmp, topo);
+	return node_check(&tmp);
+}
+
+static int node_create(struct tp_node *n, unsigned i)
+{
+	struct tp_mbox_attr at = node_attr(n, i);
+	char err[512] = "";
+	int rc = n->tr[i]->create(n->ent[i].mailbox, &at, &n->mbox[i], err, sizeof err);
+	if (rc) {
+		n->mbox[i] = NULL;
+		tp_derr("cannot create mailbox %s: %s", n->ent[i].mailbox,
+			err[0] ? err : tp_strerror(rc));
+	}
+	return rc;
+}
+
+static void node_remove(const struct tp_transport *tr, struct tp_mbox *mb,
+			const char *mailbox)
+{
+	if (!mb)
+		return;
+	tr->close(mb);
+	int rc = tr->unlink(mailbox);
+	if (rc)
+		tp_derr("cannot remove mailbox %s: %s", mailbox, tp_strerror(rc));
+}
+
+/* The old arrays are copied aside first: entries move between indices.
+ * Counters move with their mailboxes (a count racing the move may be
+ * lost: they are statistics).  Readers learn of the move from the
+ * registry's layout, bumped last. */
+uint64_t tp_node_relayout(struct tp_node *n, const int *from, uint64_t removed)
+{
+	static const struct tp_transport *tr[TP_REG_MAX];
+	static struct tp_mbox *mb[TP_REG_MAX];
+	static struct tp_reg_entry ent[TP_REG_MAX];
+	static struct tp_ctr ctr[TP_REG_MAX];
+	unsigned old_count = n->count, d_old = old_count - 1;
+	uint64_t failed = 0;
+	memcpy(tr, n->tr, sizeof tr);
+	memcpy(mb, n->mbox, sizeof mb);
+	memcpy(ent, n->ent, sizeof ent);
+	for (unsigned i = 0; i < old_count; i++)
+		tp_counters_get(n->ctr, i, &ctr[i]);
+	for (unsigned o = 0; o < d_old; o++)
+		if (removed & ((uint64_t)1 << o))
+			node_remove(tr[o], mb[o], ent[o].mailbox);
+	const struct tp_topology *t = n->topo;
+	for (unsigned i = 0; i < t->n_actors; i++) {
+		if (from[i] >= 0) {
+			n->tr[i] = tr[from[i]];
+			n->mbox[i] = mb[from[i]];
+			n->ent[i] = ent[from[i]];
+			continue;
+		}
+		node_init_actor(n, i);
+		if (node_create(n, i))
+			failed |= (uint64_t)1 << i;
+	}
+	unsigned d = t->n_actors;
+	n->tr[d] = tr[d_old];
+	n->mbox[d] = mb[d_old];
+	n->ent[d] = ent[d_old];
+	n->count = d + 1;
+	for (unsigned i = n->count; i < TP_REG_MAX; i++) {
+		n->tr[i] = NULL;
+		n->mbox[i] = NULL;
+		memset(&n->ent[i], 0, sizeof n->ent[i]);
+	}
+	if (n->ctr)
+		for (unsigned i = 0; i < TP_REG_MAX; i++) {
+			int f = i == d ? (int)d_old : i < d ? from[i] : -1;
+			if (f >= 0)
+				n->ctr->c[i] = ctr[f];
+			else
+				memset(&n->ctr->c[i], 0, sizeof n->ctr->c[i]);
+		}
+	if (n->reg) {
+		for (unsigned i = 0; i < n->count; i++)
+			tp_registry_put(n->reg, i, &n->ent[i]);
+		tp_registry_set_count(n->reg, n->count);
+		tp_registry_relayout(n->reg);
+	}
+	return failed;
 }
 
 int tp_node_mailboxes(struct tp_node *n)

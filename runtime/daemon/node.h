@@ -43,6 +43,18 @@ int tp_node_sweep(struct tp_node *n);
  * mailbox.  Reports failures on stderr; returns 0 or a negative code. */
 int tp_node_mailboxes(struct tp_node *n);
 
+/* The transports' limits checked for topo, as tp_node_mailboxes does (a
+ * reload checks the new topology first).  0 or a negative code (logged). */
+int tp_node_check(const struct tp_topology *topo);
+
+/* Reload: n->topo now holds the new topology; actor i's mailbox is the
+ * old actor from[i]'s (-1: a new actor, whose mailbox is created).  The
+ * old actors in removed lose their mailboxes (closed and unlinked), the
+ * daemon's mailbox moves after the actors, the registry and counters are
+ * rewritten.  Returns the new actors whose mailbox could not be created
+ * (logged). */
+uint64_t tp_node_relayout(struct tp_node *n, const int *from, uint64_t removed);
+
 /* Creates the registry and publishes every actor as DOWN. */
 int tp_node_publish(struct tp_node *n);
 

@@ -579,6 +579,63 @@ int tp_sup_ctl_restart(struct tp_sup *s, unsigned i, const char *exec)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- reload */
+
+static uint64_t sup_remap(uint64_t mask, const int *from, unsigned n)
+{
+	uint64_t out = 0;
+	for (unsigned i = 0; i < n; i++)
+		if (from[i] >= 0 && (mask & BIT(from[i])))
+			out |= BIT(i);
+	return out;
+}
+
+int tp_sup_relayout(struct tp_sup *s, const int *from, uint64_t removed)
+{
+	static struct tp_child old[TP_REG_MAX];
+	const struct tp_topology *t = s->topo;
+	int rc = 0;
+	for (unsigned o = 0; o < TP_REG_ACTORS_MAX; o++)
+		if (removed & BIT(o)) {
+			sup_close_output(s, o);
+			tp_logcap_fini(&s->ch[o].log);
+		}
+	memcpy(old, s->ch, sizeof old);
+	for (unsigned i = 0; i < TP_REG_MAX; i++) {
+		struct tp_child *c = &s->ch[i];
+		if (i < t->n_actors && from[i] >= 0) {
+			*c = old[from[i]];
+			struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TP_SUP_TAG + i };
+			if (c->out_fd >= 0 && (unsigned)from[i] != i &&
+			    epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->out_fd, &ev) < 0)
+				tp_derr("reload: %s's output: %s", t->actors[i].name, strerror(errno));
+			continue;
+		}
+		memset(c, 0, sizeof *c);
+		c->out_fd = -1;
+		c->log.file_fd = -1;
+		if (i >= t->n_actors)
+			continue;
+		c->held = true;   /* until the reload starts it */
+		int r = tp_logcap_init(&c->log, t->actors[i].name, t->node.log_dir,
+				       t->node.mode & 0666);
+		if (r && !rc)
+			rc = r;
+	}
+	s->stop_mask = sup_remap(s->stop_mask, from, t->n_actors);
+	if (s->stop_cur >= 0) {
+		int cur = -1;
+		for (unsigned i = 0; i < t->n_actors; i++)
+			if (from[i] == s->stop_cur)
+				cur = (int)i;
+		s->stop_cur = cur;
+	}
+	for (unsigned g = 0; g < TP_REG_MAX; g++)
+		s->grp[g].mask = sup_remap(s->grp[g].mask, from, t->n_actors);
+	tp_tree_init(&s->tree, t);
+	return rc;
+}
+
 void tp_sup_fini(struct tp_sup *s)
 {
 	for (unsigned i = 0; i < s->topo->n_actors; i++) {

@@ -105,6 +105,13 @@ int tp_sup_ctl_stop(struct tp_sup *s, unsigned i);
 int tp_sup_ctl_start(struct tp_sup *s, unsigned i);
 int tp_sup_ctl_restart(struct tp_sup *s, unsigned i, const char *exec);
 
+/* Reload: s->topo now holds the new topology; actor i is the old actor
+ * from[i] (-1: new, left down and held until started).  The old actors in
+ * removed must have no process any more.  Processes keep running; the
+ * tree is built anew (restart histories start empty).  Returns 0, or the
+ * first error opening a new actor's log file (logged). */
+int tp_sup_relayout(struct tp_sup *s, const int *from, uint64_t removed);
+
 /* Closes the pipes and log files. */
 void tp_sup_fini(struct tp_sup *s);
 

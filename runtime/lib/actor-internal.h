@@ -47,6 +47,7 @@ struct tp_actor {
 	struct tp_registry *reg;
 	struct tp_counters *ctr;        /* NULL: the node counts nothing */
 	unsigned ix;                    /* own registry index */
+	uint32_t layout;                /* registry layout ix and peers[] are of */
 
 	const struct tp_transport *t;   /* own mailbox */
 	struct tp_mbox *mb;

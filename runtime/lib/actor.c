@@ -41,6 +41,7 @@ static int actor_attach(tp_actor *self)
 		tp_log("cannot open the registry of node '%s': %s", self->node, tp_strerror(rc));
 		return rc;
 	}
+	self->layout = tp_registry_layout(self->reg);
 	for (self->ix = 0; (rc = tp_registry_get(self->reg, self->ix, &e)) == 0 &&
 			   strcmp(e.name, self->name) != 0; self->ix++)
 		;

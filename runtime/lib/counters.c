@@ -3,11 +3,13 @@
  * cost a lock, a syscall, nor a cache line shared between mailboxes. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "troupe/error.h"
+#include "clock.h"
 #include "counters.h"
 
 static int counters_name(char *buf, size_t n, const char *node)
@@ -142,4 +144,41 @@ void tp_counters_get(const struct tp_counters *c, unsigned i, struct tp_ctr *out
 	out->hwm = LOAD(&k->hwm);
 	for (unsigned b = 0; b < TP_CTR_BUCKETS; b++)
 		out->lat[b] = LOAD(&k->lat[b]);
+}
+
+void tp_trace_put(struct tp_counters *c, const char *from, const char *to,
+		  uint32_t type, uint32_t len, int rc)
+{
+	uint64_t k = __atomic_fetch_add(&c->trace_head, 1, __ATOMIC_RELAXED);
+	struct tp_trace_ev *e = &c->trace[k % TP_TRACE_SLOTS];
+	__atomic_store_n(&e->seq, 0, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	e->t_ns = tp_now_ns();
+	e->type = type;
+	e->len = len;
+	e->rc = rc;
+	snprintf(e->from, sizeof e->from, "%s", from);
+	snprintf(e->to, sizeof e->to, "%s", to);
+	__atomic_store_n(&e->seq, k + 1, __ATOMIC_RELEASE);
+}
+
+uint64_t tp_trace_head(const struct tp_counters *c)
+{
+	return __atomic_load_n(&c->trace_head, __ATOMIC_ACQUIRE);
+}
+
+int tp_trace_get(const struct tp_counters *c, uint64_t k, struct tp_trace_ev *out)
+{
+	const struct tp_trace_ev *e = &c->trace[k % TP_TRACE_SLOTS];
+	uint64_t s1 = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
+	if (s1 != k + 1)
+		return s1 > k + 1 || k + TP_TRACE_SLOTS < tp_trace_head(c) ? -TP_ENOENT
+									   : -TP_EEMPTY;
+	memcpy(out, e, sizeof *out);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&e->seq, __ATOMIC_RELAXED) != s1)
+		return -TP_ENOENT;
+	out->from[sizeof out->from - 1] = '\0';
+	out->to[sizeof out->to - 1] = '\0';
+	return 0;
 }

@@ -16,7 +16,9 @@
  * < 1 s, longer. */
 #define TP_CTR_BUCKETS 7
 #define TP_CTR_MAGIC 0x54524354u   /* "TCRT" */
-#define TP_CTR_VERSION 1
+#define TP_CTR_VERSION 2
+/* Trace events kept: the newest, a ring. */
+#define TP_TRACE_SLOTS 256
 
 struct tp_ctr {
 	uint64_t sent;            /* messages put in this mailbox, by anyone */
@@ -27,11 +29,26 @@ struct tp_ctr {
 	uint64_t lat[TP_CTR_BUCKETS];   /* receive callback's duration */
 } __attribute__((aligned(64)));
 
+/* One message sent while the node traces (troupectl trace). */
+struct tp_trace_ev {
+	uint64_t seq;             /* its number + 1 once written; 0 while written */
+	int64_t t_ns;             /* CLOCK_MONOTONIC after the send */
+	uint32_t type;
+	uint32_t len;             /* payload bytes */
+	int32_t rc;               /* the send's result: 0 or -TP_E* */
+	uint32_t reserved;
+	char from[TP_NAME_MAX + 1];
+	char to[2 * TP_NAME_MAX + 2];   /* "actor" or "actor@node" */
+};
+
 struct tp_counters {
 	uint32_t magic;
 	uint32_t version;
-	uint32_t reserved[14];
+	uint32_t tracing;         /* non-zero: senders write trace events */
+	uint32_t reserved[13];
 	struct tp_ctr c[TP_REG_MAX];   /* same index as the registry */
+	uint64_t trace_head __attribute__((aligned(64)));   /* events so far */
+	struct tp_trace_ev trace[TP_TRACE_SLOTS];
 };
 
 /* Daemon: creates (replacing a stale one), zeroed, with mode. */
@@ -54,6 +71,22 @@ void tp_counters_send_end(struct tp_counters *c, unsigned i, int rc, uint64_t de
 void tp_counters_recv(struct tp_counters *c, unsigned i, bool discarded);
 /* ... and its receive callback took ns. */
 void tp_counters_time(struct tp_counters *c, unsigned i, int64_t ns);
+
+/* Is the node tracing?  One relaxed load: all a send pays when not. */
+static inline bool tp_tracing(const struct tp_counters *c)
+{
+	return c && __atomic_load_n(&c->tracing, __ATOMIC_RELAXED);
+}
+
+/* Writes one trace event (a seqlock per slot; no lock between writers:
+ * each takes its own slot). */
+void tp_trace_put(struct tp_counters *c, const char *from, const char *to,
+		  uint32_t type, uint32_t len, int rc);
+
+/* Reader: event number k, if still in the ring and whole.  0, or
+ * -TP_EEMPTY if not written yet, -TP_ENOENT if overwritten. */
+int tp_trace_get(const struct tp_counters *c, uint64_t k, struct tp_trace_ev *out);
+uint64_t tp_trace_head(const struct tp_counters *c);
 
 /* A consistent-enough copy of entry i (each word read atomically). */
 void tp_counters_get(const struct tp_counters *c, unsigned i, struct tp_ctr *out);

@@ -43,6 +43,30 @@ void tp_mail_fini(tp_actor *self)
 	free(self->stash.len);
 }
 
+/* After a reload moved or removed registry entries: peers are attached
+ * again by name on next use (a removed actor's mailbox is unlinked: mail
+ * must not go on into it), and our own index, the counters', is found
+ * again.  One load per send and receive when nothing changed. */
+static void mail_relayout(tp_actor *self)
+{
+	if (!self->reg)
+		return;
+	uint32_t g = tp_registry_layout(self->reg);
+	if (g == self->layout)
+		return;
+	self->layout = g;
+	for (unsigned i = 0; i < self->npeers; i++)
+		self->peers[i].t->close(self->peers[i].mb);
+	self->npeers = 0;
+	struct tp_reg_entry e;
+	for (unsigned i = 0; tp_registry_get(self->reg, i, &e) == 0; i++)
+		if (strcmp(e.name, self->name) == 0) {
+			self->ix = i;
+			return;
+		}
+	self->ix = TP_REG_MAX;   /* removed: counts nothing (counters ignore it) */
+}
+
 /* The registry entry of `to`: a local actor, or one of another node,
  * reached through the daemon's outbox for that node's link.  A reply may
  * go to any actor of a linked node (the node's "*" entry): the requester
@@ -78,6 +102,7 @@ static int mail_peer(tp_actor *self, const char *to, bool reply, struct tp_peer 
 {
 	if (strlen(to) > TP_ENV_NAME_MAX)
 		return -TP_ENOENT;
+	mail_relayout(self);
 	for (unsigned i = 0; i < self->npeers; i++)
 		if (strcmp(self->peers[i].name, to) == 0) {
 			*out = &self->peers[i];
@@ -141,6 +166,8 @@ static int mail_send(tp_actor *self, const char *to, const struct tp_env *env,
 	rc = p->t->send(p->mb, self->sbuf, off + len, env->prio,
 			tp_deadline_ms(timeout_ms));
 	tp_counters_send_end(self->ctr, p->ix, rc, depth);
+	if (tp_tracing(self->ctr))
+		tp_trace_put(self->ctr, self->name, to, env->type, (uint32_t)len, rc);
 	return rc;
 }
 
@@ -229,6 +256,7 @@ static bool stash_push(struct tp_stash *s, const uint8_t *buf, size_t len)
 
 static int mail_decode(tp_actor *self, const uint8_t *buf, size_t len, struct tp_env *env)
 {
+	mail_relayout(self);
 	int rc = tp_env_decode(buf, len, self->msg_max, env);
 	if (rc) {
 		self->dropped_bad++;

@@ -14,7 +14,7 @@ struct tp_registry {
 	uint32_t seq;          /* odd while the daemon writes */
 	uint32_t count;
 	int32_t daemon_pid;
-	uint32_t reserved;
+	uint32_t layout;       /* changes when entries move (reload) */
 	struct tp_reg_entry e[TP_REG_MAX];
 };
 
@@ -133,6 +133,18 @@ void tp_registry_set_count(struct tp_registry *r, unsigned count)
 	write_begin(r);
 	r->count = count > TP_REG_MAX ? TP_REG_MAX : count;
 	write_end(r);
+}
+
+void tp_registry_relayout(struct tp_registry *r)
+{
+	write_begin(r);
+	__atomic_fetch_add(&r->layout, 1, __ATOMIC_RELAXED);
+	write_end(r);
+}
+
+uint32_t tp_registry_layout(const struct tp_registry *r)
+{
+	return __atomic_load_n(&r->layout, __ATOMIC_ACQUIRE);
 }
 
 void tp_registry_set_daemon(struct tp_registry *r, pid_t pid)

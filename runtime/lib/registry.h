@@ -59,6 +59,11 @@ int tp_registry_unlink(const char *node);
 void tp_registry_put(struct tp_registry *r, unsigned i, const struct tp_reg_entry *e);
 void tp_registry_set_count(struct tp_registry *r, unsigned count);
 void tp_registry_set_daemon(struct tp_registry *r, pid_t pid);
+/* Daemon: after entries moved to other indices or mailboxes were removed
+ * (reload); readers that cache indices or attached mailboxes compare
+ * tp_registry_layout with the value they cached them under. */
+void tp_registry_relayout(struct tp_registry *r);
+uint32_t tp_registry_layout(const struct tp_registry *r);
 
 /* Readers: a consistent copy.  find returns 0 or -TP_ENOENT. */
 unsigned tp_registry_count(const struct tp_registry *r);

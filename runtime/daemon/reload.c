@@ -1,0 +1,133 @@
+/* The reload plan (see reload.h).  An actor restarts when anything that
+ * shapes its process changes: its own section's settings, or the node's
+ * settings its process inherits (exec_prefix, send_timeout_ms); changes
+ * to supervisors and to the node's restart settings only shape future
+ * decisions, so they restart nobody. */
+#include <string.h>
+#include "transport.h"
+#include "reload.h"
+
+static int reload_find(const struct tp_topology *t, const char *name)
+{
+	for (unsigned i = 0; i < t->n_actors; i++)
+		if (strcmp(t->actors[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static const char *reload_prefix(const struct tp_topology *t,
+				 const struct tp_actor_conf *a)
+{
+	return a->exec_prefix[0] ? a->exec_prefix : t->node.exec_prefix;
+}
+
+static int reload_shutdown_ms(const struct tp_topology *t,
+			      const struct tp_actor_conf *a)
+{
+	return a->shutdown_ms >= 0 ? a->shutdown_ms : t->node.shutdown_timeout_ms;
+}
+
+/* Differences that mean a new process (exec as written and resolved, so
+ * that a moved executable counts too). */
+static bool reload_changed(const struct tp_topology *ct, const struct tp_actor_conf *c,
+			   const struct tp_topology *nt, const struct tp_actor_conf *n)
+{
+	return strcmp(c->exec, n->exec) || strcmp(c->path, n->path) ||
+	       strcmp(c->args, n->args) ||
+	       strcmp(reload_prefix(ct, c), reload_prefix(nt, n)) ||
+	       c->restart != n->restart || strcmp(c->supervisor, n->supervisor) ||
+	       reload_shutdown_ms(ct, c) != reload_shutdown_ms(nt, n) ||
+	       strcmp(c->links, n->links) || strcmp(c->export, n->export) ||
+	       ct->node.send_timeout_ms != nt->node.send_timeout_ms;
+}
+
+#define RELOAD_ERR(errs, line, sect, ...) do { \
+	if (errs) { \
+		fprintf(errs, "%s:%d: [%s]: ", next->file, line, sect); \
+		fprintf(errs, __VA_ARGS__); \
+		fputc('\n', errs); \
+	} \
+	nerr++; \
+} while (0)
+
+static int reload_mailbox(const struct tp_actor_conf *c, const struct tp_actor_conf *n,
+			  const struct tp_topology *next, FILE *errs)
+{
+	char sect[TP_NAME_MAX + 8];
+	int nerr = 0;
+	snprintf(sect, sizeof sect, "actor %s", n->name);
+#define MBOX_U32(f) \
+	if (c->f != n->f) \
+		RELOAD_ERR(errs, n->line, sect, "%s changed from %u to %u: a running " \
+			   "node keeps its mailboxes; stop the node to apply it", \
+			   #f, (unsigned)c->f, (unsigned)n->f)
+	MBOX_U32(depth);
+	MBOX_U32(msg_max);
+	MBOX_U32(spin_us);
+#undef MBOX_U32
+	if (c->when_full != n->when_full)
+		RELOAD_ERR(errs, n->line, sect, "when_full changed from %s to %s: a running "
+			   "node keeps its mailboxes; stop the node to apply it",
+			   tp_when_full_name(c->when_full), tp_when_full_name(n->when_full));
+	if (strcmp(c->transport, n->transport))
+		RELOAD_ERR(errs, n->line, sect, "transport changed from %s to %s: a running "
+			   "node keeps its mailboxes; stop the node to apply it",
+			   c->transport, n->transport);
+	return nerr;
+}
+
+static int reload_node(const struct tp_topology *cur, const struct tp_topology *next,
+		       FILE *errs)
+{
+	const struct tp_node_conf *c = &cur->node, *n = &next->node;
+	int nerr = 0;
+#define NODE_STR(f) \
+	if (strcmp(c->f, n->f)) \
+		RELOAD_ERR(errs, n->line, "node", "%s changed from '%s' to '%s': " \
+			   "restart the node to apply it", #f, c->f, n->f)
+	NODE_STR(name);
+	NODE_STR(control);
+	NODE_STR(run_dir);
+	NODE_STR(log);
+	NODE_STR(log_level);
+	NODE_STR(log_dir);
+#undef NODE_STR
+	if (c->mode != n->mode)
+		RELOAD_ERR(errs, n->line, "node", "mode changed from %04o to %04o: "
+			   "restart the node to apply it", (unsigned)c->mode, (unsigned)n->mode);
+	return nerr;
+}
+
+int tp_reload_plan(const struct tp_topology *cur, const struct tp_topology *next,
+		   struct tp_reload_plan *p, FILE *errs)
+{
+	memset(p, 0, sizeof *p);
+	int nerr = reload_node(cur, next, errs);
+	uint64_t seen = 0;
+	for (unsigned i = 0; i < next->n_actors; i++) {
+		const struct tp_actor_conf *n = &next->actors[i];
+		int o = reload_find(cur, n->name);
+		p->old_ix[i] = o;
+		if (o < 0) {
+			p->act[i] = TP_RELOAD_START;
+			p->n_start++;
+			continue;
+		}
+		seen |= (uint64_t)1 << o;
+		const struct tp_actor_conf *c = &cur->actors[o];
+		nerr += reload_mailbox(c, n, next, errs);
+		if (reload_changed(cur, c, next, n)) {
+			p->act[i] = TP_RELOAD_RESTART;
+			p->n_restart++;
+		} else {
+			p->act[i] = TP_RELOAD_KEEP;
+			p->n_keep++;
+		}
+	}
+	for (unsigned o = 0; o < cur->n_actors; o++)
+		if (!(seen & ((uint64_t)1 << o))) {
+			p->removed |= (uint64_t)1 << o;
+			p->n_stop++;
+		}
+	return nerr;
+}

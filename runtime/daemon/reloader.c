@@ -1,0 +1,165 @@
+/* Reload, carried out (see reloader.h).  Indices: an actor that stays
+ * keeps its index when it can, so that running actors' cached indices
+ * (counters) stay right; new actors take the indices removed ones leave;
+ * only when the node shrinks do the last ones move down into the holes.
+ * Actors learn of moved or removed entries from the registry's layout. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "troupe/error.h"
+#include "dmsg.h"
+#include "reloader.h"
+
+#define BIT(i) ((uint64_t)1 << (i))
+
+void tp_reloader_init(struct tp_reloader *r, struct tp_topology *live,
+		      const char *path, const struct tp_topo_opts *opts,
+		      struct tp_sup *s, struct tp_node *n, struct tp_monitors *m)
+{
+	/* Not memset: next is a whole topology, resident only once used. */
+	r->pending = false;
+	r->wait = 0;
+	r->live = live;
+	r->path = path;
+	if (opts)
+		r->opts = *opts;
+	r->sup = s;
+	r->node = n;
+	r->mon = m;
+}
+
+/* Loads, resolves and plans the file; errors into f. */
+static int reloader_check(struct tp_reloader *r, FILE *f)
+{
+	memset(&r->next, 0, sizeof r->next);
+	int errs = tp_topology_load(r->path, &r->opts, &r->next, f);
+	if (!errs)
+		errs = tp_topology_resolve(&r->next, f);
+	if (!errs)
+		errs = tp_reload_plan(r->live, &r->next, &r->plan, f);
+	if (!errs && tp_node_check(&r->next)) {
+		fprintf(f, "%s: the transports cannot carry the new topology "
+			"(see the daemon's log)\n", r->path);
+		errs++;
+	}
+	return errs;
+}
+
+int tp_reloader_request(struct tp_reloader *r, char *msg, size_t n)
+{
+	if (r->sup->stopping) {
+		snprintf(msg, n, "reload: the node is stopping");
+		return -TP_ESTATE;
+	}
+	if (r->pending) {
+		snprintf(msg, n, "reload: a reload is under way");
+		return -TP_EBUSY;
+	}
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f) {
+		snprintf(msg, n, "reload: out of memory");
+		return -TP_ENOMEM;
+	}
+	int errs = reloader_check(r, f);
+	fclose(f);
+	if (errs) {
+		if (len && text[len - 1] == '\n')
+			text[len - 1] = '\0';
+		snprintf(msg, n, "reload: %s: %d error%s; the node runs on unchanged:\n%s",
+			 r->path, errs, errs == 1 ? "" : "s", text ? text : "");
+		tp_dwarn("reload: %s: %d error%s; the node runs on unchanged", r->path,
+			 errs, errs == 1 ? "" : "s");
+		free(text);
+		return -TP_ECONFIG;
+	}
+	free(text);
+	const struct tp_reload_plan *p = &r->plan;
+	snprintf(msg, n, "reload: %s: %u kept, %u restarted, %u started, %u stopped",
+		 r->path, p->n_keep, p->n_restart, p->n_start, p->n_stop);
+	tp_dmsg("%s", msg);
+	r->wait = p->removed;
+	for (unsigned i = 0; i < r->next.n_actors; i++)
+		if (p->act[i] == TP_RELOAD_RESTART)
+			r->wait |= BIT(p->old_ix[i]);
+	for (unsigned o = 0; o < r->live->n_actors; o++)
+		if (r->wait & BIT(o))
+			tp_sup_ctl_stop(r->sup, o);   /* -TP_ESTATE: already down */
+	r->pending = true;
+	tp_reloader_tick(r);
+	return 0;
+}
+
+/* slot[i]: where actor i of the file goes; from[slot]: its old index. */
+static void reloader_slots(const struct tp_reloader *r, int *from)
+{
+	const struct tp_reload_plan *p = &r->plan;
+	unsigned n = r->next.n_actors;
+	bool taken[TP_REG_MAX] = { false };
+	int slot[TP_REG_MAX];
+	for (unsigned i = 0; i < n; i++) {
+		slot[i] = -1;
+		if (p->old_ix[i] >= 0 && (unsigned)p->old_ix[i] < n) {
+			slot[i] = p->old_ix[i];
+			taken[slot[i]] = true;
+		}
+	}
+	unsigned free_ix = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (slot[i] >= 0)
+			continue;
+		while (taken[free_ix])
+			free_ix++;
+		slot[i] = (int)free_ix;
+		taken[free_ix] = true;
+	}
+	for (unsigned i = 0; i < n; i++)
+		from[slot[i]] = p->old_ix[i];
+	static struct tp_topology t;
+	t = r->next;
+	for (unsigned i = 0; i < n; i++)
+		t.actors[slot[i]] = r->next.actors[i];
+	*r->live = t;
+}
+
+static void reloader_apply(struct tp_reloader *r)
+{
+	int from[TP_REG_MAX];
+	reloader_slots(r, from);
+	uint64_t failed = tp_node_relayout(r->node, from, r->plan.removed);
+	tp_sup_relayout(r->sup, from, r->plan.removed);
+	tp_monitors_relayout(r->mon, from);
+	uint64_t start = 0;
+	for (unsigned i = 0; i < r->live->n_actors; i++) {
+		bool restart = from[i] < 0 || (r->wait & BIT(from[i]));
+		if (!restart)
+			continue;
+		if (failed & BIT(i))
+			tp_node_set(r->node, i, TP_STATE_FAILED, 0, 0);
+		else
+			start |= BIT(i);
+	}
+	unsigned order[TP_REG_MAX];
+	unsigned n = tp_tree_ordered(&r->sup->tree, start, order);
+	for (unsigned k = 0; k < n; k++)
+		tp_sup_ctl_start(r->sup, order[k]);   /* logs its own failure */
+	tp_dmsg("reload: done; %u actor%s", r->live->n_actors,
+		r->live->n_actors == 1 ? "" : "s");
+}
+
+void tp_reloader_tick(struct tp_reloader *r)
+{
+	if (!r->pending)
+		return;
+	if (r->sup->stopping) {
+		r->pending = false;
+		tp_dwarn("reload: abandoned, the node stops");
+		return;
+	}
+	for (unsigned o = 0; o < r->live->n_actors; o++)
+		if ((r->wait & BIT(o)) && r->sup->ch[o].pid)
+			return;
+	r->pending = false;
+	reloader_apply(r);
+}

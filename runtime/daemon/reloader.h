@@ -1,0 +1,46 @@
+/* Reload, carried out: re-reads the topology file the daemon started
+ * with, checks it and plans it (reload.h), stops the actors it removes
+ * or changes, and once none of those runs, moves the node to the new
+ * topology and starts the new and changed actors in start order.  The
+ * stops go through the supervisor's ordered, asynchronous stop, so the
+ * daemon's loop never blocks; tp_reloader_tick finishes the reload. */
+#ifndef TROUPE_RELOADER_H
+#define TROUPE_RELOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "monitor.h"
+#include "node.h"
+#include "reload.h"
+#include "supervisor.h"
+#include "topology.h"
+
+struct tp_reloader {
+	struct tp_topology *live;      /* the one every part of the daemon reads */
+	const char *path;              /* the topology file, as given */
+	struct tp_topo_opts opts;      /* the command line's overrides */
+	struct tp_sup *sup;
+	struct tp_node *node;
+	struct tp_monitors *mon;
+	bool pending;                  /* waiting for stops */
+	uint64_t wait;                 /* old actors that must end first */
+	struct tp_reload_plan plan;
+	struct tp_topology next;       /* in the file's order */
+};
+
+/* r must be zeroed (static) storage. */
+void tp_reloader_init(struct tp_reloader *r, struct tp_topology *live,
+		      const char *path, const struct tp_topo_opts *opts,
+		      struct tp_sup *s, struct tp_node *n, struct tp_monitors *m);
+
+/* Starts a reload.  Fills msg (n bytes) with what it does, or with why
+ * not: the file's errors one per line ("FILE:LINE: [section]: ..."), and
+ * the node is left as it was.  Returns 0, -TP_ECONFIG (errors in msg),
+ * -TP_EBUSY (a reload is under way) or -TP_ESTATE (the node stops). */
+int tp_reloader_request(struct tp_reloader *r, char *msg, size_t n);
+
+/* From the daemon's loop: completes a pending reload once its stops are
+ * done; abandons it when the node stops. */
+void tp_reloader_tick(struct tp_reloader *r);
+
+#endif

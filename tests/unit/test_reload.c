@@ -1,0 +1,149 @@
+/* Unit test of the reload plan: which actors of a running node keep
+ * running, restart, start or stop when its topology changes, and which
+ * changes are refused (with file, line and section). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "reload.h"
+
+/* Parses text as a topology file; fails the test on any error. */
+static struct tp_topology *parse(const char *text)
+{
+	char path[] = "/tmp/test_reload.XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	struct tp_topology *t = calloc(1, sizeof *t);
+	assert_non_null(t);
+	int n = tp_topology_load(path, NULL, t, stderr);
+	n += tp_topology_resolve(t, stderr);
+	unlink(path);
+	assert_int_equal(n, 0);
+	return t;
+}
+
+static int plan(const char *a, const char *b, struct tp_reload_plan *p, char **text)
+{
+	struct tp_topology *cur = parse(a), *next = parse(b);
+	size_t len;
+	FILE *errs = open_memstream(text, &len);
+	assert_non_null(errs);
+	int n = tp_reload_plan(cur, next, p, errs);
+	fclose(errs);
+	free(cur);
+	free(next);
+	return n;
+}
+
+#define BASE "[node]\nname = r\n" \
+	"[actor a]\nexec = /bin/true\n" \
+	"[actor b]\nexec = /bin/true\nargs = x\n" \
+	"[actor c]\nexec = /bin/true\n"
+
+static void test_same(void **state)
+{
+	(void)state;
+	struct tp_reload_plan p;
+	char *text;
+	assert_int_equal(plan(BASE, BASE, &p, &text), 0);
+	assert_string_equal(text, "");
+	assert_int_equal(p.n_keep, 3);
+	assert_int_equal(p.n_restart + p.n_start + p.n_stop, 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(p.act[i], TP_RELOAD_KEEP);
+		assert_int_equal(p.old_ix[i], i);
+	}
+	free(text);
+}
+
+/* c removed, d added, b's args changed, a moved after d: kept. */
+static void test_changes(void **state)
+{
+	(void)state;
+	struct tp_reload_plan p;
+	char *text;
+	int n = plan(BASE,
+		     "[node]\nname = r\nrestart_limit = 9\n"
+		     "[actor b]\nexec = /bin/true\nargs = y\n"
+		     "[actor d]\nexec = /bin/false\n"
+		     "[actor a]\nexec = /bin/true\n", &p, &text);
+	assert_int_equal(n, 0);
+	assert_string_equal(text, "");
+	assert_int_equal(p.act[0], TP_RELOAD_RESTART);
+	assert_int_equal(p.old_ix[0], 1);
+	assert_int_equal(p.act[1], TP_RELOAD_START);
+	assert_int_equal(p.old_ix[1], -1);
+	assert_int_equal(p.act[2], TP_RELOAD_KEEP);
+	assert_int_equal(p.old_ix[2], 0);
+	assert_int_equal(p.removed, 1u << 2);
+	assert_int_equal(p.n_keep, 1);
+	assert_int_equal(p.n_restart, 1);
+	assert_int_equal(p.n_start, 1);
+	assert_int_equal(p.n_stop, 1);
+	free(text);
+}
+
+/* What an actor's process inherits from [node] restarts it. */
+static void test_inherited(void **state)
+{
+	(void)state;
+	struct tp_reload_plan p;
+	char *text;
+	assert_int_equal(plan(BASE, "[node]\nname = r\nsend_timeout_ms = 5\n"
+			      "[actor a]\nexec = /bin/true\n"
+			      "[actor b]\nexec = /bin/true\nargs = x\n"
+			      "[actor c]\nexec = /bin/true\nexec_prefix = nice\n",
+			      &p, &text), 0);
+	assert_int_equal(p.n_restart, 3);
+	free(text);
+	assert_int_equal(plan(BASE, "[node]\nname = r\n"
+			      "[actor a]\nexec = /bin/false\n"
+			      "[actor b]\nexec = /bin/true\nargs = x\n"
+			      "[actor c]\nexec = /bin/true\nshutdown_ms = 7\n",
+			      &p, &text), 0);
+	assert_int_equal(p.act[0], TP_RELOAD_RESTART);
+	assert_int_equal(p.act[1], TP_RELOAD_KEEP);
+	assert_int_equal(p.act[2], TP_RELOAD_RESTART);
+	free(text);
+}
+
+/* Mailbox attributes and the node's identity cannot change while it runs. */
+static void test_refused(void **state)
+{
+	(void)state;
+	struct tp_reload_plan p;
+	char *text;
+	int n = plan(BASE, "[node]\nname = r\nmode = 0640\n"
+		     "[actor a]\nexec = /bin/true\ndepth = 3\n"
+		     "[actor b]\nexec = /bin/true\nargs = x\nwhen_full = reject\n"
+		     "[actor c]\nexec = /bin/true\ntransport = shm\n", &p, &text);
+	if (n != 4)
+		print_error("%s", text);
+	assert_int_equal(n, 4);
+	assert_non_null(strstr(text, ":1: [node]: mode changed from 0600 to 0640: "
+			       "restart the node to apply it\n"));
+	assert_non_null(strstr(text, ":4: [actor a]: depth changed from 10 to 3: a "
+			       "running node keeps its mailboxes; stop the node to apply it\n"));
+	assert_non_null(strstr(text, ":7: [actor b]: when_full changed from block to reject"));
+	assert_non_null(strstr(text, ":11: [actor c]: transport changed from mq to shm"));
+	assert_non_null(strstr(text, "/tmp/test_reload."));
+	free(text);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_same),
+		cmocka_unit_test(test_changes),
+		cmocka_unit_test(test_inherited),
+		cmocka_unit_test(test_refused),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
