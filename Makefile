@@ -66,7 +66,8 @@ ACTOR_PB_OBJ := $(call pb_o,$(PROTOS_ACT))
 TEST_ACTORS := $(notdir $(patsubst %/,%,$(dir $(wildcard tests/actors/*/*.c))))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 TEST_PB_OBJ := $(call pb_o,$(PROTOS_TEST))
-BENCH_OBJ := $(patsubst %.c,$(O)/%.o,$(wildcard tests/bench/*.c))
+# Programs of their own beside the bench: the malloc counter, killstamp.
+BENCH_OBJ := $(patsubst %.c,$(O)/%.o,$(filter-out tests/bench/killstamp.c,$(wildcard tests/bench/*.c)))
 BENCH_BINS := $(B)/bench/bench $(B)/bench/malloc_count.so
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
@@ -182,6 +183,11 @@ $(B)/bench/tcp_pingpong: $(O)/tests/bench/link/tcp_pingpong.o
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lzmq
 
+$(B)/bench/killstamp: $(O)/tests/bench/killstamp.o
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+
 $(B)/bench/malloc_count.so: $(O)/tests/bench/malloc_count.o
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
@@ -230,7 +236,8 @@ demo:
 bench:
 	$(Q)bash toolchain/setup bench
 	$(Q)$(MAKE) --no-print-directory $(LIBTROUPE_A) $(ACTOR_BINS) $(BENCH_BINS) \
-		$(BINS) $(B)/tests/actors/linkping $(B)/bench/tcp_pingpong $(B)/tests/actors/stamp
+		$(BINS) $(B)/tests/actors/linkping $(B)/bench/tcp_pingpong $(B)/tests/actors/stamp \
+		$(B)/bench/killstamp
 	$(Q)bash tests/bench/run "$(B)"
 
 # Each fuzz target for FUZZ_SECONDS, from its committed seeds (tests/fuzz/).
