@@ -54,3 +54,15 @@ int tp_handoff_take(int *fds, int max)
 	return n ? n : -TP_ENOENT;
 }
 
+
+long tp_proc_long(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	long v = -1;
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}

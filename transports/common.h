@@ -23,4 +23,7 @@ int tp_attr_read(const char *file, struct tp_attr_file *a);
  * -TP_ENOENT if there are none. */
 int tp_handoff_take(int *fds, int max);
 
+/* A number from a /proc/sys file (a kernel limit); -1 if unreadable. */
+long tp_proc_long(const char *path);
+
 #endif

@@ -41,14 +41,7 @@ static long mq_limit(const char *which)
 {
 	char path[64];
 	snprintf(path, sizeof path, "/proc/sys/fs/mqueue/%s", which);
-	FILE *f = fopen(path, "re");
-	long v = -1;
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
+	return tp_proc_long(path);
 }
 
 /* CAP_SYS_RESOURCE lifts msg_max and msgsize_max (not the rlimit). */

@@ -47,14 +47,7 @@ struct tp_mbox {
 
 static long unix_qlen(void)
 {
-	FILE *f = fopen("/proc/sys/net/unix/max_dgram_qlen", "re");
-	long v = -1;
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
+	return tp_proc_long("/proc/sys/net/unix/max_dgram_qlen");
 }
 
 static int unix_check(const struct tp_mbox_attr *attrs, size_t n, char *err, size_t errlen)
