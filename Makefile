@@ -197,7 +197,7 @@ $(B)/bench/malloc_count.so: $(O)/tests/bench/malloc_count.o
 $(B)/fuzz/%: $(O)/tests/fuzz/%.o $(B)/lib/libtroupe-daemon.a $(ACTOR_PB_OBJ) $(LIBTROUPE_A)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ -linih $(LDLIBS_TP)
+	$(Q)$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ -linih $(LDLIBS_TP) $(LDLIBS_LINK)
 
 $(B)/troupe.pc: runtime/troupe.pc.in
 	@mkdir -p $(dir $@)
