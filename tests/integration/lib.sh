@@ -61,6 +61,18 @@ node_stop() {
 	node_wait "$@"
 }
 
+# pids_gone SECONDS PID...: wait until none of the processes runs.
+pids_gone() {
+	local secs=$(( $1 * SLOW )) i p alive; shift
+	for ((i = 0; i < secs * 10; i++)); do
+		alive=0
+		for p in "$@"; do kill -0 "$p" 2>/dev/null && alive=1; done
+		[ $alive -eq 0 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 ctl() { $RUNNER "$B/bin/troupectl" "$@"; }
 
 # actor_pid NODE ACTOR

@@ -36,13 +36,7 @@ INI
 	kill -KILL "$d"
 	wait "$d" 2>/dev/null
 	local i alive
-	for ((i = 0; i < 50 * SLOW; i++)); do
-		alive=0
-		for p in $pids; do kill -0 "$p" 2>/dev/null && alive=1; done
-		[ $alive -eq 0 ] && break
-		sleep 0.1
-	done
-	[ $alive -eq 0 ] || fail "actors of the killed daemon still run: $pids"
+	pids_gone 5 $pids || fail "actors of the killed daemon still run: $pids"
 	ls /dev/shm | grep -q "^troupe\.$node\." || fail "expected stale objects after kill -9"
 
 	mv "$WORK/$node.log" "$WORK/$node.first.log"

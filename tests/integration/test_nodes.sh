@@ -40,13 +40,7 @@ n1=$(grep -c '^logger\[[0-9]*\]: seq=' "$WORK/$a.log")
 pids=$(for x in logger filter sensor; do actor_pid "$a" $x; done)
 kill -KILL "$pa"
 wait "$pa" 2>/dev/null
-for ((i = 0; i < 50 * SLOW; i++)); do
-	alive=0
-	for p in $pids; do kill -0 "$p" 2>/dev/null && alive=1; done
-	[ $alive -eq 0 ] && break
-	sleep 0.1
-done
-[ $alive -eq 0 ] || fail "actors of a killed daemon still run: $pids"
+pids_gone 5 $pids || fail "actors of a killed daemon still run: $pids"
 ls /dev/shm | grep -q "^troupe\.$a\.registry$" || fail "expected a stale registry after kill -9"
 
 # The next start of the same node sweeps the leftovers and runs.
