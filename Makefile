@@ -267,6 +267,11 @@ size:
 	$(Q)$(MAKE) --no-print-directory all TARGET=aarch64-linux-gnu
 	$(Q)$(MAKE) --no-print-directory all TARGET=arm-linux-gnueabihf
 	$(Q)bash tests/bench/size
+	$(Q)for b in qemu-virt-armv7 qemu-virt-aarch64; do \
+		echo "== $$b (full-system QEMU, static bundle): the daemon with 10 actors up (kB)"; \
+		out=$$($(MAKE) --no-print-directory size-qemu-board BOARD=$$b 2>&1) || { echo "$$out"; exit 1; }; \
+		echo "$$out" | sed -n 's/^      \([a-z]\)/  \1/p'; \
+	done
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \

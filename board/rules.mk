@@ -10,7 +10,7 @@ QEMU_ACTOR_BINS := $(addprefix $(B)/tests/qemu/,$(QEMU_ACTORS))
 $(foreach a,$(QEMU_ACTORS),$(eval $(call actor_rule,$(a),tests/qemu,$(B)/tests/qemu)))
 export QEMU_SYSTEM QEMU_ARGS QEMU_DTB QEMU_CONSOLE QEMU_APPEND
 
-.PHONY: dist qemu test-qemu test-qemu-board test-qemu-net initramfs boards \
+.PHONY: dist qemu test-qemu test-qemu-board test-qemu-net size-qemu-board initramfs boards \
 	need-board need-qemu
 boards:
 	@echo "boards: $(BOARDS)"
@@ -42,6 +42,12 @@ test-qemu-board: need-qemu
 	$(Q)bash toolchain/setup cross qemu
 	$(Q)$(MAKE) --no-print-directory initramfs
 	$(Q)bash tests/qemu/boot test $(BOARD) $(KDIR) $(INITRD) $(B)/qemu-test.log
+
+# The daemon's memory on the board, booted as in test-qemu-board.
+size-qemu-board: need-qemu
+	$(Q)bash toolchain/setup cross qemu
+	$(Q)$(MAKE) --no-print-directory initramfs
+	$(Q)bash tests/qemu/boot size $(BOARD) $(KDIR) $(INITRD) $(B)/qemu-size.log
 
 test-qemu-net: need-qemu
 	$(Q)bash toolchain/setup cross qemu

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,7 @@ static void sup_set(struct tp_sup *s, unsigned i, enum tp_actor_state st)
 int tp_sup_init(struct tp_sup *s, const struct tp_topology *t,
 		struct tp_node *n, int epfd)
 {
-	memset(s, 0, sizeof *s);
+	memset(s, 0, offsetof(struct tp_sup, ch));
 	s->topo = t;
 	s->node = n;
 	s->epfd = epfd;
@@ -37,9 +38,9 @@ int tp_sup_init(struct tp_sup *s, const struct tp_topology *t,
 	s->stop_cur = -1;
 	s->started_ns = tp_now_ns();
 	tp_tree_init(&s->tree, t);
-	for (unsigned i = 0; i < TP_REG_MAX; i++)
-		s->ch[i].out_fd = -1;
 	for (unsigned i = 0; i < t->n_actors; i++) {
+		memset(&s->ch[i], 0, sizeof s->ch[i]);
+		s->ch[i].out_fd = -1;
 		int rc = tp_logcap_init(&s->ch[i].log, t->actors[i].name,
 					t->node.log_dir, t->node.mode & 0666);
 		if (rc)
@@ -600,8 +601,10 @@ int tp_sup_relayout(struct tp_sup *s, const int *from, uint64_t removed)
 			sup_close_output(s, o);
 			tp_logcap_fini(&s->ch[o].log);
 		}
-	memcpy(old, s->ch, sizeof old);
-	for (unsigned i = 0; i < TP_REG_MAX; i++) {
+	for (unsigned i = 0; i < t->n_actors; i++)
+		if (from[i] >= 0)
+			old[from[i]] = s->ch[from[i]];
+	for (unsigned i = 0; i < t->n_actors; i++) {
 		struct tp_child *c = &s->ch[i];
 		if (i < t->n_actors && from[i] >= 0) {
 			*c = old[from[i]];
@@ -614,8 +617,6 @@ int tp_sup_relayout(struct tp_sup *s, const int *from, uint64_t removed)
 		memset(c, 0, sizeof *c);
 		c->out_fd = -1;
 		c->log.file_fd = -1;
-		if (i >= t->n_actors)
-			continue;
 		c->held = true;   /* until the reload starts it */
 		int r = tp_logcap_init(&c->log, t->actors[i].name, t->node.log_dir,
 				       t->node.mode & 0666);
