@@ -127,15 +127,21 @@ static void main_signals(struct tp_sup *s, int sfd)
 static void main_loop(struct tp_sup *s, struct tp_ctl *ctl, struct tp_linkd *ld,
 		      int epfd, int sfd, int tfd)
 {
+	/* The deadline the timer holds, -1 once it fired: re-armed only when
+	 * it changes, which saves a syscall on every turn of a busy link. */
+	int64_t armed = -1;
 	while (!tp_sup_done(s)) {
 		tp_notify_tick(s);
 		int64_t next = tp_sup_next_deadline(s), cn = tp_ctl_next_deadline(ctl);
 		if (ld && tp_linkd_next_deadline(ld) < next)
 			next = tp_linkd_next_deadline(ld);
-		if (main_arm_timer(tfd, tp_notify_deadline(cn < next ? cn : next)) < 0) {
+		int64_t want = tp_notify_deadline(cn < next ? cn : next);
+		if (want != armed && main_arm_timer(tfd, want) < 0) {
 			tp_derr("cannot arm the timer: %s; stopping", strerror(errno));
 			tp_sup_kill_all(s);
 			tp_sup_stop(s);
+		} else {
+			armed = want;
 		}
 		struct epoll_event ev[16];
 		int n = epoll_wait(epfd, ev, 16, -1);
@@ -148,6 +154,7 @@ static void main_loop(struct tp_sup *s, struct tp_ctl *ctl, struct tp_linkd *ld,
 			if (tag == TAG_SIGNAL) {
 				main_signals(s, sfd);
 			} else if (tag == TAG_TIMER) {
+				armed = -1;
 				uint64_t ticks;
 				if (read(tfd, &ticks, sizeof ticks) < 0 && errno != EAGAIN)
 					tp_derr("timerfd: %s", strerror(errno));
