@@ -1,7 +1,8 @@
 /* Per-mailbox counters of a node, in one shared-memory segment
  * "/troupe.<node>.counters" that the daemon creates and every actor maps
  * read-write: senders count what they put in a mailbox (or could not),
- * the receiving actor what it took out and how long it took.  No lock:
+ * the receiving actor what it took out, how long the message waited
+ * (latency, from the envelope's send time) and how long it took.  No lock:
  * relaxed atomic adds, one cache line per mailbox.  Read by the daemon
  * for `troupectl counters` (docs/CONTROL.md). */
 #ifndef TROUPE_COUNTERS_H
