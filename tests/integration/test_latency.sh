@@ -3,7 +3,8 @@
 # shows at least F on the messages that queued meanwhile, in its counters
 # and in the trace; running again, it shows little.  Across a node link the
 # same, on the receiving node's clock (the sending daemon carries the age):
-# a half-done carry would show the clock's age since boot, not F.
+# a half-done carry would show the clock's age since boot, not F; the
+# sending node traces each message out with its (small) age.
 . "$(dirname "$0")/lib.sh"
 a=$(unique la) b=$(unique lb)
 F_MS=$((500 * SLOW))        # the freeze
@@ -102,10 +103,18 @@ tail -3 "$WORK/recv" | grep -oE '"latency_us":[0-9.]+' | cut -d: -f2 |
 # Across the link: the receiving node counts it, and traces it coming in.
 ctl -n "$b" -t $((4 * SLOW)) -j trace far >"$WORK/ltrace" 2>"$WORK/ltrace.err" &
 tr=$!
+ctl -n "$a" -t $((4 * SLOW)) -j trace >"$WORK/otrace" 2>"$WORK/otrace.err" &
+to=$!
 wait_for "$WORK/ltrace.err" 'tracing node' 5
+wait_for "$WORK/otrace.err" 'tracing node' 5
 frozen "$b" far "far@$b" "$a"
 check_frozen "$b" far 3
 wait "$tr" || fail "trace exited with $?"
+wait "$to" || fail "trace of $a exited with $?"
+grep '"event":"link-out","from":"troupe.daemon","to":"far@'"$b"'"' "$WORK/otrace" |
+	grep -oE '"latency_us":[0-9.]+' | cut -d: -f2 |
+	awk -v s="$SMALL_MS" '$1 >= s * 1000 { bad = 1 } END { exit bad || NR != 3 }' ||
+	fail "want 3 link-out events on $a, each soon after its send: $(cat "$WORK/otrace")"
 [ "$(grep -c '"event":"link-in","from":"troupe.daemon@'"$a"'","to":"far"' "$WORK/ltrace")" = 3 ] ||
 	fail "want 3 link-in events: $(cat "$WORK/ltrace")"
 grep '"event":"link-in"' "$WORK/ltrace" | grep -oE '"latency_us":[0-9.]+' | cut -d: -f2 |
