@@ -33,6 +33,8 @@ int ctl_request(const struct ctl_opts *o, const troupe_CtlRequest *q,
 /* Maps a reply's err to an exit code, printing its message. */
 int ctl_check(const struct ctl_opts *o, const troupe_CtlReply *r);
 
+/* troupectl counters' output (counters.c). */
+void ctl_counters_show(const struct ctl_opts *o, const troupe_CtlReply *r);
 /* troupectl links (links.c). */
 int ctl_links_run(struct ctl_opts *o);
 /* troupectl trace [NAME] (trace.c): for o->timeout_ms. */

@@ -1,8 +1,10 @@
 /* troupectl trace: turns the node's tracing on for -t seconds (TRACE),
  * then prints the trace ring of its counters segment (counters.h) as
- * events arrive: time since the start, sender -> destination, type by
- * name, payload size, and the send's error if it failed.  Latency is not
- * shown: version 1 of the envelope carries no send time. */
+ * events arrive: time since the start, the event (a send, a receive by
+ * the actor, mail sealed into or arrived from a node link), sender ->
+ * destination, type by name, payload size, latency where known (from the
+ * envelope's send time; on a link, the message's age), and the send's
+ * error if it failed. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -18,23 +20,38 @@ static bool trace_match(const struct tp_trace_ev *e, const char *name)
 	       (strncmp(e->to, name, n) == 0 && e->to[n] == '@');
 }
 
+static const char *const kind_names[] = {
+	[TP_TRACE_SEND] = "send", [TP_TRACE_RECV] = "recv",
+	[TP_TRACE_LINK_OUT] = "link-out", [TP_TRACE_LINK_IN] = "link-in",
+};
+
 static void trace_print(const struct tp_trace_ev *e, int64_t t0, bool json)
 {
 	const struct mt_msg *m = pbt_find_id(e->type);
-	char type[64];
+	const char *kind = e->kind < sizeof kind_names / sizeof kind_names[0] ?
+			   kind_names[e->kind] : "?";
+	char type[64], lat[32] = "";
 	if (m)
 		snprintf(type, sizeof type, "%s", m->name);
 	else
 		snprintf(type, sizeof type, "type %u", e->type);
-	double t = (double)(e->t_ns - t0) / 1e9;
-	if (json)
-		printf("{\"t\":%.6f,\"from\":\"%s\",\"to\":\"%s\",\"type\":\"%s\",\"msgid\":%u,"
-		       "\"size\":%u,\"err\":%d}\n", t, e->from, e->to, type, e->type,
-		       e->len, -e->rc);
-	else
-		printf("%10.6f  %-16s -> %-20s %-20s %5u B%s%s\n", t, e->from, e->to,
-		       type, e->len, e->rc ? "  failed: " : "",
+	double t = (double)(e->t_ns - t0) / 1e9, us = (double)e->lat_ns / 1e3;
+	if (json) {
+		if (e->lat_ns >= 0)
+			snprintf(lat, sizeof lat, "%.3f", us);
+		printf("{\"t\":%.6f,\"event\":\"%s\",\"from\":\"%s\",\"to\":\"%s\","
+		       "\"type\":\"%s\",\"msgid\":%u,\"size\":%u,\"latency_us\":%s,"
+		       "\"err\":%d}\n", t, kind, e->from, e->to, type, e->type, e->len,
+		       e->lat_ns >= 0 ? lat : "null", -e->rc);
+	} else {
+		if (e->lat_ns >= 0 && us < 10000)
+			snprintf(lat, sizeof lat, "  latency %.1f us", us);
+		else if (e->lat_ns >= 0)
+			snprintf(lat, sizeof lat, "  latency %.1f ms", us / 1e3);
+		printf("%10.6f  %-8s %-16s -> %-20s %-20s %5u B%s%s%s\n", t, kind, e->from,
+		       e->to, type, e->len, lat, e->rc ? "  failed: " : "",
 		       e->rc ? tp_strerror(e->rc) : "");
+	}
 	fflush(stdout);
 }
 

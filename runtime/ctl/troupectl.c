@@ -204,14 +204,12 @@ static int ctl_send(const struct ctl_cmd *c, struct ctl_opts *o, int argc, char 
 	return CTL_OK;
 }
 
-/* counters: one row per mailbox; -v adds the latency histogram. */
+/* counters: one row per mailbox (counters.c). */
 static int ctl_counters(const struct ctl_cmd *c, struct ctl_opts *o, int argc, char **argv)
 {
 	(void)argc; (void)argv;
 	static troupe_CtlRequest q;
 	static troupe_CtlReply r;
-	static const char *const buckets[] = { "<10us", "<100us", "<1ms", "<10ms",
-					       "<100ms", "<1s", ">=1s" };
 	q.cmd = c->cmd;
 	int code = ctl_request(o, &q, &r);
 	if (code || (code = ctl_check(o, &r)))
@@ -219,41 +217,7 @@ static int ctl_counters(const struct ctl_cmd *c, struct ctl_opts *o, int argc, c
 	if (!r.counting && !o->quiet)
 		fprintf(stderr, "troupectl: the node could not set up its counters "
 			"(see its log): all zero\n");
-	if (!o->json) {
-		printf("%-16s %9s %9s %7s %7s %8s %6s %5s", "MAILBOX", "SENT", "RECEIVED",
-		       "DROPPED", "FULL", "RESTARTS", "HWM", "DEPTH");
-		for (unsigned b = 0; o->verbose && b < 7; b++)
-			printf(" %7s", buckets[b]);
-		putchar('\n');
-	} else {
-		printf("[");
-	}
-	for (pb_size_t k = 0; k < r.counters_count; k++) {
-		const troupe_Counters *x = &r.counters[k];
-		if (o->json) {
-			printf("%s{\"name\":\"%s\",\"sent\":%llu,\"received\":%llu,"
-			       "\"dropped\":%llu,\"rejected_full\":%llu,\"restarts\":%u,"
-			       "\"hwm\":%llu,\"depth\":%u,\"latency\":{", k ? "," : "",
-			       x->name, (unsigned long long)x->sent,
-			       (unsigned long long)x->received, (unsigned long long)x->dropped,
-			       (unsigned long long)x->rejected_full, x->restarts,
-			       (unsigned long long)x->hwm, x->depth);
-			for (pb_size_t b = 0; b < x->latency_count && b < 7; b++)
-				printf("%s\"%s\":%llu", b ? "," : "", buckets[b],
-				       (unsigned long long)x->latency[b]);
-			printf("}}");
-			continue;
-		}
-		printf("%-16s %9llu %9llu %7llu %7llu %8u %6llu %5u", x->name,
-		       (unsigned long long)x->sent, (unsigned long long)x->received,
-		       (unsigned long long)x->dropped, (unsigned long long)x->rejected_full,
-		       x->restarts, (unsigned long long)x->hwm, x->depth);
-		for (pb_size_t b = 0; o->verbose && b < x->latency_count && b < 7; b++)
-			printf(" %7llu", (unsigned long long)x->latency[b]);
-		putchar('\n');
-	}
-	if (o->json)
-		printf("]\n");
+	ctl_counters_show(o, &r);
 	return CTL_OK;
 }
 
@@ -322,12 +286,13 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "call", "NAME TYPE [FIELD=VALUE...]", "send a request, print the reply (within -t)",
 	  2, 2 + TP_CTL_FIELDS_MAX, troupe_CtlRequest_Cmd_CALL, ctl_send },
 	{ "counters", "", "per mailbox: sent, received, dropped, rejected full, restarts, "
-	  "high-water mark, depth; -v: handling time histogram", 0, 0,
+	  "high-water mark, depth, latency p50/p99/max; -v: latency and handling time "
+	  "histograms", 0, 0,
 	  troupe_CtlRequest_Cmd_COUNTERS, ctl_counters },
 	{ "reload", "", "re-read the node's topology file: start new actors, stop removed "
 	  "ones, restart changed ones", 0, 0, troupe_CtlRequest_Cmd_RELOAD, ctl_simple },
-	{ "trace", "[NAME]", "messages sent (to or by NAME) for -t seconds: time, sender, "
-	  "destination, type, size", 0, 1, troupe_CtlRequest_Cmd_TRACE, ctl_trace },
+	{ "trace", "[NAME]", "messages sent, received and through node links (to or by "
+	  "NAME) for -t seconds: time, event, sender, destination, type, size, latency", 0, 1, troupe_CtlRequest_Cmd_TRACE, ctl_trace },
 	{ "types", "[TYPE]", "the message types send and call know: msgid, fields", 0, 1,
 	  troupe_CtlRequest_Cmd_NONE, ctl_types },
 	{ "links", "", "links to other nodes: peer, address, state, round trip, queued, "

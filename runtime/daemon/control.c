@@ -300,9 +300,15 @@ static int ctl_do_counters(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 		o->restarts = n->ent[i].restarts;
 		o->hwm = v.hwm;
 		o->depth = st.depth;
+		_Static_assert(sizeof o->handling == sizeof v.handling, "control.options");
+		o->handling_count = TP_CTR_BUCKETS;
+		memcpy(o->handling, v.handling, sizeof v.handling);
 		_Static_assert(sizeof o->latency == sizeof v.lat, "control.options");
-		o->latency_count = TP_CTR_BUCKETS;
+		o->latency_count = TP_LAT_BUCKETS;
 		memcpy(o->latency, v.lat, sizeof v.lat);
+		o->latency_n = v.lat_n;
+		o->latency_sum_ns = v.lat_sum_ns;
+		o->latency_max_ns = v.lat_max_ns;
 	}
 	return 0;
 }
@@ -421,6 +427,13 @@ static void ctl_mail(struct tp_ctl *c)
 		struct tp_env env;
 		int rc = tp_env_decode(buf, (size_t)len, cap, &env);
 		tp_counters_recv(n->ctr, d, rc != 0);
+		if (rc == 0 && n->ctr) {
+			int64_t lat = tp_latency_ns(env.sent_ns, tp_now_ns());
+			tp_counters_latency(n->ctr, d, lat);
+			if (tp_tracing(n->ctr))
+				tp_trace_put(n->ctr, TP_TRACE_RECV, env.sender, TP_DAEMON_NAME,
+					     env.type, env.payload_len, 0, lat);
+		}
 		if (rc == 0 && (env.flags & TP_ENV_F_REPLY))
 			ctl_call_done(c, &env);
 		else if (rc == 0)

@@ -59,7 +59,8 @@ int tp_ctl_send_remote(struct tp_ctl *c, const troupe_CtlRequest *q,
 		rc = -TP_ENOENT;
 		snprintf(r->msg, sizeof r->msg, "no link to node '%.40s'", at + 1);
 	} else {
-		struct tp_env env = { .version = TP_ENV_VERSION, .prio = 1, .type = q->type };
+		struct tp_env env = { .version = TP_ENV_VERSION, .prio = 1, .type = q->type,
+				      .sent_ns = (uint64_t)tp_now_ns() };
 		snprintf(env.sender, sizeof env.sender, "%s", TP_DAEMON_NAME);
 		snprintf(env.dest, sizeof env.dest, "%s", q->name);
 		int off = tp_env_encode_head(buf, sizeof buf, &env);

@@ -4,6 +4,7 @@
 #include <pb_encode.h>
 #include "troupe/envelope.h"
 #include "troupe/error.h"
+#include "clock.h"
 #include "ctlpath.h"
 #include "deliver.h"
 
@@ -27,7 +28,8 @@ int tp_deliver_bytes(struct tp_node *n, unsigned i, const char *sender,
 	if (i >= n->count || !n->mbox[i])
 		return -TP_ENOENT;
 	struct tp_env env = { .version = TP_ENV_VERSION, .flags = flags,
-			      .prio = 1, .type = type, .corr = corr };
+			      .prio = 1, .type = type, .corr = corr,
+			      .sent_ns = (uint64_t)tp_now_ns() };
 	snprintf(env.sender, sizeof env.sender, "%s", sender);
 	snprintf(env.dest, sizeof env.dest, "%s", n->ent[i].name);
 	size_t cap = n->ent[i].msg_max < sizeof buf ? n->ent[i].msg_max : sizeof buf;
@@ -42,7 +44,8 @@ int tp_deliver_bytes(struct tp_node *n, unsigned i, const char *sender,
 	int rc = n->tr[i]->send(n->mbox[i], buf, off + len, env.prio, 0);
 	tp_counters_send_end(n->ctr, i, rc, depth);
 	if (tp_tracing(n->ctr))
-		tp_trace_put(n->ctr, sender, n->ent[i].name, type, (uint32_t)len, rc);
+		tp_trace_put(n->ctr, TP_TRACE_SEND, sender, n->ent[i].name, type,
+			     (uint32_t)len, rc, -1);
 	return rc;
 }
 

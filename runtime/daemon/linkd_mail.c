@@ -75,6 +75,37 @@ static void linkd_dropped(void *ctx, const uint8_t *msg, size_t len)
 	linkd_undeliverable(p, "queue full, dropped the oldest", "the peer", -TP_EFULL);
 }
 
+/* A trace event for the envelope m (decoded only while tracing). */
+static void linkd_trace(struct tp_node *n, enum tp_trace_kind kind, const uint8_t *m,
+			size_t len, int rc, int64_t lat)
+{
+	struct tp_env env;
+	if (tp_env_decode(m, len, len, &env) == 0)
+		tp_trace_put(n->ctr, kind, env.sender, env.dest, env.type,
+			     env.payload_len, rc, lat);
+}
+
+/* Seals one queued envelope m (the queue's own bytes) into the link.  The
+ * other node's monotonic clock is not ours, so the envelope goes with its
+ * age instead of its send time (docs/WIRE.md, rules for mail); the
+ * receiving daemon stamps it back onto its own clock. */
+static int linkd_seal(struct tp_linkd *d, struct tp_lpeer *p, uint8_t *m, size_t len)
+{
+	struct tp_node *n = d->node;
+	uint64_t sent = len >= TP_ENV_HDR_LEN ? tp_env_sent(m) : 0;
+	int64_t now = tp_now_ns(), age = tp_latency_ns(sent, now);
+	if (sent)
+		tp_env_set_sent(m, age > 0 ? (uint64_t)age : 1);
+	int rc = tp_link_send_mail(&p->c.link, m, len);
+	if (rc == -TP_EFULL && sent)
+		tp_env_set_sent(m, sent);   /* sealed later, aged then */
+	if (rc == 0)   /* the outbox's latency: until its mail leaves the node */
+		tp_counters_latency(n->ctr, p->obx, age);
+	if (rc != -TP_EFULL && tp_tracing(n->ctr))
+		linkd_trace(n, TP_TRACE_LINK_OUT, m, len, rc, age);
+	return rc;
+}
+
 /* Seals queued mail into the link, oldest first, while it has room. */
 void tp_linkd_flush_queue(struct tp_linkd *d, struct tp_lpeer *p)
 {
@@ -83,7 +114,7 @@ void tp_linkd_flush_queue(struct tp_linkd *d, struct tp_lpeer *p)
 	if (p->state != TP_LPEER_UP)
 		return;
 	while ((len = tp_link_queue_peek(&p->q, &m)) > 0) {
-		int rc = tp_link_send_mail(&p->c.link, m, len);
+		int rc = linkd_seal(d, p, (uint8_t *)m, len);
 		if (rc == -TP_EFULL)
 			break;   /* written out first; flushed again after */
 		if (rc)
@@ -156,6 +187,9 @@ bool tp_linkd_held_retry(struct tp_linkd *d, struct tp_lpeer *p)
 		p->held_retry = tp_now_ns() + HELD_RETRY_MS * MS;
 		return false;
 	}
+	if (tp_tracing(n->ctr))
+		linkd_trace(n, TP_TRACE_LINK_IN, p->held, p->held_len, rc,
+			    tp_latency_ns(tp_env_sent(p->held), tp_now_ns()));
 	if (rc)
 		tp_dmsg("link %s: mail for %s dropped: %s", p->conf->name,
 			n->ent[i].name, tp_strerror(rc));
@@ -195,6 +229,12 @@ void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
 		linkd_refuse(p, &env, "not exported to this node");
 		return;
 	}
+	/* The peer sent the message's age (see linkd_seal): back onto our
+	 * clock, so that the receiver's latency covers both nodes' queues. */
+	int64_t now = tp_now_ns();
+	int64_t age = !env.sent_ns ? -1 : env.sent_ns > INT64_MAX ? INT64_MAX
+						: (int64_t)env.sent_ns;
+	env.sent_ns = age < 0 ? 0 : age < now ? (uint64_t)(now - age) : 1;
 	size_t cap = n->ent[i].msg_max < d->buf_cap ? n->ent[i].msg_max : d->buf_cap;
 	int off = tp_env_encode_head(p->held, cap, &env);
 	if (off < 0 || env.payload_len > cap - (size_t)off) {
@@ -212,6 +252,9 @@ void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
 		p->held_retry = tp_now_ns() + HELD_RETRY_MS * MS;
 		return;
 	}
+	if (tp_tracing(n->ctr))
+		tp_trace_put(n->ctr, TP_TRACE_LINK_IN, env.sender, env.dest, env.type,
+			     env.payload_len, rc, age);
 	p->held_len = 0;
 	if (rc)
 		linkd_refuse(p, &env, tp_strerror(rc));

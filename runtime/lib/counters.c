@@ -128,7 +128,27 @@ void tp_counters_time(struct tp_counters *c, unsigned i, int64_t ns)
 	unsigned b = 0;
 	for (int64_t lim = 10000; b < TP_CTR_BUCKETS - 1 && ns >= lim; lim *= 10)
 		b++;
-	ADD(&k->lat[b], 1);
+	ADD(&k->handling[b], 1);
+}
+
+unsigned tp_lat_bucket(int64_t ns)
+{
+	uint64_t us = ns > 0 ? (uint64_t)ns / 1000 : 0;
+	unsigned b = us ? 64 - (unsigned)__builtin_clzll(us) : 0;
+	return b < TP_LAT_BUCKETS ? b : TP_LAT_BUCKETS - 1;
+}
+
+void tp_counters_latency(struct tp_counters *c, unsigned i, int64_t ns)
+{
+	if (!c || i >= TP_REG_MAX || ns < 0)
+		return;
+	struct tp_ctr *k = &c->c[i];
+	ADD(&k->lat[tp_lat_bucket(ns)], 1);
+	ADD(&k->lat_sum_ns, (uint64_t)ns);
+	ADD(&k->lat_n, 1);
+	/* One writer (the receiving actor): a plain maximum will do. */
+	if ((uint64_t)ns > LOAD(&k->lat_max_ns))
+		__atomic_store_n(&k->lat_max_ns, (uint64_t)ns, __ATOMIC_RELAXED);
 }
 
 void tp_counters_get(const struct tp_counters *c, unsigned i, struct tp_ctr *out)
@@ -143,17 +163,24 @@ void tp_counters_get(const struct tp_counters *c, unsigned i, struct tp_ctr *out
 	out->rejected_full = LOAD(&k->rejected_full);
 	out->hwm = LOAD(&k->hwm);
 	for (unsigned b = 0; b < TP_CTR_BUCKETS; b++)
+		out->handling[b] = LOAD(&k->handling[b]);
+	out->lat_n = LOAD(&k->lat_n);
+	out->lat_sum_ns = LOAD(&k->lat_sum_ns);
+	out->lat_max_ns = LOAD(&k->lat_max_ns);
+	for (unsigned b = 0; b < TP_LAT_BUCKETS; b++)
 		out->lat[b] = LOAD(&k->lat[b]);
 }
 
-void tp_trace_put(struct tp_counters *c, const char *from, const char *to,
-		  uint32_t type, uint32_t len, int rc)
+void tp_trace_put(struct tp_counters *c, enum tp_trace_kind kind, const char *from,
+		  const char *to, uint32_t type, uint32_t len, int rc, int64_t lat_ns)
 {
 	uint64_t k = __atomic_fetch_add(&c->trace_head, 1, __ATOMIC_RELAXED);
 	struct tp_trace_ev *e = &c->trace[k % TP_TRACE_SLOTS];
 	__atomic_store_n(&e->seq, 0, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	e->t_ns = tp_now_ns();
+	e->lat_ns = lat_ns < 0 ? -1 : lat_ns;
+	e->kind = kind;
 	e->type = type;
 	e->len = len;
 	e->rc = rc;

@@ -1,7 +1,8 @@
 /* Per-mailbox counters of a node, in one shared-memory segment
  * "/troupe.<node>.counters" that the daemon creates and every actor maps
  * read-write: senders count what they put in a mailbox (or could not),
- * the receiving actor what it took out and how long it took.  No lock:
+ * the receiving actor what it took out, how long the message waited
+ * (latency, from the envelope's send time) and how long it took.  No lock:
  * relaxed atomic adds, one cache line per mailbox.  Read by the daemon
  * for `troupectl counters` (docs/CONTROL.md). */
 #ifndef TROUPE_COUNTERS_H
@@ -15,8 +16,11 @@
 /* Handling time buckets: < 10 µs, < 100 µs, < 1 ms, < 10 ms, < 100 ms,
  * < 1 s, longer. */
 #define TP_CTR_BUCKETS 7
+/* Latency buckets, powers of two in µs: [0] < 1 µs, [b] in
+ * [2^(b-1), 2^b) µs, the last one 2^24 µs (16.8 s) and longer. */
+#define TP_LAT_BUCKETS 26
 #define TP_CTR_MAGIC 0x54524354u   /* "TCRT" */
-#define TP_CTR_VERSION 2
+#define TP_CTR_VERSION 3
 /* Trace events kept: the newest, a ring. */
 #define TP_TRACE_SLOTS 256
 
@@ -26,17 +30,32 @@ struct tp_ctr {
 	uint64_t dropped;         /* taken out and discarded: malformed, late reply */
 	uint64_t rejected_full;   /* sends that found it full at their deadline */
 	uint64_t hwm;             /* most queued at once, as sent - received */
-	uint64_t lat[TP_CTR_BUCKETS];   /* receive callback's duration */
+	uint64_t handling[TP_CTR_BUCKETS];   /* receive callback's duration */
+	/* Latency: from the send (the envelope's sent_ns) to the moment the
+	 * actor takes the message to handle it; only messages with a send
+	 * time, only by the receiving actor, so one writer. */
+	uint64_t lat_n;
+	uint64_t lat_sum_ns;
+	uint64_t lat_max_ns;
+	uint64_t lat[TP_LAT_BUCKETS];
 } __attribute__((aligned(64)));
 
-/* One message sent while the node traces (troupectl trace). */
+enum tp_trace_kind {
+	TP_TRACE_SEND,      /* put in a mailbox (rc: the send's result) */
+	TP_TRACE_RECV,      /* taken out by the receiving actor */
+	TP_TRACE_LINK_OUT,  /* sealed into a node link by the daemon */
+	TP_TRACE_LINK_IN,   /* came in from a link, put in a mailbox */
+};
+
+/* One message event while the node traces (troupectl trace). */
 struct tp_trace_ev {
 	uint64_t seq;             /* its number + 1 once written; 0 while written */
-	int64_t t_ns;             /* CLOCK_MONOTONIC after the send */
+	int64_t t_ns;             /* CLOCK_MONOTONIC of the event */
+	int64_t lat_ns;           /* since the send (link: the age); -1 unknown */
 	uint32_t type;
 	uint32_t len;             /* payload bytes */
 	int32_t rc;               /* the send's result: 0 or -TP_E* */
-	uint32_t reserved;
+	uint32_t kind;            /* enum tp_trace_kind */
 	char from[TP_NAME_MAX + 1];
 	char to[2 * TP_NAME_MAX + 2];   /* "actor" or "actor@node" */
 };
@@ -71,6 +90,17 @@ void tp_counters_send_end(struct tp_counters *c, unsigned i, int rc, uint64_t de
 void tp_counters_recv(struct tp_counters *c, unsigned i, bool discarded);
 /* ... and its receive callback took ns. */
 void tp_counters_time(struct tp_counters *c, unsigned i, int64_t ns);
+/* Mailbox i's actor took a message sent ns ago (negative: unknown, not
+ * counted).  Only the receiving actor calls it. */
+void tp_counters_latency(struct tp_counters *c, unsigned i, int64_t ns);
+/* The latency of a message stamped sent_ns, at now: -1 when unknown (no
+ * stamp, or one from the future). */
+static inline int64_t tp_latency_ns(uint64_t sent_ns, int64_t now)
+{
+	return sent_ns && (int64_t)sent_ns <= now ? now - (int64_t)sent_ns : -1;
+}
+/* The latency bucket of ns (0 .. TP_LAT_BUCKETS - 1). */
+unsigned tp_lat_bucket(int64_t ns);
 
 /* Is the node tracing?  One relaxed load: all a send pays when not. */
 static inline bool tp_tracing(const struct tp_counters *c)
@@ -79,9 +109,9 @@ static inline bool tp_tracing(const struct tp_counters *c)
 }
 
 /* Writes one trace event (a seqlock per slot; no lock between writers:
- * each takes its own slot). */
-void tp_trace_put(struct tp_counters *c, const char *from, const char *to,
-		  uint32_t type, uint32_t len, int rc);
+ * each takes its own slot).  lat_ns < 0: unknown. */
+void tp_trace_put(struct tp_counters *c, enum tp_trace_kind kind, const char *from,
+		  const char *to, uint32_t type, uint32_t len, int rc, int64_t lat_ns);
 
 /* Reader: event number k, if still in the ring and whole.  0, or
  * -TP_EEMPTY if not written yet, -TP_ENOENT if overwritten. */

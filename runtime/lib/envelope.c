@@ -7,7 +7,7 @@
 
 enum {
 	OFF_VERSION = 0, OFF_FLAGS = 1, OFF_PRIO = 2, OFF_SLEN = 3, OFF_DLEN = 4,
-	OFF_RESERVED = 5, OFF_TYPE = 8, OFF_CORR = 12, OFF_LEN = 16,
+	OFF_RESERVED = 5, OFF_TYPE = 8, OFF_CORR = 12, OFF_LEN = 16, OFF_SENT = 20,
 };
 
 static void put32(uint8_t *p, uint32_t v)
@@ -18,6 +18,17 @@ static void put32(uint8_t *p, uint32_t v)
 static uint32_t get32(const uint8_t *p)
 {
 	return p[0] | p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)v);
+	put32(p + 4, (uint32_t)(v >> 32));
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	return get32(p) | (uint64_t)get32(p + 4) << 32;
 }
 
 /* A name on the wire (docs/WIRE.md): "actor" or "actor@node", each part
@@ -64,6 +75,7 @@ int tp_env_encode_head(uint8_t *buf, size_t cap, const struct tp_env *env)
 	put32(buf + OFF_TYPE, env->type);
 	put32(buf + OFF_CORR, env->corr);
 	put32(buf + OFF_LEN, 0);
+	put64(buf + OFF_SENT, env->sent_ns);
 	memcpy(buf + TP_ENV_HDR_LEN, env->sender, sl);
 	memcpy(buf + TP_ENV_HDR_LEN + sl, env->dest, dl);
 	return (int)off;
@@ -72,6 +84,16 @@ int tp_env_encode_head(uint8_t *buf, size_t cap, const struct tp_env *env)
 void tp_env_set_len(uint8_t *buf, uint32_t payload_len)
 {
 	put32(buf + OFF_LEN, payload_len);
+}
+
+void tp_env_set_sent(uint8_t *buf, uint64_t sent_ns)
+{
+	put64(buf + OFF_SENT, sent_ns);
+}
+
+uint64_t tp_env_sent(const uint8_t *buf)
+{
+	return get64(buf + OFF_SENT);
 }
 
 static int name_copy(char *dst, const uint8_t *src, size_t n)
@@ -110,6 +132,7 @@ int tp_env_decode(const uint8_t *buf, size_t len, size_t max_payload,
 	env->prio = buf[OFF_PRIO];
 	env->type = get32(buf + OFF_TYPE);
 	env->corr = get32(buf + OFF_CORR);
+	env->sent_ns = get64(buf + OFF_SENT);
 	env->payload = buf + TP_ENV_HDR_LEN + sl + dl;
 	env->payload_len = pl;
 	return 0;

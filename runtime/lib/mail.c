@@ -162,12 +162,18 @@ static int mail_send(tp_actor *self, const char *to, const struct tp_env *env,
 		memcpy(self->sbuf + off, pl->msg, len);
 	}
 	tp_env_set_len(self->sbuf, (uint32_t)len);
+	/* Stamped last, after encoding: latency is the time in the mailbox
+	 * (and a full one's wait), not our own encoding.  The same reading
+	 * gives the deadline, so the stamp costs no extra clock read. */
+	int64_t now = tp_now_ns();
+	tp_env_set_sent(self->sbuf, (uint64_t)now);
 	uint64_t depth = tp_counters_send_begin(self->ctr, p->ix);
 	rc = p->t->send(p->mb, self->sbuf, off + len, env->prio,
-			tp_deadline_ms(timeout_ms));
+			timeout_ms < 0 ? INT64_MAX : now + (int64_t)timeout_ms * 1000000);
 	tp_counters_send_end(self->ctr, p->ix, rc, depth);
 	if (tp_tracing(self->ctr))
-		tp_trace_put(self->ctr, self->name, to, env->type, (uint32_t)len, rc);
+		tp_trace_put(self->ctr, TP_TRACE_SEND, self->name, to, env->type,
+			     (uint32_t)len, rc, -1);
 	return rc;
 }
 
@@ -266,6 +272,21 @@ static int mail_decode(tp_actor *self, const uint8_t *buf, size_t len, struct tp
 	return rc;
 }
 
+/* The actor takes a message to handle it (at now, or 0: read the clock):
+ * its latency into the counters, and a trace event. */
+static void mail_took(tp_actor *self, const struct tp_env *env, int64_t now)
+{
+	if (!self->ctr)
+		return;
+	if (!now)
+		now = tp_now_ns();
+	int64_t lat = tp_latency_ns(env->sent_ns, now);
+	tp_counters_latency(self->ctr, self->ix, lat);
+	if (tp_tracing(self->ctr))
+		tp_trace_put(self->ctr, TP_TRACE_RECV, env->sender, self->name, env->type,
+			     env->payload_len, 0, lat);
+}
+
 int tp_call_msg(tp_actor *self, const char *to,
 		uint32_t req_type, const pb_msgdesc_t *req_fields, const void *req,
 		uint32_t rep_type, const pb_msgdesc_t *rep_fields, void *rep,
@@ -301,6 +322,7 @@ int tp_call_msg(tp_actor *self, const char *to,
 				continue;
 			}
 			tp_counters_recv(self->ctr, self->ix, false);
+			mail_took(self, &env, 0);
 			struct tp_msg m = { .type = env.type, .payload = env.payload,
 					    .len = env.payload_len };
 			return tp_decode_msg(&m, rep_type, rep_fields, rep);
@@ -324,9 +346,10 @@ void tp_mail_dispatch(tp_actor *self, const uint8_t *buf, size_t len)
 		.sender = env.sender, .payload = env.payload, .len = env.payload_len,
 	};
 	tp_counters_recv(self->ctr, self->ix, false);
+	int64_t t0 = self->ctr ? tp_now_ns() : 0;
+	mail_took(self, &env, t0);
 	if (!self->ops->receive)
 		return;
-	int64_t t0 = self->ctr ? tp_now_ns() : 0;
 	int rc = self->ops->receive(self, self->state, &m);
 	if (self->ctr)
 		tp_counters_time(self->ctr, self->ix, tp_now_ns() - t0);

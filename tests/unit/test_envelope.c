@@ -13,7 +13,8 @@ static size_t make(uint8_t *buf, size_t cap, const char *payload)
 {
 	struct tp_env env = {
 		.version = TP_ENV_VERSION, .flags = TP_ENV_F_REQUEST, .prio = 2,
-		.type = 1005, .corr = 0xdeadbeef, .sender = "sensor", .dest = "filter",
+		.type = 1005, .corr = 0xdeadbeef,
+		.sent_ns = 0x0123456789abcdefull, .sender = "sensor", .dest = "filter",
 	};
 	int off = tp_env_encode_head(buf, cap, &env);
 	assert_true(off > 0);
@@ -36,6 +37,11 @@ static void round_trip(void **st)
 	assert_int_equal(e.prio, 2);
 	assert_int_equal(e.type, 1005);
 	assert_int_equal(e.corr, 0xdeadbeef);
+	assert_true(e.sent_ns == 0x0123456789abcdefull);
+	assert_true(tp_env_sent(buf) == 0x0123456789abcdefull);
+	tp_env_set_sent(buf, 42);
+	assert_int_equal(tp_env_decode(buf, len, 64, &e), 0);
+	assert_true(e.sent_ns == 42);
 	assert_string_equal(e.sender, "sensor");
 	assert_string_equal(e.dest, "filter");
 	assert_int_equal(e.payload_len, 5);
@@ -97,6 +103,19 @@ static void unknown_version(void **st)
 	assert_int_equal(tp_env_decode(buf, len, 64, &e), -TP_EVERSION);
 }
 
+/* Version 1 (20-byte header, no send time) is refused as any unknown
+ * version: the same bytes read as version 2 would misplace the names. */
+static void version_1_refused(void **st)
+{
+	(void)st;
+	static const uint8_t v1[] = {
+		0x01, 0x00, 0x01, 0x01, 0x01, 0x00, 0x00, 0x00, 0xec, 0x03, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 'a', 'b',
+	};
+	struct tp_env e;
+	assert_int_equal(tp_env_decode(v1, sizeof v1, 64, &e), -TP_EVERSION);
+}
+
 static void bad_fields(void **st)
 {
 	(void)st;
@@ -108,7 +127,7 @@ static void bad_fields(void **st)
 		{ 2, 4 },      /* priority out of range */
 		{ 3, 0 },      /* empty sender */
 		{ 5, 1 },      /* reserved byte set */
-		{ 20, 0 },     /* NUL inside the sender name */
+		{ 28, 0 },     /* NUL inside the sender name */
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		memcpy(bad, buf, len);
@@ -122,7 +141,7 @@ static void bad_fields(void **st)
 static size_t forge(uint8_t *buf, const char *sender)
 {
 	size_t n = strlen(sender);
-	struct tp_env env = { .version = 1, .sender = "s", .dest = "okay" };
+	struct tp_env env = { .version = TP_ENV_VERSION, .sender = "s", .dest = "okay" };
 	assert_true(tp_env_encode_head(buf, 256, &env) > 0);
 	buf[3] = (uint8_t)n;
 	memcpy(buf + TP_ENV_HDR_LEN, sender, n);
@@ -133,13 +152,14 @@ static size_t forge(uint8_t *buf, const char *sender)
 /* Regression (fuzz_envelope, found in 142 executions): a name with bytes
  * outside docs/WIRE.md's grammar was accepted, so a sender called
  * "fil\nlogger: ALARM" could forge a line in any log that prints senders.
- * The first case is the fuzzer's input as found. */
+ * The first case is the fuzzer's input as found (made version 2). */
 static void names_outside_grammar(void **st)
 {
 	(void)st;
 	static const uint8_t found[] = {
-		0x01, 0x00, 0x01, 0x06, 0x06, 0x00, 0x00, 0x00, 0xeb, 0x03, 0x00, 0x00,
-		0x74, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 's', 'e', 'n', 's',
+		0x02, 0x00, 0x01, 0x06, 0x06, 0x00, 0x00, 0x00, 0xeb, 0x03, 0x00, 0x00,
+		0x74, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0, 0, 0, 0, 0, 0, 0, 0,
+		's', 'e', 'n', 's',
 		'o', 'r', 'f', 'i', 'l', 'B', ' ', 0x01,
 	};
 	struct tp_env e;
@@ -153,14 +173,14 @@ static void names_outside_grammar(void **st)
 	};
 	uint8_t buf[256];
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		struct tp_env env = { .version = 1, .sender = "ok" };
+		struct tp_env env = { .version = TP_ENV_VERSION, .sender = "ok" };
 		strcpy(env.dest, bad[i]);
 		assert_int_equal(tp_env_encode_head(buf, sizeof buf, &env), -TP_EINVAL);
 		/* The same name forged on the wire is refused on arrival. */
 		assert_int_equal(tp_env_decode(buf, forge(buf, bad[i]), 64, &e), -TP_ETRUNC);
 	}
 	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
-		struct tp_env env = { .version = 1, .sender = "ok" };
+		struct tp_env env = { .version = TP_ENV_VERSION, .sender = "ok" };
 		strcpy(env.dest, good[i]);
 		int off = tp_env_encode_head(buf, sizeof buf, &env);
 		assert_true(off > 0);
@@ -173,7 +193,7 @@ static void encode_limits(void **st)
 {
 	(void)st;
 	uint8_t buf[256];
-	struct tp_env env = { .version = 1, .sender = "a", .dest = "b" };
+	struct tp_env env = { .version = TP_ENV_VERSION, .sender = "a", .dest = "b" };
 	assert_int_equal(tp_env_encode_head(buf, TP_ENV_HDR_LEN + 1, &env), -TP_ETOOBIG);
 	memset(env.sender, 'x', TP_ENV_NAME_MAX);
 	env.sender[TP_ENV_NAME_MAX] = '\0';
@@ -203,6 +223,7 @@ int main(void)
 		cmocka_unit_test(trailing_bytes),
 		cmocka_unit_test(oversized),
 		cmocka_unit_test(unknown_version),
+		cmocka_unit_test(version_1_refused),
 		cmocka_unit_test(bad_fields),
 		cmocka_unit_test(names_outside_grammar),
 		cmocka_unit_test(encode_limits),

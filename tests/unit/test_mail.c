@@ -102,7 +102,7 @@ static void garbage_is_dropped_and_logged(void **st)
 	size_t n;
 	ngot = 0;
 	actor.dropped_bad = actor.dropped_late = 0;
-	put("\x01garbage", 8, 1);                        /* too short */
+	put("\x02garbage", 8, 1);                        /* too short */
 	n = line(buf, "a", "one", 1, 0);
 	put(buf, n, 1);
 	buf[0] = 7;                                      /* unknown version */

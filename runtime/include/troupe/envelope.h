@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TP_ENV_VERSION 1
-#define TP_ENV_HDR_LEN 20
+#define TP_ENV_VERSION 2
+#define TP_ENV_HDR_LEN 28
 /* Longest name on the wire: "actor@node". */
 #define TP_ENV_NAME_MAX 63
 
@@ -26,6 +26,9 @@ struct tp_env {
 	uint8_t prio;
 	uint32_t type;
 	uint32_t corr;
+	/* CLOCK_MONOTONIC ns when the message was sent; 0: unknown.  On a
+	 * node link, the message's age instead (docs/WIRE.md). */
+	uint64_t sent_ns;
 	char sender[TP_ENV_NAME_MAX + 1];
 	char dest[TP_ENV_NAME_MAX + 1];
 	const uint8_t *payload;
@@ -37,6 +40,10 @@ struct tp_env {
  * by tp_env_set_len, once the payload has been encoded in place. */
 int tp_env_encode_head(uint8_t *buf, size_t cap, const struct tp_env *env);
 void tp_env_set_len(uint8_t *buf, uint32_t payload_len);
+/* The send time of an encoded envelope, read or written in place: the
+ * sender stamps it last, just before the message goes. */
+void tp_env_set_sent(uint8_t *buf, uint64_t sent_ns);
+uint64_t tp_env_sent(const uint8_t *buf);
 
 /* Decodes and checks a whole message of len bytes.  The payload may be at
  * most max_payload bytes.  Returns 0, -TP_ETRUNC (short, long or malformed),

@@ -1,0 +1,136 @@
+/* troupectl counters: the table of per-mailbox counters, with each
+ * mailbox's latency (send to the moment its actor takes the message)
+ * summed up as p50, p99 and max from its power-of-two histogram; -v adds
+ * the histograms, -j gives them all. */
+#include <stdio.h>
+#include "ctl.h"
+
+#define LAT_BUCKETS 26   /* runtime/lib/counters.h, TP_LAT_BUCKETS */
+
+static const char *const handling_names[] = { "<10us", "<100us", "<1ms", "<10ms",
+					      "<100ms", "<1s", ">=1s" };
+
+/* Upper bound of latency bucket b in ns; the last one has none. */
+static double lat_upper_ns(unsigned b)
+{
+	return (double)(1ull << b) * 1000;
+}
+
+/* The q-quantile of x's latency, in ns: the upper bound of the bucket
+ * that holds it, never above the maximum seen.  -1 when nothing counted. */
+static double lat_quantile(const troupe_Counters *x, double q)
+{
+	uint64_t total = 0, seen = 0;
+	for (pb_size_t b = 0; b < x->latency_count; b++)
+		total += x->latency[b];
+	if (!total)
+		return -1;
+	uint64_t rank = (uint64_t)(q * (double)total + 0.999999);
+	if (rank < 1)
+		rank = 1;
+	double max = (double)x->latency_max_ns;
+	for (pb_size_t b = 0; b < x->latency_count; b++) {
+		seen += x->latency[b];
+		if (seen >= rank)
+			return b + 1 == LAT_BUCKETS || lat_upper_ns(b) > max ? max
+									      : lat_upper_ns(b);
+	}
+	return max;
+}
+
+static const char *fmt_ns(char *buf, size_t n, double ns)
+{
+	if (ns < 0)
+		snprintf(buf, n, "-");
+	else if (ns < 1e3)
+		snprintf(buf, n, "%.0fns", ns);
+	else if (ns < 1e4)
+		snprintf(buf, n, "%.1fus", ns / 1e3);
+	else if (ns < 1e6)
+		snprintf(buf, n, "%.0fus", ns / 1e3);
+	else if (ns < 1e9)
+		snprintf(buf, n, "%.1fms", ns / 1e6);
+	else
+		snprintf(buf, n, "%.2fs", ns / 1e9);
+	return buf;
+}
+
+static void json_us(const char *key, double ns)
+{
+	if (ns < 0)
+		printf(",\"%s\":null", key);
+	else
+		printf(",\"%s\":%.3f", key, ns / 1e3);
+}
+
+static void show_json(const troupe_Counters *x, bool first)
+{
+	printf("%s{\"name\":\"%s\",\"sent\":%llu,\"received\":%llu,"
+	       "\"dropped\":%llu,\"rejected_full\":%llu,\"restarts\":%u,"
+	       "\"hwm\":%llu,\"depth\":%u,\"latency\":{\"n\":%llu", first ? "" : ",",
+	       x->name, (unsigned long long)x->sent,
+	       (unsigned long long)x->received, (unsigned long long)x->dropped,
+	       (unsigned long long)x->rejected_full, x->restarts,
+	       (unsigned long long)x->hwm, x->depth, (unsigned long long)x->latency_n);
+	json_us("mean_us", x->latency_n ? (double)x->latency_sum_ns / (double)x->latency_n
+					: -1);
+	json_us("p50_us", lat_quantile(x, 0.50));
+	json_us("p99_us", lat_quantile(x, 0.99));
+	json_us("max_us", x->latency_n ? (double)x->latency_max_ns : -1);
+	printf(",\"buckets\":[");
+	for (pb_size_t b = 0; b < x->latency_count; b++)
+		printf("%s%llu", b ? "," : "", (unsigned long long)x->latency[b]);
+	printf("]},\"handling\":{");
+	for (pb_size_t b = 0; b < x->handling_count && b < 7; b++)
+		printf("%s\"%s\":%llu", b ? "," : "", handling_names[b],
+		       (unsigned long long)x->handling[b]);
+	printf("}}");
+}
+
+/* -v: the non-empty buckets of both histograms, under the mailbox's row. */
+static void show_hist(const troupe_Counters *x)
+{
+	char t[16];
+	printf("    latency ");
+	for (pb_size_t b = 0; b < x->latency_count; b++)
+		if (x->latency[b]) {
+			if (b + 1 == LAT_BUCKETS)
+				printf(" >=%s:%llu", fmt_ns(t, sizeof t, lat_upper_ns(b - 1)),
+				       (unsigned long long)x->latency[b]);
+			else
+				printf(" <%s:%llu", fmt_ns(t, sizeof t, lat_upper_ns(b)),
+				       (unsigned long long)x->latency[b]);
+		}
+	printf("\n    handling");
+	for (pb_size_t b = 0; b < x->handling_count && b < 7; b++)
+		if (x->handling[b])
+			printf(" %s:%llu", handling_names[b], (unsigned long long)x->handling[b]);
+	putchar('\n');
+}
+
+void ctl_counters_show(const struct ctl_opts *o, const troupe_CtlReply *r)
+{
+	char p50[16], p99[16], max[16];
+	if (o->json) {
+		printf("[");
+		for (pb_size_t k = 0; k < r->counters_count; k++)
+			show_json(&r->counters[k], k == 0);
+		printf("]\n");
+		return;
+	}
+	printf("%-16s %9s %9s %7s %7s %8s %6s %5s %7s %7s %7s\n", "MAILBOX", "SENT",
+	       "RECEIVED", "DROPPED", "FULL", "RESTARTS", "HWM", "DEPTH", "LAT-P50",
+	       "LAT-P99", "LAT-MAX");
+	for (pb_size_t k = 0; k < r->counters_count; k++) {
+		const troupe_Counters *x = &r->counters[k];
+		printf("%-16s %9llu %9llu %7llu %7llu %8u %6llu %5u %7s %7s %7s\n", x->name,
+		       (unsigned long long)x->sent, (unsigned long long)x->received,
+		       (unsigned long long)x->dropped, (unsigned long long)x->rejected_full,
+		       x->restarts, (unsigned long long)x->hwm, x->depth,
+		       fmt_ns(p50, sizeof p50, lat_quantile(x, 0.50)),
+		       fmt_ns(p99, sizeof p99, lat_quantile(x, 0.99)),
+		       fmt_ns(max, sizeof max, x->latency_n ? (double)x->latency_max_ns : -1));
+		if (o->verbose)
+			show_hist(x);
+	}
+}
