@@ -199,6 +199,10 @@ $(B)/fuzz/%: $(O)/tests/fuzz/%.o $(B)/lib/libtroupe-daemon.a $(ACTOR_PB_OBJ) $(L
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ -linih $(LDLIBS_TP) $(LDLIBS_LINK)
 
+# The control socket's target answers the operator commands itself rather
+# than fork or signal actors (tests/fuzz/fuzz_control.c).
+$(B)/fuzz/fuzz_control: LDFLAGS += $(patsubst %,-Wl$(comma)--wrap=tp_sup_ctl_%,stop start restart)
+
 $(B)/troupe.pc: runtime/troupe.pc.in
 	@mkdir -p $(dir $@)
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' $< > $@

@@ -9,8 +9,8 @@
  * lane.  Each frame is a 4-byte big-endian length and the message.  The
  * receiver reads what a connection has into a buffer of two frames' size,
  * allocated on its first data whatever the frames say, checks each length
- * against msg_max before it uses anything of the frame, and serves complete
- * high-lane frames first.  Reads and writes are non-blocking and resume
+ * against msg_max before it uses anything of the frame (frames.h: the
+ * parser, without I/O), and serves complete high-lane frames first.  Reads and writes are non-blocking and resume
  * where they stopped; a sender whose deadline passes in the middle of a
  * frame closes the connection, so that a receiver never sees half a frame
  * as a message.  The queue is the kernel's socket buffers: depth is not
@@ -33,11 +33,12 @@
 #include <sys/uio.h>
 #include <unistd.h>
 #include "common.h"
+#include "frames.h"
 #include "transport.h"
 #include "troupe/error.h"
 #include "clock.h"
 
-#define LANES 2
+#define LANES TP_FRAMES_LANES
 #define TCP_CONNS_MAX 64
 #define TAG_LISTEN 0xffffffffu
 #define TAG_PENDING 0xfffffffeu
@@ -45,15 +46,8 @@ static const char *const tcp_sweep_suffixes[] = { ".tcp", ".new", NULL };
 
 struct conn {
 	int fd;                      /* -1 when free */
-	uint8_t lane;                /* 0xff until the first byte came */
-	bool ready;                  /* a whole frame at buf + off: need bytes after 4 */
-	uint32_t need;
-	uint32_t off, end;           /* bytes not yet used: buf[off, end) */
-	uint8_t *buf;                /* TCP_RBUF bytes, allocated on first data */
+	struct tp_frames in;         /* what came, parsed (frames.h) */
 };
-
-/* Room for a whole frame behind the tail of the one before. */
-#define TCP_RBUF(msg_max) (2 * ((size_t)(msg_max) + 4))
 
 struct tp_mbox {
 	int lfd;                     /* listening socket (daemon, receiver) */
@@ -102,7 +96,7 @@ static void tcp_tp_close(struct tp_mbox *mb)
 		for (int i = 0; i < TCP_CONNS_MAX; i++) {
 			if (mb->conns[i].fd >= 0)
 				close(mb->conns[i].fd);
-			free(mb->conns[i].buf);
+			tp_frames_free(&mb->conns[i].in);
 		}
 	free(mb->conns);
 	free(mb);
@@ -320,7 +314,7 @@ static void tcp_drop(struct tp_mbox *mb, struct conn *c)
 	epoll_ctl(mb->ep, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	c->fd = -1;
-	c->ready = false;
+	c->in.ready = false;
 }
 
 static void tcp_accept(struct tp_mbox *mb)
@@ -340,31 +334,8 @@ static void tcp_accept(struct tp_mbox *mb)
 		}
 		struct conn *c = &mb->conns[i];
 		c->fd = fd;
-		c->lane = 0xff;
-		c->off = c->end = 0;
-		c->ready = false;
+		tp_frames_reset(&c->in, mb->msg_max);
 	}
-}
-
-/* Finds the next whole frame among the buffered bytes; its length is
- * checked before anything of it is used.  -1: a bad lane or length. */
-static int tcp_parse(const struct tp_mbox *mb, struct conn *c)
-{
-	if (c->lane == 0xff) {
-		if (c->off == c->end)
-			return 0;
-		if (c->buf[c->off] >= LANES)
-			return -1;
-		c->lane = c->buf[c->off++];
-	}
-	if (c->end - c->off < 4)
-		return 0;
-	const uint8_t *h = c->buf + c->off;
-	c->need = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
-	if (c->need == 0 || c->need > mb->msg_max)
-		return -1;
-	c->ready = c->end - c->off - 4 >= c->need;
-	return 0;
 }
 
 /* Reads what the connection has, as much as the buffer takes per call,
@@ -372,23 +343,17 @@ static int tcp_parse(const struct tp_mbox *mb, struct conn *c)
  * level-triggered epoll tells when more comes). */
 static void tcp_read(struct tp_mbox *mb, struct conn *c)
 {
-	size_t cap = TCP_RBUF(mb->msg_max);
-	if (!c->buf && !(c->buf = malloc(cap)))
-		goto bad;
 	for (bool drained = false;;) {
-		if (tcp_parse(mb, c))
-			goto bad;
-		if (c->ready || drained)
+		if (c->in.ready || drained)
 			return;
-		if (c->off) {
-			memmove(c->buf, c->buf + c->off, c->end - c->off);
-			c->end -= c->off;
-			c->off = 0;
-		}
-		size_t want = cap - c->end;
-		ssize_t n = read(c->fd, c->buf + c->end, want);
+		size_t want;
+		uint8_t *room = tp_frames_room(&c->in, &want);
+		if (!room)
+			goto bad;
+		ssize_t n = read(c->fd, room, want);
 		if (n > 0) {
-			c->end += (uint32_t)n;
+			if (tp_frames_add(&c->in, (size_t)n))
+				goto bad;
 			drained = (size_t)n < want;
 			continue;
 		}
@@ -408,7 +373,8 @@ static int tcp_ready(struct tp_mbox *mb)
 {
 	for (int l = 0; l < LANES; l++)
 		for (int i = 0; i < TCP_CONNS_MAX; i++)
-			if (mb->conns[i].fd >= 0 && mb->conns[i].ready && mb->conns[i].lane == l)
+			if (mb->conns[i].fd >= 0 && mb->conns[i].in.ready &&
+			    mb->conns[i].in.lane == l)
 				return i;
 	return -1;
 }
@@ -437,14 +403,14 @@ static int tcp_tp_recv(struct tp_mbox *mb, void *buf, size_t cap, unsigned *prio
 		int i = tcp_ready(mb);
 		if (i >= 0) {
 			struct conn *c = &mb->conns[i];
-			uint32_t len = c->need;
-			memcpy(buf, c->buf + c->off + 4, len);
-			c->off += 4 + len;
-			c->ready = false;
-			if (prio)
-				*prio = c->lane == 0 ? TP_LANE_HIGH_MIN : 1;
+			const uint8_t *frame;
+			uint32_t len;
 			/* A next frame already buffered: epoll would not say. */
-			if (tcp_parse(mb, c)) {
+			int bad = tp_frames_take(&c->in, &frame, &len);
+			memcpy(buf, frame, len);
+			if (prio)
+				*prio = c->in.lane == 0 ? TP_LANE_HIGH_MIN : 1;
+			if (bad) {
 				mb->refused++;
 				tcp_drop(mb, c);
 			}

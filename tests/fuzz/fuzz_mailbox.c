@@ -19,7 +19,7 @@
 
 /* The transports to fuzz: those a receiver attaches by name (unix hands
  * its socket to the actor at spawn, tcp is a stream: each wants its own
- * harness, framing included). */
+ * harness; tcp's framing has one, fuzz_tcp.c). */
 static const char *const fuzz_transports[] = { "mq", "shm" };
 #define FUZZ_NTRANSPORTS (sizeof fuzz_transports / sizeof fuzz_transports[0])
 #define FUZZ_DEPTH 10
