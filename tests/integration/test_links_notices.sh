@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Never silence across node links, and remote monitors: two daemons on
+# 127.0.0.1.  A call to an actor the other node does not export fails at
+# once; mail to a full remote mailbox (when_full = reject) comes back to
+# its sender as Undeliverable notices, and a call to it fails with the
+# notice, long before its deadline; a remote monitor gets Down with the
+# real reason when the remote actor is killed with -9 (and again after its
+# restart), noproc for a missing or unexported actor, and noconnection when
+# the link drops.
+. "$(dirname "$0")/lib.sh"
+a=$(unique na) b=$(unique nb)
+# Ports below the ephemeral range, apart from test_links.sh's.
+base=$(( 12000 + ($$ % 4000) * 2 ))
+pa=$base pb=$((base + 1))
+head -c 32 /dev/urandom >"$WORK/group.key"
+chmod 600 "$WORK/group.key"
+
+node_sect() {
+	printf '[node]\nname = %s\nlisten = 127.0.0.1:%s\nkey_file = group.key\n' "$2" "$3" >"$1"
+	printf 'link_heartbeat_ms = 200\nlink_dead_ms = 1000\n[peer %s]\naddress = 127.0.0.1:%s\n' \
+		"$4" "$5" >>"$1"
+}
+node_sect "$WORK/a.ini" "$a" $pa "$b" $pb
+cat >>"$WORK/a.ini" <<INI
+[actor sender]
+exec = noticer
+args = --probe echo@$b --hidden quiet@$b --to slow@$b --burst 8 --watch victim@$b --watch ghost@$b --watch quiet@$b
+INI
+node_sect "$WORK/b.ini" "$b" $pb "$a" $pa
+cat >>"$WORK/b.ini" <<INI
+[actor echo]
+exec = echo
+export = $a
+[actor slow]
+exec = noticer
+args = --stall 400
+depth = 2
+when_full = reject
+export = $a
+[actor victim]
+exec = logger
+export = $a
+[actor quiet]
+exec = logger
+INI
+
+node_start "$b" "$WORK/b.ini"; pid_b=$DPID
+node_start "$a" "$WORK/a.ini"; pid_a=$DPID
+L=$WORK/$a.log
+wait_for "$L" "^sender\[[0-9]*\]: monitoring quiet@$b: ok" 20
+
+# -- A call to an unexported actor fails at once: no such actor here.
+line=$(grep -E "^sender\[[0-9]*\]: call quiet@$b: " "$L") || fail "no call to quiet@$b"
+echo "$line" | grep -q "no such actor or mailbox in [0-9]* ms" || fail "call to quiet: $line"
+ms=$(echo "$line" | sed 's/.* in \([0-9]*\) ms/\1/')
+[ "$ms" -lt 1000 ] || fail "the call to an unexported actor took $ms ms"
+
+# -- The full remote mailbox: the call ends with its notice, not its
+# deadline (5000 ms), and the burst's lost messages come back as notices.
+line=$(grep -E "^sender\[[0-9]*\]: call slow@$b: " "$L") || fail "no call to slow@$b"
+echo "$line" | grep -q ": mailbox full in [0-9]* ms" || fail "call to slow: $line"
+ms=$(echo "$line" | sed 's/.* in \([0-9]*\) ms/\1/')
+[ "$ms" -lt $((2500 * SLOW)) ] || fail "the call to a full mailbox took $ms ms"
+wait_for "$L" "^sender\[[0-9]*\]: undeliverable slow@$b type=1005 corr=0 reason=mailbox_full error=mailbox full" 10
+grep -q "refused mail from sender@$a to slow: mailbox full" "$WORK/$b.log" ||
+	fail "node $b did not log the refused mail"
+# Not one message lost in silence: each of the burst's 8 either arrived
+# or came back as a notice (slow takes 400 ms a message).
+got() { grep -c "^slow\[[0-9]*\]: got seq=[0-9]* from sender@$a" "$WORK/$b.log"; }
+n_notice=$(grep -c "^sender\[[0-9]*\]: undeliverable slow@$b type=1005 corr=0 " "$L")
+for ((i = 0; i < 50 * SLOW; i++)); do
+	[ $(( $(got) + n_notice )) -ge 8 ] && break
+	sleep 0.1
+done
+[ $(( $(got) + n_notice )) -eq 8 ] ||
+	fail "of 8 messages, $(got) arrived and $n_notice came back as notices"
+
+# -- Remote monitors: noproc for what b does not have or does not export.
+wait_for "$L" "^sender\[[0-9]*\]: down ghost@$b reason=noproc" 5
+wait_for "$L" "^sender\[[0-9]*\]: down quiet@$b reason=noproc" 5
+# kill -9 of the watched actor: Down signal 9 across the link, and again
+# after its supervisor started it anew (a monitor survives restarts).
+for round in 1 2; do
+	pid=
+	for ((i = 0; i < 50 * SLOW; i++)); do
+		pid=$(actor_pid "$b" victim)
+		[ -n "$pid" ] && [ "$pid" != 0 ] && [ "$pid" != "${old:-}" ] && break
+		sleep 0.1
+	done
+	[ -n "$pid" ] && [ "$pid" != 0 ] || fail "victim on $b has no pid"
+	kill -KILL "$pid"
+	old=$pid
+	for ((i = 0; i < 100 * SLOW; i++)); do
+		[ "$(grep -c "^sender\[[0-9]*\]: down victim@$b reason=signal code=9" "$L")" -ge $round ] && break
+		sleep 0.1
+	done
+	[ "$(grep -c "^sender\[[0-9]*\]: down victim@$b reason=signal code=9" "$L")" -ge $round ] ||
+		{ tail -n 20 "$L" >&2; fail "round $round: no Down signal 9 for victim@$b"; }
+done
+grep -q "^sender\[[0-9]*\]: other: " "$L" && fail "the sender got mail it did not expect"
+
+# -- The link drops: the monitor says noconnection, once.
+node_stop $pid_b || fail "node $b exited with $?"
+wait_for "$L" "^sender\[[0-9]*\]: down victim@$b reason=noconnection" 10
+node_stop $pid_a || fail "node $a exited with $?"
+[ "$(grep -c "down victim@$b reason=noconnection" "$L")" -eq 1 ] || fail "noconnection said twice"
+assert_clean "$a"
+assert_clean "$b"
+echo ok
