@@ -16,6 +16,7 @@
 #include "link.h"
 #include "link_access.h"
 #include "link_queue.h"
+#include "troupe/monitor.h"
 #include "monitor.h"
 #include "node.h"
 #include "topology.h"
@@ -167,6 +168,15 @@ void tp_linkd_queue_hooks(struct tp_lpeer *p);
 int tp_linkd_daemon_send(struct tp_linkd *d, struct tp_lpeer *p, const char *sender,
 			 const char *dest, uint32_t type, const pb_msgdesc_t *fields,
 			 const void *msg);
+/* Undeliverable notices (notice.h).  Local: mail from our actor
+ * env->sender for dest ("actor@peer") was lost on this node.  Remote: mail
+ * from the peer's actor env->sender ("actor@peer") for our actor env->dest
+ * was lost here, told across the link (queued and sealed now, written by
+ * the caller).  Neither is sent about a notice; both are counted. */
+void tp_linkd_notice_local(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env *env,
+			   const char *dest, enum tp_undeliverable_reason why, int err);
+void tp_linkd_notice_remote(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env *env,
+			    enum tp_undeliverable_reason why, int err);
 /* Mail from the peer's daemon (Down, Undeliverable) or to ours (Monitor,
  * Demonitor), env's names as mail_in made them; false when it is neither
  * and goes the ordinary way. */

@@ -115,10 +115,8 @@ static void notice_count(struct tp_lpeer *p, int rc, const char *to)
 			(unsigned long long)p->notices_lost);
 }
 
-/* Mail from our actor env->sender for dest ("actor@peer") was lost on
- * this node: tell it. */
-static void notice_local(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env *env,
-			 const char *dest, enum tp_undeliverable_reason why, int err)
+void tp_linkd_notice_local(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env *env,
+			   const char *dest, enum tp_undeliverable_reason why, int err)
 {
 	uint8_t pl[DAEMON_MAIL_MAX];
 	if (!tp_notice_wanted(env))
@@ -131,11 +129,8 @@ static void notice_local(struct tp_linkd *d, struct tp_lpeer *p, const struct tp
 	notice_count(p, rc, env->sender);
 }
 
-/* Mail from the peer's actor env->sender ("actor@peer") for our actor
- * env->dest was lost here: tell it across the link.  Called while the
- * link is being fed: queued and sealed now, written after. */
-static void notice_remote(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env *env,
-			  enum tp_undeliverable_reason why, int err)
+void tp_linkd_notice_remote(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env *env,
+			    enum tp_undeliverable_reason why, int err)
 {
 	char to[TP_ENV_NAME_MAX + 1], dest[TP_ENV_NAME_MAX + 1];
 	if (!tp_notice_wanted(env))
@@ -185,7 +180,7 @@ void tp_linkd_flush_queue(struct tp_linkd *d, struct tp_lpeer *p)
 			struct tp_env env;
 			if (tp_env_decode(m, len, len, &env) == 0) {
 				linkd_undeliverable(p, "does not fit a link frame", env.dest, rc);
-				notice_local(d, p, &env, env.dest, TP_UNDELIVERABLE_TOO_BIG, rc);
+				tp_linkd_notice_local(d, p, &env, env.dest, TP_UNDELIVERABLE_TOO_BIG, rc);
 			}
 		}
 		tp_link_queue_pop(&p->q);
@@ -241,13 +236,13 @@ void tp_linkd_drain(struct tp_linkd *d, struct tp_lpeer *p)
 					    : "malformed envelope", env.dest, rc);
 			/* Malformed mail has no sender worth believing. */
 			if (rc == -TP_ENOENT)
-				notice_local(d, p, &env, dest, TP_UNDELIVERABLE_NOPROC, rc);
+				tp_linkd_notice_local(d, p, &env, dest, TP_UNDELIVERABLE_NOPROC, rc);
 			continue;
 		}
 		rc = tp_link_queue_push(&p->q, d->buf, (size_t)len);
 		if (rc) {
 			linkd_undeliverable(p, "link queue full", env.dest, rc);
-			notice_local(d, p, &env, dest, TP_UNDELIVERABLE_QUEUE_FULL, rc);
+			tp_linkd_notice_local(d, p, &env, dest, TP_UNDELIVERABLE_QUEUE_FULL, rc);
 		}
 		if (p->state == TP_LPEER_UP)
 			tp_linkd_flush_queue(d, p);
@@ -272,7 +267,7 @@ bool tp_linkd_held_retry(struct tp_linkd *d, struct tp_lpeer *p)
 		tp_dmsg("link %s: mail for %s dropped: %s", p->conf->name,
 			n->ent[i].name, tp_strerror(rc));
 		if (tp_env_decode(p->held, p->held_len, p->held_len, &env) == 0)
-			notice_remote(d, p, &env, TP_UNDELIVERABLE_FAILED, rc);
+			tp_linkd_notice_remote(d, p, &env, TP_UNDELIVERABLE_FAILED, rc);
 	}
 	p->held_len = 0;
 	p->c.paused = false;
@@ -305,20 +300,20 @@ void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
 	int i = tp_deliver_find(n, env.dest);
 	if (i < 0) {
 		linkd_refuse(p, &env, "no such actor");
-		notice_remote(d, p, &env, TP_UNDELIVERABLE_NOPROC, -TP_ENOENT);
+		tp_linkd_notice_remote(d, p, &env, TP_UNDELIVERABLE_NOPROC, -TP_ENOENT);
 		return;
 	}
 	if (!(env.flags & TP_ENV_F_REPLY) &&
 	    !tp_link_access_may_send(&d->acc, p->conf->name, env.dest)) {
 		linkd_refuse(p, &env, "not exported to this node");
-		notice_remote(d, p, &env, TP_UNDELIVERABLE_NOT_EXPORTED, -TP_EPERM);
+		tp_linkd_notice_remote(d, p, &env, TP_UNDELIVERABLE_NOT_EXPORTED, -TP_EPERM);
 		return;
 	}
 	size_t cap = n->ent[i].msg_max < d->buf_cap ? n->ent[i].msg_max : d->buf_cap;
 	int off = tp_env_encode_head(p->held, cap, &env);
 	if (off < 0 || env.payload_len > cap - (size_t)off) {
 		linkd_refuse(p, &env, "larger than its mailbox");
-		notice_remote(d, p, &env, TP_UNDELIVERABLE_TOO_BIG, -TP_ETOOBIG);
+		tp_linkd_notice_remote(d, p, &env, TP_UNDELIVERABLE_TOO_BIG, -TP_ETOOBIG);
 		return;
 	}
 	memcpy(p->held + off, env.payload, env.payload_len);
@@ -335,7 +330,7 @@ void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
 	p->held_len = 0;
 	if (rc) {
 		linkd_refuse(p, &env, tp_strerror(rc));
-		notice_remote(d, p, &env, rc == -TP_EFULL ? TP_UNDELIVERABLE_MAILBOX_FULL :
+		tp_linkd_notice_remote(d, p, &env, rc == -TP_EFULL ? TP_UNDELIVERABLE_MAILBOX_FULL :
 			      TP_UNDELIVERABLE_FAILED, rc);
 	}
 }

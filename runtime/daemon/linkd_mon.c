@@ -102,8 +102,15 @@ int tp_linkd_monitor(void *arg, unsigned from, const char *name, bool demonitor)
 	for (unsigned k = 0; k < TP_LINKD_RMON; k++)
 		if (!d->rmon[k].used) {
 			int rc = mon_forward(d, p, from, actor, false);
-			if (rc && rc != -TP_ECLOSED)
-				return rc;   /* the link's queue is full: the caller logs */
+			if (rc && rc != -TP_ECLOSED) {
+				/* The link's queue is full: not watched, and said. */
+				struct tp_env env = { .type = troupe_Monitor_msgid };
+				snprintf(env.sender, sizeof env.sender, "%s",
+					 d->node->ent[from].name);
+				tp_linkd_notice_local(d, p, &env, name,
+						      TP_UNDELIVERABLE_QUEUE_FULL, rc);
+				return 0;
+			}
 			d->rmon[k] = (struct tp_linkd_rmon){ true, from, (unsigned)pi, "" };
 			snprintf(d->rmon[k].actor, sizeof d->rmon[k].actor, "%s", actor);
 			tp_linkd_write(d, p);
@@ -185,8 +192,8 @@ static void mon_answer(struct tp_linkd *d, struct tp_lpeer *p, const char *watch
 
 /* The peer's actor `watcher` (local name, its node is p) monitors or
  * demonitors our actor req->name: only an actor exported to that node. */
-static void mon_request_in(struct tp_linkd *d, struct tp_lpeer *p, const char *watcher,
-			   const char *actor, bool demonitor)
+static void mon_request_in(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env *env,
+			   const char *watcher, const char *actor, bool demonitor)
 {
 	int k = mon_imon_find(p, watcher, actor);
 	if (demonitor) {
@@ -205,8 +212,10 @@ static void mon_request_in(struct tp_linkd *d, struct tp_lpeer *p, const char *w
 				tp_dmsg("link %s: %s may not monitor %s: %d monitors of that "
 					"node already", p->conf->name, watcher, actor,
 					TP_LINKD_IMON);
-			/* The watcher hears Down noproc: not watched, said at once. */
-			mon_answer(d, p, watcher, actor, troupe_Down_Reason_NOPROC, false);
+			/* Not watched, and said: the request was undeliverable. */
+			struct tp_env lost = *env;
+			snprintf(lost.dest, sizeof lost.dest, "%s", actor);
+			tp_linkd_notice_remote(d, p, &lost, TP_UNDELIVERABLE_LIMIT, -TP_ELIMIT);
 			return;
 		}
 		k = (int)p->n_imon++;
@@ -242,6 +251,20 @@ static void mon_down_in(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_
 	 * that no monitor wants. */
 }
 
+/* Forgets watcher w's monitor of the peer's actor named by the first n
+ * bytes of actor. */
+static void mon_forget(struct tp_linkd *d, struct tp_lpeer *p, unsigned w,
+		       const char *actor, size_t n)
+{
+	unsigned pi = (unsigned)(p - d->peer);
+	for (unsigned k = 0; k < TP_LINKD_RMON; k++) {
+		struct tp_linkd_rmon *r = &d->rmon[k];
+		if (r->used && r->peer == pi && r->watcher == w &&
+		    strlen(r->actor) == n && memcmp(r->actor, actor, n) == 0)
+			r->used = false;
+	}
+}
+
 /* The peer's Undeliverable, for our actor env->dest: passed on with our
  * daemon's name, once it is known to be about mail for that peer. */
 static void mon_notice_in(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env *env)
@@ -251,11 +274,15 @@ static void mon_notice_in(struct tp_linkd *d, struct tp_lpeer *p, const struct t
 	const char *at;
 	int w = tp_deliver_find(d->node, env->dest), rc = -TP_EDECODE;
 	if (pb_decode(&is, troupe_Undeliverable_fields, &u) &&
-	    (at = strchr(u.dest, '@')) && strcmp(at + 1, p->conf->name) == 0)
+	    (at = strchr(u.dest, '@')) && strcmp(at + 1, p->conf->name) == 0) {
+		/* A monitor request that was not taken: no monitor either. */
+		if (u.type == troupe_Monitor_msgid && w >= 0)
+			mon_forget(d, p, (unsigned)w, u.dest, (size_t)(at - u.dest));
 		rc = w < 0 ? -TP_ENOENT :
 		     tp_deliver_bytes(d->node, (unsigned)w, TP_DAEMON_NAME,
 				      troupe_Undeliverable_msgid, 0, 0, env->payload,
 				      env->payload_len);
+	}
 	if (rc && ++p->notices_lost <= 5)
 		tp_dmsg("link %s: an undeliverable notice for %s is lost: %s",
 			p->conf->name, env->dest, tp_strerror(rc));
@@ -291,7 +318,7 @@ bool tp_linkd_mon_in(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env
 	if ((env->type == troupe_Monitor_msgid || env->type == troupe_Demonitor_msgid) &&
 	    !from_daemon && pb_decode(&is, troupe_Monitor_fields, &m) &&
 	    tp_name_is_valid(m.name) && tp_name_is_valid(watcher))
-		mon_request_in(d, p, watcher, m.name, env->type == troupe_Demonitor_msgid);
+		mon_request_in(d, p, env, watcher, m.name, env->type == troupe_Demonitor_msgid);
 	else if (++p->refused <= 5)
 		tp_dmsg("link %s: refused mail of type %u from %s to this daemon",
 			p->conf->name, env->type, env->sender);

@@ -6,7 +6,8 @@
 # notice, long before its deadline; a remote monitor gets Down with the
 # real reason when the remote actor is killed with -9 (and again after its
 # restart), noproc for a missing or unexported actor, and noconnection when
-# the link drops.
+# the link drops; no monitor entry outlives its watcher or its link (the
+# counts in troupectl -j links).
 . "$(dirname "$0")/lib.sh"
 a=$(unique na) b=$(unique nb)
 # Ports below the ephemeral range, apart from test_links.sh's.
@@ -67,11 +68,12 @@ grep -q "refused mail from sender@$a to slow: mailbox full" "$WORK/$b.log" ||
 # Not one message lost in silence: each of the burst's 8 either arrived
 # or came back as a notice (slow takes 400 ms a message).
 got() { grep -c "^slow\[[0-9]*\]: got seq=[0-9]* from sender@$a" "$WORK/$b.log"; }
-n_notice=$(grep -c "^sender\[[0-9]*\]: undeliverable slow@$b type=1005 corr=0 " "$L")
+notices() { grep -c "^sender\[[0-9]*\]: undeliverable slow@$b type=1005 corr=0 " "$L"; }
 for ((i = 0; i < 50 * SLOW; i++)); do
-	[ $(( $(got) + n_notice )) -ge 8 ] && break
+	[ $(( $(got) + $(notices) )) -ge 8 ] && break
 	sleep 0.1
 done
+n_notice=$(notices)
 [ $(( $(got) + n_notice )) -eq 8 ] ||
 	fail "of 8 messages, $(got) arrived and $n_notice came back as notices"
 
@@ -99,9 +101,38 @@ for round in 1 2; do
 done
 grep -q "^sender\[[0-9]*\]: other: " "$L" && fail "the sender got mail it did not expect"
 
-# -- The link drops: the monitor says noconnection, once.
+# -- No monitor outlives its watcher or its link.  jfield NODE FIELD: the
+# field of `troupectl -j links` (one peer); until NODE FIELD VALUE waits.
+jfield() { ctl -n "$1" -j links | sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"; }
+until_field() {
+	local i
+	for ((i = 0; i < 50 * SLOW; i++)); do
+		[ "$(jfield "$1" "$2")" = "$3" ] && return 0
+		sleep 0.1
+	done
+	fail "troupectl -n $1 -j links: $2 is $(jfield "$1" "$2"), want $3"
+}
+until_field "$b" monitors 1     # victim; ghost and quiet were never watched
+until_field "$a" watching 1
+[ "$(jfield "$b" notices)" -eq $((n_notice + 1)) ] ||
+	fail "$b sent $(jfield "$b" notices) notices, $n_notice + 1 arrived"
+# The watcher stops: its node tells the other, which forgets the monitor.
+ctl -q -n "$a" stop sender || fail "troupectl stop sender"
+until_field "$b" monitors 0
+until_field "$a" watching 0
+ctl -q -n "$a" start sender || fail "troupectl start sender"
+until_field "$b" monitors 1
+# The link drops: the watched side forgets the peer's monitors...
+node_stop $pid_a || fail "node $a exited with $?"
+until_field "$b" monitors 0
+mv "$L" "$WORK/$a.first.log"
+node_start "$a" "$WORK/a.ini"; pid_a=$DPID
+wait_for "$L" "^sender\[[0-9]*\]: monitoring victim@$b: ok" 20
+until_field "$b" monitors 1
+# ...and the watcher's side says noconnection, once, and forgets too.
 node_stop $pid_b || fail "node $b exited with $?"
 wait_for "$L" "^sender\[[0-9]*\]: down victim@$b reason=noconnection" 10
+until_field "$a" watching 0
 node_stop $pid_a || fail "node $a exited with $?"
 [ "$(grep -c "down victim@$b reason=noconnection" "$L")" -eq 1 ] || fail "noconnection said twice"
 assert_clean "$a"
