@@ -247,8 +247,13 @@ static void mon_down_in(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_
 		mon_down(d, (unsigned)w, actor, p->conf->name, dn);
 		return;
 	}
-	/* Demonitored meanwhile, or the watcher ended: dropped, as a Down
-	 * that no monitor wants. */
+	/* Demonitored meanwhile, the watcher ended, or a request that waited
+	 * in the queue across a reconnect: the Down is dropped, and the peer
+	 * told to forget a monitor nobody holds here any more. */
+	troupe_Monitor m = troupe_Monitor_init_zero;
+	snprintf(m.name, sizeof m.name, "%s", dn->name);
+	tp_linkd_daemon_send(d, p, env->dest, TP_DAEMON_NAME, troupe_Demonitor_msgid,
+			     troupe_Monitor_fields, &m);
 }
 
 /* Forgets watcher w's monitor of the peer's actor named by the first n
