@@ -178,10 +178,12 @@ void tp_linkd_flush_queue(struct tp_linkd *d, struct tp_lpeer *p)
 			break;   /* written out first; flushed again after */
 		if (rc) {
 			struct tp_env env;
-			if (tp_env_decode(m, len, len, &env) == 0) {
-				linkd_undeliverable(p, "does not fit a link frame", env.dest, rc);
-				tp_linkd_notice_local(d, p, &env, env.dest, TP_UNDELIVERABLE_TOO_BIG, rc);
-			}
+			bool ok = tp_env_decode(m, len, len, &env) == 0;
+			linkd_undeliverable(p, "does not fit a link frame",
+					    ok ? env.dest : "the peer", rc);
+			if (ok)
+				tp_linkd_notice_local(d, p, &env, env.dest,
+						      TP_UNDELIVERABLE_TOO_BIG, rc);
 		}
 		tp_link_queue_pop(&p->q);
 	}
@@ -227,8 +229,9 @@ void tp_linkd_drain(struct tp_linkd *d, struct tp_lpeer *p)
 					      NULL, 0);
 		if (len < 0)
 			break;
+		memset(&env, 0, sizeof env);
 		int rc = linkd_check_out(p, d->buf, (size_t)len, &env, n->ent[p->obx].msg_max);
-		char dest[TP_ENV_NAME_MAX + 1];
+		char dest[TP_ENV_NAME_MAX + 1];   /* as the sender named it */
 		snprintf(dest, sizeof dest, "%.31s@%.31s", env.dest, p->conf->name);
 		if (rc) {
 			linkd_undeliverable(p, rc == -TP_ENOENT ? "no such actor there" :
