@@ -13,12 +13,15 @@
  *     a 5 s deadline and prints the same line (the call must end with the
  *     Undeliverable notice of its request, long before its deadline);
  *   monitors each --watch NAME@NODE (repeatable, up to 8).
- * Then it prints one line per notice and Down it gets:
+ * At its first Down noconnection it sends --after messages to --probe
+ * (the link is down: they wait in the link's queue, or come back as
+ * notices when it is full) and prints "sent N after the link dropped".
+ * It prints one line per notice and Down it gets:
  *   "undeliverable DEST type=T corr=C reason=R error=E"
  *   "down NAME reason=R code=C"
  *
  * Options: --probe NAME@NODE --hidden NAME@NODE --to NAME@NODE --burst N
- *          --watch NAME@NODE … | --stall MS */
+ *          --watch NAME@NODE … --after N | --stall MS */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +32,7 @@
 struct noticer {
 	const char *probe, *hidden, *to;
 	const char *watch[8];
-	int n_watch, burst, stall_ms, timer;
+	int n_watch, burst, stall_ms, timer, after;
 };
 
 static void noticer_call(tp_actor *self, const char *to)
@@ -90,10 +93,19 @@ static int noticer_receive(tp_actor *self, void *state, const struct tp_msg *m)
 		printf("undeliverable %s type=%u corr=%u reason=%s error=%s\n", u.dest,
 		       u.type, u.corr, tp_undeliverable_reason_name(u.reason),
 		       tp_strerror(u.error));
-	else if (tp_down_decode(m, &d) == 0)
+	else if (tp_down_decode(m, &d) == 0) {
 		printf("down %s reason=%s code=%d\n", d.name, tp_down_reason_name(d.reason),
 		       d.code);
-	else
+		if (d.reason == TP_DOWN_NOCONNECTION && n->after) {
+			demo_Echo e = { .seq = 0 };
+			int sent = 0;
+			for (; sent < n->after; sent++)
+				if (tp_send(self, n->probe, demo_Echo, &e))
+					break;
+			printf("sent %d after the link dropped\n", sent);
+			n->after = 0;
+		}
+	} else
 		printf("other: type %u from %s\n", m->type, m->sender);
 	fflush(stdout);
 	return 0;
@@ -109,6 +121,7 @@ static int noticer_init(tp_actor *self, void *state, int argc, char **argv)
 		else if (strcmp(k, "--to") == 0) n->to = v;
 		else if (strcmp(k, "--burst") == 0) n->burst = atoi(v);
 		else if (strcmp(k, "--stall") == 0) n->stall_ms = atoi(v);
+		else if (strcmp(k, "--after") == 0) n->after = atoi(v);
 		else if (strcmp(k, "--watch") == 0 && n->n_watch < 8) n->watch[n->n_watch++] = v;
 		else return -TP_EINVAL;
 	}
