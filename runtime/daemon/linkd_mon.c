@@ -99,14 +99,14 @@ int tp_linkd_monitor(void *arg, unsigned from, const char *name, bool demonitor)
 		mon_down_why(d, from, actor, at + 1, troupe_Down_Reason_NOPROC);
 		return 0;
 	}
+	/* Not watched, and said: the request is undeliverable (the link's
+	 * queue or this node's table is full). */
+	struct tp_env env = { .type = troupe_Monitor_msgid };
+	snprintf(env.sender, sizeof env.sender, "%s", d->node->ent[from].name);
 	for (unsigned k = 0; k < TP_LINKD_RMON; k++)
 		if (!d->rmon[k].used) {
 			int rc = mon_forward(d, p, from, actor, false);
 			if (rc && rc != -TP_ECLOSED) {
-				/* The link's queue is full: not watched, and said. */
-				struct tp_env env = { .type = troupe_Monitor_msgid };
-				snprintf(env.sender, sizeof env.sender, "%s",
-					 d->node->ent[from].name);
 				tp_linkd_notice_local(d, p, &env, name,
 						      TP_UNDELIVERABLE_QUEUE_FULL, rc);
 				return 0;
@@ -116,7 +116,10 @@ int tp_linkd_monitor(void *arg, unsigned from, const char *name, bool demonitor)
 			tp_linkd_write(d, p);
 			return 0;
 		}
-	return -TP_ELIMIT;
+	tp_dmsg("%s may not monitor %s: %d monitors of remote actors already",
+		env.sender, name, TP_LINKD_RMON);
+	tp_linkd_notice_local(d, p, &env, name, TP_UNDELIVERABLE_LIMIT, -TP_ELIMIT);
+	return 0;
 }
 
 /* The peer's actors that watch actor i of ours: one Down each, across the

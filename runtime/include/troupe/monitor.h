@@ -34,7 +34,12 @@ struct tp_down {
  * the daemon's mailbox: 0 or an error of tp_send_msg.  An actor that does
  * not exist or does not run now gives a Down with TP_DOWN_NOPROC at once
  * (a known actor stays watched: it may come back).  Monitoring twice is
- * one monitor. */
+ * one monitor.  An actor of another node ("name@node") is watched by that
+ * node's daemon, only if that node exports it to this one; each Down comes
+ * back with the real reason, and TP_DOWN_NOCONNECTION ends the monitor
+ * when the link drops.  A request the nodes cannot take (a table of
+ * monitors or the link's queue full) comes back as an Undeliverable
+ * notice of type Monitor (10), reason limit or queue_full. */
 int tp_monitor(tp_actor *self, const char *name);
 
 /* Stops watching `name`; a Down already queued stays queued. */
