@@ -37,7 +37,7 @@ exec = echo
 export = $a
 [actor slow]
 exec = noticer
-args = --stall 400
+args = --stall 50 --first 3000
 depth = 2
 when_full = reject
 export = $a
@@ -64,15 +64,17 @@ ms=$(echo "$line" | sed 's/.* in \([0-9]*\) ms/\1/')
 line=$(grep -E "^sender\[[0-9]*\]: call slow@$b: " "$L") || fail "no call to slow@$b"
 echo "$line" | grep -q ": mailbox full in [0-9]* ms" || fail "call to slow: $line"
 ms=$(echo "$line" | sed 's/.* in \([0-9]*\) ms/\1/')
-[ "$ms" -lt $((2500 * SLOW)) ] || fail "the call to a full mailbox took $ms ms"
+# "mailbox full", not "deadline passed", already says it did not wait for
+# the deadline; the time says it ended well before (measured: 0-4 ms).
+[ "$ms" -lt 4000 ] || fail "the call to a full mailbox took $ms ms"
 wait_for "$L" "^sender\[[0-9]*\]: undeliverable slow@$b type=1005 corr=0 reason=mailbox_full error=mailbox full" 10
 grep -q "refused mail from sender@$a to slow: mailbox full" "$WORK/$b.log" ||
 	fail "node $b did not log the refused mail"
 # Not one message lost in silence: each of the burst's 8 either arrived
-# or came back as a notice (slow takes 400 ms a message).
+# or came back as a notice (slow holds the first for 3 s, then 50 ms each).
 got() { grep -c "^slow\[[0-9]*\]: got seq=[0-9]* from sender@$a" "$WORK/$b.log"; }
 notices() { grep -c "^sender\[[0-9]*\]: undeliverable slow@$b type=1005 corr=0 " "$L"; }
-for ((i = 0; i < 50 * SLOW; i++)); do
+for ((i = 0; i < 100 * SLOW; i++)); do
 	[ $(( $(got) + $(notices) )) -ge 8 ] && break
 	sleep 0.1
 done

@@ -1,8 +1,10 @@
 /* noticer: a test actor for tests/integration/test_links_notices.sh, in
  * one of two parts.
  *
- * With --stall MS it is the slow receiver: each message takes it MS ms,
- * so that a small mailbox with when_full = reject overflows; it prints
+ * With --stall MS it is the slow receiver: each message takes it MS ms
+ * (the first one --first MS), so that a small mailbox with when_full =
+ * reject overflows: while it holds the first message, nothing leaves the
+ * mailbox, so a burst fills it whatever the timing.  It prints
  * "got seq=N from SENDER" for each message that is no request.
  *
  * Otherwise it is the sender, on another node.  Every 200 ms it calls
@@ -21,7 +23,7 @@
  *   "down NAME reason=R code=C"
  *
  * Options: --probe NAME@NODE --hidden NAME@NODE --to NAME@NODE --burst N
- *          --watch NAME@NODE … --after N | --stall MS */
+ *          --watch NAME@NODE … --after N | --stall MS [--first MS] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +34,7 @@
 struct noticer {
 	const char *probe, *hidden, *to;
 	const char *watch[8];
-	int n_watch, burst, stall_ms, timer, after;
+	int n_watch, burst, stall_ms, first_ms, timer, after;
 };
 
 static void noticer_call(tp_actor *self, const char *to)
@@ -77,7 +79,9 @@ static int noticer_receive(tp_actor *self, void *state, const struct tp_msg *m)
 	struct tp_undeliverable u;
 	struct tp_down d;
 	if (n->stall_ms) {
-		struct timespec ts = { n->stall_ms / 1000, (long)(n->stall_ms % 1000) * 1000000L };
+		int ms = n->first_ms ? n->first_ms : n->stall_ms;
+		n->first_ms = 0;
+		struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 		nanosleep(&ts, NULL);
 		if (m->flags & TP_ENV_F_REQUEST) {
 			demo_Echo rep = { .seq = 1 };
@@ -121,6 +125,7 @@ static int noticer_init(tp_actor *self, void *state, int argc, char **argv)
 		else if (strcmp(k, "--to") == 0) n->to = v;
 		else if (strcmp(k, "--burst") == 0) n->burst = atoi(v);
 		else if (strcmp(k, "--stall") == 0) n->stall_ms = atoi(v);
+		else if (strcmp(k, "--first") == 0) n->first_ms = atoi(v);
 		else if (strcmp(k, "--after") == 0) n->after = atoi(v);
 		else if (strcmp(k, "--watch") == 0 && n->n_watch < 8) n->watch[n->n_watch++] = v;
 		else return -TP_EINVAL;
