@@ -3,17 +3,20 @@
  *
  * With --stall MS it is the slow receiver: each message takes it MS ms
  * (the first one --first MS), so that a small mailbox with when_full =
- * reject overflows: while it holds the first message, nothing leaves the
- * mailbox, so a burst fills it whatever the timing.  It prints
+ * reject overflows.  It answers a request first, then stalls: the answer
+ * to the sender's first call says that nothing leaves the mailbox for the
+ * next --first ms, so the burst after it fills the mailbox whatever the
+ * timing.  It prints
  * "got seq=N from SENDER" for each message that is no request.
  *
  * Otherwise it is the sender, on another node.  Every 200 ms it calls
  * --probe (an echo actor there) until one answers, then once:
  *   calls --hidden (not exported to this node) and prints
  *     "call NAME: ERROR in N ms";
- *   sends --burst messages to --to (the slow receiver), then calls it with
- *     a 5 s deadline and prints the same line (the call must end with the
- *     Undeliverable notice of its request, long before its deadline);
+ *   calls --to (the slow receiver; "hold ok" once it answers), sends it
+ *     --burst messages, then calls it with a 5 s deadline and prints the
+ *     same line (the call must end with the Undeliverable notice of its
+ *     request, long before its deadline);
  *   monitors each --watch NAME@NODE (repeatable, up to 8).
  * At its first Down noconnection it sends --after messages to --probe
  * (the link is down: they wait in the link's queue, or come back as
@@ -58,9 +61,11 @@ static void noticer_tick(tp_actor *self, void *state, void *arg)
 	if (n->hidden)
 		noticer_call(self, n->hidden);
 	if (n->to) {
+		int rc = tp_call(self, n->to, demo_Echo, &req, demo_Echo, &rep, 5000);
+		printf("hold %s\n", rc ? tp_strerror(rc) : "ok");
 		for (int i = 0; i < n->burst; i++) {
 			req.seq = (uint32_t)i;
-			int rc = tp_send(self, n->to, demo_Echo, &req);
+			rc = tp_send(self, n->to, demo_Echo, &req);
 			if (rc)
 				printf("send %d to %s: %s\n", i, n->to, tp_strerror(rc));
 		}
@@ -79,19 +84,19 @@ static int noticer_receive(tp_actor *self, void *state, const struct tp_msg *m)
 	struct tp_undeliverable u;
 	struct tp_down d;
 	if (n->stall_ms) {
-		int ms = n->first_ms ? n->first_ms : n->stall_ms;
+		int ms = n->first_ms ? n->first_ms : n->stall_ms, rc = 0;
 		n->first_ms = 0;
-		struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-		nanosleep(&ts, NULL);
+		demo_Echo e;
 		if (m->flags & TP_ENV_F_REQUEST) {
 			demo_Echo rep = { .seq = 1 };
-			return tp_reply(self, m, demo_Echo, &rep);
-		}
-		demo_Echo e;
-		if (tp_decode(m, demo_Echo, &e) == 0)
+			rc = tp_reply(self, m, demo_Echo, &rep);
+		} else if (tp_decode(m, demo_Echo, &e) == 0) {
 			printf("got seq=%u from %s\n", e.seq, m->sender);
-		fflush(stdout);
-		return 0;
+			fflush(stdout);
+		}
+		struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+		return rc;
 	}
 	if (tp_undeliverable_decode(m, &u) == 0)
 		printf("undeliverable %s type=%u corr=%u reason=%s error=%s\n", u.dest,
