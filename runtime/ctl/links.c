@@ -8,11 +8,13 @@ static void links_row(const troupe_LinkInfo *l, bool json, bool first)
 	if (json) {
 		printf("%s{\"peer\":\"%s\",\"address\":\"%s\",\"state\":\"%s\","
 		       "\"rtt_us\":%llu,\"queued\":%u,\"queue_max\":%u,\"reconnects\":%u,"
-		       "\"mail_tx\":%llu,\"mail_rx\":%llu,\"lost\":%llu,\"refused\":%llu}",
+		       "\"mail_tx\":%llu,\"mail_rx\":%llu,\"lost\":%llu,\"refused\":%llu,"
+		       "\"notices\":%llu,\"monitors\":%u,\"watching\":%u}",
 		       first ? "" : ",", l->peer, l->address, l->state,
 		       (unsigned long long)l->rtt_us, l->queued, l->queue_max, l->reconnects,
 		       (unsigned long long)l->mail_tx, (unsigned long long)l->mail_rx,
-		       (unsigned long long)l->lost, (unsigned long long)l->refused);
+		       (unsigned long long)l->lost, (unsigned long long)l->refused,
+		       (unsigned long long)l->notices, l->monitors, l->watching);
 		return;
 	}
 	char rtt[24] = "-";

@@ -41,6 +41,10 @@ int tp_ctl_do_links(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 		}
 		li->lost = p->undeliverable;
 		li->refused = p->refused;
+		li->notices = p->notices;
+		li->monitors = p->n_imon;
+		for (unsigned m = 0; m < TP_LINKD_RMON; m++)
+			li->watching += d->rmon[m].used && d->rmon[m].peer == i;
 	}
 	return 0;
 }

@@ -4,8 +4,10 @@
  * connection's tp_link state machine, carries mail between the per-peer
  * outbox mailboxes and the link, delivers incoming mail into the local
  * mailboxes (after the export check), publishes the peers' actors in the
- * registry and sends Down `noconnection` to the monitors of remote actors
- * when a link drops.  docs/DESIGN.md, "Node links". */
+ * registry, forwards monitors of remote actors to the peer (which sends
+ * their Down back) and sends Down `noconnection` when a link drops, and
+ * tells the senders of mail lost on its way (Undeliverable notices).
+ * docs/DESIGN.md, "Node links". */
 #ifndef TROUPE_LINKD_H
 #define TROUPE_LINKD_H
 
@@ -14,6 +16,7 @@
 #include "link.h"
 #include "link_access.h"
 #include "link_queue.h"
+#include "troupe/monitor.h"
 #include "monitor.h"
 #include "node.h"
 #include "topology.h"
@@ -28,6 +31,7 @@
 #define TP_LINKD_PENDING 4          /* inbound connections in the handshake */
 #define TP_LINKD_RBUF 16384
 #define TP_LINKD_RMON 64            /* monitors of remote actors */
+#define TP_LINKD_IMON 64            /* monitors a peer's actors hold here, per peer */
 
 enum tp_lpeer_state {
 	TP_LPEER_IDLE,        /* waiting for the peer to dial us */
@@ -63,6 +67,12 @@ struct tp_lpeer {
 	int held_to;              /* its mailbox index */
 	int64_t held_retry;
 	uint64_t ups, undeliverable, refused;
+	uint64_t notices, notices_lost;   /* Undeliverable sent; notices or Downs lost */
+	unsigned n_imon;          /* monitors of our actors by the peer's */
+	struct tp_linkd_imon {
+		char watcher[TP_NAME_MAX + 1];   /* the peer's actor */
+		char actor[TP_NAME_MAX + 1];     /* ours */
+	} imon[TP_LINKD_IMON];
 	int64_t rtt_ns;
 	unsigned n_actors;        /* the peer's actors we may send to, last heard */
 	char actors[TP_REG_ACTORS_MAX][TP_NAME_MAX + 1];
@@ -137,7 +147,9 @@ int tp_linkd_send(struct tp_linkd *d, const char *node, const uint8_t *msg,
 /* Index of the peer called name, or -1. */
 int tp_linkd_find(const struct tp_linkd *d, const char *name);
 
-/* Internal, shared by linkd.c and linkd_mail.c. */
+/* Internal, shared by linkd.c, linkd_mail.c and linkd_mon.c. */
+/* Does the peer export actor to us (its last list)? */
+bool tp_linkd_knows(const struct tp_lpeer *p, const char *actor);
 void tp_linkd_publish(struct tp_linkd *d);
 void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
 		      const struct tp_link_event *ev);
@@ -149,5 +161,25 @@ void tp_linkd_outbox_arm(struct tp_linkd *d, struct tp_lpeer *p, bool on);
 /* Writes what p's link has pending; closes the link if the socket failed. */
 void tp_linkd_write(struct tp_linkd *d, struct tp_lpeer *p);
 void tp_linkd_queue_hooks(struct tp_lpeer *p);
+/* Mail of this daemon to the peer's daemon or actors (link version 2):
+ * queued and sealed as far as the link has room; the caller writes (never
+ * from inside tp_link_feed).  0, -TP_ECLOSED (not up, or version 1),
+ * -TP_EFULL, -TP_EENCODE. */
+int tp_linkd_daemon_send(struct tp_linkd *d, struct tp_lpeer *p, const char *sender,
+			 const char *dest, uint32_t type, const pb_msgdesc_t *fields,
+			 const void *msg);
+/* Undeliverable notices (notice.h).  Local: mail from our actor
+ * env->sender for dest ("actor@peer") was lost on this node.  Remote: mail
+ * from the peer's actor env->sender ("actor@peer") for our actor env->dest
+ * was lost here, told across the link (queued and sealed now, written by
+ * the caller).  Neither is sent about a notice; both are counted. */
+void tp_linkd_notice_local(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env *env,
+			   const char *dest, enum tp_undeliverable_reason why, int err);
+void tp_linkd_notice_remote(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env *env,
+			    enum tp_undeliverable_reason why, int err);
+/* Mail from the peer's daemon (Down, Undeliverable) or to ours (Monitor,
+ * Demonitor), env's names as mail_in made them; false when it is neither
+ * and goes the ordinary way. */
+bool tp_linkd_mon_in(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env *env);
 
 #endif

@@ -1,16 +1,21 @@
 /* Node links, the mail (see linkd.h): outboxes into the link (through
  * the bounded queue, so that order holds across a reconnect), incoming
  * mail into local mailboxes after the export check, the peers' actors in
- * the registry, and the monitors of remote actors. */
+ * the registry, and an Undeliverable notice to the sender of each message
+ * lost on the way (notice.h): told here when it is lost on this node,
+ * across the link when on the peer's.  Monitors: linkd_mon.c. */
 #include <stdio.h>
 #include <string.h>
+#include <pb_encode.h>
 #include "troupe/envelope.h"
 #include "troupe/error.h"
 #include "monitor.pb.h"
 #include "clock.h"
+#include "ctlpath.h"
 #include "deliver.h"
 #include "dmsg.h"
 #include "linkd.h"
+#include "notice.h"
 
 #define MS 1000000LL
 #define HELD_RETRY_MS 1
@@ -48,12 +53,97 @@ void tp_linkd_publish(struct tp_linkd *d)
 	d->reg_count = at;
 }
 
-static bool linkd_knows(const struct tp_lpeer *p, const char *actor)
+bool tp_linkd_knows(const struct tp_lpeer *p, const char *actor)
 {
 	for (unsigned k = 0; k < p->n_actors; k++)
 		if (strcmp(p->actors[k], actor) == 0)
 			return true;
 	return false;
+}
+
+/* ---------------------------------------------------------------- notices */
+
+/* Largest daemon mail: an envelope with two names and a small payload. */
+#define DAEMON_MAIL_MAX 512
+
+/* The bytes of tp_linkd_daemon_send. */
+static int daemon_send_bytes(struct tp_linkd *d, struct tp_lpeer *p, const char *sender,
+			     const char *dest, uint32_t type, const uint8_t *pl, size_t len)
+{
+	uint8_t buf[DAEMON_MAIL_MAX];
+	if (!p || p->state != TP_LPEER_UP || p->c.link.version < 2)
+		return -TP_ECLOSED;
+	struct tp_env env = { .version = TP_ENV_VERSION, .prio = TP_PRIO_NORMAL,
+			      .type = type, .sent_ns = (uint64_t)tp_now_ns() };
+	snprintf(env.sender, sizeof env.sender, "%s", sender);
+	snprintf(env.dest, sizeof env.dest, "%s", dest);
+	int off = tp_env_encode_head(buf, sizeof buf, &env);
+	if (off < 0)
+		return off;
+	if (len > sizeof buf - (size_t)off)
+		return -TP_ETOOBIG;
+	memcpy(buf + off, pl, len);
+	tp_env_set_len(buf, (uint32_t)len);
+	int rc = tp_link_queue_push(&p->q, buf, (size_t)off + len);
+	if (rc)
+		return rc;
+	tp_linkd_flush_queue(d, p);
+	return 0;
+}
+
+int tp_linkd_daemon_send(struct tp_linkd *d, struct tp_lpeer *p, const char *sender,
+			 const char *dest, uint32_t type, const pb_msgdesc_t *fields,
+			 const void *msg)
+{
+	uint8_t pl[DAEMON_MAIL_MAX / 2];
+	pb_ostream_t os = pb_ostream_from_buffer(pl, sizeof pl);
+	if (!pb_encode(&os, fields, msg))
+		return -TP_EENCODE;
+	return daemon_send_bytes(d, p, sender, dest, type, pl, os.bytes_written);
+}
+
+static void notice_count(struct tp_lpeer *p, int rc, const char *to)
+{
+	if (!rc) {
+		p->notices++;
+		return;
+	}
+	p->notices_lost++;
+	if (LOG_EVERY(p->notices_lost))
+		tp_dmsg("link %s: cannot tell %s that its mail was lost: %s (%llu so far)",
+			p->conf->name, to, tp_strerror(rc),
+			(unsigned long long)p->notices_lost);
+}
+
+void tp_linkd_notice_local(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env *env,
+			   const char *dest, enum tp_undeliverable_reason why, int err)
+{
+	uint8_t pl[DAEMON_MAIL_MAX];
+	if (!tp_notice_wanted(env))
+		return;
+	int i = tp_deliver_find(d->node, env->sender);
+	int len = tp_notice_payload(pl, sizeof pl, env, dest, why, err);
+	int rc = i < 0 ? -TP_ENOENT : len < 0 ? len :
+		 tp_deliver_bytes(d->node, (unsigned)i, TP_DAEMON_NAME,
+				  troupe_Undeliverable_msgid, 0, 0, pl, (size_t)len);
+	notice_count(p, rc, env->sender);
+}
+
+void tp_linkd_notice_remote(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env *env,
+			    enum tp_undeliverable_reason why, int err)
+{
+	char to[TP_ENV_NAME_MAX + 1], dest[TP_ENV_NAME_MAX + 1];
+	if (!tp_notice_wanted(env))
+		return;
+	snprintf(to, sizeof to, "%s", env->sender);
+	char *at = strchr(to, '@');
+	if (at)
+		*at = '\0';
+	snprintf(dest, sizeof dest, "%.31s@%.31s", env->dest, d->topo->node.name);
+	uint8_t pl[DAEMON_MAIL_MAX / 2];
+	int len = tp_notice_payload(pl, sizeof pl, env, dest, why, err);
+	notice_count(p, len < 0 ? len : daemon_send_bytes(d, p, TP_DAEMON_NAME, to,
+			troupe_Undeliverable_msgid, pl, (size_t)len), to);
 }
 
 /* ---------------------------------------------------------------- outgoing */
@@ -117,8 +207,15 @@ void tp_linkd_flush_queue(struct tp_linkd *d, struct tp_lpeer *p)
 		int rc = linkd_seal(d, p, (uint8_t *)m, len);
 		if (rc == -TP_EFULL)
 			break;   /* written out first; flushed again after */
-		if (rc)
-			linkd_undeliverable(p, "does not fit a link frame", "the peer", rc);
+		if (rc) {
+			struct tp_env env;
+			bool ok = tp_env_decode(m, len, len, &env) == 0;
+			linkd_undeliverable(p, "does not fit a link frame",
+					    ok ? env.dest : "the peer", rc);
+			if (ok)
+				tp_linkd_notice_local(d, p, &env, env.dest,
+						      TP_UNDELIVERABLE_TOO_BIG, rc);
+		}
 		tp_link_queue_pop(&p->q);
 	}
 	/* Room again: take mail from the outbox (block policy stops it). */
@@ -136,10 +233,13 @@ static int linkd_check_out(struct tp_lpeer *p, const uint8_t *m, size_t len,
 	char *at = strchr(env->dest, '@');
 	if (!at || strcmp(at + 1, p->conf->name) != 0)
 		return -TP_EINVAL;
+	/* Only this daemon speaks as TP_DAEMON_NAME on a link. */
+	if (!tp_name_is_valid(env->sender))
+		return -TP_EPERM;
 	*at = '\0';
 	/* A reply may go to any actor that asked; other mail only to actors
 	 * the peer exports (it went stale after we sent it). */
-	if (!(env->flags & TP_ENV_F_REPLY) && p->n_actors && !linkd_knows(p, env->dest))
+	if (!(env->flags & TP_ENV_F_REPLY) && p->n_actors && !tp_linkd_knows(p, env->dest))
 		return -TP_ENOENT;
 	return 0;
 }
@@ -160,15 +260,24 @@ void tp_linkd_drain(struct tp_linkd *d, struct tp_lpeer *p)
 					      NULL, 0);
 		if (len < 0)
 			break;
+		memset(&env, 0, sizeof env);
 		int rc = linkd_check_out(p, d->buf, (size_t)len, &env, n->ent[p->obx].msg_max);
+		char dest[TP_ENV_NAME_MAX + 1];   /* as the sender named it */
+		snprintf(dest, sizeof dest, "%.31s@%.31s", env.dest, p->conf->name);
 		if (rc) {
-			linkd_undeliverable(p, rc == -TP_ENOENT ? "no such actor there"
+			linkd_undeliverable(p, rc == -TP_ENOENT ? "no such actor there" :
+					    rc == -TP_EPERM ? "sender is no actor"
 					    : "malformed envelope", env.dest, rc);
+			/* Malformed mail has no sender worth believing. */
+			if (rc == -TP_ENOENT)
+				tp_linkd_notice_local(d, p, &env, dest, TP_UNDELIVERABLE_NOPROC, rc);
 			continue;
 		}
 		rc = tp_link_queue_push(&p->q, d->buf, (size_t)len);
-		if (rc)
+		if (rc) {
 			linkd_undeliverable(p, "link queue full", env.dest, rc);
+			tp_linkd_notice_local(d, p, &env, dest, TP_UNDELIVERABLE_QUEUE_FULL, rc);
+		}
 		if (p->state == TP_LPEER_UP)
 			tp_linkd_flush_queue(d, p);
 	}
@@ -190,9 +299,13 @@ bool tp_linkd_held_retry(struct tp_linkd *d, struct tp_lpeer *p)
 	if (tp_tracing(n->ctr))
 		linkd_trace(n, TP_TRACE_LINK_IN, p->held, p->held_len, rc,
 			    tp_latency_ns(tp_env_sent(p->held), tp_now_ns()));
-	if (rc)
+	if (rc) {
+		struct tp_env env;
 		tp_dmsg("link %s: mail for %s dropped: %s", p->conf->name,
 			n->ent[i].name, tp_strerror(rc));
+		if (tp_env_decode(p->held, p->held_len, p->held_len, &env) == 0)
+			tp_linkd_notice_remote(d, p, &env, TP_UNDELIVERABLE_FAILED, rc);
+	}
 	p->held_len = 0;
 	p->c.paused = false;
 	return true;
@@ -219,14 +332,18 @@ void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
 		size_t sl = strlen(env.sender);
 		snprintf(env.sender + sl, sizeof env.sender - sl, "@%s", p->conf->name);
 	}
+	if (tp_linkd_mon_in(d, p, &env))
+		return;
 	int i = tp_deliver_find(n, env.dest);
 	if (i < 0) {
 		linkd_refuse(p, &env, "no such actor");
+		tp_linkd_notice_remote(d, p, &env, TP_UNDELIVERABLE_NOPROC, -TP_ENOENT);
 		return;
 	}
 	if (!(env.flags & TP_ENV_F_REPLY) &&
 	    !tp_link_access_may_send(&d->acc, p->conf->name, env.dest)) {
 		linkd_refuse(p, &env, "not exported to this node");
+		tp_linkd_notice_remote(d, p, &env, TP_UNDELIVERABLE_NOT_EXPORTED, -TP_EPERM);
 		return;
 	}
 	/* The peer sent the message's age (see linkd_seal): back onto our
@@ -239,6 +356,7 @@ void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
 	int off = tp_env_encode_head(p->held, cap, &env);
 	if (off < 0 || env.payload_len > cap - (size_t)off) {
 		linkd_refuse(p, &env, "larger than its mailbox");
+		tp_linkd_notice_remote(d, p, &env, TP_UNDELIVERABLE_TOO_BIG, -TP_ETOOBIG);
 		return;
 	}
 	memcpy(p->held + off, env.payload, env.payload_len);
@@ -256,87 +374,11 @@ void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
 		tp_trace_put(n->ctr, TP_TRACE_LINK_IN, env.sender, env.dest, env.type,
 			     env.payload_len, rc, age);
 	p->held_len = 0;
-	if (rc)
+	if (rc) {
 		linkd_refuse(p, &env, tp_strerror(rc));
-}
-
-/* ---------------------------------------------------------------- monitors */
-
-static void linkd_down(struct tp_linkd *d, unsigned to, const char *actor,
-		       const char *node, troupe_Down_Reason why)
-{
-	troupe_Down dn = troupe_Down_init_zero;
-	snprintf(dn.name, sizeof dn.name, "%s@%s", actor, node);
-	dn.reason = why;
-	int rc = tp_deliver_msg(d->node, to, troupe_Down_msgid, troupe_Down_fields, &dn);
-	if (rc)
-		tp_dmsg("cannot tell %s that %s is down: %s", d->node->ent[to].name,
-			dn.name, tp_strerror(rc));
-}
-
-void tp_linkd_link_down(struct tp_linkd *d, struct tp_lpeer *p)
-{
-	unsigned pi = (unsigned)(p - d->peer);
-	for (unsigned k = 0; k < TP_LINKD_RMON; k++) {
-		struct tp_linkd_rmon *r = &d->rmon[k];
-		if (!r->used || r->peer != pi)
-			continue;
-		r->used = false;   /* a monitor fires once */
-		linkd_down(d, r->watcher, r->actor, p->conf->name,
-			   troupe_Down_Reason_NOCONNECTION);
+		tp_linkd_notice_remote(d, p, &env, rc == -TP_EFULL ? TP_UNDELIVERABLE_MAILBOX_FULL :
+			      TP_UNDELIVERABLE_FAILED, rc);
 	}
-}
-
-int tp_linkd_monitor(void *arg, unsigned from, const char *name, bool demonitor)
-{
-	struct tp_linkd *d = arg;
-	char actor[TP_NAME_MAX + 1];
-	const char *at = strchr(name, '@');
-	if (!at || (size_t)(at - name) > TP_NAME_MAX)
-		return -TP_EINVAL;
-	memcpy(actor, name, (size_t)(at - name));
-	actor[at - name] = '\0';
-	int pi = tp_linkd_find(d, at + 1);
-	for (unsigned k = 0; k < TP_LINKD_RMON; k++) {
-		struct tp_linkd_rmon *r = &d->rmon[k];
-		if (r->used && r->watcher == from && (int)r->peer == pi &&
-		    strcmp(r->actor, actor) == 0) {
-			if (demonitor)
-				r->used = false;
-			return 0;
-		}
-	}
-	if (demonitor)
-		return 0;
-	if (pi < 0) {
-		linkd_down(d, from, actor, at + 1, troupe_Down_Reason_NOPROC);
-		return 0;
-	}
-	struct tp_lpeer *p = &d->peer[pi];
-	if (p->state != TP_LPEER_UP) {
-		linkd_down(d, from, actor, at + 1, troupe_Down_Reason_NOCONNECTION);
-		return 0;
-	}
-	if (!linkd_knows(p, actor)) {
-		linkd_down(d, from, actor, at + 1, troupe_Down_Reason_NOPROC);
-		return 0;
-	}
-	for (unsigned k = 0; k < TP_LINKD_RMON; k++)
-		if (!d->rmon[k].used) {
-			d->rmon[k] = (struct tp_linkd_rmon){ true, from, (unsigned)pi, "" };
-			snprintf(d->rmon[k].actor, sizeof d->rmon[k].actor, "%s", actor);
-			return 0;
-		}
-	return -TP_ELIMIT;
-}
-
-void tp_linkd_actor_exit(void *arg, unsigned i, int status, bool failed)
-{
-	struct tp_linkd *d = arg;
-	tp_monitors_exit(d->mon, i, status, failed);
-	for (unsigned k = 0; k < TP_LINKD_RMON; k++)
-		if (d->rmon[k].used && d->rmon[k].watcher == i)
-			d->rmon[k].used = false;
 }
 
 /* ---------------------------------------------------------------- control */

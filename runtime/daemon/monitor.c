@@ -68,8 +68,8 @@ int tp_monitors_request(struct tp_monitors *m, int from, uint32_t type,
 	return 0;
 }
 
-static void monitors_reason(const struct tp_child *c, int status, bool failed,
-			    troupe_Down *d)
+void tp_monitors_reason(const struct tp_child *c, int status, bool failed,
+			troupe_Down *d)
 {
 	d->code = WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status);
 	if (failed)
@@ -94,7 +94,7 @@ void tp_monitors_exit(void *arg, unsigned i, int status, bool failed)
 		return;
 	troupe_Down d = troupe_Down_init_zero;
 	snprintf(d.name, sizeof d.name, "%s", s->topo->actors[i].name);
-	monitors_reason(&s->ch[i], status, failed, &d);
+	tp_monitors_reason(&s->ch[i], status, failed, &d);
 	for (unsigned k = 0; k < s->topo->n_actors; k++)
 		if ((m->watchers[i] & BIT(k)) && s->ch[k].pid)
 			monitors_send(m, k, &d);

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "monitor.pb.h"
 #include "supervisor.h"
 
 struct tp_monitors {
@@ -29,6 +30,11 @@ int tp_monitors_request(struct tp_monitors *m, int from, uint32_t type,
 /* tp_sup_exit_fn: actor i ended; tells its watchers, forgets i's own
  * monitors. */
 void tp_monitors_exit(void *arg, unsigned i, int status, bool failed);
+
+/* Fills d's reason, code and restarting for an end of child c's process
+ * (for the node links, which tell remote watchers). */
+void tp_monitors_reason(const struct tp_child *c, int status, bool failed,
+			troupe_Down *d);
 
 /* Reload: actor i is the old actor from[i] (-1: new, watched by none);
  * watches of and by removed actors are gone. */

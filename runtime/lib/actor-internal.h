@@ -94,4 +94,9 @@ void tp_watch_fire_fd(tp_actor *self, unsigned i, uint32_t events);
 /* Logs to stderr, which the daemon captures under the actor's name. */
 void tp_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The error a call of request type `type` and correlation id `corr` ends
+ * with when env is the daemon's Undeliverable notice about its request;
+ * 0 for any other message (monitor.c). */
+int tp_undeliverable_for_call(const struct tp_env *env, uint32_t type, uint32_t corr);
+
 #endif

@@ -327,6 +327,11 @@ int tp_call_msg(tp_actor *self, const char *to,
 					    .len = env.payload_len };
 			return tp_decode_msg(&m, rep_type, rep_fields, rep);
 		}
+		/* The request was lost on its way: fail now, not at the deadline. */
+		if ((rc = tp_undeliverable_for_call(&env, req_type, corr))) {
+			tp_counters_recv(self->ctr, self->ix, false);
+			return rc;
+		}
 		stash_push(&self->stash, self->rbuf, n);
 	}
 }

@@ -4,12 +4,19 @@
 #include <stdio.h>
 #include <string.h>
 #include <pb_decode.h>
+#include "troupe/envelope.h"
 #include "troupe/monitor.h"
+#include "actor-internal.h"
 #include "ctlpath.h"
 #include "monitor.pb.h"
 
 _Static_assert(TP_DOWN_MSGID == troupe_Down_msgid, "monitor.options and monitor.h");
 _Static_assert((int)TP_DOWN_NOPROC == (int)troupe_Down_Reason_NOPROC, "monitor.proto and monitor.h");
+_Static_assert((int)TP_DOWN_NOCONNECTION == (int)troupe_Down_Reason_NOCONNECTION,
+	       "monitor.proto and monitor.h");
+_Static_assert(TP_UNDELIVERABLE_MSGID == troupe_Undeliverable_msgid, "monitor.options and monitor.h");
+_Static_assert((int)TP_UNDELIVERABLE_FAILED == (int)troupe_Undeliverable_Reason_FAILED,
+	       "monitor.proto and monitor.h");
 
 static int monitor_request(tp_actor *self, const char *name, uint32_t type)
 {
@@ -58,6 +65,63 @@ const char *tp_down_reason_name(int reason)
 		[TP_DOWN_EXIT] = "exit", [TP_DOWN_SIGNAL] = "signal",
 		[TP_DOWN_RESTART_LIMIT] = "restart_limit",
 		[TP_DOWN_STOPPED] = "stopped", [TP_DOWN_NOPROC] = "noproc",
+		[TP_DOWN_NOCONNECTION] = "noconnection",
+	};
+	return reason >= 0 && reason < (int)(sizeof names / sizeof names[0]) ?
+	       names[reason] : "?";
+}
+
+bool tp_msg_is_undeliverable(const struct tp_msg *m)
+{
+	return m->type == TP_UNDELIVERABLE_MSGID && m->sender &&
+	       strcmp(m->sender, TP_DAEMON_NAME) == 0;
+}
+
+/* The code a notice stands for: its error field when it is one of ours. */
+static int undeliverable_error(const troupe_Undeliverable *u)
+{
+	return u->error > 0 && u->error < TP_ERR_COUNT ? -u->error : -TP_ECLOSED;
+}
+
+int tp_undeliverable_decode(const struct tp_msg *m, struct tp_undeliverable *out)
+{
+	troupe_Undeliverable u = troupe_Undeliverable_init_zero;
+	if (!tp_msg_is_undeliverable(m))
+		return -TP_ETYPE;
+	pb_istream_t is = pb_istream_from_buffer(m->payload, m->len);
+	if (!pb_decode(&is, troupe_Undeliverable_fields, &u))
+		return -TP_EDECODE;
+	snprintf(out->dest, sizeof out->dest, "%s", u.dest);
+	out->type = u.type;
+	out->corr = u.corr;
+	out->reason = (enum tp_undeliverable_reason)u.reason;
+	out->error = undeliverable_error(&u);
+	return 0;
+}
+
+int tp_undeliverable_for_call(const struct tp_env *env, uint32_t type, uint32_t corr)
+{
+	troupe_Undeliverable u = troupe_Undeliverable_init_zero;
+	if (env->type != TP_UNDELIVERABLE_MSGID || (env->flags & TP_ENV_F_KNOWN) ||
+	    strcmp(env->sender, TP_DAEMON_NAME) != 0)
+		return 0;
+	pb_istream_t is = pb_istream_from_buffer(env->payload, env->payload_len);
+	if (!pb_decode(&is, troupe_Undeliverable_fields, &u) || u.corr != corr ||
+	    u.type != type)
+		return 0;
+	return undeliverable_error(&u);
+}
+
+const char *tp_undeliverable_reason_name(int reason)
+{
+	static const char *const names[] = {
+		[TP_UNDELIVERABLE_NOPROC] = "noproc",
+		[TP_UNDELIVERABLE_NOT_EXPORTED] = "not_exported",
+		[TP_UNDELIVERABLE_MAILBOX_FULL] = "mailbox_full",
+		[TP_UNDELIVERABLE_QUEUE_FULL] = "queue_full",
+		[TP_UNDELIVERABLE_TOO_BIG] = "too_big",
+		[TP_UNDELIVERABLE_LIMIT] = "limit",
+		[TP_UNDELIVERABLE_FAILED] = "failed",
 	};
 	return reason >= 0 && reason < (int)(sizeof names / sizeof names[0]) ?
 	       names[reason] : "?";

@@ -81,6 +81,7 @@ struct tp_link_stats {
 /* Caller-owned; the fields are read-only outside link*.c. */
 struct tp_link {
 	enum tp_link_state state;
+	uint8_t version;                 /* agreed in the handshake (0 before) */
 	bool initiator;
 	char self[TP_NAME_MAX + 1];
 	char peer[TP_NAME_MAX + 1];      /* initiator: expected; responder: once heard */

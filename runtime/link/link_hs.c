@@ -51,7 +51,7 @@ static size_t hs_hello(const struct tp_link *l, uint8_t *f)
 	uint8_t *b = f + TP_LINK_HDR_LEN;
 	hs_header(f, total, TP_LINK_HELLO);
 	memcpy(b, TP_LINK_MAGIC, 4);
-	b[4] = TP_LINK_VERSION;     /* lowest version spoken */
+	b[4] = TP_LINK_VERSION_MIN; /* lowest version spoken */
 	b[5] = TP_LINK_VERSION;     /* highest */
 	b[6] = (uint8_t)nl;
 	b[7] = 0;
@@ -67,8 +67,7 @@ void link_hs_start(struct tp_link *l)
 }
 
 /* Checks a peer's hello and copies its name out; *nonce points into f.
- * Both sides pick the highest version in both ranges; this code speaks
- * only 1, so a range without 1 has nothing in common with it. */
+ * Both sides pick the highest version in both ranges (l->version). */
 static int hs_parse_hello(struct tp_link *l, const uint8_t *f, size_t len,
 			  char name[TP_NAME_MAX + 1], const uint8_t **nonce)
 {
@@ -81,10 +80,10 @@ static int hs_parse_hello(struct tp_link *l, const uint8_t *f, size_t len,
 	unsigned vmin = b[4], vmax = b[5], nl = b[6];
 	if (vmin > vmax || vmin == 0)
 		return link_fail(l, TP_ETRUNC, "hello with version range %u..%u", vmin, vmax);
-	if (vmin > TP_LINK_VERSION || vmax < TP_LINK_VERSION)
+	if (vmin > TP_LINK_VERSION || vmax < TP_LINK_VERSION_MIN)
 		return link_fail(l, TP_EVERSION, "no common link version: peer speaks "
 				 "%u..%u, this node %u..%u", vmin, vmax,
-				 TP_LINK_VERSION, TP_LINK_VERSION);
+				 TP_LINK_VERSION_MIN, TP_LINK_VERSION);
 	if (b[7] || nl == 0 || nl > TP_NAME_MAX || bl < TP_LINK_HELLO_FIXED + nl)
 		return link_fail(l, TP_ETRUNC, "malformed hello (name length %u)", nl);
 	memcpy(name, b + TP_LINK_HELLO_FIXED, nl);
@@ -92,6 +91,7 @@ static int hs_parse_hello(struct tp_link *l, const uint8_t *f, size_t len,
 	if (!tp_name_is_valid(name))
 		return link_fail(l, TP_ETRUNC, "hello with an invalid node name");
 	*nonce = b + 8;
+	l->version = (uint8_t)(vmax < TP_LINK_VERSION ? vmax : TP_LINK_VERSION);
 	return 0;
 }
 

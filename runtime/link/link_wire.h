@@ -1,4 +1,4 @@
-/* The node link's frame format, version 1 (docs/WIRE.md, "Node links"):
+/* The node link's frame format, versions 1 and 2 (docs/WIRE.md, "Node links"):
  * sizes, offsets and type numbers, shared by the state machine, its tests
  * and its fuzz entry point.  All integers are little-endian. */
 #ifndef TROUPE_LINK_WIRE_H
@@ -7,7 +7,10 @@
 #include <stdint.h>
 #include "troupe/actor.h"
 
-#define TP_LINK_VERSION 1          /* the only version this code speaks */
+/* Versions this code speaks.  2 adds the daemons' own mail (remote
+ * monitors, Down and Undeliverable notices); frames are those of 1. */
+#define TP_LINK_VERSION_MIN 1
+#define TP_LINK_VERSION 2
 #define TP_LINK_MAGIC "TRLK"       /* first bytes of every hello body */
 
 /* Every frame: u32 len (bytes after this field), u8 type, u8 flags (0),

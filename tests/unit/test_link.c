@@ -395,7 +395,8 @@ static void unknown_peer_refused(void **state)
 	pair_free(p);
 }
 
-/* A hello whose version range does not contain 1, and one with bad magic. */
+/* A hello whose version range has nothing in common with 1..2, and one
+ * with bad magic. */
 static void wrong_version_refused(void **state)
 {
 	(void)state;
@@ -403,11 +404,25 @@ static void wrong_version_refused(void **state)
 	uint8_t hello[512];
 	init_link(&a, &key1, "a", "b", true);
 	size_t n = take(&a, hello, sizeof hello);
-	hello[TP_LINK_HDR_LEN + 4] = 2;
-	hello[TP_LINK_HDR_LEN + 5] = 3;
+	assert_int_equal(hello[TP_LINK_HDR_LEN + 4], 1);
+	assert_int_equal(hello[TP_LINK_HDR_LEN + 5], 2);
+	/* A version-1 node: the link runs version 1. */
+	hello[TP_LINK_HDR_LEN + 5] = 1;
+	init_link(&b, &key1, "b", NULL, false);
+	assert_int_equal(feed(&b, hello, n, NOW, &(struct seen){ 0 }), 0);
+	assert_int_equal(b.version, 1);
+	tp_link_fini(&b);
+	/* A later node that still speaks 2: version 2. */
+	hello[TP_LINK_HDR_LEN + 5] = 5;
+	init_link(&b, &key1, "b", NULL, false);
+	assert_int_equal(feed(&b, hello, n, NOW, &(struct seen){ 0 }), 0);
+	assert_int_equal(b.version, 2);
+	tp_link_fini(&b);
+	hello[TP_LINK_HDR_LEN + 4] = 3;
+	hello[TP_LINK_HDR_LEN + 5] = 4;
 	init_link(&b, &key1, "b", NULL, false);
 	assert_int_equal(feed(&b, hello, n, NOW, &(struct seen){ 0 }), -TP_EVERSION);
-	assert_reason(&b, "no common link version: peer speaks 2..3, this node 1..1");
+	assert_reason(&b, "no common link version: peer speaks 3..4, this node 1..2");
 	tp_link_fini(&b);
 
 	memcpy(hello + TP_LINK_HDR_LEN, "HTTP", 4);

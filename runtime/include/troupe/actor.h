@@ -82,8 +82,11 @@ int tp_reply_bytes(tp_actor *self, const struct tp_msg *req, uint32_t type,
 /* Sends a request and waits up to timeout_ms for the reply that carries
  * its correlation id.  Other mail that arrives meanwhile stays queued, in
  * order, for the receive callback.  A reply that comes after the deadline
- * is dropped.  Returns 0, -TP_ETIMEDOUT, -TP_ETYPE (reply of another type),
- * -TP_EDECODE, or any error of tp_send_msg. */
+ * is dropped.  A request lost on its way to another node ends the call at
+ * once with the error of its Undeliverable notice (troupe/monitor.h).
+ * Returns 0, -TP_ETIMEDOUT, -TP_ETYPE (reply of another type),
+ * -TP_EDECODE, -TP_ENOENT, -TP_EPERM, -TP_EFULL, -TP_ETOOBIG (from a
+ * notice), or any error of tp_send_msg. */
 int tp_call_msg(tp_actor *self, const char *to,
 		uint32_t req_type, const pb_msgdesc_t *req_fields, const void *req,
 		uint32_t rep_type, const pb_msgdesc_t *rep_fields, void *rep,

@@ -18,7 +18,9 @@ enum tp_down_reason {
 	TP_DOWN_SIGNAL = 1,         /* killed; code: the signal number */
 	TP_DOWN_RESTART_LIMIT = 2,  /* its supervisor gave up; code as above */
 	TP_DOWN_STOPPED = 3,        /* stopped by the daemon or the operator */
-	TP_DOWN_NOPROC = 4,         /* no such actor, or not running */
+	TP_DOWN_NOPROC = 4,         /* no such actor, or not running (or, on
+				       another node, not exported to this one) */
+	TP_DOWN_NOCONNECTION = 5,   /* on another node, and the link dropped */
 };
 
 struct tp_down {
@@ -32,7 +34,12 @@ struct tp_down {
  * the daemon's mailbox: 0 or an error of tp_send_msg.  An actor that does
  * not exist or does not run now gives a Down with TP_DOWN_NOPROC at once
  * (a known actor stays watched: it may come back).  Monitoring twice is
- * one monitor. */
+ * one monitor.  An actor of another node ("name@node") is watched by that
+ * node's daemon, only if that node exports it to this one; each Down comes
+ * back with the real reason, and TP_DOWN_NOCONNECTION ends the monitor
+ * when the link drops.  A request the nodes cannot take (a table of
+ * monitors or the link's queue full) comes back as an Undeliverable
+ * notice of type Monitor (10), reason limit or queue_full. */
 int tp_monitor(tp_actor *self, const char *name);
 
 /* Stops watching `name`; a Down already queued stays queued. */
@@ -44,7 +51,49 @@ bool tp_msg_is_down(const struct tp_msg *m);
 /* Decodes a Down notice; -TP_ETYPE if m is none, -TP_EDECODE. */
 int tp_down_decode(const struct tp_msg *m, struct tp_down *out);
 
-/* "exit", "signal", "restart_limit", "stopped", "noproc"; "?" otherwise. */
+/* "exit", "signal", "restart_limit", "stopped", "noproc",
+ * "noconnection"; "?" otherwise. */
 const char *tp_down_reason_name(int reason);
+
+/* Undeliverable notices.  A message the runtime accepted (tp_send returned
+ * 0) but that was lost later on its way to another node comes back to its
+ * sender as an Undeliverable notice from the daemon: no such actor there,
+ * not exported to this node, its mailbox full (when_full = reject), the
+ * link's queue full (reject), too big.  A tp_call whose request comes back
+ * undeliverable fails at once with the notice's error (TP_ENOENT, TP_EPERM,
+ * TP_EFULL, TP_ETOOBIG…) instead of waiting for its deadline; any other
+ * notice reaches receive() as ordinary mail, like Down.  Messages dropped by
+ * a drop_oldest policy give no notice (the policy says so), and no notice
+ * is ever sent about a notice.  docs/RELIABILITY.md, "Never silence". */
+#define TP_UNDELIVERABLE_MSGID 13
+
+enum tp_undeliverable_reason {
+	TP_UNDELIVERABLE_NOPROC = 0,        /* no such actor on that node */
+	TP_UNDELIVERABLE_NOT_EXPORTED = 1,  /* not exported to this node */
+	TP_UNDELIVERABLE_MAILBOX_FULL = 2,  /* its mailbox was full (reject) */
+	TP_UNDELIVERABLE_QUEUE_FULL = 3,    /* the link's queue was full (reject) */
+	TP_UNDELIVERABLE_TOO_BIG = 4,       /* over its mailbox or the link's frames */
+	TP_UNDELIVERABLE_LIMIT = 5,         /* a table there is full (monitors) */
+	TP_UNDELIVERABLE_FAILED = 6,        /* anything else: see error */
+};
+
+struct tp_undeliverable {
+	char dest[TP_NAME_MAX * 2 + 2];   /* "actor@node", as the sender named it */
+	uint32_t type;                    /* the lost message's type id */
+	uint32_t corr;                    /* its correlation id, 0 when none */
+	enum tp_undeliverable_reason reason;
+	int error;                        /* the matching -TP_E* code */
+};
+
+/* Is m an Undeliverable notice (type TP_UNDELIVERABLE_MSGID from the
+ * daemon)? */
+bool tp_msg_is_undeliverable(const struct tp_msg *m);
+
+/* Decodes an Undeliverable notice; -TP_ETYPE if m is none, -TP_EDECODE. */
+int tp_undeliverable_decode(const struct tp_msg *m, struct tp_undeliverable *out);
+
+/* "noproc", "not_exported", "mailbox_full", "queue_full", "too_big",
+ * "limit", "failed"; "?" otherwise. */
+const char *tp_undeliverable_reason_name(int reason);
 
 #endif
