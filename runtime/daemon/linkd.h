@@ -65,7 +65,9 @@ struct tp_lpeer {
 	uint8_t *held;            /* incoming mail for a full local mailbox */
 	size_t held_len;
 	int held_to;              /* its mailbox index */
-	int64_t held_retry;
+	unsigned held_prio;
+	int64_t held_retry;       /* when to try again */
+	int64_t held_wait;        /* and the wait after that, doubling */
 	uint64_t ups, undeliverable, refused;
 	uint64_t notices, notices_lost;   /* Undeliverable sent; notices or Downs lost */
 	unsigned n_imon;          /* monitors of our actors by the peer's */

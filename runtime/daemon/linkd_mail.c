@@ -17,8 +17,13 @@
 #include "linkd.h"
 #include "notice.h"
 
-#define MS 1000000LL
-#define HELD_RETRY_MS 1
+/* A full local mailbox is tried again after 20 µs, then after twice as
+ * long each time up to 1 ms: a busy receiver frees room within
+ * microseconds (a fixed 1 ms capped a stream at one mailbox per ms), a
+ * stopped one costs a try per ms.  No transport can tell us when room
+ * comes: senders block inside send, and the daemon never blocks. */
+#define HELD_WAIT_MIN_NS 20000LL
+#define HELD_WAIT_MAX_NS 1000000LL
 /* Log the first few of a kind of loss, then every 1000th. */
 #define LOG_EVERY(count) ((count) <= 5 || (count) % 1000 == 0)
 
@@ -291,9 +296,11 @@ bool tp_linkd_held_retry(struct tp_linkd *d, struct tp_lpeer *p)
 {
 	struct tp_node *n = d->node;
 	unsigned i = (unsigned)p->held_to;
-	int rc = n->tr[i]->send(n->mbox[i], p->held, p->held_len, 1, 0);
+	int rc = n->tr[i]->send(n->mbox[i], p->held, p->held_len, p->held_prio, 0);
 	if (rc == -TP_EFULL) {
-		p->held_retry = tp_now_ns() + HELD_RETRY_MS * MS;
+		p->held_retry = tp_now_ns() + p->held_wait;
+		if (p->held_wait < HELD_WAIT_MAX_NS)
+			p->held_wait *= 2;
 		return false;
 	}
 	if (tp_tracing(n->ctr))
@@ -363,11 +370,13 @@ void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
 	tp_env_set_len(p->held, env.payload_len);
 	p->held_len = (size_t)off + env.payload_len;
 	p->held_to = i;
+	p->held_prio = env.prio;
 	int rc = n->tr[i]->send(n->mbox[i], p->held, p->held_len, env.prio, 0);
 	if (rc == -TP_EFULL && d->topo->actors[i].when_full == TP_FULL_BLOCK) {
 		/* Stop reading the link: TCP pushes back on the peer, as a
 		 * local sender would block. */
-		p->held_retry = tp_now_ns() + HELD_RETRY_MS * MS;
+		p->held_retry = tp_now_ns() + HELD_WAIT_MIN_NS;
+		p->held_wait = 2 * HELD_WAIT_MIN_NS;
 		return;
 	}
 	if (tp_tracing(n->ctr))
