@@ -38,20 +38,34 @@ int tp_demonitor(tp_actor *self, const char *name)
 	return monitor_request(self, name, troupe_Demonitor_msgid);
 }
 
+/* A notice of the given type from the daemon, which alone may speak as
+ * troupe.daemon (it refuses that name from actors and from peers). */
+static bool from_daemon(const struct tp_msg *m, uint32_t type)
+{
+	return m->type == type && m->sender && strcmp(m->sender, TP_DAEMON_NAME) == 0;
+}
+
+/* Such a notice's payload, decoded into out. */
+static int daemon_decode(const struct tp_msg *m, uint32_t type, const pb_msgdesc_t *fields,
+			 void *out)
+{
+	if (!from_daemon(m, type))
+		return -TP_ETYPE;
+	pb_istream_t is = pb_istream_from_buffer(m->payload, m->len);
+	return pb_decode(&is, fields, out) ? 0 : -TP_EDECODE;
+}
+
 bool tp_msg_is_down(const struct tp_msg *m)
 {
-	return m->type == TP_DOWN_MSGID && m->sender &&
-	       strcmp(m->sender, TP_DAEMON_NAME) == 0;
+	return from_daemon(m, TP_DOWN_MSGID);
 }
 
 int tp_down_decode(const struct tp_msg *m, struct tp_down *out)
 {
 	troupe_Down d = troupe_Down_init_zero;
-	if (!tp_msg_is_down(m))
-		return -TP_ETYPE;
-	pb_istream_t is = pb_istream_from_buffer(m->payload, m->len);
-	if (!pb_decode(&is, troupe_Down_fields, &d))
-		return -TP_EDECODE;
+	int rc = daemon_decode(m, TP_DOWN_MSGID, troupe_Down_fields, &d);
+	if (rc)
+		return rc;
 	snprintf(out->name, sizeof out->name, "%s", d.name);
 	out->reason = (enum tp_down_reason)d.reason;
 	out->code = d.code;
@@ -73,8 +87,7 @@ const char *tp_down_reason_name(int reason)
 
 bool tp_msg_is_undeliverable(const struct tp_msg *m)
 {
-	return m->type == TP_UNDELIVERABLE_MSGID && m->sender &&
-	       strcmp(m->sender, TP_DAEMON_NAME) == 0;
+	return from_daemon(m, TP_UNDELIVERABLE_MSGID);
 }
 
 /* The code a notice stands for: its error field when it is one of ours. */
@@ -86,11 +99,9 @@ static int undeliverable_error(const troupe_Undeliverable *u)
 int tp_undeliverable_decode(const struct tp_msg *m, struct tp_undeliverable *out)
 {
 	troupe_Undeliverable u = troupe_Undeliverable_init_zero;
-	if (!tp_msg_is_undeliverable(m))
-		return -TP_ETYPE;
-	pb_istream_t is = pb_istream_from_buffer(m->payload, m->len);
-	if (!pb_decode(&is, troupe_Undeliverable_fields, &u))
-		return -TP_EDECODE;
+	int rc = daemon_decode(m, TP_UNDELIVERABLE_MSGID, troupe_Undeliverable_fields, &u);
+	if (rc)
+		return rc;
 	snprintf(out->dest, sizeof out->dest, "%s", u.dest);
 	out->type = u.type;
 	out->corr = u.corr;
