@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Reload of a node with node links: node a (peer b) loses two actors,
 # gains one exported to b, and its linker (which calls and monitors
-# echo@b) moves to another registry index; afterwards its calls to echo@b
-# still get answers, troupectl links still shows b up, the Down of echo@b
-# reaches the linker, b can send to the new actor, and both nodes stop
-# clean.  Changes to the links themselves (listen, key_file, link_* keys,
-# the [peer] sections) are refused with FILE:LINE and leave a as it was.
+# echo@b) moves to another registry index; afterwards, and after a SIGHUP
+# that grows the node, its calls to echo@b still get answers, troupectl
+# links still shows b up, the Down of echo@b reaches the linker, b can
+# send to the new actor, and both nodes stop clean.  Changes to the links
+# themselves (listen, key_file, link_* keys, the [peer] sections) are
+# refused with FILE:LINE and leave a as it was.
 . "$(dirname "$0")/lib.sh"
 a=$(unique ra) b=$(unique rb)
 base=$(( 23000 + ($$ % 3000) * 2 ))
@@ -32,6 +33,16 @@ node_start "$a" "$A"; pid_a=$DPID
 wait_for "$WORK/$a.log" "link $b \(127.0.0.1:$pb\): up" 20
 wait_for "$WORK/$a.log" "^linker\[[0-9]*\]: monitoring echo@$b: ok" 10
 tc() { ctl -n "$a" "$@"; }
+# calls_after COUNT WHAT: the linker gets 3 more answers from echo@b.
+calls_after() {
+	local i
+	for ((i = 0; i < 100 * SLOW; i++)); do
+		[ "$(calls)" -ge $(($1 + 3)) ] && return
+		sleep 0.1
+	done
+	fail "no calls to echo@$b answered after $2"
+}
+calls() { grep -c '^linker\[[0-9]*\]: call ok' "$WORK/$a.log"; }
 linker=$(actor_pid "$a" linker)
 [ -n "$linker" ] || fail "no linker"
 
@@ -70,13 +81,7 @@ tc -t 5 wait-for n1 || fail "n1 not up"
 [ "$(actor_pid "$a" linker)" = "$linker" ] || fail "the kept linker was restarted"
 
 # Mail from a's actors to b's still flows: more calls answered.
-ok0=$(grep -c '^linker\[[0-9]*\]: call ok' "$WORK/$a.log")
-for ((i = 0; i < 100 * SLOW; i++)); do
-	[ "$(grep -c '^linker\[[0-9]*\]: call ok' "$WORK/$a.log")" -ge $((ok0 + 3)) ] && break
-	sleep 0.1
-done
-[ "$(grep -c '^linker\[[0-9]*\]: call ok' "$WORK/$a.log")" -ge $((ok0 + 3)) ] ||
-	fail "no calls to echo@$b answered after the reload"
+calls_after "$(calls)" "the reload"
 tc links | grep -qE "^$b +127.0.0.1:$pb +up " || fail "links after the reload: $(tc links)"
 # The daemon's own mail goes through the moved outbox too (a LogLine
 # "hi": 0a026869).
@@ -89,6 +94,13 @@ for ((i = 0; i < 50 * SLOW; i++)); do
 	sleep 0.1
 done
 wait_for "$WORK/$a.log" "^n1\[[0-9]*\]: troupe.daemon@$b: hi" 5
+# SIGHUP: the node grows by two, over where the outbox and b's actors were.
+printf '[actor n2]\nexec = echo\n[actor n3]\nexec = echo\n' >>"$A"
+kill -HUP $pid_a
+wait_for "$WORK/$a.log" 'reload: done; 5 actors' 10
+tc -t 5 wait-for n3 || fail "n3 not up"
+calls_after "$(calls)" "SIGHUP"
+tc links | grep -qE "^$b +127.0.0.1:$pb +up " || fail "links after SIGHUP: $(tc links)"
 # The linker's monitor of echo@b moved with it: echo's end reaches it.
 ctl -n "$b" stop echo >/dev/null || fail "stop echo@$b"
 wait_for "$WORK/$a.log" "^linker\[$linker\]: down echo@$b reason=" 10
