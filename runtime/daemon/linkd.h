@@ -140,6 +140,14 @@ void tp_linkd_actor_exit(void *arg, unsigned i, int status, bool failed);
  * actor `from` (monitor.h's remote hook). */
 int tp_linkd_monitor(void *arg, unsigned from, const char *name, bool demonitor);
 
+/* Reload, with the new topology in place but before tp_node_relayout(n,
+ * from, old_actors, ...): moves what the links hold by mailbox index
+ * along (outboxes, held mail, watchers of remote monitors; those of
+ * removed actors are dropped and the peer told to forget them), rebuilds
+ * the export rules and tells the peers.  After tp_node_relayout,
+ * tp_linkd_publish puts the peers' actors after the new count. */
+void tp_linkd_relayout(struct tp_linkd *d, const int *from, unsigned old_actors);
+
 /* Sends an envelope (as an actor would put it in an outbox) to its
  * destination on another node: for troupectl.  Returns 0, -TP_ENOENT (no
  * such peer), -TP_EFULL (the link's queue is full). */
@@ -159,6 +167,9 @@ void tp_linkd_drain(struct tp_linkd *d, struct tp_lpeer *p);
 void tp_linkd_flush_queue(struct tp_linkd *d, struct tp_lpeer *p);
 bool tp_linkd_held_retry(struct tp_linkd *d, struct tp_lpeer *p);
 void tp_linkd_link_down(struct tp_linkd *d, struct tp_lpeer *p);
+/* Remote monitors' watchers: old local index o is now to[o] (-1: gone);
+ * before the node's entries move. */
+void tp_linkd_mon_relayout(struct tp_linkd *d, const int *to, unsigned old_actors);
 void tp_linkd_outbox_arm(struct tp_linkd *d, struct tp_lpeer *p, bool on);
 /* Writes what p's link has pending; closes the link if the socket failed. */
 void tp_linkd_write(struct tp_linkd *d, struct tp_lpeer *p);

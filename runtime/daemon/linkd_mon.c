@@ -170,6 +170,29 @@ void tp_linkd_actor_exit(void *arg, unsigned i, int status, bool failed)
 			tp_linkd_write(d, &d->peer[pi]);
 }
 
+void tp_linkd_mon_relayout(struct tp_linkd *d, const int *to, unsigned old_actors)
+{
+	bool tell[TP_TOPO_PEER_MAX] = { false };
+	for (unsigned k = 0; k < TP_LINKD_RMON; k++) {
+		struct tp_linkd_rmon *r = &d->rmon[k];
+		if (!r->used)
+			continue;
+		int w = r->watcher < old_actors ? to[r->watcher] : -1;
+		if (w >= 0) {
+			r->watcher = (unsigned)w;
+			continue;
+		}
+		/* Its watcher was removed (its exit normally did this; the
+		 * node's entries are still the old ones): the peer forgets it. */
+		r->used = false;
+		tell[r->peer] |= mon_forward(d, &d->peer[r->peer], r->watcher, r->actor,
+					     true) == 0;
+	}
+	for (unsigned pi = 0; pi < d->n; pi++)
+		if (tell[pi])
+			tp_linkd_write(d, &d->peer[pi]);
+}
+
 /* ---------------------------------------------------------------- from the peer */
 
 static int mon_imon_find(const struct tp_lpeer *p, const char *watcher, const char *actor)

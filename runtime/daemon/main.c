@@ -249,7 +249,7 @@ static int main_run(struct tp_topology *t, const char *path,
 	tp_monitors_init(&mon, &sup);
 	sup.on_exit = ld ? tp_linkd_actor_exit : tp_monitors_exit;
 	sup.on_exit_arg = ld ? (void *)ld : (void *)&mon;
-	tp_reloader_init(&rl, t, path, o, &sup, &node, &mon);
+	tp_reloader_init(&rl, t, path, o, &sup, &node, &mon, ld);
 	main_rl = &rl;
 	if (code == EXIT_CLEAN && tp_ctl_open(&ctl, t->node.control, &sup, &node, &mon, epfd)) {
 		tp_ctl_close(&ctl);

@@ -263,18 +263,19 @@ static void node_remove(const struct tp_transport *tr, struct tp_mbox *mb,
  * Counters move with their mailboxes (a count racing the move may be
  * lost: they are statistics).  Readers learn of the move from the
  * registry's layout, bumped last. */
-uint64_t tp_node_relayout(struct tp_node *n, const int *from, uint64_t removed)
+uint64_t tp_node_relayout(struct tp_node *n, const int *from, unsigned old_actors,
+			  uint64_t removed)
 {
 	static const struct tp_transport *tr[TP_REG_MAX];
 	static struct tp_mbox *mb[TP_REG_MAX];
 	static struct tp_reg_entry ent[TP_REG_MAX];
 	static struct tp_ctr ctr[TP_REG_MAX];
-	unsigned old_count = n->count, d_old = old_count - 1;
+	unsigned old_count = n->count, d_old = old_actors;
 	uint64_t failed = 0;
 	memcpy(tr, n->tr, sizeof tr);
 	memcpy(mb, n->mbox, sizeof mb);
 	memcpy(ent, n->ent, sizeof ent);
-	for (unsigned i = 0; i < old_count; i++)
+	for (unsigned i = 0; i < TP_REG_MAX; i++)
 		tp_counters_get(n->ctr, i, &ctr[i]);
 	for (unsigned o = 0; o < d_old; o++)
 		if (removed & ((uint64_t)1 << o))
@@ -291,31 +292,42 @@ uint64_t tp_node_relayout(struct tp_node *n, const int *from, uint64_t removed)
 		if (node_create(n, i))
 			failed |= (uint64_t)1 << i;
 	}
-	unsigned d = t->n_actors;
-	n->tr[d] = tr[d_old];
-	n->mbox[d] = mb[d_old];
-	n->ent[d] = ent[d_old];
-	n->count = d + 1;
+	/* The daemon's entry and what follows it (the links' outboxes) move
+	 * as a block after the actors. */
+	unsigned d = t->n_actors, tail = old_count - d_old;
+	for (unsigned k = 0; k < tail; k++) {
+		n->tr[d + k] = tr[d_old + k];
+		n->mbox[d + k] = mb[d_old + k];
+		n->ent[d + k] = ent[d_old + k];
+	}
+	n->count = d + tail;
 	for (unsigned i = n->count; i < TP_REG_MAX; i++) {
 		n->tr[i] = NULL;
 		n->mbox[i] = NULL;
 		memset(&n->ent[i], 0, sizeof n->ent[i]);
 	}
+	/* Counters past the count (the peers' actors, published by the
+	 * links after these) move with the block too. */
 	if (n->ctr)
 		for (unsigned i = 0; i < TP_REG_MAX; i++) {
-			int f = i == d ? (int)d_old : i < d ? from[i] : -1;
-			if (f >= 0)
+			int f = i < d ? from[i] : (int)(i - d + d_old);
+			if (f >= 0 && f < TP_REG_MAX)
 				n->ctr->c[i] = ctr[f];
 			else
 				memset(&n->ctr->c[i], 0, sizeof n->ctr->c[i]);
 		}
-	if (n->reg) {
+	if (n->reg)
 		for (unsigned i = 0; i < n->count; i++)
 			tp_registry_put(n->reg, i, &n->ent[i]);
-		tp_registry_set_count(n->reg, n->count);
-		tp_registry_relayout(n->reg);
-	}
 	return failed;
+}
+
+void tp_node_relayout_done(struct tp_node *n, unsigned reg_count)
+{
+	if (!n->reg)
+		return;
+	tp_registry_set_count(n->reg, reg_count);
+	tp_registry_relayout(n->reg);
 }
 
 int tp_node_mailboxes(struct tp_node *n)

@@ -20,7 +20,7 @@ struct tp_node {
 	const struct tp_transport *tr[TP_REG_MAX];
 	struct tp_mbox *mbox[TP_REG_MAX];  /* NULL where not created */
 	struct tp_reg_entry ent[TP_REG_MAX];  /* the daemon's copy of the registry */
-	unsigned count;                    /* actors, then the daemon's mailbox */
+	unsigned count;                    /* actors, the daemon's mailbox, outboxes */
 };
 
 /* Index of the daemon's own mailbox (TP_DAEMON_NAME) in mbox[] and ent[]:
@@ -48,12 +48,20 @@ int tp_node_mailboxes(struct tp_node *n);
 int tp_node_check(const struct tp_topology *topo);
 
 /* Reload: n->topo now holds the new topology; actor i's mailbox is the
- * old actor from[i]'s (-1: a new actor, whose mailbox is created).  The
- * old actors in removed lose their mailboxes (closed and unlinked), the
- * daemon's mailbox moves after the actors, the registry and counters are
- * rewritten.  Returns the new actors whose mailbox could not be created
- * (logged). */
-uint64_t tp_node_relayout(struct tp_node *n, const int *from, uint64_t removed);
+ * old actor from[i]'s (-1: a new actor, whose mailbox is created), of
+ * old_actors.  The old actors in removed lose their mailboxes (closed and
+ * unlinked); the daemon's mailbox and the entries after it (the links'
+ * outboxes) move as a block after the actors; the entries and counters
+ * are rewritten.  Returns the new actors whose mailbox could not be
+ * created (logged).  The registry's count and layout change only with
+ * tp_node_relayout_done, once whatever follows n->count is republished. */
+uint64_t tp_node_relayout(struct tp_node *n, const int *from, unsigned old_actors,
+			  uint64_t removed);
+
+/* Ends a relayout: the registry counts reg_count entries (n->count, or
+ * more when the links publish the peers' actors after them) and its
+ * layout changes, so that actors look their names up again. */
+void tp_node_relayout_done(struct tp_node *n, unsigned reg_count);
 
 /* Creates the registry and publishes every actor as DOWN. */
 int tp_node_publish(struct tp_node *n);

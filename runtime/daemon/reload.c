@@ -91,10 +91,71 @@ static int reload_node(const struct tp_topology *cur, const struct tp_topology *
 	NODE_STR(log);
 	NODE_STR(log_level);
 	NODE_STR(log_dir);
-#undef NODE_STR
 	if (c->mode != n->mode)
 		RELOAD_ERR(errs, n->line, "node", "mode changed from %04o to %04o: "
 			   "restart the node to apply it", (unsigned)c->mode, (unsigned)n->mode);
+	/* The links: their socket, key and timing are set up once. */
+	NODE_STR(listen);
+	NODE_STR(key_file);
+#undef NODE_STR
+#define NODE_INT(f) \
+	if (c->f != n->f) \
+		RELOAD_ERR(errs, n->line, "node", "%s changed from %d to %d: " \
+			   "restart the node to apply it", #f, c->f, n->f)
+	NODE_INT(link_heartbeat_ms);
+	NODE_INT(link_dead_ms);
+	NODE_INT(link_frame_max);
+#undef NODE_INT
+	return nerr;
+}
+
+/* The [peer] sections: each link's connection, queue and outbox live as
+ * long as the daemon. */
+static int reload_peers(const struct tp_topology *cur, const struct tp_topology *next,
+			FILE *errs)
+{
+	char sect[TP_NAME_MAX + 8];
+	int nerr = 0;
+	for (unsigned i = 0; i < next->n_peers; i++) {
+		const struct tp_peer_conf *n = &next->peers[i], *c = NULL;
+		for (unsigned k = 0; k < cur->n_peers && !c; k++)
+			if (strcmp(cur->peers[k].name, n->name) == 0)
+				c = &cur->peers[k];
+		snprintf(sect, sizeof sect, "peer %s", n->name);
+		if (!c) {
+			RELOAD_ERR(errs, n->line, sect, "a new peer: restart the node to apply it");
+			continue;
+		}
+		if (c != &cur->peers[i])
+			RELOAD_ERR(errs, n->line, sect, "moved among the [peer] sections: "
+				   "restart the node to apply it");
+		if (strcmp(c->address, n->address))
+			RELOAD_ERR(errs, n->line, sect, "address changed from '%s' to '%s': "
+				   "restart the node to apply it", c->address, n->address);
+		if (c->queue != n->queue)
+			RELOAD_ERR(errs, n->line, sect, "queue changed from %u to %u: "
+				   "restart the node to apply it", (unsigned)c->queue,
+				   (unsigned)n->queue);
+		if (c->when_full != n->when_full)
+			RELOAD_ERR(errs, n->line, sect, "when_full changed from %s to %s: "
+				   "restart the node to apply it", tp_when_full_name(c->when_full),
+				   tp_when_full_name(n->when_full));
+	}
+	for (unsigned k = 0; k < cur->n_peers; k++) {
+		bool kept = false;
+		for (unsigned i = 0; i < next->n_peers && !kept; i++)
+			kept = strcmp(cur->peers[k].name, next->peers[i].name) == 0;
+		snprintf(sect, sizeof sect, "peer %s", cur->peers[k].name);
+		if (!kept)
+			RELOAD_ERR(errs, next->node.line, sect, "removed: restart the node "
+				   "to apply it");
+	}
+	/* Each peer takes two registry entries (linkd.c). */
+	if (!nerr && next->n_peers &&
+	    next->n_actors + 1 + 2 * next->n_peers > TP_REG_MAX)
+		RELOAD_ERR(errs, next->node.line, "node", "%u actors and %u peers do not "
+			   "fit the registry (at most %d entries, each peer takes 2)",
+			   next->n_actors, next->n_peers, TP_REG_MAX);
 	return nerr;
 }
 
@@ -102,7 +163,7 @@ int tp_reload_plan(const struct tp_topology *cur, const struct tp_topology *next
 		   struct tp_reload_plan *p, FILE *errs)
 {
 	memset(p, 0, sizeof *p);
-	int nerr = reload_node(cur, next, errs);
+	int nerr = reload_node(cur, next, errs) + reload_peers(cur, next, errs);
 	uint64_t seen = 0;
 	for (unsigned i = 0; i < next->n_actors; i++) {
 		const struct tp_actor_conf *n = &next->actors[i];

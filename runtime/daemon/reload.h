@@ -32,7 +32,9 @@ struct tp_reload_plan {
  * "FILE:LINE: [section]: message", and returns their number.  Those are:
  * an actor's mailbox attributes (transport, depth, msg_max, when_full,
  * spin_us: the mailbox and the mail in it stay while the node runs), and
- * the node's name, mode, control socket, run_dir and logging. */
+ * the node's name, mode, control socket, run_dir and logging, and its
+ * links: listen, key_file, the link_* keys, and the [peer] sections (added,
+ * removed, reordered or with a changed key). */
 int tp_reload_plan(const struct tp_topology *cur, const struct tp_topology *next,
 		   struct tp_reload_plan *p, FILE *errs);
 

@@ -14,7 +14,8 @@
 
 void tp_reloader_init(struct tp_reloader *r, struct tp_topology *live,
 		      const char *path, const struct tp_topo_opts *opts,
-		      struct tp_sup *s, struct tp_node *n, struct tp_monitors *m)
+		      struct tp_sup *s, struct tp_node *n, struct tp_monitors *m,
+		      struct tp_linkd *ld)
 {
 	/* Not memset: next is a whole topology, resident only once used. */
 	r->pending = false;
@@ -26,6 +27,7 @@ void tp_reloader_init(struct tp_reloader *r, struct tp_topology *live,
 	r->sup = s;
 	r->node = n;
 	r->mon = m;
+	r->links = ld;
 }
 
 /* Loads, resolves and plans the file; errors into f. */
@@ -126,10 +128,21 @@ static void reloader_slots(const struct tp_reloader *r, int *from)
 static void reloader_apply(struct tp_reloader *r)
 {
 	int from[TP_REG_MAX];
+	unsigned old_actors = r->live->n_actors;
 	reloader_slots(r, from);
-	uint64_t failed = tp_node_relayout(r->node, from, r->plan.removed);
+	/* The links first, while the node's entries still name the actors
+	 * that go. */
+	if (r->links)
+		tp_linkd_relayout(r->links, from, old_actors);
+	uint64_t failed = tp_node_relayout(r->node, from, old_actors, r->plan.removed);
 	tp_sup_relayout(r->sup, from, r->plan.removed);
 	tp_monitors_relayout(r->mon, from);
+	unsigned reg_count = r->node->count;
+	if (r->links) {
+		tp_linkd_publish(r->links);
+		reg_count = r->links->reg_count;
+	}
+	tp_node_relayout_done(r->node, reg_count);
 	uint64_t start = 0;
 	for (unsigned i = 0; i < r->live->n_actors; i++) {
 		bool restart = from[i] < 0 || (r->wait & BIT(from[i]));

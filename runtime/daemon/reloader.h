@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "linkd.h"
 #include "monitor.h"
 #include "node.h"
 #include "reload.h"
@@ -22,6 +23,7 @@ struct tp_reloader {
 	struct tp_sup *sup;
 	struct tp_node *node;
 	struct tp_monitors *mon;
+	struct tp_linkd *links;        /* NULL: the node has no links */
 	bool pending;                  /* waiting for stops */
 	uint64_t wait;                 /* old actors that must end first */
 	struct tp_reload_plan plan;
@@ -31,7 +33,8 @@ struct tp_reloader {
 /* r must be zeroed (static) storage. */
 void tp_reloader_init(struct tp_reloader *r, struct tp_topology *live,
 		      const char *path, const struct tp_topo_opts *opts,
-		      struct tp_sup *s, struct tp_node *n, struct tp_monitors *m);
+		      struct tp_sup *s, struct tp_node *n, struct tp_monitors *m,
+		      struct tp_linkd *ld);
 
 /* Starts a reload.  Fills msg (n bytes) with what it does, or with why
  * not: the file's errors one per line ("FILE:LINE: [section]: ..."), and

@@ -137,6 +137,49 @@ static void test_refused(void **state)
 	free(text);
 }
 
+#define LINKED "[node]\nname = r\nlisten = 127.0.0.1:7000\nkey_file = k\n" \
+	"[peer p1]\naddress = 127.0.0.1:7001\n" \
+	"[peer p2]\naddress = 127.0.0.1:7002\n" \
+	"[actor a]\nexec = /bin/true\n"
+
+/* The links are set up once: their keys and [peer] sections cannot
+ * change while the node runs; its actors can. */
+static void test_links(void **state)
+{
+	(void)state;
+	struct tp_reload_plan p;
+	char *text;
+	int n = plan(LINKED, LINKED "[actor b]\nexec = /bin/true\nexport = p1\n", &p, &text);
+	assert_int_equal(n, 0);
+	assert_int_equal(p.n_start, 1);
+	free(text);
+	n = plan(LINKED, "[node]\nname = r\nlisten = 127.0.0.1:7009\nkey_file = k2\n"
+		 "link_dead_ms = 9000\n"
+		 "[peer p2]\naddress = 127.0.0.1:7002\n"
+		 "[peer p1]\naddress = 127.0.0.1:7011\nqueue = 9\n"
+		 "[peer p3]\naddress = 127.0.0.1:7003\n"
+		 "[actor a]\nexec = /bin/true\n", &p, &text);
+	if (n != 8)
+		print_error("%s", text);
+	assert_int_equal(n, 8);
+	assert_non_null(strstr(text, ":1: [node]: listen changed from '127.0.0.1:7000' to "
+			       "'127.0.0.1:7009': restart the node to apply it\n"));
+	assert_non_null(strstr(text, ":1: [node]: key_file changed from 'k' to 'k2'"));
+	assert_non_null(strstr(text, ":1: [node]: link_dead_ms changed from 0 to 9000"));
+	assert_non_null(strstr(text, ":6: [peer p2]: moved among the [peer] sections"));
+	assert_non_null(strstr(text, ":8: [peer p1]: moved among the [peer] sections"));
+	assert_non_null(strstr(text, ":8: [peer p1]: address changed from '127.0.0.1:7001'"));
+	assert_non_null(strstr(text, ":8: [peer p1]: queue changed from 256 to 9"));
+	assert_non_null(strstr(text, ":11: [peer p3]: a new peer: restart the node to apply it\n"));
+	free(text);
+	n = plan(LINKED, "[node]\nname = r\nlisten = 127.0.0.1:7000\nkey_file = k\n"
+		 "[peer p1]\naddress = 127.0.0.1:7001\n"
+		 "[actor a]\nexec = /bin/true\n", &p, &text);
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(text, ":1: [peer p2]: removed: restart the node to apply it\n"));
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -144,6 +187,7 @@ int main(void)
 		cmocka_unit_test(test_changes),
 		cmocka_unit_test(test_inherited),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_links),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
