@@ -132,3 +132,7 @@ trap cleanup EXIT
 
 # A unique node name per test run, so parallel runs never collide.
 unique() { echo "t$$$1"; }
+
+# group_key FILE: a fresh node group key (32 random bytes, mode 0600, as
+# the daemon demands) for tests with node links.
+group_key() { head -c 32 /dev/urandom >"$1" && chmod 600 "$1"; }

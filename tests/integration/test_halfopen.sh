@@ -8,8 +8,7 @@
 a=$(unique h) b=$(unique o)
 base=$(( 23000 + ($$ % 3000) * 2 ))
 pa=$base pb=$((base + 1))
-head -c 32 /dev/urandom >"$WORK/group.key"
-chmod 600 "$WORK/group.key"
+group_key "$WORK/group.key"
 for n in a b; do
 	[ $n = a ] && me=$a port=$pa peer=$b pport=$pb || me=$b port=$pb peer=$a pport=$pa
 	printf '[node]\nname = %s\nlisten = 127.0.0.1:%s\nkey_file = group.key\n' "$me" "$port" >"$WORK/$n.ini"

@@ -10,8 +10,7 @@ a=$(unique la) b=$(unique lb)
 F_MS=$((500 * SLOW))        # the freeze
 SMALL_MS=$((250 * SLOW))    # a running receiver takes mail well within this
 port=$(( 23000 + ($$ % 3000) * 2 ))
-head -c 32 /dev/urandom >"$WORK/group.key"
-chmod 600 "$WORK/group.key"
+group_key "$WORK/group.key"
 cat >"$WORK/a.ini" <<INI
 [node]
 name = $a

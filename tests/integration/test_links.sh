@@ -18,10 +18,8 @@ $RAW proxy "$WORK/proxy.port" $pb "$WORK/hs.bin" 120 & proxy=$!
 for ((i = 0; i < 50; i++)); do [ -s "$WORK/proxy.port" ] && break; sleep 0.1; done
 px=$(cat "$WORK/proxy.port") || fail "the recording proxy did not start"
 
-head -c 32 /dev/urandom >"$WORK/group.key"
-chmod 600 "$WORK/group.key"
-head -c 32 /dev/urandom >"$WORK/other.key"
-chmod 600 "$WORK/other.key"
+group_key "$WORK/group.key"
+group_key "$WORK/other.key"
 
 # topo FILE NAME PORT KEY: a [node] section with links.
 node_sect() {

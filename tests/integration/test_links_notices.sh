@@ -14,8 +14,7 @@ a=$(unique na) b=$(unique nb)
 # Ports below the ephemeral range, apart from test_links.sh's.
 base=$(( 12000 + ($$ % 4000) * 2 ))
 pa=$base pb=$((base + 1))
-head -c 32 /dev/urandom >"$WORK/group.key"
-chmod 600 "$WORK/group.key"
+group_key "$WORK/group.key"
 
 node_sect() {
 	printf '[node]\nname = %s\nlisten = 127.0.0.1:%s\nkey_file = group.key\n' "$2" "$3" >"$1"

@@ -11,8 +11,7 @@
 a=$(unique ra) b=$(unique rb)
 base=$(( 23000 + ($$ % 3000) * 2 ))
 pa=$base pb=$((base + 1))
-head -c 32 /dev/urandom >"$WORK/group.key"
-chmod 600 "$WORK/group.key"
+group_key "$WORK/group.key"
 
 node_sect() {   # NAME PORT
 	printf '[node]\nname = %s\nlisten = 127.0.0.1:%s\nkey_file = group.key\n' "$1" "$2"
