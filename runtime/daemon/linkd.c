@@ -540,18 +540,11 @@ int tp_linkd_prepare(struct tp_linkd *d, struct tp_node *n)
 		p->c.fd = -1;
 		p->dialer = strcmp(t->node.name, p->conf->name) < 0;
 		p->obx = n->count++;
-		n->tr[p->obx] = n->tr[dm];
-		struct tp_reg_entry *e = &n->ent[p->obx];
 		char obj[TP_NAME_MAX + 8];
 		snprintf(obj, sizeof obj, "link.%s", p->conf->name);
-		snprintf(e->name, sizeof e->name, "*");
+		tp_node_own_entry(n, p->obx, n->tr[dm], "*", obj, n->ent[dm].msg_max);
+		struct tp_reg_entry *e = &n->ent[p->obx];
 		snprintf(e->node, sizeof e->node, "%s", p->conf->name);
-		snprintf(e->transport, sizeof e->transport, "%s", n->tr[dm]->name);
-		tp_ipc_name(e->mailbox, sizeof e->mailbox, t->node.name, obj);
-		e->depth = TP_TOPO_DEPTH_DEFAULT;
-		e->msg_max = n->ent[dm].msg_max;
-		e->pid = getpid();
-		e->state = TP_STATE_UP;
 		p->held = malloc(d->buf_cap);
 		if (!p->held || tp_link_queue_init(&p->q, p->conf->queue, e->msg_max,
 						   p->conf->when_full))

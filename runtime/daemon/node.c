@@ -45,6 +45,20 @@ static struct tp_mbox_attr node_attr(const struct tp_node *n, unsigned i)
 		.spin_us = a->spin_us };
 }
 
+void tp_node_own_entry(struct tp_node *n, unsigned i, const struct tp_transport *tr,
+		       const char *name, const char *obj, uint32_t msg_max)
+{
+	struct tp_reg_entry *e = &n->ent[i];
+	n->tr[i] = tr;
+	snprintf(e->name, sizeof e->name, "%s", name);
+	snprintf(e->transport, sizeof e->transport, "%s", tr->name);
+	tp_ipc_name(e->mailbox, sizeof e->mailbox, n->topo->node.name, obj);
+	e->depth = TP_TOPO_DEPTH_DEFAULT;
+	e->msg_max = msg_max;
+	e->pid = getpid();
+	e->state = TP_STATE_UP;
+}
+
 /* The daemon's mailbox takes the transport of the actor with the largest
  * messages, so that any reply fits. */
 static void node_init_daemon(struct tp_node *n)
@@ -54,15 +68,8 @@ static void node_init_daemon(struct tp_node *n)
 	for (unsigned i = 1; i < topo->n_actors; i++)
 		if (topo->actors[i].msg_max > topo->actors[big].msg_max)
 			big = i;
-	struct tp_reg_entry *e = &n->ent[d];
-	n->tr[d] = n->tr[big];
-	snprintf(e->name, sizeof e->name, "%s", TP_DAEMON_NAME);
-	snprintf(e->transport, sizeof e->transport, "%s", n->tr[big]->name);
-	tp_ipc_name(e->mailbox, sizeof e->mailbox, topo->node.name, TP_DAEMON_NAME);
-	e->depth = TP_TOPO_DEPTH_DEFAULT;
-	e->msg_max = topo->actors[big].msg_max;
-	e->pid = getpid();
-	e->state = TP_STATE_UP;
+	tp_node_own_entry(n, d, n->tr[big], TP_DAEMON_NAME, TP_DAEMON_NAME,
+			  topo->actors[big].msg_max);
 	n->count = d + 1;
 }
 

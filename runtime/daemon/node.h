@@ -32,6 +32,11 @@ void tp_node_init(struct tp_node *n, const struct tp_topology *topo);
 
 /* Takes the node's lock.  -TP_EBUSY if another daemon holds it; any other
  * failure is reported on stderr. */
+/* Entry i as a mailbox of the daemon's own (its own, a link's outbox):
+ * registry name `name`, object /troupe.<node>.<obj>, held by this process. */
+void tp_node_own_entry(struct tp_node *n, unsigned i, const struct tp_transport *tr,
+		       const char *name, const char *obj, uint32_t msg_max);
+
 int tp_node_lock(struct tp_node *n);
 
 /* Removes the mailboxes and registry of an earlier, unclean stop of this

@@ -133,6 +133,22 @@ trap cleanup EXIT
 # A unique node name per test run, so parallel runs never collide.
 unique() { echo "t$$$1"; }
 
+# echo_sink_node NAME: starts node NAME with two actors, echo and sink (a
+# logger), and waits (bounded) until both have started.
+echo_sink_node() {
+	cat >"$WORK/topo.ini" <<INI
+[node]
+name = $1
+backoff_ms = 0
+[actor echo]
+exec = echo
+[actor sink]
+exec = logger
+INI
+	node_start "$1" "$WORK/topo.ini"
+	wait_for "$WORK/$1.log" 'started sink' 10
+}
+
 # group_key FILE: a fresh node group key (32 random bytes, mode 0600, as
 # the daemon demands) for tests with node links.
 group_key() { head -c 32 /dev/urandom >"$1" && chmod 600 "$1"; }

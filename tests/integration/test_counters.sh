@@ -5,17 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cram.sh"
 N=$(unique c)
-cat >"$WORK/topo.ini" <<INI
-[node]
-name = ctr
-backoff_ms = 0
-[actor echo]
-exec = echo
-[actor sink]
-exec = logger
-INI
-node_start "$N" "$WORK/topo.ini"
-wait_for "$WORK/$N.log" 'started sink' 10
+echo_sink_node "$N"
 tc() { ctl -n "$N" "$@"; }
 # until_received NAME COUNT: bounded wait for an actor to take its mail.
 until_received() {

@@ -5,16 +5,7 @@
 # latency's values are test_latency's.
 . "$(dirname "$0")/lib.sh"
 N=$(unique t)
-cat >"$WORK/topo.ini" <<INI
-[node]
-name = tr
-[actor echo]
-exec = echo
-[actor sink]
-exec = logger
-INI
-node_start "$N" "$WORK/topo.ini"
-wait_for "$WORK/$N.log" 'started sink' 10
+echo_sink_node "$N"
 tc() { ctl -n "$N" "$@"; }
 secs=$((3 * SLOW))
 

@@ -4,17 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cram.sh"
 N=$(unique n)
-cat >"$WORK/topo.ini" <<INI
-[node]
-name = ctl
-backoff_ms = 0
-[actor echo]
-exec = echo
-[actor sink]
-exec = logger
-INI
-node_start "$N" "$WORK/topo.ini"
-wait_for "$WORK/$N.log" 'started sink' 10
+echo_sink_node "$N"
 tc() { ctl -n "$N" "$@"; }
 unset TROUPE_NODE
 cram "$(dirname "$0")/troupectl.t" || fail "transcript differs"

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "mbox_test.h"
 #include "transport.h"
 #include "troupe/actor.h"
 #include "troupe/error.h"
@@ -31,14 +32,7 @@ static int teardown(void **st)
 
 static struct tp_mbox *make(uint32_t depth, uint32_t msg_max)
 {
-	struct tp_mbox_attr a = { .depth = depth, .msg_max = msg_max, .mode = 0600 };
-	struct tp_mbox *mb = NULL;
-	char err[256] = "";
-	int rc = T->create(path, &a, &mb, err, sizeof err);
-	if (rc)
-		print_error("create: %s: %s\n", tp_strerror(rc), err);
-	assert_int_equal(rc, 0);
-	return mb;
+	return test_mbox_create(T, path, depth, msg_max, TP_FULL_BLOCK);
 }
 
 static void fifo_and_stat(void **st)

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "mbox_test.h"
 #include "transport.h"
 #include "troupe/actor.h"
 #include "troupe/error.h"
@@ -48,15 +49,7 @@ static int teardown(void **st)
 
 static struct tp_mbox *make_policy(uint32_t depth, uint32_t msg_max, uint32_t when_full)
 {
-	struct tp_mbox_attr a = { .depth = depth, .msg_max = msg_max, .mode = 0600,
-				  .when_full = when_full };
-	struct tp_mbox *mb = NULL;
-	char err[256] = "";
-	int rc = T->create(path, &a, &mb, err, sizeof err);
-	if (rc)
-		print_error("%s: create: %s: %s\n", T->name, tp_strerror(rc), err);
-	assert_int_equal(rc, 0);
-	return mb;
+	return test_mbox_create(T, path, depth, msg_max, when_full);
 }
 
 static struct tp_mbox *make(uint32_t depth, uint32_t msg_max)
