@@ -78,7 +78,7 @@ int tp_ctl_open(struct tp_ctl *c, const char *path, struct tp_sup *s,
 		rc = ctl_add(c, c->lfd, TP_CTL_TAG_LISTEN);
 	unsigned d = TP_NODE_DAEMON(n);
 	if (!rc)
-		rc = ctl_add(c, n->tr[d]->wait_fd(n->mbox[d]), TP_CTL_TAG_MAIL);
+		rc = ctl_add(c, n->box[d].t->wait_fd(n->box[d].mb), TP_CTL_TAG_MAIL);
 	if (rc)
 		tp_derr("cannot open the control socket %s: %s", c->path, tp_strerror(rc));
 	return rc;
@@ -146,9 +146,8 @@ static void ctl_info(const struct tp_ctl *c, unsigned i, troupe_ActorInfo *a)
 {
 	const struct tp_reg_entry *e = &c->node->ent[i];
 	const struct tp_actor_conf *ac = &c->node->topo->actors[i];
-	struct tp_mbox_stat st = { 0 };
-	if (c->node->mbox[i])
-		c->node->tr[i]->stat(c->node->mbox[i], &st);
+	struct tp_mbox_stat st;
+	tp_mailbox_stat(&c->node->box[i], &st);
 	snprintf(a->name, sizeof a->name, "%s", e->name);
 	snprintf(a->state, sizeof a->state, "%s", tp_state_name(e->state));
 	snprintf(a->transport, sizeof a->transport, "%s", e->transport);
@@ -284,10 +283,9 @@ static int ctl_do_counters(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 	for (unsigned i = 0; i < n->count && i < TP_REG_MAX; i++) {
 		troupe_Counters *o = &r->counters[r->counters_count++];
 		struct tp_ctr v;
-		struct tp_mbox_stat st = { 0 };
+		struct tp_mbox_stat st;
 		tp_counters_get(n->ctr, i, &v);
-		if (n->mbox[i])
-			n->tr[i]->stat(n->mbox[i], &st);
+		tp_mailbox_stat(&n->box[i], &st);
 		if (n->ent[i].node[0])   /* a node link's outbox (linkd.h) */
 			snprintf(o->name, sizeof o->name, "link.%.26s", n->ent[i].node);
 		else
@@ -418,22 +416,15 @@ static void ctl_mail(struct tp_ctl *c)
 {
 	static uint8_t buf[1u << 16];
 	struct tp_node *n = c->node;
-	unsigned d = TP_NODE_DAEMON(n);
-	size_t cap = n->ent[d].msg_max < sizeof buf ? n->ent[d].msg_max : sizeof buf;
+	struct tp_mailbox *box = &n->box[TP_NODE_DAEMON(n)];
+	size_t cap = box->msg_max < sizeof buf ? box->msg_max : sizeof buf;
 	for (int burst = 0; burst < 64; burst++) {
-		int len = n->tr[d]->recv(n->mbox[d], buf, cap, NULL, 0);
+		struct tp_env env;
+		int rc, len = tp_mailbox_recv(box, buf, cap, 0, &env, &rc);
 		if (len < 0)
 			return;
-		struct tp_env env;
-		int rc = tp_env_decode(buf, (size_t)len, cap, &env);
-		tp_counters_recv(n->ctr, d, rc != 0);
-		if (rc == 0 && n->ctr) {
-			int64_t lat = tp_latency_ns(env.sent_ns, tp_now_ns());
-			tp_counters_latency(n->ctr, d, lat);
-			if (tp_tracing(n->ctr))
-				tp_trace_put(n->ctr, TP_TRACE_RECV, env.sender, TP_DAEMON_NAME,
-					     env.type, env.payload_len, 0, lat);
-		}
+		if (rc == 0)
+			tp_mailbox_took(box, &env, 0);
 		if (rc == 0 && (env.flags & TP_ENV_F_REPLY))
 			ctl_call_done(c, &env);
 		else if (rc == 0)

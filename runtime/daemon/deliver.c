@@ -25,7 +25,7 @@ int tp_deliver_bytes(struct tp_node *n, unsigned i, const char *sender,
 		     const void *payload, size_t len)
 {
 	static uint8_t buf[DELIVER_BUF];
-	if (i >= n->count || !n->mbox[i])
+	if (i >= n->count || !n->box[i].mb)
 		return -TP_ENOENT;
 	struct tp_env env = { .version = TP_ENV_VERSION, .flags = flags,
 			      .prio = 1, .type = type, .corr = corr,
@@ -40,13 +40,7 @@ int tp_deliver_bytes(struct tp_node *n, unsigned i, const char *sender,
 		return -TP_ETOOBIG;
 	memcpy(buf + off, payload, len);
 	tp_env_set_len(buf, (uint32_t)len);
-	uint64_t depth = tp_counters_send_begin(n->ctr, i);
-	int rc = n->tr[i]->send(n->mbox[i], buf, off + len, env.prio, 0);
-	tp_counters_send_end(n->ctr, i, rc, depth);
-	if (tp_tracing(n->ctr))
-		tp_trace_put(n->ctr, TP_TRACE_SEND, sender, n->ent[i].name, type,
-			     (uint32_t)len, rc, -1);
-	return rc;
+	return tp_mailbox_send(&n->box[i], buf, off + len, env.prio, 0, TP_VIA_SEND);
 }
 
 int tp_deliver_msg(struct tp_node *n, unsigned i, uint32_t type,

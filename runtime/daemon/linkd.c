@@ -136,7 +136,7 @@ void tp_linkd_outbox_arm(struct tp_linkd *d, struct tp_lpeer *p, bool on)
 	struct tp_node *n = d->node;
 	struct epoll_event ev = { .events = EPOLLIN,
 				  .data.u64 = TP_LINKD_TAG_OUTBOX + (uint64_t)(p - d->peer) };
-	int fd = n->tr[p->obx]->wait_fd(n->mbox[p->obx]);
+	int fd = n->box[p->obx].t->wait_fd(n->box[p->obx].mb);
 	if (epoll_ctl(d->epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, fd, &ev) == 0)
 		p->outbox_on = on;
 }
@@ -542,9 +542,10 @@ int tp_linkd_prepare(struct tp_linkd *d, struct tp_node *n)
 		p->obx = n->count++;
 		char obj[TP_NAME_MAX + 8];
 		snprintf(obj, sizeof obj, "link.%s", p->conf->name);
-		tp_node_own_entry(n, p->obx, n->tr[dm], "*", obj, n->ent[dm].msg_max);
+		tp_node_own_entry(n, p->obx, n->box[dm].t, "*", obj, n->ent[dm].msg_max);
 		struct tp_reg_entry *e = &n->ent[p->obx];
 		snprintf(e->node, sizeof e->node, "%s", p->conf->name);
+		tp_node_bind(n);   /* an outbox: traced by each mail's destination */
 		p->held = malloc(d->buf_cap);
 		if (!p->held || tp_link_queue_init(&p->q, p->conf->queue, e->msg_max,
 						   p->conf->when_full))

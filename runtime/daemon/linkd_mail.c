@@ -170,23 +170,13 @@ static void linkd_dropped(void *ctx, const uint8_t *msg, size_t len)
 	linkd_undeliverable(p, "queue full, dropped the oldest", "the peer", -TP_EFULL);
 }
 
-/* A trace event for the envelope m (decoded only while tracing). */
-static void linkd_trace(struct tp_node *n, enum tp_trace_kind kind, const uint8_t *m,
-			size_t len, int rc, int64_t lat)
-{
-	struct tp_env env;
-	if (tp_env_decode(m, len, len, &env) == 0)
-		tp_trace_put(n->ctr, kind, env.sender, env.dest, env.type,
-			     env.payload_len, rc, lat);
-}
-
 /* Seals one queued envelope m (the queue's own bytes) into the link.  The
  * other node's monotonic clock is not ours, so the envelope goes with its
  * age instead of its send time (docs/WIRE.md, rules for mail); the
  * receiving daemon stamps it back onto its own clock. */
 static int linkd_seal(struct tp_linkd *d, struct tp_lpeer *p, uint8_t *m, size_t len)
 {
-	struct tp_node *n = d->node;
+	struct tp_mailbox *obx = &d->node->box[p->obx];
 	uint64_t sent = len >= TP_ENV_HDR_LEN ? tp_env_sent(m) : 0;
 	int64_t now = tp_now_ns(), age = tp_latency_ns(sent, now);
 	if (sent)
@@ -195,9 +185,9 @@ static int linkd_seal(struct tp_linkd *d, struct tp_lpeer *p, uint8_t *m, size_t
 	if (rc == -TP_EFULL && sent)
 		tp_env_set_sent(m, sent);   /* sealed later, aged then */
 	if (rc == 0)   /* the outbox's latency: until its mail leaves the node */
-		tp_counters_latency(n->ctr, p->obx, age);
-	if (rc != -TP_EFULL && tp_tracing(n->ctr))
-		linkd_trace(n, TP_TRACE_LINK_OUT, m, len, rc, age);
+		tp_mailbox_latency(obx, age);
+	if (rc != -TP_EFULL)
+		tp_mailbox_trace(obx, TP_TRACE_LINK_OUT, m, len, rc, age);
 	return rc;
 }
 
@@ -228,13 +218,9 @@ void tp_linkd_flush_queue(struct tp_linkd *d, struct tp_lpeer *p)
 		tp_linkd_outbox_arm(d, p, true);
 }
 
-/* Checks one envelope from the outbox: for an actor of this peer. */
-static int linkd_check_out(struct tp_lpeer *p, const uint8_t *m, size_t len,
-			   struct tp_env *env, size_t cap)
+/* Checks one envelope env from the outbox: for an actor of this peer. */
+static int linkd_check_out(struct tp_lpeer *p, struct tp_env *env)
 {
-	int rc = tp_env_decode(m, len, cap, env);
-	if (rc)
-		return rc;
 	char *at = strchr(env->dest, '@');
 	if (!at || strcmp(at + 1, p->conf->name) != 0)
 		return -TP_EINVAL;
@@ -252,7 +238,7 @@ static int linkd_check_out(struct tp_lpeer *p, const uint8_t *m, size_t len,
 /* Takes mail from p's outbox into its queue, then the link. */
 void tp_linkd_drain(struct tp_linkd *d, struct tp_lpeer *p)
 {
-	struct tp_node *n = d->node;
+	struct tp_mailbox *obx = &d->node->box[p->obx];
 	struct tp_env env;
 	for (int burst = 0; burst < 64; burst++) {
 		if (p->q.policy == TP_FULL_BLOCK &&
@@ -261,14 +247,16 @@ void tp_linkd_drain(struct tp_linkd *d, struct tp_lpeer *p)
 			tp_linkd_outbox_arm(d, p, false);
 			break;
 		}
-		int len = n->tr[p->obx]->recv(n->mbox[p->obx], d->buf, n->ent[p->obx].msg_max,
-					      NULL, 0);
+		int bad, len = tp_mailbox_recv(obx, d->buf, obx->msg_max, 0, &env, &bad);
 		if (len < 0)
 			break;
-		memset(&env, 0, sizeof env);
-		int rc = linkd_check_out(p, d->buf, (size_t)len, &env, n->ent[p->obx].msg_max);
+		if (bad)
+			memset(&env, 0, sizeof env);
+		int rc = bad ? bad : linkd_check_out(p, &env);
 		char dest[TP_ENV_NAME_MAX + 1];   /* as the sender named it */
 		snprintf(dest, sizeof dest, "%.31s@%.31s", env.dest, p->conf->name);
+		if (rc && !bad)
+			tp_mailbox_discard(obx);   /* taken out, not sent on */
 		if (rc) {
 			linkd_undeliverable(p, rc == -TP_ENOENT ? "no such actor there" :
 					    rc == -TP_EPERM ? "sender is no actor"
@@ -280,6 +268,7 @@ void tp_linkd_drain(struct tp_linkd *d, struct tp_lpeer *p)
 		}
 		rc = tp_link_queue_push(&p->q, d->buf, (size_t)len);
 		if (rc) {
+			tp_mailbox_discard(obx);
 			linkd_undeliverable(p, "link queue full", env.dest, rc);
 			tp_linkd_notice_local(d, p, &env, dest, TP_UNDELIVERABLE_QUEUE_FULL, rc);
 		}
@@ -296,16 +285,13 @@ bool tp_linkd_held_retry(struct tp_linkd *d, struct tp_lpeer *p)
 {
 	struct tp_node *n = d->node;
 	unsigned i = (unsigned)p->held_to;
-	int rc = n->tr[i]->send(n->mbox[i], p->held, p->held_len, p->held_prio, 0);
+	int rc = tp_mailbox_try(&n->box[i], p->held, p->held_len, p->held_prio, TP_VIA_LINK);
 	if (rc == -TP_EFULL) {
 		p->held_retry = tp_now_ns() + p->held_wait;
 		if (p->held_wait < HELD_WAIT_MAX_NS)
 			p->held_wait *= 2;
 		return false;
 	}
-	if (tp_tracing(n->ctr))
-		linkd_trace(n, TP_TRACE_LINK_IN, p->held, p->held_len, rc,
-			    tp_latency_ns(tp_env_sent(p->held), tp_now_ns()));
 	if (rc) {
 		struct tp_env env;
 		tp_dmsg("link %s: mail for %s dropped: %s", p->conf->name,
@@ -371,17 +357,19 @@ void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
 	p->held_len = (size_t)off + env.payload_len;
 	p->held_to = i;
 	p->held_prio = env.prio;
-	int rc = n->tr[i]->send(n->mbox[i], p->held, p->held_len, env.prio, 0);
-	if (rc == -TP_EFULL && d->topo->actors[i].when_full == TP_FULL_BLOCK) {
+	/* A full mailbox that blocks its senders holds the mail here: the
+	 * daemon tries again (tp_linkd_held_retry) as a sender would wait. */
+	bool block = d->topo->actors[i].when_full == TP_FULL_BLOCK;
+	int rc = block ? tp_mailbox_try(&n->box[i], p->held, p->held_len, env.prio, TP_VIA_LINK)
+		       : tp_mailbox_send(&n->box[i], p->held, p->held_len, env.prio, 0,
+					 TP_VIA_LINK);
+	if (rc == -TP_EFULL && block) {
 		/* Stop reading the link: TCP pushes back on the peer, as a
 		 * local sender would block. */
 		p->held_retry = tp_now_ns() + HELD_WAIT_MIN_NS;
 		p->held_wait = 2 * HELD_WAIT_MIN_NS;
 		return;
 	}
-	if (tp_tracing(n->ctr))
-		tp_trace_put(n->ctr, TP_TRACE_LINK_IN, env.sender, env.dest, env.type,
-			     env.payload_len, rc, age);
 	p->held_len = 0;
 	if (rc) {
 		linkd_refuse(p, &env, tp_strerror(rc));

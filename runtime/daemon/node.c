@@ -49,7 +49,7 @@ void tp_node_own_entry(struct tp_node *n, unsigned i, const struct tp_transport 
 		       const char *name, const char *obj, uint32_t msg_max)
 {
 	struct tp_reg_entry *e = &n->ent[i];
-	n->tr[i] = tr;
+	n->box[i].t = tr;
 	snprintf(e->name, sizeof e->name, "%s", name);
 	snprintf(e->transport, sizeof e->transport, "%s", tr->name);
 	tp_ipc_name(e->mailbox, sizeof e->mailbox, n->topo->node.name, obj);
@@ -57,6 +57,17 @@ void tp_node_own_entry(struct tp_node *n, unsigned i, const struct tp_transport 
 	e->msg_max = msg_max;
 	e->pid = getpid();
 	e->state = TP_STATE_UP;
+	tp_node_bind(n);
+}
+
+void tp_node_bind(struct tp_node *n)
+{
+	for (unsigned i = 0; i < TP_REG_MAX; i++) {
+		struct tp_mailbox *m = &n->box[i];
+		m->ix = i;
+		m->ctr = n->ctr;
+		m->name = n->ent[i].node[0] ? NULL : n->ent[i].name;
+	}
 }
 
 /* The daemon's mailbox takes the transport of the actor with the largest
@@ -68,7 +79,7 @@ static void node_init_daemon(struct tp_node *n)
 	for (unsigned i = 1; i < topo->n_actors; i++)
 		if (topo->actors[i].msg_max > topo->actors[big].msg_max)
 			big = i;
-	tp_node_own_entry(n, d, n->tr[big], TP_DAEMON_NAME, TP_DAEMON_NAME,
+	tp_node_own_entry(n, d, n->box[big].t, TP_DAEMON_NAME, TP_DAEMON_NAME,
 			  topo->actors[big].msg_max);
 	n->count = d + 1;
 }
@@ -78,11 +89,11 @@ static void node_init_actor(struct tp_node *n, unsigned i)
 	const struct tp_actor_conf *a = &n->topo->actors[i];
 	struct tp_reg_entry *e = &n->ent[i];
 	memset(e, 0, sizeof *e);
-	n->tr[i] = strcmp(a->transport, "auto") == 0 ? node_auto()
-						      : tp_transport_find(a->transport);
-	n->mbox[i] = NULL;
+	const struct tp_transport *tr = strcmp(a->transport, "auto") == 0 ? node_auto()
+					: tp_transport_find(a->transport);
+	n->box[i] = (struct tp_mailbox){ .t = tr };
 	snprintf(e->name, sizeof e->name, "%s", a->name);
-	snprintf(e->transport, sizeof e->transport, "%s", n->tr[i]->name);
+	snprintf(e->transport, sizeof e->transport, "%s", tr->name);
 	tp_ipc_name(e->mailbox, sizeof e->mailbox, n->topo->node.name, a->name);
 	e->depth = a->depth;
 	e->msg_max = a->msg_max;
@@ -220,7 +231,7 @@ static int node_check(struct tp_node *n)
 		const struct tp_transport *tr = tp_transports[k];
 		size_t cnt = 0;
 		for (unsigned i = 0; i < n->count; i++)
-			if (n->tr[i] == tr)
+			if (n->box[i].t == tr)
 				attrs[cnt++] = node_attr(n, i);
 		if (cnt == 0)
 			continue;
@@ -246,22 +257,22 @@ static int node_create(struct tp_node *n, unsigned i)
 {
 	struct tp_mbox_attr at = node_attr(n, i);
 	char err[512] = "";
-	int rc = n->tr[i]->create(n->ent[i].mailbox, &at, &n->mbox[i], err, sizeof err);
-	if (rc) {
-		n->mbox[i] = NULL;
+	int rc = tp_mailbox_create(&n->box[i], n->box[i].t, n->ent[i].mailbox, &at, i,
+				   err, sizeof err);
+	if (rc)
 		tp_derr("cannot create mailbox %s: %s", n->ent[i].mailbox,
 			err[0] ? err : tp_strerror(rc));
-	}
+	tp_node_bind(n);
 	return rc;
 }
 
-static void node_remove(const struct tp_transport *tr, struct tp_mbox *mb,
-			const char *mailbox)
+/* Closes and unlinks mailbox m (object mailbox), if it was created. */
+static void node_remove(struct tp_mailbox *m, const char *mailbox)
 {
-	if (!mb)
+	if (!m->mb)
 		return;
-	tr->close(mb);
-	int rc = tr->unlink(mailbox);
+	tp_mailbox_close(m);
+	int rc = m->t->unlink(mailbox);
 	if (rc)
 		tp_derr("cannot remove mailbox %s: %s", mailbox, tp_strerror(rc));
 }
@@ -273,25 +284,22 @@ static void node_remove(const struct tp_transport *tr, struct tp_mbox *mb,
 uint64_t tp_node_relayout(struct tp_node *n, const int *from, unsigned old_actors,
 			  uint64_t removed)
 {
-	static const struct tp_transport *tr[TP_REG_MAX];
-	static struct tp_mbox *mb[TP_REG_MAX];
+	static struct tp_mailbox box[TP_REG_MAX];
 	static struct tp_reg_entry ent[TP_REG_MAX];
 	static struct tp_ctr ctr[TP_REG_MAX];
 	unsigned old_count = n->count, d_old = old_actors;
 	uint64_t failed = 0;
-	memcpy(tr, n->tr, sizeof tr);
-	memcpy(mb, n->mbox, sizeof mb);
+	memcpy(box, n->box, sizeof box);
 	memcpy(ent, n->ent, sizeof ent);
 	for (unsigned i = 0; i < TP_REG_MAX; i++)
 		tp_counters_get(n->ctr, i, &ctr[i]);
 	for (unsigned o = 0; o < d_old; o++)
 		if (removed & ((uint64_t)1 << o))
-			node_remove(tr[o], mb[o], ent[o].mailbox);
+			node_remove(&box[o], ent[o].mailbox);
 	const struct tp_topology *t = n->topo;
 	for (unsigned i = 0; i < t->n_actors; i++) {
 		if (from[i] >= 0) {
-			n->tr[i] = tr[from[i]];
-			n->mbox[i] = mb[from[i]];
+			n->box[i] = box[from[i]];
 			n->ent[i] = ent[from[i]];
 			continue;
 		}
@@ -303,16 +311,15 @@ uint64_t tp_node_relayout(struct tp_node *n, const int *from, unsigned old_actor
 	 * as a block after the actors. */
 	unsigned d = t->n_actors, tail = old_count - d_old;
 	for (unsigned k = 0; k < tail; k++) {
-		n->tr[d + k] = tr[d_old + k];
-		n->mbox[d + k] = mb[d_old + k];
+		n->box[d + k] = box[d_old + k];
 		n->ent[d + k] = ent[d_old + k];
 	}
 	n->count = d + tail;
 	for (unsigned i = n->count; i < TP_REG_MAX; i++) {
-		n->tr[i] = NULL;
-		n->mbox[i] = NULL;
+		n->box[i] = (struct tp_mailbox){ 0 };
 		memset(&n->ent[i], 0, sizeof n->ent[i]);
 	}
+	tp_node_bind(n);
 	/* Counters past the count (the peers' actors, published by the
 	 * links after these) move with the block too. */
 	if (n->ctr)
@@ -342,17 +349,9 @@ int tp_node_mailboxes(struct tp_node *n)
 	int rc = node_check(n);
 	if (rc)
 		return rc;
-	for (unsigned i = 0; i < n->count; i++) {
-		struct tp_mbox_attr at = node_attr(n, i);
-		char err[512] = "";
-		rc = n->tr[i]->create(n->ent[i].mailbox, &at, &n->mbox[i], err, sizeof err);
-		if (rc) {
-			n->mbox[i] = NULL;
-			tp_derr("cannot create mailbox %s: %s", n->ent[i].mailbox,
-				err[0] ? err : tp_strerror(rc));
+	for (unsigned i = 0; i < n->count; i++)
+		if ((rc = node_create(n, i)))
 			return rc;
-		}
-	}
 	return 0;
 }
 
@@ -378,6 +377,7 @@ int tp_node_publish(struct tp_node *n)
 		tp_dwarn("cannot create the counters: %s; counting nothing", tp_strerror(rc));
 		n->ctr = NULL;
 	}
+	tp_node_bind(n);
 	return 0;
 }
 
@@ -396,19 +396,12 @@ void tp_node_set(struct tp_node *n, unsigned i, enum tp_actor_state state,
 void tp_node_fini(struct tp_node *n)
 {
 	const struct tp_topology *t = n->topo;
-	for (unsigned i = 0; i < n->count; i++) {
-		if (!n->mbox[i])
-			continue;
-		n->tr[i]->close(n->mbox[i]);
-		n->mbox[i] = NULL;
-		int rc = n->tr[i]->unlink(n->ent[i].mailbox);
-		if (rc)
-			tp_derr("cannot remove mailbox %s: %s", n->ent[i].mailbox,
-				tp_strerror(rc));
-	}
+	for (unsigned i = 0; i < n->count; i++)
+		node_remove(&n->box[i], n->ent[i].mailbox);
 	if (n->ctr) {
 		tp_counters_close(n->ctr);
 		n->ctr = NULL;
+		tp_node_bind(n);
 		tp_counters_unlink(t->node.name);
 	}
 	if (n->reg) {
@@ -428,11 +421,11 @@ void tp_node_fini(struct tp_node *n)
 void tp_node_repair(struct tp_node *n, pid_t pid)
 {
 	for (unsigned i = 0; i < n->topo->n_actors; i++)
-		if (n->mbox[i] && n->tr[i]->repair)
-			n->tr[i]->repair(n->mbox[i], pid);
+		if (n->box[i].mb && n->box[i].t->repair)
+			n->box[i].t->repair(n->box[i].mb, pid);
 }
 
 void tp_node_handoff(struct tp_node *n, unsigned i)
 {
-	tp_transport_handoff(n->tr[i], n->mbox[i]);
+	tp_transport_handoff(n->box[i].t, n->box[i].mb);
 }

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 #include <sys/types.h>
-#include "transport.h"
+#include "mailbox.h"
 #include "registry.h"
 #include "counters.h"
 #include "topology.h"
@@ -17,26 +17,32 @@ struct tp_node {
 	char lock_path[64];
 	struct tp_registry *reg;           /* NULL until published */
 	struct tp_counters *ctr;           /* per-mailbox counters; NULL: none */
-	const struct tp_transport *tr[TP_REG_MAX];
-	struct tp_mbox *mbox[TP_REG_MAX];  /* NULL where not created */
+	/* Mailbox i: box[i].t its transport, box[i].mb NULL where not
+	 * created; ix, counters and name always i's (tp_node_bind). */
+	struct tp_mailbox box[TP_REG_MAX];
 	struct tp_reg_entry ent[TP_REG_MAX];  /* the daemon's copy of the registry */
 	unsigned count;                    /* actors, the daemon's mailbox, outboxes */
 };
 
-/* Index of the daemon's own mailbox (TP_DAEMON_NAME) in mbox[] and ent[]:
+/* Index of the daemon's own mailbox (TP_DAEMON_NAME) in box[] and ent[]:
  * replies to troupectl's calls and monitor requests arrive there. */
 #define TP_NODE_DAEMON(n) ((n)->topo->n_actors)
 
 /* Prepares n for topo (which must outlive it); acquires nothing. */
 void tp_node_init(struct tp_node *n, const struct tp_topology *topo);
 
-/* Takes the node's lock.  -TP_EBUSY if another daemon holds it; any other
- * failure is reported on stderr. */
 /* Entry i as a mailbox of the daemon's own (its own, a link's outbox):
  * registry name `name`, object /troupe.<node>.<obj>, held by this process. */
 void tp_node_own_entry(struct tp_node *n, unsigned i, const struct tp_transport *tr,
 		       const char *name, const char *obj, uint32_t msg_max);
 
+/* Binds each box[i] to index i: its counters and its name in the trace
+ * (an outbox's: none, its mail is for others).  After anything that moves
+ * or creates mailboxes or the counters. */
+void tp_node_bind(struct tp_node *n);
+
+/* Takes the node's lock.  -TP_EBUSY if another daemon holds it; any other
+ * failure is reported on stderr. */
 int tp_node_lock(struct tp_node *n);
 
 /* Removes the mailboxes and registry of an earlier, unclean stop of this

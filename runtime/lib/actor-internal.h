@@ -6,17 +6,15 @@
 #include <stdbool.h>
 #include "troupe/actor.h"
 #include "troupe/envelope.h"
-#include "transport.h"
+#include "mailbox.h"
 #include "registry.h"
 #include "counters.h"
 
-/* A mailbox this actor has sent to: attached on first use, kept. */
-struct tp_peer {
+/* A mailbox this actor has sent to: attached on first use, kept.  Its
+ * box.msg_max is at most the send buffer. */
+struct tp_dest {
 	char name[TP_ENV_NAME_MAX + 1];     /* "actor", or "actor@node" for another node */
-	const struct tp_transport *t;
-	struct tp_mbox *mb;
-	uint32_t msg_max;
-	unsigned ix;                    /* its registry index: its counters */
+	struct tp_mailbox box;              /* ix: its registry index, its counters */
 };
 
 struct tp_timer {
@@ -46,19 +44,15 @@ struct tp_actor {
 	char node[TP_NAME_MAX + 1];
 	struct tp_registry *reg;
 	struct tp_counters *ctr;        /* NULL: the node counts nothing */
-	unsigned ix;                    /* own registry index */
-	uint32_t layout;                /* registry layout ix and peers[] are of */
+	uint32_t layout;                /* registry layout box.ix and dests[] are of */
 
-	const struct tp_transport *t;   /* own mailbox */
-	struct tp_mbox *mb;
-	uint32_t msg_max;
-	uint32_t depth;
+	struct tp_mailbox box;          /* own mailbox; box.ix: own registry index */
 	uint8_t *rbuf;                  /* one received message */
 	uint8_t *sbuf;                  /* one message being sent */
 	uint32_t sbuf_len;
 
-	struct tp_peer peers[TP_REG_MAX];
-	unsigned npeers;
+	struct tp_dest dests[TP_REG_MAX];
+	unsigned ndests;
 	struct tp_stash stash;
 	struct tp_timer timers[TP_TIMERS_MAX];
 	struct tp_watch watches[TP_FDS_MAX];
@@ -79,8 +73,8 @@ enum { TAG_MAIL = 1, TAG_SIGNAL, TAG_TIMER, TAG_FD };
 
 int tp_mail_init(tp_actor *self);
 void tp_mail_fini(tp_actor *self);
-/* Handles one raw message from the own mailbox: decode, then receive. */
-void tp_mail_dispatch(tp_actor *self, const uint8_t *buf, size_t len);
+/* Handles one message taken out of the own mailbox (env decoded). */
+void tp_mail_dispatch(tp_actor *self, const struct tp_env *env);
 /* Delivers stashed mail; returns how many were delivered. */
 unsigned tp_mail_drain_stash(tp_actor *self);
 /* Receives and dispatches what is waiting, at most max messages. */

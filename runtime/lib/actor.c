@@ -42,8 +42,9 @@ static int actor_attach(tp_actor *self)
 		return rc;
 	}
 	self->layout = tp_registry_layout(self->reg);
-	for (self->ix = 0; (rc = tp_registry_get(self->reg, self->ix, &e)) == 0 &&
-			   strcmp(e.name, self->name) != 0; self->ix++)
+	unsigned ix;
+	for (ix = 0; (rc = tp_registry_get(self->reg, ix, &e)) == 0 &&
+		     strcmp(e.name, self->name) != 0; ix++)
 		;
 	if (rc) {
 		tp_log("node '%s' has no actor '%s'", self->node, self->name);
@@ -52,21 +53,13 @@ static int actor_attach(tp_actor *self)
 	/* Counting is a help, not a need: without the segment, none. */
 	if (tp_counters_open(self->node, &self->ctr))
 		self->ctr = NULL;
-	self->t = tp_transport_find(e.transport);
-	if (!self->t) {
+	rc = tp_mailbox_attach(&self->box, &e, ix, TP_MBOX_RECV, self->ctr);
+	if (rc == -TP_ECONFIG)
 		tp_log("unknown transport '%s' for mailbox %s", e.transport, e.mailbox);
-		return -TP_ECONFIG;
-	}
-	if ((rc = self->t->attach(e.mailbox, TP_MBOX_RECV, &self->mb))) {
+	else if (rc)
 		tp_log("cannot attach mailbox %s: %s", e.mailbox, tp_strerror(rc));
-		return rc;
-	}
-	struct tp_mbox_stat st;
-	if ((rc = self->t->stat(self->mb, &st)))
-		return rc;
-	self->msg_max = st.msg_max;
-	self->depth = st.capacity;
-	return 0;
+	self->box.name = self->name;
+	return rc;
 }
 
 static int actor_epoll_add(tp_actor *self, int fd, uint64_t tag)
@@ -116,15 +109,14 @@ static int actor_setup(tp_actor *self, const struct tp_actor_ops *ops)
 	if ((rc = actor_attach(self)) || (rc = tp_mail_init(self)) ||
 	    (rc = actor_signals(self)))
 		return rc;
-	return actor_epoll_add(self, self->t->wait_fd(self->mb), TAG(TAG_MAIL, 0));
+	return actor_epoll_add(self, self->box.t->wait_fd(self->box.mb), TAG(TAG_MAIL, 0));
 }
 
 static void actor_teardown(tp_actor *self)
 {
 	tp_watch_fini(self);
 	tp_mail_fini(self);
-	if (self->mb)
-		self->t->close(self->mb);
+	tp_mailbox_close(&self->box);
 	tp_registry_close(self->reg);
 	tp_counters_close(self->ctr);
 	if (self->sigfd >= 0)
@@ -146,7 +138,7 @@ static void actor_loop(tp_actor *self)
 		if (tp_mail_drain_stash(self))
 			continue;   /* callbacks may have stopped us or stashed more */
 		/* With mail waiting, only look at the other events (timeout 0). */
-		bool mail = self->t->arm && self->t->arm(self->mb);
+		bool mail = self->box.t->arm && self->box.t->arm(self->box.mb);
 		int n = epoll_wait(self->epfd, ev, 16, mail ? 0 : -1);
 		if (n < 0 && errno != EINTR) {
 			tp_log("epoll_wait: %s", strerror(errno));
@@ -166,7 +158,7 @@ static void actor_loop(tp_actor *self)
 		 * a burst still costs one sleep and one wake-up, and ping-pong
 		 * saves the receive that would fail. */
 		if (mail && !self->stopping)
-			tp_mail_drain(self, self->t->arm ? MAIL_BATCH : 1);
+			tp_mail_drain(self, self->box.t->arm ? MAIL_BATCH : 1);
 	}
 }
 

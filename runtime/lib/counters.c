@@ -111,6 +111,18 @@ void tp_counters_send_end(struct tp_counters *c, unsigned i, int rc, uint64_t de
 			break;
 }
 
+void tp_counters_send_undo(struct tp_counters *c, unsigned i)
+{
+	if (c && i < TP_REG_MAX)
+		__atomic_fetch_sub(&c->c[i].sent, 1, __ATOMIC_RELAXED);
+}
+
+void tp_counters_drop(struct tp_counters *c, unsigned i)
+{
+	if (c && i < TP_REG_MAX)
+		ADD(&c->c[i].dropped, 1);
+}
+
 void tp_counters_recv(struct tp_counters *c, unsigned i, bool discarded)
 {
 	if (!c || i >= TP_REG_MAX)

@@ -84,10 +84,14 @@ int tp_counters_unlink(const char *node);
  * depth.  c may be NULL: counting is then off. */
 uint64_t tp_counters_send_begin(struct tp_counters *c, unsigned i);
 void tp_counters_send_end(struct tp_counters *c, unsigned i, int rc, uint64_t depth);
+/* Takes back a send_begin whose message its sender keeps to try again. */
+void tp_counters_send_undo(struct tp_counters *c, unsigned i);
 /* Mailbox i's actor took a message out (and discarded it).  Counted
  * before it is handled: a reply may reach the requester before the
  * callback returns. */
 void tp_counters_recv(struct tp_counters *c, unsigned i, bool discarded);
+/* ... and discarded one it had taken out and counted. */
+void tp_counters_drop(struct tp_counters *c, unsigned i);
 /* ... and its receive callback took ns. */
 void tp_counters_time(struct tp_counters *c, unsigned i, int64_t ns);
 /* Mailbox i's actor took a message sent ns ago (negative: unknown, not

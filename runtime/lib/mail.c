@@ -15,7 +15,7 @@
 
 int tp_mail_init(tp_actor *self)
 {
-	uint32_t smax = self->msg_max;
+	uint32_t smax = self->box.msg_max;
 	struct tp_reg_entry e;
 	for (unsigned i = 0; tp_registry_get(self->reg, i, &e) == 0; i++)
 		if (e.msg_max > smax)
@@ -23,9 +23,9 @@ int tp_mail_init(tp_actor *self)
 	self->sbuf_len = smax > SEND_BUF_MAX ? SEND_BUF_MAX : smax;
 	struct tp_stash *s = &self->stash;
 	/* While a call waits, a full mailbox may be taken out twice over. */
-	s->cap = 2 * self->depth;
-	s->slot = self->msg_max;
-	self->rbuf = malloc(self->msg_max);
+	s->cap = 2 * self->box.depth;
+	s->slot = self->box.msg_max;
+	self->rbuf = malloc(self->box.msg_max);
 	self->sbuf = malloc(self->sbuf_len);
 	s->buf = malloc((size_t)s->cap * s->slot);
 	s->len = calloc(s->cap, sizeof *s->len);
@@ -34,9 +34,9 @@ int tp_mail_init(tp_actor *self)
 
 void tp_mail_fini(tp_actor *self)
 {
-	for (unsigned i = 0; i < self->npeers; i++)
-		self->peers[i].t->close(self->peers[i].mb);
-	self->npeers = 0;
+	for (unsigned i = 0; i < self->ndests; i++)
+		tp_mailbox_close(&self->dests[i].box);
+	self->ndests = 0;
 	free(self->rbuf);
 	free(self->sbuf);
 	free(self->stash.buf);
@@ -55,16 +55,16 @@ static void mail_relayout(tp_actor *self)
 	if (g == self->layout)
 		return;
 	self->layout = g;
-	for (unsigned i = 0; i < self->npeers; i++)
-		self->peers[i].t->close(self->peers[i].mb);
-	self->npeers = 0;
+	for (unsigned i = 0; i < self->ndests; i++)
+		tp_mailbox_close(&self->dests[i].box);
+	self->ndests = 0;
 	struct tp_reg_entry e;
 	for (unsigned i = 0; tp_registry_get(self->reg, i, &e) == 0; i++)
 		if (strcmp(e.name, self->name) == 0) {
-			self->ix = i;
+			self->box.ix = i;
 			return;
 		}
-	self->ix = TP_REG_MAX;   /* removed: counts nothing (counters ignore it) */
+	self->box.ix = TP_REG_MAX;   /* removed: counts nothing (counters ignore it) */
 }
 
 /* The registry entry of `to`: a local actor, or one of another node,
@@ -98,36 +98,30 @@ static int mail_lookup(tp_actor *self, const char *to, bool reply,
 
 /* Finds, or attaches on first use, the mailbox of actor `to` ("actor" or
  * "actor@node"). */
-static int mail_peer(tp_actor *self, const char *to, bool reply, struct tp_peer **out)
+static int mail_dest(tp_actor *self, const char *to, bool reply, struct tp_dest **out)
 {
 	if (strlen(to) > TP_ENV_NAME_MAX)
 		return -TP_ENOENT;
 	mail_relayout(self);
-	for (unsigned i = 0; i < self->npeers; i++)
-		if (strcmp(self->peers[i].name, to) == 0) {
-			*out = &self->peers[i];
+	for (unsigned i = 0; i < self->ndests; i++)
+		if (strcmp(self->dests[i].name, to) == 0) {
+			*out = &self->dests[i];
 			return 0;
 		}
-	if (self->npeers == TP_REG_MAX)
+	if (self->ndests == TP_REG_MAX)
 		return -TP_ELIMIT;
 	struct tp_reg_entry e;
 	unsigned ix;
 	if (mail_lookup(self, to, reply, &e, &ix))
 		return -TP_ENOENT;
-	struct tp_peer *p = &self->peers[self->npeers];
-	p->ix = ix;
-	p->t = tp_transport_find(e.transport);
-	if (!p->t)
-		return -TP_ENOENT;
-	int rc = p->t->attach(e.mailbox, TP_MBOX_SEND, &p->mb);
+	struct tp_dest *p = &self->dests[self->ndests];
+	int rc = tp_mailbox_attach(&p->box, &e, ix, TP_MBOX_SEND, self->ctr);
 	if (rc)
-		return rc;
-	struct tp_mbox_stat st;
-	p->msg_max = p->t->stat(p->mb, &st) == 0 ? st.msg_max : e.msg_max;
-	if (p->msg_max > self->sbuf_len)
-		p->msg_max = self->sbuf_len;
+		return rc == -TP_ECONFIG ? -TP_ENOENT : rc;
+	if (p->box.msg_max > self->sbuf_len)
+		p->box.msg_max = self->sbuf_len;
 	strcpy(p->name, to);
-	self->npeers++;
+	self->ndests++;
 	*out = p;
 	return 0;
 }
@@ -142,14 +136,14 @@ struct payload {
 static int mail_send(tp_actor *self, const char *to, const struct tp_env *env,
 		     const struct payload *pl, int timeout_ms)
 {
-	struct tp_peer *p;
-	int rc = mail_peer(self, to, (env->flags & TP_ENV_F_REPLY) != 0, &p);
+	struct tp_dest *p;
+	int rc = mail_dest(self, to, (env->flags & TP_ENV_F_REPLY) != 0, &p);
 	if (rc)
 		return rc;
-	int off = tp_env_encode_head(self->sbuf, p->msg_max, env);
+	int off = tp_env_encode_head(self->sbuf, p->box.msg_max, env);
 	if (off < 0)
 		return off;
-	size_t room = p->msg_max - off, len = pl->len;
+	size_t room = p->box.msg_max - off, len = pl->len;
 	if (pl->fields) {
 		pb_ostream_t os = pb_ostream_from_buffer(self->sbuf + off, room);
 		if (!pb_encode(&os, pl->fields, pl->msg))
@@ -167,14 +161,9 @@ static int mail_send(tp_actor *self, const char *to, const struct tp_env *env,
 	 * gives the deadline, so the stamp costs no extra clock read. */
 	int64_t now = tp_now_ns();
 	tp_env_set_sent(self->sbuf, (uint64_t)now);
-	uint64_t depth = tp_counters_send_begin(self->ctr, p->ix);
-	rc = p->t->send(p->mb, self->sbuf, off + len, env->prio,
-			timeout_ms < 0 ? INT64_MAX : now + (int64_t)timeout_ms * 1000000);
-	tp_counters_send_end(self->ctr, p->ix, rc, depth);
-	if (tp_tracing(self->ctr))
-		tp_trace_put(self->ctr, TP_TRACE_SEND, self->name, to, env->type,
-			     (uint32_t)len, rc, -1);
-	return rc;
+	return tp_mailbox_send(&p->box, self->sbuf, off + len, env->prio,
+			       timeout_ms < 0 ? INT64_MAX : now + (int64_t)timeout_ms * 1000000,
+			       TP_VIA_SEND);
 }
 
 static void env_fill(tp_actor *self, struct tp_env *env, const char *to,
@@ -260,31 +249,20 @@ static bool stash_push(struct tp_stash *s, const uint8_t *buf, size_t len)
 	return true;
 }
 
-static int mail_decode(tp_actor *self, const uint8_t *buf, size_t len, struct tp_env *env)
+/* Takes the next message out of the own mailbox by deadline: its length
+ * with env decoded, or a negative code.  One that does not decode is
+ * dropped (counted by the mailbox) and logged, and the next one taken. */
+static int mail_take(tp_actor *self, int64_t deadline, struct tp_env *env)
 {
-	mail_relayout(self);
-	int rc = tp_env_decode(buf, len, self->msg_max, env);
-	if (rc) {
+	for (;;) {
+		mail_relayout(self);
+		int bad, n = tp_mailbox_recv(&self->box, self->rbuf, self->box.msg_max,
+					     deadline, env, &bad);
+		if (n < 0 || !bad)
+			return n;
 		self->dropped_bad++;
-		tp_counters_recv(self->ctr, self->ix, true);
-		tp_log("dropped a malformed message of %zu bytes: %s", len, tp_strerror(rc));
+		tp_log("dropped a malformed message of %d bytes: %s", n, tp_strerror(bad));
 	}
-	return rc;
-}
-
-/* The actor takes a message to handle it (at now, or 0: read the clock):
- * its latency into the counters, and a trace event. */
-static void mail_took(tp_actor *self, const struct tp_env *env, int64_t now)
-{
-	if (!self->ctr)
-		return;
-	if (!now)
-		now = tp_now_ns();
-	int64_t lat = tp_latency_ns(env->sent_ns, now);
-	tp_counters_latency(self->ctr, self->ix, lat);
-	if (tp_tracing(self->ctr))
-		tp_trace_put(self->ctr, TP_TRACE_RECV, env->sender, self->name, env->type,
-			     env->payload_len, 0, lat);
 }
 
 int tp_call_msg(tp_actor *self, const char *to,
@@ -308,56 +286,47 @@ int tp_call_msg(tp_actor *self, const char *to,
 			       "stash holds; giving up the call", to, self->stash.cap);
 			return -TP_ELIMIT;
 		}
-		int n = self->t->recv(self->mb, self->rbuf, self->msg_max, NULL, deadline);
+		int n = mail_take(self, deadline, &env);
 		if (n == -TP_EEMPTY)
 			return -TP_ETIMEDOUT;
 		if (n < 0)
 			return n;
-		if (mail_decode(self, self->rbuf, n, &env))
-			continue;
 		if (env.flags & TP_ENV_F_REPLY) {
 			if (env.corr != corr) {
 				self->dropped_late++;
-				tp_counters_recv(self->ctr, self->ix, true);
+				tp_mailbox_discard(&self->box);
 				continue;
 			}
-			tp_counters_recv(self->ctr, self->ix, false);
-			mail_took(self, &env, 0);
+			tp_mailbox_took(&self->box, &env, 0);
 			struct tp_msg m = { .type = env.type, .payload = env.payload,
 					    .len = env.payload_len };
 			return tp_decode_msg(&m, rep_type, rep_fields, rep);
 		}
 		/* The request was lost on its way: fail now, not at the deadline. */
-		if ((rc = tp_undeliverable_for_call(&env, req_type, corr))) {
-			tp_counters_recv(self->ctr, self->ix, false);
+		if ((rc = tp_undeliverable_for_call(&env, req_type, corr)))
 			return rc;
-		}
 		stash_push(&self->stash, self->rbuf, n);
 	}
 }
 
-void tp_mail_dispatch(tp_actor *self, const uint8_t *buf, size_t len)
+void tp_mail_dispatch(tp_actor *self, const struct tp_env *env)
 {
-	struct tp_env env;
-	if (mail_decode(self, buf, len, &env))
-		return;
-	if (env.flags & TP_ENV_F_REPLY) {
+	if (env->flags & TP_ENV_F_REPLY) {
 		self->dropped_late++;   /* no call waits for it any more */
-		tp_counters_recv(self->ctr, self->ix, true);
+		tp_mailbox_discard(&self->box);
 		return;
 	}
 	struct tp_msg m = {
-		.type = env.type, .corr = env.corr, .prio = env.prio, .flags = env.flags,
-		.sender = env.sender, .payload = env.payload, .len = env.payload_len,
+		.type = env->type, .corr = env->corr, .prio = env->prio, .flags = env->flags,
+		.sender = env->sender, .payload = env->payload, .len = env->payload_len,
 	};
-	tp_counters_recv(self->ctr, self->ix, false);
 	int64_t t0 = self->ctr ? tp_now_ns() : 0;
-	mail_took(self, &env, t0);
+	tp_mailbox_took(&self->box, env, t0);
 	if (!self->ops->receive)
 		return;
 	int rc = self->ops->receive(self, self->state, &m);
 	if (self->ctr)
-		tp_counters_time(self->ctr, self->ix, tp_now_ns() - t0);
+		tp_counters_time(self->ctr, self->box.ix, tp_now_ns() - t0);
 	if (rc < 0)
 		tp_log("receive of type %u from %s: %s", m.type, m.sender, tp_strerror(rc));
 }
@@ -372,7 +341,10 @@ unsigned tp_mail_drain_stash(tp_actor *self)
 		memcpy(self->rbuf, s->buf + (size_t)s->head * s->slot, len);
 		s->head = (s->head + 1) % s->cap;
 		s->count--;
-		tp_mail_dispatch(self, self->rbuf, len);
+		/* Decoded and counted when it was taken out: it decodes again. */
+		struct tp_env env;
+		if (tp_env_decode(self->rbuf, len, self->box.msg_max, &env) == 0)
+			tp_mail_dispatch(self, &env);
 		n++;
 	}
 	return n;
@@ -380,14 +352,15 @@ unsigned tp_mail_drain_stash(tp_actor *self)
 
 void tp_mail_drain(tp_actor *self, unsigned max)
 {
+	struct tp_env env;
 	for (unsigned i = 0; i < max && !self->stopping; i++) {
-		int n = self->t->recv(self->mb, self->rbuf, self->msg_max, NULL, 0);
+		int n = mail_take(self, 0, &env);
 		if (n < 0) {
 			if (n != -TP_EEMPTY)
 				tp_log("receive: %s", tp_strerror(n));
 			return;
 		}
-		tp_mail_dispatch(self, self->rbuf, n);
+		tp_mail_dispatch(self, &env);
 		if (self->stash.count)
 			return;   /* a call inside the callback stashed mail: older first */
 	}

@@ -131,9 +131,9 @@ static void cleanup(void)
 {
 	tp_ctl_close(&ctl);
 	for (unsigned i = 0; i < node.count; i++)
-		if (node.mbox[i]) {
-			node.tr[i]->close(node.mbox[i]);
-			node.tr[i]->unlink(node.ent[i].mailbox);
+		if (node.box[i].mb) {
+			tp_mailbox_close(&node.box[i]);
+			node.box[i].t->unlink(node.ent[i].mailbox);
 		}
 	if (node.ctr)
 		tp_counters_close(node.ctr);
@@ -164,9 +164,10 @@ static void setup(void)
 	tp_node_init(&node, &topo);
 	FUZZ_CHECK(tp_node_mailboxes(&node) == 0);
 	for (unsigned i = 0; i < node.count; i++)
-		if (!strcmp(node.tr[i]->name, "mq") || !strcmp(node.tr[i]->name, "shm"))
-			node.tr[i]->unlink(node.ent[i].mailbox);   /* open ones go on */
+		if (!strcmp(node.box[i].t->name, "mq") || !strcmp(node.box[i].t->name, "shm"))
+			node.box[i].t->unlink(node.ent[i].mailbox);   /* open ones go on */
 	FUZZ_CHECK(tp_counters_create(topo.node.name, 0600, &node.ctr) == 0);
+	tp_node_bind(&node);
 	tp_counters_unlink(topo.node.name);
 	/* The supervisor as tp_sup_init leaves it, without the log files. */
 	sup.topo = &topo;
@@ -195,8 +196,8 @@ static int connect_client(void)
 /* The next message in mailbox i, within ms: its length, or -TP_EEMPTY. */
 static int take(unsigned i, int ms, struct tp_env *env)
 {
-	int len = node.tr[i]->recv(node.mbox[i], mail, node.ent[i].msg_max, NULL,
-				   ms ? tp_deadline_ms(ms) : 0);
+	int len = node.box[i].t->recv(node.box[i].mb, mail, node.ent[i].msg_max, NULL,
+				      ms ? tp_deadline_ms(ms) : 0);
 	if (len < 0)
 		return len;
 	FUZZ_CHECK(tp_env_decode(mail, (size_t)len, node.ent[i].msg_max, env) == 0);

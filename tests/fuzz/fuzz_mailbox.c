@@ -1,7 +1,7 @@
 /* A real mailbox fed garbage, read by the actor's own receive path:
  * messages go through the transport's send, then tp_mail_drain takes them
- * out and tp_mail_dispatch decodes them and calls a receive callback that
- * decodes the payload as the demo actors do.
+ * out (tp_mailbox_recv decodes them) and tp_mail_dispatch calls a receive
+ * callback that decodes the payload as the demo actors do.
  *
  * Input: records of [u16 little-endian length][priority byte][bytes], at
  * most a mailbox's depth of them; the tail that does not make a whole
@@ -37,7 +37,7 @@ static int fuzz_receive(tp_actor *self, void *state, const struct tp_msg *m)
 {
 	(void)state;
 	delivered++;
-	FUZZ_CHECK(m->payload >= self->rbuf && m->payload + m->len <= self->rbuf + self->msg_max);
+	FUZZ_CHECK(m->payload >= self->rbuf && m->payload + m->len <= self->rbuf + self->box.msg_max);
 	FUZZ_CHECK(strlen(m->sender) >= 1 && strlen(m->sender) <= TP_ENV_NAME_MAX);
 	FUZZ_CHECK(m->prio <= TP_PRIO_URGENT && !(m->flags & TP_ENV_F_REPLY));
 	fuzz_decode_all(m);
@@ -70,8 +70,8 @@ static void fuzz_init(void)
 	actor.ops = &fuzz_ops;
 	strcpy(actor.name, "fuzz");
 	strcpy(actor.node, "fuzz");
-	actor.msg_max = FUZZ_MSG_MAX;
-	actor.depth = FUZZ_DEPTH;
+	actor.box.msg_max = FUZZ_MSG_MAX;
+	actor.box.depth = FUZZ_DEPTH;
 	actor.rbuf = malloc(FUZZ_MSG_MAX);
 	FUZZ_CHECK(actor.rbuf != NULL);
 	/* tp_log's lines (one per dropped message) would drown libFuzzer's;
@@ -102,8 +102,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		data += hdr + len;
 		size -= hdr + len;
 	}
-	actor.t = b->t;
-	actor.mb = b->rx;
+	actor.box.t = b->t;
+	actor.box.mb = b->rx;
 	delivered = actor.dropped_bad = actor.dropped_late = 0;
 	tp_mail_drain(&actor, FUZZ_DEPTH + 1);
 	FUZZ_CHECK(delivered + actor.dropped_bad + actor.dropped_late == sent);

@@ -44,11 +44,13 @@ lat_field() {
 	ctl -n "$1" -j counters | grep -oE "\"name\":\"$2\",[^]]*" |
 		grep -oE "\"$3\":[0-9.]+" | head -1 | cut -d: -f2
 }
-# until_received NODE ACTOR COUNT: bounded wait.
+# until_received NODE ACTOR COUNT: bounded wait for COUNT sent into the
+# mailbox (by troupectl's daemon, or by the daemon from the link) and
+# COUNT taken out: exact, so that a path that skips the counters fails.
 until_received() {
 	local i
 	for ((i = 0; i < 50 * SLOW; i++)); do
-		ctl -n "$1" -j counters | grep -q "\"name\":\"$2\",\"sent\":[0-9]*,\"received\":$3," &&
+		ctl -n "$1" -j counters | grep -q "\"name\":\"$2\",\"sent\":$3,\"received\":$3," &&
 			return 0
 		sleep 0.1
 	done

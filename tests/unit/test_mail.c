@@ -45,17 +45,15 @@ static int setup(void **st)
 	struct tp_mbox_attr a = { .depth = DEPTH, .msg_max = MSG_MAX, .mode = 0600 };
 	char err[256] = "";
 	snprintf(path, sizeof path, "/troupe.unit%d.mail", (int)getpid());
-	actor.t = tp_transport_find("mq");
-	if (!actor.t || actor.t->create(path, &a, &actor.mb, err, sizeof err)) {
+	const struct tp_transport *t = tp_transport_find("mq");
+	if (!t || tp_mailbox_create(&actor.box, t, path, &a, 0, err, sizeof err)) {
 		fprintf(stderr, "cannot create %s: %s\n", path, err);
 		return -1;
 	}
 	/* Unlinked at once: both ends stay usable, nothing outlives the test. */
-	int rc = actor.t->attach(path, TP_MBOX_SEND, &tx);
-	actor.t->unlink(path);
+	int rc = t->attach(path, TP_MBOX_SEND, &tx);
+	t->unlink(path);
 	actor.ops = &ops;
-	actor.msg_max = MSG_MAX;
-	actor.depth = DEPTH;
 	actor.rbuf = malloc(MSG_MAX);
 	/* tp_log writes to stderr: keep its lines to check them. */
 	stderr = open_memstream(&logbuf, &loglen);
@@ -65,8 +63,8 @@ static int setup(void **st)
 static int teardown(void **st)
 {
 	(void)st;
-	actor.t->close(tx);
-	actor.t->close(actor.mb);
+	actor.box.t->close(tx);
+	tp_mailbox_close(&actor.box);
 	free(actor.rbuf);
 	fclose(stderr);
 	free(logbuf);
@@ -92,7 +90,7 @@ static size_t line(uint8_t *buf, const char *sender, const char *text,
 
 static void put(const void *buf, size_t len, unsigned prio)
 {
-	assert_int_equal(actor.t->send(tx, buf, len, prio, 0), 0);
+	assert_int_equal(actor.box.t->send(tx, buf, len, prio, 0), 0);
 }
 
 static void garbage_is_dropped_and_logged(void **st)
@@ -122,7 +120,7 @@ static void garbage_is_dropped_and_logged(void **st)
 	assert_int_equal(actor.dropped_bad, 4);
 	assert_int_equal(actor.dropped_late, 1);
 	struct tp_mbox_stat s;
-	assert_int_equal(actor.t->stat(actor.mb, &s), 0);
+	assert_int_equal(tp_mailbox_stat(&actor.box, &s), 0);
 	assert_int_equal(s.depth, 0);
 	fflush(stderr);
 	assert_non_null(strstr(logbuf, "dropped a malformed message of 8 bytes: truncated or malformed message"));

@@ -1,0 +1,138 @@
+/* One mailbox end, counted and traced (see mailbox.h). */
+#include <string.h>
+#include "troupe/error.h"
+#include "clock.h"
+#include "mailbox.h"
+
+static void mailbox_limits(struct tp_mailbox *m, uint32_t msg_max, uint32_t depth)
+{
+	struct tp_mbox_stat st;
+	if (m->t->stat(m->mb, &st) == 0) {
+		msg_max = st.msg_max;
+		depth = st.capacity;
+	}
+	m->msg_max = msg_max;
+	m->depth = depth;
+}
+
+int tp_mailbox_create(struct tp_mailbox *m, const struct tp_transport *t,
+		      const char *path, const struct tp_mbox_attr *attr, unsigned ix,
+		      char *err, size_t errlen)
+{
+	*m = (struct tp_mailbox){ .t = t, .ix = ix };
+	int rc = t->create(path, attr, &m->mb, err, errlen);
+	if (rc) {
+		m->mb = NULL;
+		return rc;
+	}
+	mailbox_limits(m, attr->msg_max, attr->depth);
+	return 0;
+}
+
+int tp_mailbox_attach(struct tp_mailbox *m, const struct tp_reg_entry *e, unsigned ix,
+		      unsigned mode, struct tp_counters *ctr)
+{
+	*m = (struct tp_mailbox){ .ix = ix, .ctr = ctr };
+	m->t = tp_transport_find(e->transport);
+	if (!m->t)
+		return -TP_ECONFIG;
+	int rc = m->t->attach(e->mailbox, mode, &m->mb);
+	if (rc) {
+		m->mb = NULL;
+		return rc;
+	}
+	mailbox_limits(m, e->msg_max, e->depth);
+	return 0;
+}
+
+void tp_mailbox_close(struct tp_mailbox *m)
+{
+	if (m->mb)
+		m->t->close(m->mb);
+	m->mb = NULL;
+}
+
+void tp_mailbox_trace(const struct tp_mailbox *m, enum tp_trace_kind kind,
+		      const uint8_t *env_bytes, size_t len, int rc, int64_t lat_ns)
+{
+	struct tp_env env;
+	if (!tp_tracing(m->ctr) || tp_env_decode(env_bytes, len, len, &env))
+		return;
+	const char *to = kind == TP_TRACE_RECV && m->name ? m->name : env.dest;
+	tp_trace_put(m->ctr, kind, env.sender, to, env.type, env.payload_len, rc, lat_ns);
+}
+
+static int mailbox_put(struct tp_mailbox *m, const uint8_t *env, size_t len, unsigned prio,
+		       int64_t deadline, enum tp_mailbox_via via, bool retry)
+{
+	if (!m->mb)
+		return -TP_ECLOSED;
+	/* Counted in before the send: the receiver must never take out what
+	 * is not counted in yet. */
+	uint64_t depth = tp_counters_send_begin(m->ctr, m->ix);
+	int rc = m->t->send(m->mb, env, len, prio, deadline);
+	bool again = retry && rc == -TP_EFULL;
+	/* A full mailbox the caller tries again is taken back, not rejected. */
+	if (again)
+		tp_counters_send_undo(m->ctr, m->ix);
+	else
+		tp_counters_send_end(m->ctr, m->ix, rc, depth);
+	if (!again && tp_tracing(m->ctr)) {
+		int64_t lat = via == TP_VIA_SEND ? -1 :
+			      tp_latency_ns(tp_env_sent(env), tp_now_ns());
+		tp_mailbox_trace(m, (enum tp_trace_kind)via, env, len, rc, lat);
+	}
+	return rc;
+}
+
+int tp_mailbox_send(struct tp_mailbox *m, const uint8_t *env, size_t len, unsigned prio,
+		    int64_t deadline, enum tp_mailbox_via via)
+{
+	return mailbox_put(m, env, len, prio, deadline, via, false);
+}
+
+int tp_mailbox_try(struct tp_mailbox *m, const uint8_t *env, size_t len, unsigned prio,
+		   enum tp_mailbox_via via)
+{
+	return mailbox_put(m, env, len, prio, 0, via, true);
+}
+
+int tp_mailbox_recv(struct tp_mailbox *m, uint8_t *buf, size_t cap, int64_t deadline,
+		    struct tp_env *env, int *bad)
+{
+	if (!m->mb)
+		return -TP_ECLOSED;
+	int n = m->t->recv(m->mb, buf, cap, NULL, deadline);
+	if (n < 0)
+		return n;
+	*bad = tp_env_decode(buf, (size_t)n, m->msg_max, env);
+	tp_counters_recv(m->ctr, m->ix, *bad != 0);
+	return n;
+}
+
+void tp_mailbox_discard(struct tp_mailbox *m)
+{
+	tp_counters_drop(m->ctr, m->ix);
+}
+
+void tp_mailbox_latency(struct tp_mailbox *m, int64_t lat_ns)
+{
+	tp_counters_latency(m->ctr, m->ix, lat_ns);
+}
+
+void tp_mailbox_took(struct tp_mailbox *m, const struct tp_env *env, int64_t now)
+{
+	if (!m->ctr)
+		return;
+	int64_t lat = tp_latency_ns(env->sent_ns, now ? now : tp_now_ns());
+	tp_counters_latency(m->ctr, m->ix, lat);
+	if (tp_tracing(m->ctr))
+		tp_trace_put(m->ctr, TP_TRACE_RECV, env->sender, m->name ? m->name : env->dest,
+			     env->type, env->payload_len, 0, lat);
+}
+
+int tp_mailbox_stat(const struct tp_mailbox *m, struct tp_mbox_stat *st)
+{
+	memset(st, 0, sizeof *st);
+	return m->mb ? m->t->stat(m->mb, st) : 0;
+}
