@@ -1,0 +1,198 @@
+/* The mailbox layer (runtime/lib/mailbox.c) on a real mq mailbox and a
+ * real counters segment: what each call counts and traces, exactly. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "mailbox.h"
+#include "clock.h"
+#include "troupe/error.h"
+
+#define DEPTH 4
+#define MSG_MAX 128
+#define IX 3
+
+static char node[32], path[64];
+static struct tp_counters *ctr;
+static struct tp_mailbox own, tx;
+
+static int setup(void **st)
+{
+	(void)st;
+	snprintf(node, sizeof node, "mbx%d", (int)getpid());
+	snprintf(path, sizeof path, "/troupe.%s.box", node);
+	if (tp_counters_create(node, 0600, &ctr))
+		return -1;
+	tp_counters_unlink(node);   /* mapped: nothing outlives the test */
+	struct tp_mbox_attr a = { .depth = DEPTH, .msg_max = MSG_MAX, .mode = 0600,
+				  .when_full = TP_FULL_REJECT };
+	char err[256] = "";
+	const struct tp_transport *t = tp_transport_find("mq");
+	if (tp_mailbox_create(&own, t, path, &a, IX, err, sizeof err)) {
+		print_error("create %s: %s\n", path, err);
+		return -1;
+	}
+	own.ctr = ctr;
+	own.name = "me";
+	struct tp_reg_entry e = { .depth = DEPTH, .msg_max = MSG_MAX };
+	snprintf(e.transport, sizeof e.transport, "mq");
+	snprintf(e.mailbox, sizeof e.mailbox, "%s", path);
+	int rc = tp_mailbox_attach(&tx, &e, IX, TP_MBOX_SEND, ctr);
+	t->unlink(path);
+	return rc;
+}
+
+static int teardown(void **st)
+{
+	(void)st;
+	tp_mailbox_close(&tx);
+	tp_mailbox_close(&own);
+	tp_counters_close(ctr);
+	return 0;
+}
+
+static size_t envelope(uint8_t *buf, const char *text, uint64_t sent_ns)
+{
+	struct tp_env env = { .version = TP_ENV_VERSION, .prio = 1, .type = 7,
+			      .sender = "you", .dest = "me", .sent_ns = sent_ns };
+	int off = tp_env_encode_head(buf, MSG_MAX, &env);
+	assert_true(off > 0);
+	size_t n = strlen(text);
+	memcpy(buf + off, text, n);
+	tp_env_set_len(buf, (uint32_t)n);
+	return (size_t)off + n;
+}
+
+static struct tp_ctr get(void)
+{
+	struct tp_ctr c;
+	tp_counters_get(ctr, IX, &c);
+	return c;
+}
+
+/* Limits come from the mailbox itself; attach of a transport this build
+ * has not is a configuration error, not a crash. */
+static void limits_and_unknown_transport(void **st)
+{
+	(void)st;
+	assert_int_equal(tx.msg_max, MSG_MAX);
+	assert_int_equal(tx.depth, DEPTH);
+	assert_int_equal(own.ix, IX);
+	struct tp_reg_entry e = { .transport = "nope", .mailbox = "/troupe.x.y" };
+	struct tp_mailbox m;
+	assert_int_equal(tp_mailbox_attach(&m, &e, 0, TP_MBOX_SEND, ctr), -TP_ECONFIG);
+	assert_null(m.mb);
+	struct tp_mbox_stat s;
+	assert_int_equal(tp_mailbox_stat(&m, &s), 0);
+	assert_int_equal(s.capacity, 0);
+	uint8_t buf[8];
+	assert_int_equal(tp_mailbox_send(&m, buf, 8, 1, 0, TP_VIA_SEND), -TP_ECLOSED);
+}
+
+/* sent counts what went in, rejected what found it full; try's full is
+ * neither (its sender keeps the message); received and dropped count
+ * what came out; sent - received is the depth. */
+static void counts_exactly(void **st)
+{
+	(void)st;
+	uint8_t buf[MSG_MAX], in[MSG_MAX];
+	size_t n = envelope(buf, "hello", (uint64_t)tp_now_ns());
+	for (int i = 0; i < DEPTH; i++)
+		assert_int_equal(tp_mailbox_send(&tx, buf, n, 1, 0, TP_VIA_SEND), 0);
+	assert_int_equal(tp_mailbox_send(&tx, buf, n, 1, 0, TP_VIA_SEND), -TP_EFULL);
+	assert_int_equal(tp_mailbox_try(&tx, buf, n, 1, TP_VIA_LINK), -TP_EFULL);
+	struct tp_ctr c = get();
+	assert_int_equal(c.sent, DEPTH);
+	assert_int_equal(c.rejected_full, 1);
+	assert_int_equal(c.hwm, DEPTH);
+	assert_int_equal(c.received, 0);
+
+	struct tp_env env;
+	int bad = -1;
+	assert_int_equal(tp_mailbox_recv(&own, in, sizeof in, 0, &env, &bad), (int)n);
+	assert_int_equal(bad, 0);
+	assert_string_equal(env.sender, "you");
+	assert_int_equal(env.payload_len, 5);
+	assert_memory_equal(env.payload, "hello", 5);
+	tp_mailbox_took(&own, &env, 0);
+	assert_int_equal(tp_mailbox_recv(&own, in, sizeof in, 0, &env, &bad), (int)n);
+	tp_mailbox_discard(&own);
+	c = get();
+	assert_int_equal(c.received, 2);
+	assert_int_equal(c.dropped, 1);
+	assert_int_equal(c.lat_n, 1);   /* only what was taken to handle */
+
+	/* Room again: the kept message goes, once. */
+	assert_int_equal(tp_mailbox_try(&tx, buf, n, 1, TP_VIA_LINK), 0);
+	assert_int_equal(get().sent, DEPTH + 1);
+	while (tp_mailbox_recv(&own, in, sizeof in, 0, &env, &bad) >= 0)
+		assert_int_equal(bad, 0);
+	c = get();
+	assert_int_equal(c.received, c.sent);
+	assert_int_equal(c.rejected_full, 1);
+	assert_int_equal(tp_mailbox_recv(&own, in, sizeof in, 0, &env, &bad), -TP_EEMPTY);
+	assert_int_equal(get().received, c.sent);
+}
+
+/* Garbage is taken out, counted received and dropped, and named. */
+static void malformed_is_counted_dropped(void **st)
+{
+	(void)st;
+	uint8_t in[MSG_MAX];
+	struct tp_ctr c0 = get();
+	assert_int_equal(tx.t->send(tx.mb, "\x02junk", 5, 1, 0), 0);
+	struct tp_env env;
+	int bad = 0;
+	assert_int_equal(tp_mailbox_recv(&own, in, sizeof in, 0, &env, &bad), 5);
+	assert_int_equal(bad, -TP_ETRUNC);
+	struct tp_ctr c = get();
+	assert_int_equal(c.received, c0.received + 1);
+	assert_int_equal(c.dropped, c0.dropped + 1);
+}
+
+/* While the node traces: a send, a link's delivery and a receive, each
+ * one event with the envelope's names; a try that found it full, none. */
+static void traces_each_move_once(void **st)
+{
+	(void)st;
+	uint8_t buf[MSG_MAX], in[MSG_MAX];
+	size_t n = envelope(buf, "hi", (uint64_t)tp_now_ns());
+	__atomic_store_n(&ctr->tracing, 1, __ATOMIC_RELAXED);
+	uint64_t h0 = tp_trace_head(ctr);
+	assert_int_equal(tp_mailbox_send(&tx, buf, n, 1, 0, TP_VIA_SEND), 0);
+	assert_int_equal(tp_mailbox_send(&tx, buf, n, 1, 0, TP_VIA_LINK), 0);
+	struct tp_env env;
+	int bad;
+	assert_int_equal(tp_mailbox_recv(&own, in, sizeof in, 0, &env, &bad), (int)n);
+	tp_mailbox_took(&own, &env, 0);
+	__atomic_store_n(&ctr->tracing, 0, __ATOMIC_RELAXED);
+	assert_int_equal(tp_trace_head(ctr), h0 + 3);
+	static const uint32_t kinds[] = { TP_TRACE_SEND, TP_TRACE_LINK_IN, TP_TRACE_RECV };
+	for (unsigned k = 0; k < 3; k++) {
+		struct tp_trace_ev ev;
+		assert_int_equal(tp_trace_get(ctr, h0 + k, &ev), 0);
+		assert_int_equal(ev.kind, kinds[k]);
+		assert_string_equal(ev.from, "you");
+		assert_string_equal(ev.to, "me");
+		assert_int_equal(ev.type, 7);
+		assert_int_equal(ev.len, 2);
+		assert_true(k == 0 ? ev.lat_ns == -1 : ev.lat_ns >= 0);
+	}
+	while (tp_mailbox_recv(&own, in, sizeof in, 0, &env, &bad) >= 0)
+		;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(limits_and_unknown_transport),
+		cmocka_unit_test(counts_exactly),
+		cmocka_unit_test(malformed_is_counted_dropped),
+		cmocka_unit_test(traces_each_move_once),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
