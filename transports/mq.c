@@ -203,9 +203,9 @@ static int mq_create(const char *path, const struct tp_mbox_attr *attr,
 	return 0;
 }
 
-static int mq_attach(const char *path, enum tp_mbox_mode mode, struct tp_mbox **out)
+static int mq_attach(const char *path, unsigned mode, struct tp_mbox **out)
 {
-	int flags = (mode == TP_MBOX_RECV ? O_RDONLY : O_RDWR) | O_NONBLOCK | O_CLOEXEC;
+	int flags = ((mode & TP_MBOX_RECV) ? O_RDONLY : O_RDWR) | O_NONBLOCK | O_CLOEXEC;
 	mqd_t q = mq_open(path, flags);
 	if (q == (mqd_t)-1 && errno == EACCES && mode == TP_MBOX_SEND)
 		q = mq_open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
@@ -330,6 +330,8 @@ static int mq_sweep(const char *prefix)
 
 const struct tp_transport tp_transport_mq = {
 	.name = "mq",
+	.caps = TP_CAP_EXACT_DEPTH | TP_CAP_DROP_OLDEST | TP_CAP_STAT_DEPTH |
+		TP_CAP_SWEEP_MOUNTED | TP_CAP_PRIO4,
 	.create = mq_create,
 	.attach = mq_attach,
 	.send = mq_tp_send,

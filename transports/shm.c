@@ -11,8 +11,8 @@
  * (/dev/shm/<name>.wake), pollable with its timers and fds; it sets a
  * waiter flag before sleeping and the first sender that finds it set
  * clears it and writes a byte, so a stream to a busy receiver costs no
- * system call per message.  A receiver that calls arm before each sleep
- * sets the flag only then (lazy), not after every message.
+ * system call per message.  A receiver attached TP_MBOX_LAZY calls arm
+ * before each sleep and sets the flag only then, not after every message.
  * Senders waiting for room sleep on a process-shared semaphore that the
  * receiver posts only when a waiter count says someone waits.  Both are
  * hints: the truth is the ring's indices, re-read after every wake-up.
@@ -86,7 +86,7 @@ struct tp_mbox {
 	unsigned char *slots[SHM_LANES];
 	int wake;                    /* the FIFO, O_RDWR | O_NONBLOCK */
 	bool armed;                  /* receiver: we left a byte in the FIFO */
-	bool lazy;                   /* receiver calls arm before it sleeps */
+	bool lazy;                   /* receiver calls arm before it sleeps (TP_MBOX_LAZY) */
 	uint32_t depth, msg_max, slot_size, spin_us, when_full;   /* copied once */
 	uint32_t pid;
 };
@@ -280,7 +280,7 @@ static int shm_create(const char *path, const struct tp_mbox_attr *attr,
 	return rc;
 }
 
-static int shm_attach(const char *path, enum tp_mbox_mode mode, struct tp_mbox **out)
+static int shm_attach(const char *path, unsigned mode, struct tp_mbox **out)
 {
 	char ring[128], fifo[160];
 	if (shm_names(path, ring, fifo, sizeof ring))
@@ -296,8 +296,9 @@ static int shm_attach(const char *path, enum tp_mbox_mode mode, struct tp_mbox *
 		return -tp_err_from_errno(e);
 	}
 	int rc = shm_map(fd, wake, out);
-	if (rc || mode != TP_MBOX_RECV)
+	if (rc || !(mode & TP_MBOX_RECV))
 		return rc;
+	(*out)->lazy = (mode & TP_MBOX_LAZY) != 0;
 	/* A new receiver will first sleep on wait_fd: say so, and wake it at
 	 * once if mail queued for its predecessor is waiting. */
 	struct shm_hdr *h = (*out)->h;
@@ -561,7 +562,6 @@ static bool shm_arm_wake(struct tp_mbox *mb)
 
 static bool shm_tp_arm(struct tp_mbox *mb)
 {
-	mb->lazy = true;
 	if (!shm_is_empty(mb->h))
 		return true;
 	shm_spin(mb);
@@ -678,6 +678,8 @@ static void shm_repair(struct tp_mbox *mb, pid_t pid)
 
 const struct tp_transport tp_transport_shm = {
 	.name = "shm",
+	.caps = TP_CAP_EXACT_DEPTH | TP_CAP_DROP_OLDEST | TP_CAP_STAT_DEPTH |
+		TP_CAP_DROPPED_ALL,
 	.create = shm_create,
 	.attach = shm_attach,
 	.send = shm_tp_send,

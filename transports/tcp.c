@@ -38,6 +38,8 @@
 #include "troupe/error.h"
 #include "clock.h"
 
+extern const struct tp_transport tp_transport_tcp;
+
 #define LANES TP_FRAMES_LANES
 #define TCP_CONNS_MAX 64
 #define TAG_LISTEN 0xffffffffu
@@ -64,14 +66,7 @@ struct tp_mbox {
 
 static int tcp_check(const struct tp_mbox_attr *attrs, size_t n, char *err, size_t errlen)
 {
-	for (size_t i = 0; i < n; i++)
-		if (attrs[i].when_full == TP_FULL_DROP_OLDEST) {
-			snprintf(err, errlen, "when_full = drop_oldest is not possible on tcp "
-				 "(a sender cannot take mail out of a stream): use block or "
-				 "reject, or transport = shm or mq");
-			return -TP_ECONFIG;
-		}
-	return 0;
+	return tp_transport_check_policy(&tp_transport_tcp, attrs, n, err, errlen);
 }
 
 static struct tp_mbox *tcp_new(void)
@@ -166,7 +161,7 @@ static int tcp_create(const char *path, const struct tp_mbox_attr *attr,
 	return 0;
 }
 
-static int tcp_attach(const char *path, enum tp_mbox_mode mode, struct tp_mbox **out)
+static int tcp_attach(const char *path, unsigned mode, struct tp_mbox **out)
 {
 	char af[300];
 	struct tp_attr_file a;
@@ -184,7 +179,7 @@ static int tcp_attach(const char *path, enum tp_mbox_mode mode, struct tp_mbox *
 	mb->addr.sin_family = AF_INET;
 	mb->addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	mb->addr.sin_port = htons((uint16_t)a.port);
-	if (mode == TP_MBOX_RECV) {
+	if (mode & TP_MBOX_RECV) {
 		struct sockaddr_in sa;
 		socklen_t len = sizeof sa;
 		rc = tp_handoff_take(&mb->lfd, 1);
@@ -474,6 +469,7 @@ static int tcp_recv_fds(struct tp_mbox *mb, int *fds, int max)
 
 const struct tp_transport tp_transport_tcp = {
 	.name = "tcp",
+	.caps = TP_CAP_CONNECTED,
 	.create = tcp_create,
 	.attach = tcp_attach,
 	.send = tcp_tp_send,

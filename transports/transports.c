@@ -1,4 +1,6 @@
-/* The table of transports this build carries. */
+/* The table of transports this build carries (list.h), and the checks of
+ * a table against the contract (transport.h). */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,16 +8,76 @@
 #include "transport.h"
 #include "troupe/error.h"
 
-extern const struct tp_transport tp_transport_mq, tp_transport_shm,
-	tp_transport_unix, tp_transport_tcp;
+#define TP_TRANSPORT(n) extern const struct tp_transport tp_transport_##n;
+#include "list.h"
+#undef TP_TRANSPORT
 
 const struct tp_transport *const tp_transports[] = {
-	&tp_transport_mq,
-	&tp_transport_shm,
-	&tp_transport_unix,
-	&tp_transport_tcp,
+#define TP_TRANSPORT(n) &tp_transport_##n,
+#include "list.h"
+#undef TP_TRANSPORT
 	NULL,
 };
+
+#define TP_CAPS_ALL (TP_CAP_EXACT_DEPTH | TP_CAP_DROP_OLDEST | TP_CAP_STAT_DEPTH | \
+		     TP_CAP_DROPPED_ALL | TP_CAP_CONNECTED | TP_CAP_SWEEP_MOUNTED | \
+		     TP_CAP_PRIO4)
+
+int tp_transport_validate(const struct tp_transport *t, char *err, size_t errlen)
+{
+	const char *name = t->name ? t->name : "";
+	size_t len = strlen(name);
+	if (len == 0 || len > TP_TRANSPORT_NAME_MAX ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789") != len) {
+		snprintf(err, errlen, "transport name '%s' is not 1 to %d of [a-z0-9]",
+			 name, TP_TRANSPORT_NAME_MAX);
+		return -TP_EINVAL;
+	}
+	static const struct { size_t off; const char *member; } mandatory[] = {
+#define M(f) { offsetof(struct tp_transport, f), #f }
+		M(create), M(attach), M(send), M(recv), M(wait_fd), M(stat),
+		M(close), M(unlink), M(check), M(sweep),
+#undef M
+	};
+	for (size_t i = 0; i < sizeof mandatory / sizeof *mandatory; i++) {
+		void (*fn)(void);
+		memcpy(&fn, (const char *)t + mandatory[i].off, sizeof fn);
+		if (!fn) {
+			snprintf(err, errlen, "transport %s: mandatory member %s is NULL",
+				 name, mandatory[i].member);
+			return -TP_EINVAL;
+		}
+	}
+	if (t->caps & ~(uint32_t)TP_CAPS_ALL) {
+		snprintf(err, errlen, "transport %s: unknown capability bits 0x%x", name,
+			 t->caps & ~(uint32_t)TP_CAPS_ALL);
+		return -TP_EINVAL;
+	}
+	return 0;
+}
+
+int tp_transport_check_policy(const struct tp_transport *t, const struct tp_mbox_attr *attrs,
+			      size_t n, char *err, size_t errlen)
+{
+	if (t->caps & TP_CAP_DROP_OLDEST)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (attrs[i].when_full != TP_FULL_DROP_OLDEST)
+			continue;
+		char with[64] = "";
+		for (size_t k = 0; tp_transports[k]; k++)
+			if (tp_transports[k]->caps & TP_CAP_DROP_OLDEST) {
+				size_t l = strlen(with);
+				snprintf(with + l, sizeof with - l, "%s%s", l ? " or " : "",
+					 tp_transports[k]->name);
+			}
+		snprintf(err, errlen, "when_full = drop_oldest is not possible on %s (a sender "
+			 "cannot take mail out of its mailbox): use block or reject, or "
+			 "transport = %s", t->name, with);
+		return -TP_ECONFIG;
+	}
+	return 0;
+}
 
 static const char *const when_full_names[] = {
 	[TP_FULL_BLOCK] = "block",
@@ -41,9 +103,11 @@ const char *tp_when_full_name(uint32_t w)
 
 const struct tp_transport *tp_transport_find(const char *name)
 {
+	char err[128];
 	for (size_t i = 0; tp_transports[i]; i++)
 		if (strcmp(tp_transports[i]->name, name) == 0)
-			return tp_transports[i];
+			return tp_transport_validate(tp_transports[i], err, sizeof err) ? NULL
+											   : tp_transports[i];
 	return NULL;
 }
 

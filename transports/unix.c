@@ -29,6 +29,8 @@
 #include "troupe/error.h"
 #include "clock.h"
 
+extern const struct tp_transport tp_transport_unix;
+
 #define LANES 2   /* 0: high, 1: normal */
 static const char *const unix_suffix[LANES] = { ".hi.sock", ".sock" };
 static const char *const unix_sweep_suffixes[] = { ".sock", ".attr", ".new", NULL };
@@ -53,13 +55,10 @@ static long unix_qlen(void)
 static int unix_check(const struct tp_mbox_attr *attrs, size_t n, char *err, size_t errlen)
 {
 	long qlen = unix_qlen();
+	int rc = tp_transport_check_policy(&tp_transport_unix, attrs, n, err, errlen);
+	if (rc)
+		return rc;
 	for (size_t i = 0; i < n; i++) {
-		if (attrs[i].when_full == TP_FULL_DROP_OLDEST) {
-			snprintf(err, errlen, "when_full = drop_oldest is not possible on unix "
-				 "(a sender cannot take mail out of a socket): use block or "
-				 "reject, or transport = shm or mq");
-			return -TP_ECONFIG;
-		}
 		if (qlen > 0 && (long)attrs[i].depth > qlen) {
 			snprintf(err, errlen, "depth %u exceeds /proc/sys/net/unix/max_dgram_qlen "
 				 "(%ld), the kernel's bound on a datagram queue: raise it (sysctl "
@@ -190,7 +189,7 @@ static bool unix_is_bound_to(int fd, const struct sockaddr_un *want)
 	       sa.sun_family == AF_UNIX && strcmp(sa.sun_path, want->sun_path) == 0;
 }
 
-static int unix_attach(const char *path, enum tp_mbox_mode mode, struct tp_mbox **out)
+static int unix_attach(const char *path, unsigned mode, struct tp_mbox **out)
 {
 	char af[300];
 	struct tp_attr_file a;
@@ -211,7 +210,7 @@ static int unix_attach(const char *path, enum tp_mbox_mode mode, struct tp_mbox 
 	mb->msg_max = a.msg_max;
 	mb->depth = a.depth;
 	mb->when_full = a.when_full;
-	if (mode == TP_MBOX_RECV) {
+	if (mode & TP_MBOX_RECV) {
 		int fds[LANES];
 		rc = tp_handoff_take(fds, LANES);
 		if (rc == LANES) {
@@ -403,6 +402,7 @@ static int unix_recv_fds(struct tp_mbox *mb, int *fds, int max)
 
 const struct tp_transport tp_transport_unix = {
 	.name = "unix",
+	.caps = 0,
 	.create = unix_create,
 	.attach = unix_attach,
 	.send = unix_tp_send,

@@ -16,18 +16,33 @@
 #include "ctlpath.h"
 #include "node.h"
 
-/* transport = auto: mq where the kernel has it, else shm, said once. */
+/* transport = auto: the first transport of the list (transports/list.h)
+ * that the kernel has, among those an actor opens by name on this board
+ * (not connection-oriented, no descriptors to hand over): mq where the
+ * kernel has it, else shm.  Said once when it is not the first. */
 static const struct tp_transport *node_auto(void)
 {
 	static const struct tp_transport *pick;
 	if (pick)
 		return pick;
-	char err[256] = "";
-	pick = tp_transport_find("mq");
-	if (pick->check(NULL, 0, err, sizeof err) != 0) {
-		tp_dwarn("transport = auto: using shm, not mq: %s", err);
-		pick = tp_transport_find("shm");
+	const struct tp_transport *first = NULL;
+	char err[256] = "", why[256] = "";
+	for (size_t i = 0; tp_transports[i] && !pick; i++) {
+		const struct tp_transport *t = tp_transports[i];
+		if ((t->caps & TP_CAP_CONNECTED) || t->recv_fds || !tp_transport_find(t->name))
+			continue;
+		if (!first)
+			first = t;
+		err[0] = '\0';
+		if (t->check(NULL, 0, err, sizeof err) == 0)
+			pick = t;
+		else if (t == first)
+			snprintf(why, sizeof why, "%s", err);
 	}
+	if (!pick)
+		pick = first;   /* its create then says what is missing */
+	else if (pick != first)
+		tp_dwarn("transport = auto: using %s, not %s: %s", pick->name, first->name, why);
 	return pick;
 }
 

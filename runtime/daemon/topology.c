@@ -14,6 +14,8 @@
 #include "topology.h"
 #include "link_access.h"
 
+_Static_assert(sizeof "auto" <= TP_TRANSPORT_NAME_MAX + 1, "transport = auto must fit");
+
 enum topo_kind { TOPO_NONE, TOPO_NODE, TOPO_ACTOR, TOPO_SUP, TOPO_PEER, TOPO_IGNORED };
 
 struct topo_key;
@@ -225,6 +227,8 @@ static void topo_transport(struct topo_ctx *c, const struct topo_key *k,
 	}
 	char have[64] = "";
 	for (size_t i = 0; tp_transports[i]; i++) {
+		if (!tp_transport_find(tp_transports[i]->name))
+			continue;   /* an incomplete table: not carried */
 		size_t len = strlen(have);
 		snprintf(have + len, sizeof have - len, "%s%s", len ? ", " : "",
 			 tp_transports[i]->name);

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include "troupe/actor.h"
 #include "registry.h"
+#include "transport.h"
 
 /* Longest string value (inih's line buffer caps lines at 197 characters). */
 #define TP_TOPO_STR_MAX 256
@@ -67,7 +68,7 @@ struct tp_actor_conf {
 	char name[TP_NAME_MAX + 1];
 	char exec[TP_TOPO_STR_MAX];        /* as written */
 	char args[TP_TOPO_STR_MAX];        /* as written; split with tp_topology_split */
-	char transport[8];                 /* a transport's name, or "auto" */
+	char transport[TP_TRANSPORT_NAME_MAX + 1];   /* a transport's name, or "auto" */
 	uint32_t depth;
 	uint32_t msg_max;
 	uint32_t when_full;                /* enum tp_when_full */

@@ -53,7 +53,9 @@ static int actor_attach(tp_actor *self)
 	/* Counting is a help, not a need: without the segment, none. */
 	if (tp_counters_open(self->node, &self->ctr))
 		self->ctr = NULL;
-	rc = tp_mailbox_attach(&self->box, &e, ix, TP_MBOX_RECV, self->ctr);
+	/* Lazy: the loop calls arm before each sleep (actor_loop), where the
+	 * transport has it. */
+	rc = tp_mailbox_attach(&self->box, &e, ix, TP_MBOX_RECV | TP_MBOX_LAZY, self->ctr);
 	if (rc == -TP_ECONFIG)
 		tp_log("unknown transport '%s' for mailbox %s", e.transport, e.mailbox);
 	else if (rc)

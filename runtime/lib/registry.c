@@ -7,6 +7,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "registry.h"
+#include "transport.h"
+
+/* Every transport's name fits an entry (tp_transport_validate bounds it);
+ * the entry's size is the registry's layout, so it stays. */
+_Static_assert(sizeof ((struct tp_reg_entry *)0)->transport > TP_TRANSPORT_NAME_MAX,
+	       "struct tp_reg_entry.transport must hold TP_TRANSPORT_NAME_MAX");
 
 struct tp_registry {
 	uint32_t magic;

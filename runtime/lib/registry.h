@@ -27,7 +27,7 @@ enum tp_actor_state {
 
 struct tp_reg_entry {
 	char name[TP_NAME_MAX + 1];
-	char transport[8];
+	char transport[8];     /* at most TP_TRANSPORT_NAME_MAX (registry.c) */
 	char mailbox[TP_NAME_MAX * 2 + 10];  /* "/troupe.<node>.<actor>" */
 	uint32_t depth;
 	uint32_t msg_max;

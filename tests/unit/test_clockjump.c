@@ -155,8 +155,10 @@ int main(void)
 	int failed = 0;
 	for (size_t i = 0; tp_transports[i]; i++) {
 		T = tp_transports[i];
-		if (strcmp(T->name, "tcp") == 0)
-			continue;   /* its waits are the same poll as unix's */
+		/* A connected mailbox is not reliably full (the kernel compacts
+		 * its buffers), and its waits are the same poll as unix's. */
+		if (T->caps & TP_CAP_CONNECTED)
+			continue;
 		char name[32];
 		snprintf(name, sizeof name, "clock jump %s", T->name);
 		failed += _cmocka_run_group_tests(name, tests, sizeof tests / sizeof *tests,

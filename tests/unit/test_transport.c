@@ -28,9 +28,14 @@
 static const struct tp_transport *T;
 static char path[80], prefix[64], rundir[128];
 
+static bool has(uint32_t cap)
+{
+	return (T->caps & cap) != 0;
+}
+
 static bool is_local(void)
 {
-	return strcmp(T->name, "tcp") != 0;
+	return !has(TP_CAP_CONNECTED);
 }
 
 static int setup(void **st)
@@ -57,13 +62,19 @@ static struct tp_mbox *make(uint32_t depth, uint32_t msg_max)
 	return make_policy(depth, msg_max, TP_FULL_BLOCK);
 }
 
-/* The receiving end, as an actor gets it: handed over, then attached. */
-static struct tp_mbox *receiver(struct tp_mbox *own)
+/* The receiving end, as an actor gets it: handed over, then attached
+ * in mode (TP_MBOX_RECV, maybe | TP_MBOX_LAZY). */
+static struct tp_mbox *receiver_mode(struct tp_mbox *own, unsigned mode)
 {
 	struct tp_mbox *rx = NULL;
 	tp_transport_handoff(T, own);
-	assert_int_equal(T->attach(path, TP_MBOX_RECV, &rx), 0);
+	assert_int_equal(T->attach(path, mode, &rx), 0);
 	return rx;
+}
+
+static struct tp_mbox *receiver(struct tp_mbox *own)
+{
+	return receiver_mode(own, TP_MBOX_RECV);
 }
 
 static struct tp_mbox *sender(void)
@@ -128,12 +139,14 @@ static void lengths_kept(void **st)
 	T->close(own);
 }
 
-/* wait_fd sleeps while the mailbox is empty (after arm, where the
- * transport has it) and wakes on a send; arm says when mail waits. */
+/* wait_fd sleeps while the mailbox is empty (after arm, on a lazy
+ * receiver of a transport that has it) and wakes on a send; arm says when
+ * mail waits. */
 static void wake_after_arm(void **st)
 {
 	(void)st;
-	struct tp_mbox *own = make(8, 64), *rx = receiver(own), *tx = sender();
+	struct tp_mbox *own = make(8, 64), *rx = receiver_mode(own, TP_MBOX_RECV | TP_MBOX_LAZY),
+		       *tx = sender();
 	struct pollfd p = { .fd = T->wait_fd(rx), .events = POLLIN };
 	char buf[64];
 	int64_t dl = tp_now_ns() + 1000 * MS;
@@ -161,6 +174,52 @@ static void wake_after_arm(void **st)
 	T->close(own);
 }
 
+/* A receiver that never calls arm sleeps on wait_fd after each message:
+ * recv keeps the wake-up armed itself, so a second message wakes it. */
+static void wake_without_arm(void **st)
+{
+	(void)st;
+	struct tp_mbox *own = make(8, 64), *rx = receiver(own), *tx = sender();
+	struct pollfd p = { .fd = T->wait_fd(rx), .events = POLLIN };
+	char buf[64];
+	int64_t dl = tp_now_ns() + 1000 * MS;
+	for (int round = 0; round < 3; round++) {
+		assert_int_equal(T->send(tx, "x", 1, TP_PRIO_NORMAL, dl), 0);
+		assert_int_equal(poll(&p, 1, 5000), 1);
+		assert_int_equal(recv_soon(rx, buf, sizeof buf, NULL), 1);
+		assert_int_equal(T->recv(rx, buf, sizeof buf, NULL, 0), -TP_EEMPTY);
+	}
+	T->close(tx);
+	T->close(rx);
+	T->close(own);
+}
+
+/* stat's depth: what is queued now where the transport says so
+ * (TP_CAP_STAT_DEPTH), else 0; capacity and msg_max as created. */
+static void stat_depth(void **st)
+{
+	(void)st;
+	struct tp_mbox *own = make(8, 64), *rx = receiver(own), *tx = sender();
+	int64_t dl = tp_now_ns() + 1000 * MS;
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(T->send(tx, "d", 1, TP_PRIO_NORMAL, dl), 0);
+	if (!is_local())
+		usleep(50000);
+	struct tp_mbox_stat s;
+	assert_int_equal(T->stat(own, &s), 0);
+	assert_int_equal(s.depth, has(TP_CAP_STAT_DEPTH) ? 3 : 0);
+	assert_int_equal(s.capacity, 8);
+	assert_int_equal(s.msg_max, 64);
+	char buf[64];
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(recv_soon(rx, buf, sizeof buf, NULL), 1);
+	assert_int_equal(T->stat(own, &s), 0);
+	assert_int_equal(s.depth, 0);
+	T->close(tx);
+	T->close(rx);
+	T->close(own);
+}
+
 /* High before normal, FIFO within each lane. */
 static void priorities(void **st)
 {
@@ -180,6 +239,8 @@ static void priorities(void **st)
 		assert_int_equal(recv_soon(rx, buf, sizeof buf, &prio), 2);
 		assert_memory_equal(buf, want[i], 2);
 		assert_true(i < 2 ? prio >= TP_LANE_HIGH_MIN : prio < TP_LANE_HIGH_MIN);
+		if (has(TP_CAP_PRIO4))   /* each priority kept, not just its lane */
+			assert_int_equal(prio, i < 2 ? TP_PRIO_HIGH : TP_PRIO_NORMAL);
 	}
 	T->close(tx);
 	T->close(rx);
@@ -206,7 +267,7 @@ static void full_honours_deadline(void **st)
 	int n = fill(tx, len);
 	/* mq and shm hold exactly depth; sockets at least depth (the kernel's
 	 * queues bound them, see docs/TOPOLOGY.md). */
-	if (strcmp(T->name, "mq") == 0 || strcmp(T->name, "shm") == 0)
+	if (has(TP_CAP_EXACT_DEPTH))
 		assert_int_equal(n, 4);
 	assert_true(n >= 4 && n < 200000);
 	int64_t t0 = tp_now_ns();
@@ -248,12 +309,16 @@ static void full_drops_oldest(void **st)
 	struct tp_mbox *own = NULL;
 	char err[256] = "";
 	int rc = T->create(path, &a, &own, err, sizeof err);
-	if (rc) {
-		/* Refused, clearly: the socket transports cannot take mail back. */
+	if (!has(TP_CAP_DROP_OLDEST)) {
+		/* Refused, clearly, by check as by create. */
 		assert_int_equal(rc, -TP_ECONFIG);
-		assert_non_null(strstr(err, "drop_oldest"));
+		assert_non_null(strstr(err, "drop_oldest is not possible on"));
+		err[0] = '\0';
+		assert_int_equal(T->check(&a, 1, err, sizeof err), -TP_ECONFIG);
+		assert_non_null(strstr(err, "drop_oldest is not possible on"));
 		return;
 	}
+	assert_int_equal(rc, 0);
 	struct tp_mbox *rx = receiver(own), *tx = sender();
 	for (int i = 0; i < 6; i++) {
 		char m = (char)('0' + i);
@@ -497,7 +562,7 @@ static void sweep_own_objects_only(void **st)
 	shm_unlink(lock);
 	assert_true(fd >= 0);   /* the lock survived */
 	close(fd);
-	if (removed == 0 && strcmp(T->name, "mq") == 0)
+	if (removed == 0 && has(TP_CAP_SWEEP_MOUNTED))
 		T->unlink(path);   /* no /dev/mqueue to list: the daemon unlinks by name */
 	else
 		assert_true(removed >= 1);
@@ -511,6 +576,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(order_per_sender, setup, teardown),
 		cmocka_unit_test_setup_teardown(lengths_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(wake_after_arm, setup, teardown),
+		cmocka_unit_test_setup_teardown(wake_without_arm, setup, teardown),
+		cmocka_unit_test_setup_teardown(stat_depth, setup, teardown),
 		cmocka_unit_test_setup_teardown(priorities, setup, teardown),
 		cmocka_unit_test_setup_teardown(full_honours_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(full_rejects, setup, teardown),
