@@ -20,10 +20,12 @@ int tp_attr_write(const char *file, const struct tp_attr_file *a, mode_t mode)
 	int n = snprintf(line, sizeof line, "depth=%u msg_max=%u when_full=%u port=%u\n",
 			 a->depth, a->msg_max, a->when_full, a->port);
 	bool ok = write(fd, line, (size_t)n) == n && fchmod(fd, mode) == 0;
+	int e = ok ? 0 : errno;
 	close(fd);
 	if (!ok || rename(tmp, file) < 0) {
+		e = e ? e : errno;
 		unlink(tmp);
-		return -TP_ESYS;
+		return -tp_err_sys(e);
 	}
 	return 0;
 }

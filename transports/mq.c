@@ -148,9 +148,10 @@ static int mq_new(mqd_t q, struct tp_mbox **out)
 	struct mq_attr at;
 	struct tp_mbox *mb = malloc(sizeof *mb);
 	if (!mb || mq_getattr(q, &at) < 0) {
+		int e = errno;
 		free(mb);
 		mq_close(q);
-		return mb ? -TP_ESYS : -TP_ENOMEM;
+		return mb ? -tp_err_sys(e) : -TP_ENOMEM;
 	}
 	mb->q = q;
 	mb->msg_max = (uint32_t)at.mq_msgsize;
@@ -229,7 +230,7 @@ static int mq_wait(mqd_t q, short events, int64_t deadline)
 		if (n > 0)
 			return 0;
 		if (n < 0 && errno != EINTR)
-			return -TP_ESYS;
+			return -tp_err_sys(errno);
 	}
 }
 

@@ -592,7 +592,7 @@ static int shm_tp_recv(struct tp_mbox *mb, void *buf, size_t cap, unsigned *prio
 			return -TP_EEMPTY;
 		struct pollfd p = { .fd = mb->wake, .events = POLLIN };
 		if (poll(&p, 1, ms) < 0 && errno != EINTR)
-			return -TP_ESYS;
+			return -tp_err_sys(errno);
 		continue;
 got:
 		if (mb->lazy)

@@ -111,7 +111,7 @@ static int tcp_rx_init(struct tp_mbox *mb)
 	fcntl(mb->lfd, F_SETFL, O_NONBLOCK);
 	if (epoll_ctl(mb->ep, EPOLL_CTL_ADD, mb->lfd, &el) < 0 ||
 	    epoll_ctl(mb->ep, EPOLL_CTL_ADD, mb->pending, &ep) < 0)
-		return -TP_ESYS;
+		return -tp_err_sys(errno);
 	return 0;
 }
 
@@ -279,7 +279,7 @@ static int tcp_write_frame(struct tp_mbox *mb, int l, const void *buf, size_t le
 		}
 		struct pollfd p = { .fd = mb->tx[l], .events = POLLOUT };
 		if (poll(&p, 1, ms) < 0 && errno != EINTR)
-			return -TP_ESYS;
+			return -tp_err_sys(errno);
 	}
 	return 0;
 }

@@ -4,8 +4,8 @@
  * by each transport in its own .c).
  *
  * Deadlines are absolute CLOCK_MONOTONIC nanoseconds (tp_now_ns): a
- * deadline already past means "try once, do not wait"; TP_FOREVER waits
- * without bound and is for tests only. */
+ * deadline already past means "try once, do not wait"; TP_DEADLINE_NEVER
+ * waits without bound. */
 #ifndef TROUPE_TRANSPORT_H
 #define TROUPE_TRANSPORT_H
 
@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define TP_FOREVER INT64_MAX
+#include "clock.h"   /* TP_DEADLINE_NEVER */
 
 struct tp_mbox;
 

@@ -114,12 +114,12 @@ static int unix_rx_init(struct tp_mbox *mb)
 	int on = 1;
 	mb->ep = epoll_create1(EPOLL_CLOEXEC);
 	if (mb->ep < 0)
-		return -TP_ESYS;
+		return -tp_err_sys(errno);
 	for (int l = 0; l < LANES; l++) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)l };
 		if (epoll_ctl(mb->ep, EPOLL_CTL_ADD, mb->rx[l], &ev) < 0 ||
 		    setsockopt(mb->rx[l], SOL_SOCKET, SO_PASSCRED, &on, sizeof on) < 0)
-			return -TP_ESYS;
+			return -tp_err_sys(errno);
 		fcntl(mb->rx[l], F_SETFL, O_NONBLOCK);
 	}
 	if (stat(mb->addr[1].sun_path, &st) == 0)
@@ -282,7 +282,7 @@ static int unix_tp_send(struct tp_mbox *mb, const void *buf, size_t len,
 			return -TP_EFULL;
 		struct pollfd p = { .fd = mb->tx[l], .events = POLLOUT };
 		if (poll(&p, 1, ms) < 0 && errno != EINTR)
-			return -TP_ESYS;
+			return -tp_err_sys(errno);
 	}
 }
 
@@ -338,7 +338,7 @@ static int unix_tp_recv(struct tp_mbox *mb, void *buf, size_t cap, unsigned *pri
 		int ms = tp_remaining_ms(deadline);
 		int k = poll(p, LANES, ms);
 		if (k < 0 && errno != EINTR)
-			return -TP_ESYS;
+			return -tp_err_sys(errno);
 		if (k == 0 && ms == 0)
 			return -TP_EEMPTY;
 		for (int l = 0; l < LANES; l++) {

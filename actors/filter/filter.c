@@ -42,7 +42,8 @@ static int filter_alarm(tp_actor *self, struct filter *f, uint32_t seq, float av
 		return 0;
 	f->alarmed = high;
 	demo_Alarm a = { .seq = seq, .average = avg, .threshold = f->threshold, .raised = high };
-	struct tp_send_opts urgent = { .prio = TP_PRIO_HIGH, .timeout_ms = 1000 };
+	/* timeout 0: the node's send_timeout_ms, as for every other send. */
+	struct tp_send_opts urgent = { .prio = TP_PRIO_HIGH };
 	return tp_send_ex(self, f->to, demo_Alarm, &a, &urgent);
 }
 

@@ -23,7 +23,7 @@ static void greeter_tick(tp_actor *self, void *state, void *arg)
 {
 	demo_Hello me = { .name = "myself" };
 	(void)state; (void)arg;
-	tp_send(self, tp_self_name(self), demo_Hello, &me);
+	tp_send(self, tp_actor_name(self), demo_Hello, &me);
 }
 
 static int greeter_init(tp_actor *self, void *state, int argc, char **argv)

@@ -37,7 +37,7 @@ static bool reload_changed(const struct tp_topology *ct, const struct tp_actor_c
 	       strcmp(reload_prefix(ct, c), reload_prefix(nt, n)) ||
 	       c->restart != n->restart || strcmp(c->supervisor, n->supervisor) ||
 	       reload_shutdown_ms(ct, c) != reload_shutdown_ms(nt, n) ||
-	       strcmp(c->links, n->links) || strcmp(c->export, n->export) ||
+	       strcmp(c->restart_with, n->restart_with) || strcmp(c->export, n->export) ||
 	       ct->node.send_timeout_ms != nt->node.send_timeout_ms;
 }
 

@@ -81,6 +81,23 @@ static void topo_err_at(struct topo_ctx *c, int line, const char *label,
 
 #define topo_err(c, ...) topo_err_at((c), (c)->line, (c)->label, __VA_ARGS__)
 
+/* A line that loads, but should change: said in the same form as an
+ * error ("FILE:LINE: [section]: warning: ..."), not counted as one. */
+static void topo_warn(struct topo_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void topo_warn(struct topo_ctx *c, const char *fmt, ...)
+{
+	if (!c->errs)
+		return;
+	fprintf(c->errs, "%s:%d: [%s]: warning: ", c->t->file, c->line, c->label);
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(c->errs, fmt, ap);
+	va_end(ap);
+	fputc('\n', c->errs);
+}
+
 /* ---------------------------------------------------------------- values */
 
 static bool topo_strtol(const char *s, int base, long *out)
@@ -325,11 +342,26 @@ static void topo_parent(struct topo_ctx *c, const struct topo_key *k,
 		((struct tp_sup_conf *)c->base)->sup_line = c->line;
 }
 
+static void topo_restart_with(struct topo_ctx *c, const struct topo_key *k,
+			      const char *val, void *field)
+{
+	struct tp_actor_conf *a = c->base;
+	if (a->restart_with_line) {
+		topo_err(c, "%s: restart_with already set at line %d (links is its old name)",
+			 k->name, a->restart_with_line);
+		return;
+	}
+	topo_words(c, k, val, field);
+	a->restart_with_line = c->line;
+}
+
+/* The old name of restart_with ("link" also names node links): kept for
+ * one release, with a warning. */
 static void topo_links(struct topo_ctx *c, const struct topo_key *k,
 		       const char *val, void *field)
 {
-	topo_words(c, k, val, field);
-	((struct tp_actor_conf *)c->base)->links_line = c->line;
+	topo_warn(c, "links is deprecated: use restart_with (the same meaning)");
+	topo_restart_with(c, k, val, field);
 }
 
 static void topo_oneof(struct topo_ctx *c, const struct topo_key *k,
@@ -406,7 +438,9 @@ static const struct topo_key topo_actor_keys[] = {
 	ACTOR_KEY(spin_us, topo_u32, 0, 10000),
 	ACTOR_KEY(supervisor, topo_parent, 0, 0),
 	ACTOR_KEY(shutdown_ms, topo_int, 0, 600000),
-	ACTOR_KEY(links, topo_links, 0, 0),
+	ACTOR_KEY(restart_with, topo_restart_with, 0, 0),
+	{ "links", topo_links, offsetof(struct tp_actor_conf, restart_with),
+	  sizeof ((struct tp_actor_conf *)0)->restart_with, 0, 0 },
 	ACTOR_KEY(export, topo_export, 0, 0),
 	{ NULL, NULL, 0, 0, 0, 0 }
 };
@@ -805,16 +839,16 @@ static void topo_check_tree(struct topo_ctx *c)
 		char buf[TP_TOPO_STR_MAX];
 		char *argv[TP_TOPO_ARGV_MAX];
 		int argc = 0;
-		if (tp_topology_split(a->links, buf, sizeof buf, argv, &argc,
+		if (tp_topology_split(a->restart_with, buf, sizeof buf, argv, &argc,
 				      TP_TOPO_ARGV_MAX - 2))
 			continue;   /* already reported */
 		for (int k = 0; k < argc; k++)
 			if (strcmp(argv[k], a->name) == 0)
-				topo_err_at(c, a->links_line, label, "links: an actor "
-					    "cannot link to itself");
+				topo_err_at(c, a->restart_with_line, label, "restart_with: an "
+					    "actor cannot be restarted with itself");
 			else if (!topo_find_actor(t, argv[k]))
-				topo_err_at(c, a->links_line, label, "links: no actor '%s'",
-					    argv[k]);
+				topo_err_at(c, a->restart_with_line, label,
+					    "restart_with: no actor '%s'", argv[k]);
 	}
 	for (unsigned i = 0; i < t->n_sups; i++) {
 		struct tp_sup_conf *s = &t->sups[i];

@@ -81,10 +81,10 @@ struct tp_actor_conf {
 	int exec_line;                     /* line of its exec key */
 	char supervisor[TP_NAME_MAX + 1];  /* empty: the node */
 	int shutdown_ms;                   /* -1: the node's shutdown_timeout_ms */
-	char links[TP_TOPO_STR_MAX];       /* actors restarted with this one */
+	char restart_with[TP_TOPO_STR_MAX];   /* actors restarted with this one */
 	int order;                         /* position among all sections */
 	int sup_line;                      /* line of its supervisor key, 0 if none */
-	int links_line;
+	int restart_with_line;
 };
 
 struct tp_node_conf {

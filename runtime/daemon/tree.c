@@ -38,7 +38,7 @@ static void tree_links(struct tp_tree *t, const struct tp_topology *topo, unsign
 	char buf[TP_TOPO_STR_MAX];
 	char *argv[TP_TOPO_ARGV_MAX];
 	int argc = 0;
-	if (tp_topology_split(topo->actors[i].links, buf, sizeof buf, argv, &argc,
+	if (tp_topology_split(topo->actors[i].restart_with, buf, sizeof buf, argv, &argc,
 			      TP_TOPO_ARGV_MAX - 2))
 		return;
 	for (int k = 0; k < argc; k++) {

@@ -9,6 +9,7 @@
 #include "mailbox.h"
 #include "registry.h"
 #include "counters.h"
+#include "log.h"
 
 /* A mailbox this actor has sent to: attached on first use, kept.  Its
  * box.msg_max is at most the send buffer. */
@@ -71,6 +72,12 @@ struct tp_actor {
 enum { TAG_MAIL = 1, TAG_SIGNAL, TAG_TIMER, TAG_FD };
 #define TAG(kind, i) (((uint64_t)(kind) << 32) | (uint32_t)(i))
 
+/* The deadline of a send or call with timeout_ms (troupe/actor.h: 0 is
+ * default_ms, the topology's send_timeout_ms, where 0 means not to wait),
+ * at now: absolute ns, 0 (do not wait), TP_DEADLINE_NEVER, or -TP_EINVAL
+ * for a negative timeout other than TP_NOWAIT and TP_FOREVER. */
+int64_t tp_send_deadline(int timeout_ms, int default_ms, int64_t now);
+
 int tp_mail_init(tp_actor *self);
 void tp_mail_fini(tp_actor *self);
 /* Handles one message taken out of the own mailbox (env decoded). */
@@ -85,8 +92,6 @@ void tp_watch_fini(tp_actor *self);
 void tp_watch_fire_timer(tp_actor *self, unsigned i);
 void tp_watch_fire_fd(tp_actor *self, unsigned i, uint32_t events);
 
-/* Logs to stderr, which the daemon captures under the actor's name. */
-void tp_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The error a call of request type `type` and correlation id `corr` ends
  * with when env is the daemon's Undeliverable notice about its request;

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,15 +10,6 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 #include "actor-internal.h"
-
-void tp_log(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 static int env_name(const char *var, char *dst)
 {
@@ -67,7 +57,7 @@ static int actor_attach(tp_actor *self)
 static int actor_epoll_add(tp_actor *self, int fd, uint64_t tag)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
-	return epoll_ctl(self->epfd, EPOLL_CTL_ADD, fd, &ev) ? -TP_ESYS : 0;
+	return epoll_ctl(self->epfd, EPOLL_CTL_ADD, fd, &ev) ? -tp_err_sys(errno) : 0;
 }
 
 static int actor_signals(tp_actor *self)
@@ -79,9 +69,9 @@ static int actor_signals(tp_actor *self)
 	sigaddset(&set, SIGHUP);
 	signal(SIGPIPE, SIG_IGN);
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
-		return -TP_ESYS;
+		return -tp_err_sys(errno);
 	self->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	return self->sigfd < 0 ? -TP_ESYS : actor_epoll_add(self, self->sigfd, TAG(TAG_SIGNAL, 0));
+	return self->sigfd < 0 ? -tp_err_sys(errno) : actor_epoll_add(self, self->sigfd, TAG(TAG_SIGNAL, 0));
 }
 
 static void actor_on_signal(tp_actor *self)
@@ -189,12 +179,22 @@ void tp_exit(tp_actor *self, int code)
 	self->exit_code = code;
 }
 
-const char *tp_self_name(const tp_actor *self)
+const char *tp_actor_name(const tp_actor *self)
 {
 	return self->name;
 }
 
-const char *tp_node_name(const tp_actor *self)
+const char *tp_actor_node(const tp_actor *self)
 {
 	return self->node;
+}
+
+const char *tp_self_name(const tp_actor *self)
+{
+	return tp_actor_name(self);
+}
+
+const char *tp_node_name(const tp_actor *self)
+{
+	return tp_actor_node(self);
 }

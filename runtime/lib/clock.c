@@ -14,13 +14,13 @@ int64_t tp_now_ns(void)
 int64_t tp_deadline_ms(int timeout_ms)
 {
 	if (timeout_ms < 0)
-		return INT64_MAX;
+		return TP_DEADLINE_NEVER;
 	return tp_now_ns() + (int64_t)timeout_ms * 1000000;
 }
 
 int tp_remaining_ms(int64_t deadline)
 {
-	if (deadline == INT64_MAX)
+	if (deadline == TP_DEADLINE_NEVER)
 		return -1;
 	int64_t left = deadline - tp_now_ns();
 	if (left <= 0)

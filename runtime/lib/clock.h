@@ -3,6 +3,9 @@
 #define TROUPE_CLOCK_H
 #include <stdint.h>
 
+/* A deadline that never comes. */
+#define TP_DEADLINE_NEVER INT64_MAX
+
 /* An absolute deadline timeout_ms from now; a negative timeout: none. */
 int64_t tp_deadline_ms(int timeout_ms);
 /* Milliseconds left until deadline, for poll: 0 when past, -1 for none. */

@@ -2,8 +2,14 @@
  * buffer before it is used; nothing is allocated. */
 #include <stdbool.h>
 #include <string.h>
+#include "troupe/actor.h"
 #include "troupe/envelope.h"
 #include "troupe/error.h"
+
+/* An actor sees the envelope's flags as tp_msg.flags. */
+_Static_assert((int)TP_MSG_F_REQUEST == (int)TP_ENV_F_REQUEST &&
+	       (int)TP_MSG_F_REPLY == (int)TP_ENV_F_REPLY,
+	       "tp_msg flags are the envelope's");
 
 enum {
 	OFF_VERSION = 0, OFF_FLAGS = 1, OFF_PRIO = 2, OFF_SLEN = 3, OFF_DLEN = 4,

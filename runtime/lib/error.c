@@ -1,5 +1,7 @@
 /* tp_strerror: the one table of error texts. */
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include "troupe/error.h"
 
 static const char *const texts[TP_ERR_COUNT] = {
@@ -26,13 +28,36 @@ static const char *const texts[TP_ERR_COUNT] = {
 	[TP_ESTATE] = "not allowed in this state",
 };
 
+static _Thread_local int sys_errno;
+
 const char *tp_strerror(int err)
 {
+	static _Thread_local char sys[96];
 	if (err < 0)
 		err = -err;
 	if (err >= TP_ERR_COUNT || !texts[err])
 		return "unknown error";
+	if (err == TP_ESYS && sys_errno) {
+		snprintf(sys, sizeof sys, "%s: %s", texts[err], strerror(sys_errno));
+		return sys;
+	}
 	return texts[err];
+}
+
+int tp_sys_errno(void)
+{
+	return sys_errno;
+}
+
+int tp_err_sys(int e)
+{
+	sys_errno = e;
+	return TP_ESYS;
+}
+
+int tp_err_from_errno_recv(int e)
+{
+	return e == EAGAIN ? TP_EEMPTY : tp_err_from_errno(e);
 }
 
 int tp_err_from_errno(int e)
@@ -50,6 +75,6 @@ int tp_err_from_errno(int e)
 	case EACCES: case EPERM: return TP_EPERM;
 	case EPIPE: case ECONNRESET: return TP_ECLOSED;
 	case EEXIST: case EBUSY: return TP_EBUSY;
-	default: return TP_ESYS;
+	default: return tp_err_sys(e);
 	}
 }

@@ -133,9 +133,25 @@ struct payload {
 	size_t len;         /* of msg, when fields is NULL */
 };
 
+int64_t tp_send_deadline(int timeout_ms, int default_ms, int64_t now)
+{
+	if (timeout_ms == 0)
+		timeout_ms = default_ms > 0 ? default_ms : TP_NOWAIT;
+	if (timeout_ms == TP_FOREVER)
+		return TP_DEADLINE_NEVER;
+	if (timeout_ms == TP_NOWAIT)
+		return 0;
+	if (timeout_ms < 0)
+		return -TP_EINVAL;
+	return now + (int64_t)timeout_ms * 1000000;
+}
+
 static int mail_send(tp_actor *self, const char *to, const struct tp_env *env,
 		     const struct payload *pl, int timeout_ms)
 {
+	/* Checked first: a bad timeout fails the same whatever the mailbox. */
+	if (tp_send_deadline(timeout_ms, self->send_timeout_ms, 0) < 0)
+		return -TP_EINVAL;
 	struct tp_dest *p;
 	int rc = mail_dest(self, to, (env->flags & TP_ENV_F_REPLY) != 0, &p);
 	if (rc)
@@ -162,7 +178,7 @@ static int mail_send(tp_actor *self, const char *to, const struct tp_env *env,
 	int64_t now = tp_now_ns();
 	tp_env_set_sent(self->sbuf, (uint64_t)now);
 	return tp_mailbox_send(&p->box, self->sbuf, off + len, env->prio,
-			       timeout_ms < 0 ? INT64_MAX : now + (int64_t)timeout_ms * 1000000,
+			       tp_send_deadline(timeout_ms, self->send_timeout_ms, now),
 			       TP_VIA_SEND);
 }
 
@@ -187,7 +203,7 @@ static int send_common(tp_actor *self, const char *to, uint32_t type,
 {
 	struct tp_env env;
 	int prio = opts ? opts->prio : TP_PRIO_NORMAL;
-	int tmo = opts ? opts->timeout_ms : self->send_timeout_ms;
+	int tmo = opts ? opts->timeout_ms : 0;
 	env_fill(self, &env, to, type, prio, 0, 0);
 	return mail_send(self, to, &env, pl, tmo);
 }
@@ -197,7 +213,7 @@ static int reply_common(tp_actor *self, const struct tp_msg *req, uint32_t type,
 {
 	struct tp_env env;
 	env_fill(self, &env, req->sender, type, req->prio, TP_ENV_F_REPLY, req->corr);
-	return mail_send(self, req->sender, &env, pl, self->send_timeout_ms);
+	return mail_send(self, req->sender, &env, pl, 0);
 }
 
 int tp_send_msg(tp_actor *self, const char *to, uint32_t type,
@@ -270,7 +286,11 @@ int tp_call_msg(tp_actor *self, const char *to,
 		uint32_t rep_type, const pb_msgdesc_t *rep_fields, void *rep,
 		int timeout_ms)
 {
-	int64_t deadline = tp_deadline_ms(timeout_ms);
+	if (timeout_ms < 0 && timeout_ms != TP_FOREVER)
+		return -TP_EINVAL;
+	int64_t deadline = tp_send_deadline(timeout_ms, self->send_timeout_ms, tp_now_ns());
+	if (deadline == 0)
+		deadline = tp_now_ns();   /* a default of 0: one look for the reply */
 	struct tp_env env;
 	uint32_t corr = ++self->next_corr ? self->next_corr : ++self->next_corr;
 	env_fill(self, &env, to, req_type, TP_PRIO_NORMAL, TP_ENV_F_REQUEST, corr);

@@ -72,7 +72,7 @@ enum tp_mailbox_via {
 
 /* Puts one envelope (head and payload, len bytes) into m with priority
  * prio, waiting for room up to deadline (absolute CLOCK_MONOTONIC ns;
- * past: try once; TP_FOREVER).  Counts it, or counts it rejected, and
+ * past: try once; TP_DEADLINE_NEVER).  Counts it, or counts it rejected, and
  * traces it while the node traces.  Returns 0, -TP_EFULL, -TP_ETOOBIG,
  * -TP_ECLOSED, -TP_ESYS (the transport's send), -TP_ECLOSED if m is not
  * open. */

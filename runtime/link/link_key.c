@@ -88,7 +88,7 @@ static int key_read(int fd, const char *path, uint8_t *buf, size_t want,
 		if (n < 0) {
 			snprintf(err, errlen, "key file %s: cannot read: %s", path,
 				 strerror(errno));
-			return -TP_ESYS;
+			return -tp_err_sys(errno);
 		}
 		if (n == 0)
 			break;
@@ -125,7 +125,7 @@ int tp_link_key_load(const char *path, uid_t owner, struct tp_link_key *key,
 	int rc = 0;
 	if (fstat(fd, &st)) {
 		snprintf(err, errlen, "key file %s: cannot stat: %s", path, strerror(errno));
-		rc = -TP_ESYS;
+		rc = -tp_err_sys(errno);
 	}
 	if (!rc)
 		rc = key_check_stat(path, &st, owner, err, errlen);

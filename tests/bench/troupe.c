@@ -215,7 +215,7 @@ static int sink_receive(tp_actor *self, void *state, const struct tp_msg *m)
 {
 	uint32_t *count = state;
 	++*count;
-	if (!(m->flags & TP_ENV_F_REQUEST))
+	if (!(m->flags & TP_MSG_F_REQUEST))
 		return 0;
 	bench_Small ack = bench_Small_init_zero;
 	ack.seq = *count;

@@ -23,8 +23,17 @@ static tp_actor actor;
 static struct tp_mbox *tx;
 static char got[DEPTH][320];
 static unsigned ngot;
-static char *logbuf;
+static char logbuf[4096];
 static size_t loglen;
+
+/* tp_log's lines, kept to check them (stderr stays the runner's). */
+static void keep_line(void *arg, const char *line)
+{
+	(void)arg;
+	loglen += (size_t)snprintf(logbuf + loglen, sizeof logbuf - loglen, "%s\n", line);
+	if (loglen >= sizeof logbuf)
+		loglen = sizeof logbuf - 1;
+}
 
 static int on_receive(tp_actor *self, void *state, const struct tp_msg *m)
 {
@@ -55,9 +64,8 @@ static int setup(void **st)
 	t->unlink(path);
 	actor.ops = &ops;
 	actor.rbuf = malloc(MSG_MAX);
-	/* tp_log writes to stderr: keep its lines to check them. */
-	stderr = open_memstream(&logbuf, &loglen);
-	return rc || !actor.rbuf || !stderr ? -1 : 0;
+	tp_log_set_sink(keep_line, NULL);
+	return rc || !actor.rbuf ? -1 : 0;
 }
 
 static int teardown(void **st)
@@ -66,8 +74,7 @@ static int teardown(void **st)
 	actor.box.t->close(tx);
 	tp_mailbox_close(&actor.box);
 	free(actor.rbuf);
-	fclose(stderr);
-	free(logbuf);
+	tp_log_set_sink(NULL, NULL);
 	return 0;
 }
 
@@ -122,7 +129,6 @@ static void garbage_is_dropped_and_logged(void **st)
 	struct tp_mbox_stat s;
 	assert_int_equal(tp_mailbox_stat(&actor.box, &s), 0);
 	assert_int_equal(s.depth, 0);
-	fflush(stderr);
 	assert_non_null(strstr(logbuf, "dropped a malformed message of 8 bytes: truncated or malformed message"));
 	assert_non_null(strstr(logbuf, "unsupported version"));
 	assert_non_null(strstr(logbuf, "dropped a malformed message of 0 bytes"));
@@ -148,11 +154,28 @@ static void priority_then_order(void **st)
 		assert_string_equal(got[i], want[i]);
 }
 
+/* A send's timeout: 0 is the actor's default, TP_NOWAIT and TP_FOREVER
+ * are named, any other negative value is refused. */
+static void send_timeouts(void **st)
+{
+	(void)st;
+	const int64_t now = 5000000000LL, ms = 1000000;
+	assert_int_equal(tp_send_deadline(0, 1000, now), now + 1000 * ms);
+	assert_int_equal(tp_send_deadline(0, 250, now), now + 250 * ms);
+	assert_int_equal(tp_send_deadline(0, 0, now), 0);   /* a default of not waiting */
+	assert_int_equal(tp_send_deadline(30, 1000, now), now + 30 * ms);
+	assert_int_equal(tp_send_deadline(TP_NOWAIT, 1000, now), 0);
+	assert_true(tp_send_deadline(TP_FOREVER, 1000, now) == TP_DEADLINE_NEVER);
+	assert_int_equal(tp_send_deadline(-3, 1000, now), -TP_EINVAL);
+	assert_int_equal(tp_send_deadline(-1000, 1000, now), -TP_EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(garbage_is_dropped_and_logged),
 		cmocka_unit_test(priority_then_order),
+		cmocka_unit_test(send_timeouts),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -191,8 +191,9 @@ static const struct bad_case bad_cases[] = {
 				     "bad-supervisor.ini:5: [actor a]: supervisor: no [supervisor nosuch]" } },
 	{ "bad-tree.ini", 4, { "bad-tree.ini:4: [supervisor g]: supervisor: 'h' is supervised by itself (a cycle)",
 			       "bad-tree.ini:6: [supervisor h]: supervisor: 'g' is supervised by itself (a cycle)",
-			       "bad-tree.ini:9: [actor a]: links: an actor cannot link to itself",
-			       "bad-tree.ini:9: [actor a]: links: no actor 'zed'" } },
+			       "bad-tree.ini:9: [actor a]: restart_with: an actor cannot be restarted with itself",
+			       "bad-tree.ini:9: [actor a]: restart_with: no actor 'zed'" } },
+	{ "bad-links-twice.ini", 1, { "bad-links-twice.ini:6: [actor a]: links: restart_with already set at line 5 (links is its old name)" } },
 	{ "bad-peer.ini", 8, { "bad-peer.ini:6: [peer lab]: a node cannot be its own peer",
 			       "bad-peer.ini:10: [peer board2]: address: '10.0.2.2' is not host:port",
 			       "bad-peer.ini:14: [peer board3]: missing key 'address'",
@@ -223,6 +224,25 @@ static void test_peers(void **state)
 	assert_string_equal(t->peers[1].address, "localhost:7402");
 	assert_int_equal(t->peers[1].queue, TP_TOPO_PEER_QUEUE_DEFAULT);
 	assert_int_equal(t->peers[1].when_full, TP_FULL_BLOCK);
+	free(t);
+}
+
+/* restart_with's old name loads, the same, with a warning naming file,
+ * line and section; only the warning is said. */
+static void test_old_links(void **state)
+{
+	(void)state;
+	struct tp_topology *t = calloc(1, sizeof *t);
+	char *text;
+	assert_non_null(t);
+	assert_int_equal(load("old-links.ini", NULL, t, &text), 0);
+	char want[1200];
+	snprintf(want, sizeof want, "%s/old-links.ini:5: [actor a]: warning: links is "
+		 "deprecated: use restart_with (the same meaning)\n", topo_dir());
+	assert_string_equal(text, want);
+	assert_string_equal(t->actors[0].restart_with, "b");
+	assert_string_equal(t->actors[1].restart_with, "a");
+	free(text);
 	free(t);
 }
 
@@ -260,6 +280,7 @@ int main(void)
 		cmocka_unit_test(test_resolve_missing),
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_peers),
+		cmocka_unit_test(test_old_links),
 		cmocka_unit_test(test_bad),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

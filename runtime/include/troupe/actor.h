@@ -22,13 +22,19 @@ enum tp_prio {
 	TP_PRIO_URGENT = 3,
 };
 
+/* tp_msg.flags (the envelope's, docs/WIRE.md). */
+enum {
+	TP_MSG_F_REQUEST = 1 << 0,   /* the sender waits for a reply (tp_call) */
+	TP_MSG_F_REPLY = 1 << 1,     /* answers the request with this corr */
+};
+
 /* A received message.  Note: every pointer is valid only during the
  * callback that receives it; copy what you keep. */
 struct tp_msg {
 	uint32_t type;            /* message type id: the .options msgid */
 	uint32_t corr;            /* correlation id, 0 when none */
 	uint8_t prio;             /* enum tp_prio */
-	uint8_t flags;            /* TP_ENV_F_* (envelope.h) */
+	uint8_t flags;            /* TP_MSG_F_* */
 	const char *sender;       /* sender's name */
 	const uint8_t *payload;   /* nanopb-encoded body */
 	size_t len;
@@ -55,44 +61,76 @@ int tp_actor_main(const struct tp_actor_ops *ops, int argc, char **argv);
 #define TP_ACTOR_MAIN(ops) \
 	int main(int argc, char **argv) { return tp_actor_main(&(ops), argc, argv); }
 
-/* Send options; NULL means normal priority and the actor's default send
- * timeout (TROUPE_SEND_TIMEOUT_MS, 1000 ms unless the topology says). */
+/* Timeouts of a send (tp_send_opts.timeout_ms) and of tp_call, besides a
+ * number of milliseconds: */
+#define TP_NOWAIT (-2)     /* never block: a full mailbox is -TP_EFULL at once */
+#define TP_FOREVER (-1)    /* no deadline: block until there is room (reply) */
+
+/* Send options; NULL: normal priority and the actor's default timeout. */
 struct tp_send_opts {
-	int prio;          /* enum tp_prio */
-	int timeout_ms;    /* how long a full mailbox may block; 0: not at all */
+	int prio;          /* enum tp_prio (0 is TP_PRIO_LOW) */
+	/* How long a full mailbox may block the send: > 0 ms, TP_NOWAIT,
+	 * TP_FOREVER, or 0: the actor's default (the topology's
+	 * send_timeout_ms, 1000 ms unless it says).  Another negative value
+	 * is -TP_EINVAL. */
+	int timeout_ms;
 };
 
-/* Sends a message to the actor named `to`.  Encodes once, straight into
- * the send buffer.  Returns 0, -TP_ENOENT (no such actor), -TP_ETOOBIG,
- * -TP_EFULL (mailbox still full at the deadline), -TP_EENCODE. */
+/* Sends a message to the actor named `to` ("actor", or "actor@node" on a
+ * linked node).  Encodes once, straight into the send buffer.  Returns 0
+ * (the message is in the mailbox, or for another node in the link's
+ * outbox), or
+ *   -TP_ENOENT    no such actor (or not exported to this node)
+ *   -TP_EFULL     its mailbox still full at the deadline, or full and its
+ *                 when_full is reject
+ *   -TP_ETOOBIG   larger than its mailbox's msg_max
+ *   -TP_EENCODE   msg does not encode with fields
+ *   -TP_EINVAL    a bad timeout_ms, or a name too long for the envelope
+ *   -TP_ELIMIT    this actor already sends to TP_REG_MAX mailboxes
+ *   -TP_ECLOSED   the receiver is gone (connection-oriented transports)
+ *   -TP_EPERM     the mailbox may not be opened by this process
+ *   -TP_ENOMEM, -TP_ESYS   attaching its mailbox failed (errno says why
+ *                 for -TP_ESYS). */
 int tp_send_msg(tp_actor *self, const char *to, uint32_t type,
 		const pb_msgdesc_t *fields, const void *msg,
 		const struct tp_send_opts *opts);
 
-/* Replies to a received message: to its sender, with its correlation id. */
+/* Replies to a received message: to its sender, with its correlation id,
+ * its priority and the actor's default timeout.  A reply may go to any
+ * actor of a linked node that asked, exported or not.  Returns what
+ * tp_send_msg returns. */
 int tp_reply_msg(tp_actor *self, const struct tp_msg *req, uint32_t type,
 		 const pb_msgdesc_t *fields, const void *msg);
 
-/* The same with a payload that is already encoded (routers, echo). */
+/* The same with a payload that is already encoded (routers, echo); never
+ * -TP_EENCODE. */
 int tp_send_bytes(tp_actor *self, const char *to, uint32_t type,
 		  const void *payload, size_t len, const struct tp_send_opts *opts);
 int tp_reply_bytes(tp_actor *self, const struct tp_msg *req, uint32_t type,
 		   const void *payload, size_t len);
 
-/* Sends a request and waits up to timeout_ms for the reply that carries
- * its correlation id.  Other mail that arrives meanwhile stays queued, in
- * order, for the receive callback.  A reply that comes after the deadline
- * is dropped.  A request lost on its way to another node ends the call at
- * once with the error of its Undeliverable notice (troupe/monitor.h).
- * Returns 0, -TP_ETIMEDOUT, -TP_ETYPE (reply of another type),
- * -TP_EDECODE, -TP_ENOENT, -TP_EPERM, -TP_EFULL, -TP_ETOOBIG (from a
- * notice), or any error of tp_send_msg. */
+/* Sends a request and waits up to timeout_ms (> 0, TP_FOREVER, or 0: the
+ * actor's default send timeout) for the reply that carries its
+ * correlation id; the request's send waits for room as long.  Other mail
+ * that arrives meanwhile stays queued, in order, for the receive callback.
+ * A reply that comes after the deadline is dropped.  A request lost on its
+ * way to another node ends the call at once with the error of its
+ * Undeliverable notice (troupe/monitor.h).  Returns 0, or
+ *   -TP_ETIMEDOUT  no reply by the deadline
+ *   -TP_ETYPE      a reply of another type than rep_type
+ *   -TP_EDECODE    the reply does not decode with rep_fields
+ *   -TP_ELIMIT     more mail arrived meanwhile than the call can keep
+ *                  aside (twice the mailbox's depth)
+ *   -TP_EINVAL     timeout_ms is TP_NOWAIT or another negative value
+ *   -TP_ENOENT, -TP_EPERM, -TP_EFULL, -TP_ETOOBIG   from a notice
+ *   any error of tp_send_msg, for the request. */
 int tp_call_msg(tp_actor *self, const char *to,
 		uint32_t req_type, const pb_msgdesc_t *req_fields, const void *req,
 		uint32_t rep_type, const pb_msgdesc_t *rep_fields, void *rep,
 		int timeout_ms);
 
-/* Decodes a received payload; -TP_ETYPE if it is of another type. */
+/* Decodes a received payload: 0, -TP_ETYPE (of another type),
+ * -TP_EDECODE (does not decode with fields). */
 int tp_decode_msg(const struct tp_msg *m, uint32_t type,
 		  const pb_msgdesc_t *fields, void *out);
 
@@ -112,15 +150,21 @@ int tp_decode_msg(const struct tp_msg *m, uint32_t type,
 #define tp_msg_is(m, Type) ((m)->type == Type##_msgid)
 
 /* Timers.  fn runs from the actor's loop, never concurrently with receive.
- * period_ms 0 makes a one-shot timer.  Returns a timer id >= 0 or
- * -TP_ELIMIT when all TP_TIMERS_MAX are in use. */
+ * period_ms 0 makes a one-shot timer.  tp_timer_start returns a timer id
+ * >= 0, -TP_ELIMIT (all TP_TIMERS_MAX in use, or the kernel's descriptor
+ * limit), -TP_ENOMEM, -TP_ESYS.  tp_timer_stop: 0, or -TP_EINVAL (no such
+ * timer running). */
 #define TP_TIMERS_MAX 16
 typedef void tp_timer_fn(tp_actor *self, void *state, void *arg);
 int tp_timer_start(tp_actor *self, unsigned first_ms, unsigned period_ms,
 		   tp_timer_fn *fn, void *arg);
 int tp_timer_stop(tp_actor *self, int id);
 
-/* The actor's own descriptors, waited on together with its mail. */
+/* The actor's own descriptors, waited on together with its mail; fn gets
+ * TP_FD_READ also on hang-up and error.  tp_fd_watch returns 0, -TP_EINVAL
+ * (fd < 0, no fn, no event), -TP_EBUSY (fd watched already), -TP_ELIMIT
+ * (TP_FDS_MAX watched), -TP_EPERM (fd cannot be polled: a regular file),
+ * -TP_ENOMEM, -TP_ESYS.  tp_fd_unwatch: 0 or -TP_ENOENT. */
 #define TP_FDS_MAX 16
 enum { TP_FD_READ = 1, TP_FD_WRITE = 2 };
 typedef void tp_fd_fn(tp_actor *self, void *state, int fd, unsigned events, void *arg);
@@ -130,8 +174,15 @@ int tp_fd_unwatch(tp_actor *self, int fd);
 /* Ends the loop after the current callback; the process exits with code. */
 void tp_exit(tp_actor *self, int code);
 
-const char *tp_self_name(const tp_actor *self);
-const char *tp_node_name(const tp_actor *self);
+/* The actor's name, and its node's. */
+const char *tp_actor_name(const tp_actor *self);
+const char *tp_actor_node(const tp_actor *self);
+
+/* The old names of tp_actor_name and tp_actor_node; kept for one release. */
+const char *tp_self_name(const tp_actor *self)
+	__attribute__((deprecated("use tp_actor_name")));
+const char *tp_node_name(const tp_actor *self)
+	__attribute__((deprecated("use tp_actor_node")));
 
 /* Monitors (tp_monitor, tp_demonitor, Down notices): troupe/monitor.h. */
 

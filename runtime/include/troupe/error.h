@@ -30,10 +30,26 @@ enum tp_err {
 	TP_ERR_COUNT
 };
 
-/* Text for a code, positive or negative; never NULL. */
+/* Text for a code, positive or negative; never NULL.  For TP_ESYS, the
+ * text of the system's error behind it when this thread knows it
+ * (tp_sys_errno): "system call failed: Input/output error". */
 const char *tp_strerror(int err);
 
-/* Maps an errno value to the closest code (TP_ESYS when none fits). */
+/* Maps an errno value to the closest code, for a send or any other call
+ * that is not a receive: EAGAIN is TP_EFULL (it would have to wait for
+ * room).  TP_ESYS when none fits; e is then kept for tp_sys_errno. */
 int tp_err_from_errno(int e);
+
+/* TP_ESYS for a failed system call whatever its errno e (kept for
+ * tp_sys_errno), where the closest code would mislead. */
+int tp_err_sys(int e);
+
+/* The same for a receive: EAGAIN is TP_EEMPTY (nothing to take). */
+int tp_err_from_errno_recv(int e);
+
+/* The errno value behind this thread's latest TP_ESYS (every Troupe
+ * function that returns -TP_ESYS after a system call keeps it there), 0
+ * if none: later system calls do not lose it as they lose errno. */
+int tp_sys_errno(void);
 
 #endif

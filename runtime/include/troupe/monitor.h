@@ -31,7 +31,8 @@ struct tp_down {
 };
 
 /* Asks the daemon to watch actor `name`.  Returns once the request is in
- * the daemon's mailbox: 0 or an error of tp_send_msg.  An actor that does
+ * the daemon's mailbox: 0, -TP_EINVAL (no name, or longer than
+ * "actor@node" may be), or an error of tp_send_msg.  An actor that does
  * not exist or does not run now gives a Down with TP_DOWN_NOPROC at once
  * (a known actor stays watched: it may come back).  Monitoring twice is
  * one monitor.  An actor of another node ("name@node") is watched by that
@@ -42,13 +43,14 @@ struct tp_down {
  * notice of type Monitor (10), reason limit or queue_full. */
 int tp_monitor(tp_actor *self, const char *name);
 
-/* Stops watching `name`; a Down already queued stays queued. */
+/* Stops watching `name`; a Down already queued stays queued.  Returns
+ * what tp_monitor returns. */
 int tp_demonitor(tp_actor *self, const char *name);
 
 /* Is m a Down notice (type TP_DOWN_MSGID from the daemon)? */
 bool tp_msg_is_down(const struct tp_msg *m);
 
-/* Decodes a Down notice; -TP_ETYPE if m is none, -TP_EDECODE. */
+/* Decodes a Down notice: 0, -TP_ETYPE (m is none), -TP_EDECODE. */
 int tp_down_decode(const struct tp_msg *m, struct tp_down *out);
 
 /* "exit", "signal", "restart_limit", "stopped", "noproc",
@@ -89,7 +91,8 @@ struct tp_undeliverable {
  * daemon)? */
 bool tp_msg_is_undeliverable(const struct tp_msg *m);
 
-/* Decodes an Undeliverable notice; -TP_ETYPE if m is none, -TP_EDECODE. */
+/* Decodes an Undeliverable notice: 0, -TP_ETYPE (m is none),
+ * -TP_EDECODE. */
 int tp_undeliverable_decode(const struct tp_msg *m, struct tp_undeliverable *out);
 
 /* "noproc", "not_exported", "mailbox_full", "queue_full", "too_big",

@@ -107,7 +107,7 @@ static int linkping_receive(tp_actor *self, void *state, const struct tp_msg *m)
 {
 	struct linkping *p = state;
 	p->got++;
-	if (!(m->flags & TP_ENV_F_REQUEST))
+	if (!(m->flags & TP_MSG_F_REQUEST))
 		return 0;
 	demo_Echo rep = { .seq = (uint32_t)p->got };
 	return tp_reply(self, m, demo_Echo, &rep);

@@ -87,7 +87,7 @@ static int noticer_receive(tp_actor *self, void *state, const struct tp_msg *m)
 		int ms = n->first_ms ? n->first_ms : n->stall_ms, rc = 0;
 		n->first_ms = 0;
 		demo_Echo e;
-		if (m->flags & TP_ENV_F_REQUEST) {
+		if (m->flags & TP_MSG_F_REQUEST) {
 			demo_Echo rep = { .seq = 1 };
 			rc = tp_reply(self, m, demo_Echo, &rep);
 		} else if (tp_decode(m, demo_Echo, &e) == 0) {

@@ -14,7 +14,7 @@ static void prober_line(tp_actor *self, const char *text)
 {
 	demo_LogLine l = { 0 };
 	snprintf(l.text, sizeof l.text, "%s", text);
-	int rc = tp_send(self, tp_self_name(self), demo_LogLine, &l);
+	int rc = tp_send(self, tp_actor_name(self), demo_LogLine, &l);
 	if (rc)
 		printf("send to self: %s\n", tp_strerror(rc));
 }
