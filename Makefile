@@ -90,7 +90,7 @@ ACTOR_BINS := $(addprefix $(B)/actors/,$(ACTORS))
 GEN_H := $(patsubst %.proto,$(G)/%.pb.h,$(notdir $(PROTOS_RT) $(PROTOS_ACT) $(PROTOS_TEST)))
 
 .SECONDARY:
-.PHONY: all lib test test-unit test-integration test-native test-cross \
+.PHONY: all lib test test-unit test-integration test-native test-cross test-regressions \
 	demo bench clean install help setup fuzz fuzz-build size soak
 all: $(LIBTROUPE_A) $(LIBTROUPE_SO) $(BINS) $(ACTOR_BINS) $(B)/troupe.pc
 
@@ -230,6 +230,11 @@ endif
 test-native: all $(UNIT_TESTS) $(addprefix $(B)/tests/actors/,$(TEST_ACTORS))
 	$(Q)bash tests/run-tests "$(B)" "$(TEST_RUNNER)"
 
+# Only the tests of past bugs (tests/regressions/, also part of test-native).
+test-regressions: all $(addprefix $(B)/tests/actors/,$(TEST_ACTORS))
+	$(Q)for t in tests/regressions/*.sh; do echo "== $$t"; \
+		B="$(B)" RUNNER="$(TEST_RUNNER)" bash $$t || exit 1; done
+
 demo:
 	$(Q)bash toolchain/setup host
 	$(Q)$(MAKE) --no-print-directory all
@@ -296,6 +301,7 @@ help:
 	@echo "  all       libtroupe, troupe, troupectl, actors (default)"
 	@echo "  demo      set up, build and run the demo pipeline"
 	@echo "  test      set up, then run every test natively and under qemu-user"
+	@echo "  test-regressions  the tests of past bugs only (tests/regressions/)"
 	@echo "  bench     Troupe's transports against their raw primitives, ZeroMQ and NNG"
 	@echo "  fuzz      build (clang) and run each fuzz target FUZZ_SECONDS (60)"
 	@echo "  size      stripped sizes (armhf, aarch64) and the daemon's RSS"

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
+# Regression: mail that crossed a node link was counted on neither
+# receiving end (the sender's outbox showed SENT n RECEIVED 0, the
+# receiving actor SENT 0 RECEIVED n): the daemon's link code called the
+# transport directly instead of the mailbox layer.
+#
 # Counting across a node link: a sensor on A sends N readings to filter@B.
 # On A the link's outbox counts N sent (by the sensor) and N received (by
 # the daemon, which takes them into the link); on B the filter's mailbox
 # counts N sent (by the daemon, from the link) and N received (by the
 # filter); the links agree: N mail frames out of A, N into B.  Exact
 # numbers, so that no path that moves mail can skip the counters.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../integration/lib.sh"
 a=$(unique ca) b=$(unique cb)
 N=40
 port=$(( 26000 + ($$ % 3000) * 2 ))
