@@ -36,8 +36,55 @@ endif
 
 # nanopb from Debian is built with its default options; generated code must
 # match them (docs/DESIGN.md).
-CPPFLAGS += -D_GNU_SOURCE -Iruntime/include -Itransports -Iruntime/lib -I$(G)
-CPPFLAGS += -Iruntime/daemon -Iruntime/link
+CPPFLAGS += -D_GNU_SOURCE
+
+# ---------------------------------------------------------------- layers
+# Each folder compiles with the include paths of its own layer and of the
+# layers below it, so that a header of a layer above is not found and the
+# build fails (make check-layers shows it; docs/DESIGN.md, "Map"):
+#   base        runtime/base/     errors, clock, run directory, log
+#   transports  transports/       the mailbox backends
+#   lib         runtime/lib/      libtroupe: envelope, registry, counters,
+#                                 mailbox layer, the actor API
+#   link        runtime/link/     node links' core (frames, handshake, queue)
+#   daemon      runtime/daemon/   the node daemon
+#   ctl         runtime/ctl/      troupectl: libtroupe, not the daemon
+# The base layer sees one public header, troupe/error.h (a copy in
+# $(BASE_PUB)); the rest of runtime/include/troupe/ is above it.
+BASE_PUB := $(B)/inc/base
+INC_base := -I$(BASE_PUB) -Iruntime/base
+INC_transports := $(INC_base) -Itransports
+INC_lib := -Iruntime/include -Iruntime/base -Itransports -Iruntime/lib -I$(G)
+INC_link := $(INC_lib) -Iruntime/link
+INC_daemon := $(INC_link) -Iruntime/daemon
+INC_ctl := $(INC_lib) -Iruntime/ctl
+INC_all := $(INC_daemon) -Iruntime/ctl
+LAYER_OF_runtime/base := base
+LAYER_OF_transports := transports
+LAYER_OF_runtime/lib := lib
+LAYER_OF_runtime/link := link
+LAYER_OF_runtime/daemon := daemon
+LAYER_OF_runtime/ctl := ctl
+# The include paths of source file $(1): its folder's layer; tests, the
+# bench, fuzz targets, actors and generated code see everything.
+layer_inc = $(INC_$(or $(LAYER_OF_$(patsubst %/,%,$(dir $(1)))),all))
+# What make check-layers proves, as folder:header: each allowed include
+# compiles from that folder, each forbidden one fails (not found).
+LAYER_ALLOW := runtime/base:troupe/error.h runtime/base:clock.h \
+	transports:troupe/error.h transports:rundir.h transports:clock.h \
+	runtime/lib:transport.h runtime/lib:troupe/actor.h runtime/lib:mailbox.h \
+	runtime/link:registry.h runtime/link:link_queue.h runtime/link:clock.h \
+	runtime/daemon:node.h runtime/daemon:link_queue.h runtime/daemon:mailbox.h \
+	runtime/ctl:registry.h runtime/ctl:counters.h
+LAYER_DENY := runtime/base:troupe/actor.h runtime/base:transport.h runtime/base:registry.h \
+	transports:troupe/actor.h transports:troupe/envelope.h transports:registry.h \
+	transports:mailbox.h transports:node.h \
+	runtime/lib:link_queue.h runtime/lib:node.h runtime/lib:ctl.h \
+	runtime/link:topology.h runtime/link:node.h runtime/link:linkd.h \
+	runtime/ctl:node.h runtime/ctl:topology.h runtime/ctl:link_queue.h
+layer_probe = printf '\#include "%s"\n' $(2) | \
+	$(CC) $(CPPFLAGS) $(call layer_inc,$(1)/probe.c) $(filter-out -MMD -MP,$(CFLAGS)) \
+	-fsyntax-only -x c - 2>/dev/null
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -fPIC \
 	  -fno-strict-aliasing -MMD -MP
@@ -56,7 +103,7 @@ PROTOS_TEST := $(wildcard tests/*/*.proto)
 pb_c = $(patsubst %.proto,$(G)/%.pb.c,$(notdir $(1)))
 pb_o = $(patsubst %.proto,$(O)/gen/%.pb.o,$(notdir $(1)))
 
-LIB_SRC := $(wildcard runtime/lib/*.c) $(wildcard transports/*.c)
+LIB_SRC := $(wildcard runtime/base/*.c) $(wildcard runtime/lib/*.c) $(wildcard transports/*.c)
 LIB_OBJ := $(patsubst %.c,$(O)/%.o,$(LIB_SRC)) $(call pb_o,$(PROTOS_RT))
 DAEMON_SRC := $(filter-out runtime/daemon/main.c,$(wildcard runtime/daemon/*.c)) \
 	      $(wildcard runtime/link/*.c)
@@ -87,10 +134,11 @@ BINS := $(B)/bin/troupe $(B)/bin/troupectl
 ACTOR_BINS := $(addprefix $(B)/actors/,$(ACTORS))
 
 # Every object may include any generated header: generate them first.
-GEN_H := $(patsubst %.proto,$(G)/%.pb.h,$(notdir $(PROTOS_RT) $(PROTOS_ACT) $(PROTOS_TEST)))
+GEN_H := $(patsubst %.proto,$(G)/%.pb.h,$(notdir $(PROTOS_RT) $(PROTOS_ACT) $(PROTOS_TEST))) \
+	 $(BASE_PUB)/troupe/error.h
 
 .SECONDARY:
-.PHONY: all lib test test-unit test-integration test-native test-cross test-regressions \
+.PHONY: all lib test test-unit test-integration test-native test-cross test-regressions check-layers \
 	demo bench clean install help setup fuzz fuzz-build size soak
 all: $(LIBTROUPE_A) $(LIBTROUPE_SO) $(BINS) $(ACTOR_BINS) $(B)/troupe.pc
 
@@ -105,12 +153,16 @@ $(G)/%.pb.c $(G)/%.pb.h: %.proto
 $(O)/gen/%.pb.o: $(G)/%.pb.c $(GEN_H)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(INC_all) $(CFLAGS) -c -o $@ $<
 
 $(O)/%.o: %.c | $(GEN_H)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(call layer_inc,$<) $(CFLAGS) -c -o $@ $<
+
+$(BASE_PUB)/troupe/error.h: runtime/include/troupe/error.h
+	@mkdir -p $(dir $@)
+	$(Q)cp $< $@
 
 $(LIBTROUPE_A): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -146,7 +198,7 @@ $(G)/msgtab.c: runtime/ctl/gen-msgtab.py $(PROTOS_TAB) $(wildcard $(PROTOS_TAB:.
 $(O)/gen/msgtab.o: $(G)/msgtab.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CPPFLAGS) -Iruntime/ctl $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(INC_ctl) $(CFLAGS) -c -o $@ $<
 
 CTL_OBJ := $(patsubst %.c,$(O)/%.o,$(wildcard runtime/ctl/*.c)) $(O)/gen/msgtab.o
 $(B)/bin/troupectl: $(CTL_OBJ) $(TP_LIB)
@@ -227,8 +279,18 @@ else
 	$(Q)$(MAKE) --no-print-directory test-native TARGET=arm-linux-gnueabihf
 endif
 
-test-native: all $(UNIT_TESTS) $(addprefix $(B)/tests/actors/,$(TEST_ACTORS))
+test-native: check-layers all $(UNIT_TESTS) $(addprefix $(B)/tests/actors/,$(TEST_ACTORS))
 	$(Q)bash tests/run-tests "$(B)" "$(TEST_RUNNER)"
+
+# The layers hold (see "layers" above): the build fails if a folder
+# includes a header of a layer above it.
+check-layers: $(GEN_H)
+	$(Q)bad=0; \
+	$(foreach p,$(LAYER_ALLOW),$(call layer_probe,$(word 1,$(subst :, ,$(p))),$(word 2,$(subst :, ,$(p)))) || \
+		{ echo "layers: $(p): not found, but allowed"; bad=1; };) \
+	$(foreach p,$(LAYER_DENY),! $(call layer_probe,$(word 1,$(subst :, ,$(p))),$(word 2,$(subst :, ,$(p)))) || \
+		{ echo "layers: $(p): found, but a layer above"; bad=1; };) \
+	[ $$bad = 0 ] && echo "== layers: $(words $(LAYER_ALLOW)) allowed includes found, $(words $(LAYER_DENY)) forbidden ones refused"
 
 # Only the tests of past bugs (tests/regressions/, also part of test-native).
 test-regressions: all $(addprefix $(B)/tests/actors/,$(TEST_ACTORS))
@@ -302,6 +364,7 @@ help:
 	@echo "  demo      set up, build and run the demo pipeline"
 	@echo "  test      set up, then run every test natively and under qemu-user"
 	@echo "  test-regressions  the tests of past bugs only (tests/regressions/)"
+	@echo "  check-layers      a folder cannot include a header of a layer above it"
 	@echo "  bench     Troupe's transports against their raw primitives, ZeroMQ and NNG"
 	@echo "  fuzz      build (clang) and run each fuzz target FUZZ_SECONDS (60)"
 	@echo "  size      stripped sizes (armhf, aarch64) and the daemon's RSS"

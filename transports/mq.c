@@ -16,7 +16,6 @@
 #include "troupe/error.h"
 #include "clock.h"
 #include "common.h"
-#include "troupe/actor.h"
 
 #define MQ_DIR "/dev/mqueue"
 /* The kernel's per-message bookkeeping, rounded up for 64-bit kernels

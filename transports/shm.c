@@ -36,7 +36,6 @@
 #include <unistd.h>
 #include "transport.h"
 #include "troupe/error.h"
-#include "troupe/actor.h"
 #include "clock.h"
 #include "fault.h"
 #include "rundir.h"

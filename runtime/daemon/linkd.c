@@ -12,7 +12,7 @@
 #include "clock.h"
 #include "dmsg.h"
 #include "link_sock.h"
-#include "linkd.h"
+#include "linkd-internal.h"
 
 #define MS 1000000LL
 #define BACKOFF_BASE_MS 100
@@ -29,6 +29,17 @@ int tp_linkd_find(const struct tp_linkd *d, const char *name)
 		if (strcmp(d->peer[i].conf->name, name) == 0)
 			return (int)i;
 	return -1;
+}
+
+int tp_linkd_access_load(struct tp_link_access *acc, const struct tp_topology *t)
+{
+	tp_link_access_init(acc);
+	for (unsigned i = 0; i < t->n_actors; i++) {
+		int rc = tp_link_access_add(acc, t->actors[i].name, t->actors[i].export);
+		if (rc)
+			return rc;
+	}
+	return 0;
 }
 
 static bool linkd_peer_ok(void *ctx, const char *node)
@@ -52,7 +63,7 @@ int tp_linkd_init(struct tp_linkd *d, const struct tp_topology *t)
 		fprintf(stderr, "troupe: %s: refusing to start\n", err);
 		return rc;
 	}
-	if ((rc = tp_link_access_load(&d->acc, t))) {
+	if ((rc = tp_linkd_access_load(&d->acc, t))) {
 		fprintf(stderr, "troupe: %s: bad export rules\n", t->file);
 		return rc;
 	}

@@ -154,45 +154,15 @@ void tp_linkd_relayout(struct tp_linkd *d, const int *from, unsigned old_actors)
 int tp_linkd_send(struct tp_linkd *d, const char *node, const uint8_t *msg,
 		  size_t len);
 
+/* Publishes the peers' actors in the registry after the node's own
+ * entries (at open, when a peer's list changes, after a reload). */
+void tp_linkd_publish(struct tp_linkd *d);
+
 /* Index of the peer called name, or -1. */
 int tp_linkd_find(const struct tp_linkd *d, const char *name);
 
-/* Internal, shared by linkd.c, linkd_mail.c and linkd_mon.c. */
-/* Does the peer export actor to us (its last list)? */
-bool tp_linkd_knows(const struct tp_lpeer *p, const char *actor);
-void tp_linkd_publish(struct tp_linkd *d);
-void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
-		      const struct tp_link_event *ev);
-void tp_linkd_drain(struct tp_linkd *d, struct tp_lpeer *p);
-void tp_linkd_flush_queue(struct tp_linkd *d, struct tp_lpeer *p);
-bool tp_linkd_held_retry(struct tp_linkd *d, struct tp_lpeer *p);
-void tp_linkd_link_down(struct tp_linkd *d, struct tp_lpeer *p);
-/* Remote monitors' watchers: old local index o is now to[o] (-1: gone);
- * before the node's entries move. */
-void tp_linkd_mon_relayout(struct tp_linkd *d, const int *to, unsigned old_actors);
-void tp_linkd_outbox_arm(struct tp_linkd *d, struct tp_lpeer *p, bool on);
-/* Writes what p's link has pending; closes the link if the socket failed. */
-void tp_linkd_write(struct tp_linkd *d, struct tp_lpeer *p);
-void tp_linkd_queue_hooks(struct tp_lpeer *p);
-/* Mail of this daemon to the peer's daemon or actors (link version 2):
- * queued and sealed as far as the link has room; the caller writes (never
- * from inside tp_link_feed).  0, -TP_ECLOSED (not up, or version 1),
- * -TP_EFULL, -TP_EENCODE. */
-int tp_linkd_daemon_send(struct tp_linkd *d, struct tp_lpeer *p, const char *sender,
-			 const char *dest, uint32_t type, const pb_msgdesc_t *fields,
-			 const void *msg);
-/* Undeliverable notices (notice.h).  Local: mail from our actor
- * env->sender for dest ("actor@peer") was lost on this node.  Remote: mail
- * from the peer's actor env->sender ("actor@peer") for our actor env->dest
- * was lost here, told across the link (queued and sealed now, written by
- * the caller).  Neither is sent about a notice; both are counted. */
-void tp_linkd_notice_local(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env *env,
-			   const char *dest, enum tp_undeliverable_reason why, int err);
-void tp_linkd_notice_remote(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env *env,
-			    enum tp_undeliverable_reason why, int err);
-/* Mail from the peer's daemon (Down, Undeliverable) or to ours (Monitor,
- * Demonitor), env's names as mail_in made them; false when it is neither
- * and goes the ordinary way. */
-bool tp_linkd_mon_in(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env *env);
+/* The node's export rules, from its topology (whose export values were
+ * checked when it was loaded): 0, -TP_EINVAL, -TP_ELIMIT. */
+int tp_linkd_access_load(struct tp_link_access *acc, const struct tp_topology *t);
 
 #endif

@@ -14,7 +14,7 @@
 #include "ctlpath.h"
 #include "deliver.h"
 #include "dmsg.h"
-#include "linkd.h"
+#include "linkd-internal.h"
 #include "notice.h"
 
 /* A full local mailbox is tried again after 20 µs, then after twice as

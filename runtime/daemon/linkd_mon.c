@@ -17,7 +17,7 @@
 #include "monitor.pb.h"
 #include "deliver.h"
 #include "dmsg.h"
-#include "linkd.h"
+#include "linkd-internal.h"
 
 static void mon_down(struct tp_linkd *d, unsigned to, const char *actor,
 		     const char *node, troupe_Down *dn)

@@ -8,7 +8,7 @@
 #include <string.h>
 #include "troupe/error.h"
 #include "dmsg.h"
-#include "linkd.h"
+#include "linkd-internal.h"
 #include "notice.h"
 
 void tp_linkd_relayout(struct tp_linkd *d, const int *from, unsigned old_actors)
@@ -40,7 +40,7 @@ void tp_linkd_relayout(struct tp_linkd *d, const int *from, unsigned old_actors)
 		p->c.paused = false;
 	}
 	tp_linkd_mon_relayout(d, to, old_actors);
-	if (tp_link_access_load(&d->acc, d->topo))
+	if (tp_linkd_access_load(&d->acc, d->topo))
 		tp_dwarn("link: the new export rules could not be built; "
 			 "peers may send to nothing");
 	for (unsigned pi = 0; pi < d->n; pi++) {

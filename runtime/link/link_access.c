@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <string.h>
 #include "troupe/error.h"
-#include "topology.h"
 #include "link_access.h"
 
 static int export_add(struct tp_link_export *out, const char *name, size_t n,
@@ -69,17 +68,20 @@ bool tp_link_export_allows(const struct tp_link_export *e, const char *node)
 	return false;
 }
 
-int tp_link_access_load(struct tp_link_access *acc, const struct tp_topology *t)
+void tp_link_access_init(struct tp_link_access *acc)
+{
+	memset(acc, 0, sizeof *acc);
+}
+
+int tp_link_access_add(struct tp_link_access *acc, const char *actor, const char *spec)
 {
 	char err[128];
-	memset(acc, 0, sizeof *acc);
-	for (unsigned i = 0; i < t->n_actors && i < TP_REG_MAX; i++) {
-		const struct tp_actor_conf *a = &t->actors[i];
-		if (tp_link_export_parse(a->export, &acc->a[i].ex, err, sizeof err))
-			return -TP_EINVAL;
-		snprintf(acc->a[i].actor, sizeof acc->a[i].actor, "%s", a->name);
-		acc->n = i + 1;
-	}
+	if (acc->n == TP_REG_MAX)
+		return -TP_ELIMIT;
+	if (tp_link_export_parse(spec, &acc->a[acc->n].ex, err, sizeof err))
+		return -TP_EINVAL;
+	snprintf(acc->a[acc->n].actor, sizeof acc->a[acc->n].actor, "%s", actor);
+	acc->n++;
 	return 0;
 }
 

@@ -28,9 +28,8 @@ int tp_link_export_parse(const char *spec, struct tp_link_export *out,
 
 bool tp_link_export_allows(const struct tp_link_export *e, const char *node);
 
-struct tp_topology;
-
-/* The access rules of a whole node, built once from its topology. */
+/* The access rules of a whole node: each local actor and its export rule,
+ * built from the node's topology by the daemon. */
 struct tp_link_access {
 	unsigned n;
 	struct {
@@ -39,9 +38,13 @@ struct tp_link_access {
 	} a[TP_REG_MAX];
 };
 
-/* Builds the rules from a loaded topology (whose export values were
- * checked when it was loaded).  Returns 0 or -TP_EINVAL. */
-int tp_link_access_load(struct tp_link_access *acc, const struct tp_topology *t);
+/* No actor reachable. */
+void tp_link_access_init(struct tp_link_access *acc);
+
+/* Adds local actor `actor` with its export value (see
+ * tp_link_export_parse).  0, -TP_EINVAL (a bad value: nothing added), or
+ * -TP_ELIMIT (TP_REG_MAX actors already). */
+int tp_link_access_add(struct tp_link_access *acc, const char *actor, const char *spec);
 
 /* May the remote node `node` send to the local actor `actor`?  False for
  * an actor that does not exist. */

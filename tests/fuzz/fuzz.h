@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "troupe/troupe.h"
+#include "troupe/envelope.h"   /* the targets feed the wire format itself */
 #include "echo.pb.h"
 #include "filter.pb.h"
 #include "greeter.pb.h"

@@ -11,6 +11,7 @@
 #include "troupe/error.h"
 #include "topology.h"
 #include "link_access.h"
+#include "linkd.h"
 
 static const char *topo_dir(void)
 {
@@ -79,7 +80,7 @@ static void from_topology(void **state)
 		fail_msg("%s", text);
 	free(text);
 	assert_string_equal(t->actors[0].export, "board2, board3");
-	assert_int_equal(tp_link_access_load(acc, t), 0);
+	assert_int_equal(tp_linkd_access_load(acc, t), 0);
 
 	assert_true(tp_link_access_may_send(acc, "board2", "logger"));
 	assert_true(tp_link_access_may_send(acc, "board3", "logger"));
@@ -98,6 +99,29 @@ static void from_topology(void **state)
 	assert_int_equal(tp_link_access_exports(acc, "board9", names, TP_REG_MAX), 1);
 	free(acc);
 	free(t);
+}
+
+/* Rules added one actor at a time; a bad one adds nothing; the table is
+ * bounded. */
+static void rules_added(void **state)
+{
+	(void)state;
+	struct tp_link_access *acc = calloc(1, sizeof *acc);
+	assert_non_null(acc);
+	tp_link_access_init(acc);
+	assert_int_equal(tp_link_access_add(acc, "logger", "board2"), 0);
+	assert_int_equal(tp_link_access_add(acc, "echo", "board2,bad/name"), -TP_EINVAL);
+	assert_int_equal(acc->n, 1);
+	assert_false(tp_link_access_may_send(acc, "board2", "echo"));
+	assert_true(tp_link_access_may_send(acc, "board2", "logger"));
+	char name[16];
+	for (unsigned i = 1; i < TP_REG_MAX; i++) {
+		snprintf(name, sizeof name, "a%u", i);
+		assert_int_equal(tp_link_access_add(acc, name, ""), 0);
+	}
+	assert_int_equal(tp_link_access_add(acc, "more", "*"), -TP_ELIMIT);
+	assert_false(tp_link_access_may_send(acc, "board2", "a1"));   /* "": nobody */
+	free(acc);
 }
 
 static void topology_errors(void **state)
@@ -125,6 +149,7 @@ int main(void)
 		cmocka_unit_test(parse_values),
 		cmocka_unit_test(parse_errors),
 		cmocka_unit_test(from_topology),
+		cmocka_unit_test(rules_added),
 		cmocka_unit_test(topology_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,6 @@
 /* Monotonic time: every deadline in Troupe runs on CLOCK_MONOTONIC, so a
  * board whose wall clock jumps at NTP or GPS sync keeps its timeouts. */
 #include <time.h>
-#include "troupe/actor.h"
 #include "clock.h"
 
 int64_t tp_now_ns(void)

@@ -1,10 +1,14 @@
-/* Deadlines on the monotonic clock (internal). */
+/* The monotonic clock and deadlines on it (the base layer: transports,
+ * links and the runtime all read time here). */
 #ifndef TROUPE_CLOCK_H
 #define TROUPE_CLOCK_H
 #include <stdint.h>
 
 /* A deadline that never comes. */
 #define TP_DEADLINE_NEVER INT64_MAX
+
+/* CLOCK_MONOTONIC in nanoseconds (also in troupe/actor.h, for actors). */
+int64_t tp_now_ns(void);
 
 /* An absolute deadline timeout_ms from now; a negative timeout: none. */
 int64_t tp_deadline_ms(int timeout_ms);

@@ -1,0 +1,50 @@
+/* Node links inside the daemon: what linkd.c (connections, handshakes,
+ * timers), linkd_mail.c (outboxes, incoming mail, notices), linkd_mon.c
+ * (remote monitors) and linkd_reload.c share, and nothing else in the
+ * daemon sees (it uses linkd.h).  The parts meet at three points: a link
+ * comes up (publish, flush the queue, drain the outbox), goes down
+ * (tp_linkd_link_down) and a frame comes in (tp_linkd_mail_in, which
+ * hands daemon mail to tp_linkd_mon_in); the rest is writing. */
+#ifndef TROUPE_LINKD_INTERNAL_H
+#define TROUPE_LINKD_INTERNAL_H
+
+#include "linkd.h"
+#include "notice.h"
+
+/* Does the peer export actor to us (its last list)? */
+bool tp_linkd_knows(const struct tp_lpeer *p, const char *actor);
+void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
+		      const struct tp_link_event *ev);
+void tp_linkd_drain(struct tp_linkd *d, struct tp_lpeer *p);
+void tp_linkd_flush_queue(struct tp_linkd *d, struct tp_lpeer *p);
+bool tp_linkd_held_retry(struct tp_linkd *d, struct tp_lpeer *p);
+void tp_linkd_link_down(struct tp_linkd *d, struct tp_lpeer *p);
+/* Remote monitors' watchers: old local index o is now to[o] (-1: gone);
+ * before the node's entries move. */
+void tp_linkd_mon_relayout(struct tp_linkd *d, const int *to, unsigned old_actors);
+void tp_linkd_outbox_arm(struct tp_linkd *d, struct tp_lpeer *p, bool on);
+/* Writes what p's link has pending; closes the link if the socket failed. */
+void tp_linkd_write(struct tp_linkd *d, struct tp_lpeer *p);
+void tp_linkd_queue_hooks(struct tp_lpeer *p);
+/* Mail of this daemon to the peer's daemon or actors (link version 2):
+ * queued and sealed as far as the link has room; the caller writes (never
+ * from inside tp_link_feed).  0, -TP_ECLOSED (not up, or version 1),
+ * -TP_EFULL, -TP_EENCODE. */
+int tp_linkd_daemon_send(struct tp_linkd *d, struct tp_lpeer *p, const char *sender,
+			 const char *dest, uint32_t type, const pb_msgdesc_t *fields,
+			 const void *msg);
+/* Undeliverable notices (notice.h).  Local: mail from our actor
+ * env->sender for dest ("actor@peer") was lost on this node.  Remote: mail
+ * from the peer's actor env->sender ("actor@peer") for our actor env->dest
+ * was lost here, told across the link (queued and sealed now, written by
+ * the caller).  Neither is sent about a notice; both are counted. */
+void tp_linkd_notice_local(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env *env,
+			   const char *dest, enum tp_undeliverable_reason why, int err);
+void tp_linkd_notice_remote(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env *env,
+			    enum tp_undeliverable_reason why, int err);
+/* Mail from the peer's daemon (Down, Undeliverable) or to ours (Monitor,
+ * Demonitor), env's names as mail_in made them; false when it is neither
+ * and goes the ordinary way. */
+bool tp_linkd_mon_in(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env *env);
+
+#endif
