@@ -22,10 +22,33 @@
 
 #define MS 1000000LL
 
-static int ctl_add(struct tp_ctl *c, int fd, uint64_t tag)
+static int ctl_add(struct tp_ctl *c, int fd, struct tp_loop_fd *h)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
-	return epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev) ? -tp_err_from_errno(errno) : 0;
+	return tp_loop_ctl(c->epfd, EPOLL_CTL_ADD, fd, EPOLLIN, h);
+}
+
+static void ctl_accept(struct tp_ctl *c);
+static void ctl_mail(struct tp_ctl *c);
+static void ctl_request(struct tp_ctl *c, int k);
+
+static void ctl_on_listen(struct tp_loop_fd *h, uint32_t events)
+{
+	(void)events;
+	ctl_accept(h->owner);
+}
+
+static void ctl_on_mail(struct tp_loop_fd *h, uint32_t events)
+{
+	(void)events;
+	ctl_mail(h->owner);
+}
+
+static void ctl_on_client(struct tp_loop_fd *h, uint32_t events)
+{
+	(void)events;
+	struct tp_ctl *c = h->owner;
+	if (c->client[h->ix] >= 0)
+		ctl_request(c, (int)h->ix);
 }
 
 static int ctl_bind(struct tp_ctl *c, mode_t mode)
@@ -58,8 +81,12 @@ int tp_ctl_open(struct tp_ctl *c, const char *path, struct tp_sup *s,
 	c->epfd = epfd;
 	c->lfd = -1;
 	c->next_corr = 1;
-	for (int k = 0; k < TP_CTL_CLIENTS; k++)
+	for (int k = 0; k < TP_CTL_CLIENTS; k++) {
 		c->client[k] = -1;
+		tp_loop_fd_set(&c->h_client[k], ctl_on_client, c, (unsigned)k);
+	}
+	tp_loop_fd_set(&c->h_listen, ctl_on_listen, c, 0);
+	tp_loop_fd_set(&c->h_mail, ctl_on_mail, c, 0);
 	for (int k = 0; k < TP_CTL_CALLS; k++)
 		c->call[k].client = -1;
 	int rc = 0;
@@ -75,10 +102,10 @@ int tp_ctl_open(struct tp_ctl *c, const char *path, struct tp_sup *s,
 	if (!rc)
 		rc = ctl_bind(c, n->topo->node.mode & 0660);
 	if (!rc)
-		rc = ctl_add(c, c->lfd, TP_CTL_TAG_LISTEN);
+		rc = ctl_add(c, c->lfd, &c->h_listen);
 	unsigned d = TP_NODE_DAEMON(n);
 	if (!rc)
-		rc = ctl_add(c, n->box[d].t->wait_fd(n->box[d].mb), TP_CTL_TAG_MAIL);
+		rc = ctl_add(c, n->box[d].t->wait_fd(n->box[d].mb), &c->h_mail);
 	if (rc)
 		tp_derr("cannot open the control socket %s: %s", c->path, tp_strerror(rc));
 	return rc;
@@ -113,7 +140,7 @@ static void ctl_accept(struct tp_ctl *c)
 		while (k < TP_CTL_CLIENTS && c->client[k] >= 0)
 			k++;
 		if (!ctl_peer_ok(fd) || k == TP_CTL_CLIENTS ||
-		    ctl_add(c, fd, TP_CTL_TAG_CLIENT + (unsigned)k)) {
+		    ctl_add(c, fd, &c->h_client[k])) {
 			tp_dwarn("control: refused a client (%s)", k == TP_CTL_CLIENTS ?
 				"too many clients" : "credentials");
 			close(fd);
@@ -434,17 +461,6 @@ static void ctl_mail(struct tp_ctl *c)
 			tp_dwarn("dropped a message to %s from %s: %s", TP_DAEMON_NAME,
 				rc == -TP_ETRUNC ? "?" : env.sender, tp_strerror(rc));
 	}
-}
-
-void tp_ctl_event(struct tp_ctl *c, uint64_t tag)
-{
-	if (tag == TP_CTL_TAG_LISTEN)
-		ctl_accept(c);
-	else if (tag == TP_CTL_TAG_MAIL)
-		ctl_mail(c);
-	else if (tag - TP_CTL_TAG_CLIENT < TP_CTL_CLIENTS &&
-		 c->client[tag - TP_CTL_TAG_CLIENT] >= 0)
-		ctl_request(c, (int)(tag - TP_CTL_TAG_CLIENT));
 }
 
 int64_t tp_ctl_next_deadline(const struct tp_ctl *c)

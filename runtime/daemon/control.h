@@ -10,11 +10,8 @@
 #include "node.h"
 #include "reloader.h"
 #include "supervisor.h"
+#include "loop.h"
 
-/* epoll tags: the listening socket, the daemon's mailbox, then clients. */
-#define TP_CTL_TAG_LISTEN 0x1000u
-#define TP_CTL_TAG_MAIL 0x1001u
-#define TP_CTL_TAG_CLIENT 0x1100u
 #define TP_CTL_CLIENTS 8
 #define TP_CTL_CALLS 16
 
@@ -34,6 +31,9 @@ struct tp_ctl {
 	int lfd;                 /* listening socket, -1 when none */
 	char path[256];
 	int client[TP_CTL_CLIENTS];   /* -1: slot free */
+	/* The loop's handles: the listening socket, the daemon's mailbox,
+	 * each client (ix: its slot). */
+	struct tp_loop_fd h_listen, h_mail, h_client[TP_CTL_CLIENTS];
 	struct tp_ctl_call call[TP_CTL_CALLS];
 	uint32_t next_corr;
 	struct tp_linkd *links;  /* node links (linkd.h), NULL when none */
@@ -48,8 +48,6 @@ struct tp_ctl {
 int tp_ctl_open(struct tp_ctl *c, const char *path, struct tp_sup *s,
 		struct tp_node *n, struct tp_monitors *m, int epfd);
 
-/* An event with one of the TP_CTL_TAG_* tags. */
-void tp_ctl_event(struct tp_ctl *c, uint64_t tag);
 
 /* Calls past their deadline are answered TP_ETIMEDOUT. */
 void tp_ctl_timer(struct tp_ctl *c);

@@ -42,6 +42,8 @@ int tp_linkd_access_load(struct tp_link_access *acc, const struct tp_topology *t
 	return 0;
 }
 
+static tp_loop_fn linkd_on_peer, linkd_on_pending, linkd_on_outbox;
+
 static bool linkd_peer_ok(void *ctx, const char *node)
 {
 	return tp_linkd_find(ctx, node) >= 0;
@@ -85,19 +87,20 @@ static void conn_arm(struct tp_linkd *d, struct tp_lconn *c)
 				   ? EPOLLOUT : 0);
 	if (want == c->events)
 		return;
-	struct epoll_event ev = { .events = want, .data.u64 = c->tag };
-	if (epoll_ctl(d->epfd, EPOLL_CTL_MOD, c->fd, &ev) == 0)
+	if (tp_loop_ctl(d->epfd, EPOLL_CTL_MOD, c->fd, want, &c->h) == 0)
 		c->events = want;
 }
 
-static int conn_attach(struct tp_linkd *d, struct tp_lconn *c, int fd, uint64_t tag)
+/* Connection c on fd, whose readiness calls cb with (d, ix). */
+static int conn_attach(struct tp_linkd *d, struct tp_lconn *c, int fd, tp_loop_fn *cb,
+		       unsigned ix)
 {
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT, .data.u64 = tag };
-	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev))
-		return -tp_err_from_errno(errno);
+	tp_loop_fd_set(&c->h, cb, d, ix);
+	int rc = tp_loop_ctl(d->epfd, EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLOUT, &c->h);
+	if (rc)
+		return rc;
 	c->fd = fd;
-	c->tag = tag;
-	c->events = ev.events;
+	c->events = EPOLLIN | EPOLLOUT;
 	c->roff = c->rlen = 0;
 	c->paused = false;
 	return 0;
@@ -145,10 +148,9 @@ void tp_linkd_outbox_arm(struct tp_linkd *d, struct tp_lpeer *p, bool on)
 	if (on == p->outbox_on)
 		return;
 	struct tp_node *n = d->node;
-	struct epoll_event ev = { .events = EPOLLIN,
-				  .data.u64 = TP_LINKD_TAG_OUTBOX + (uint64_t)(p - d->peer) };
 	int fd = n->box[p->obx].t->wait_fd(n->box[p->obx].mb);
-	if (epoll_ctl(d->epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, fd, &ev) == 0)
+	if (on ? tp_loop_ctl(d->epfd, EPOLL_CTL_ADD, fd, EPOLLIN, &p->h_outbox) == 0
+	       : epoll_ctl(d->epfd, EPOLL_CTL_DEL, fd, NULL) == 0)
 		p->outbox_on = on;
 }
 
@@ -215,7 +217,7 @@ static void linkd_dial(struct tp_linkd *d, struct tp_lpeer *p, int64_t now)
 		linkd_schedule(p, now);
 		return;
 	}
-	if (conn_attach(d, &p->c, fd, TP_LINKD_TAG_PEER + (uint64_t)(p - d->peer))) {
+	if (conn_attach(d, &p->c, fd, linkd_on_peer, (unsigned)(p - d->peer))) {
 		close(fd);
 		tp_link_fini(&p->c.link);
 		linkd_schedule(p, now);
@@ -372,7 +374,7 @@ static void linkd_accept(struct tp_linkd *d)
 			close(fd);
 			continue;
 		}
-		if (conn_attach(d, &d->pend[k], fd, TP_LINKD_TAG_PENDING + k)) {
+		if (conn_attach(d, &d->pend[k], fd, linkd_on_pending, k)) {
 			close(fd);
 			tp_link_fini(&d->pend[k].link);
 			continue;
@@ -403,9 +405,8 @@ static void linkd_adopt(struct tp_linkd *d, unsigned k)
 	}
 	memcpy(&p->c, c, sizeof *c);
 	c->fd = -1;
-	p->c.tag = TP_LINKD_TAG_PEER + (uint64_t)i;
-	struct epoll_event ev = { .events = p->c.events, .data.u64 = p->c.tag };
-	epoll_ctl(d->epfd, EPOLL_CTL_MOD, p->c.fd, &ev);
+	tp_loop_fd_set(&p->c.h, linkd_on_peer, d, (unsigned)i);
+	tp_loop_ctl(d->epfd, EPOLL_CTL_MOD, p->c.fd, p->c.events, &p->c.h);
 	linkd_up(d, p);
 	/* Bytes after the handshake, already read, belong to the link now. */
 	if (!linkd_feed(d, p) || !conn_flush(d, &p->c))
@@ -456,16 +457,30 @@ static void linkd_pending_io(struct tp_linkd *d, unsigned k, uint32_t events)
 
 /* ---------------------------------------------------------------- loop */
 
-void tp_linkd_event(struct tp_linkd *d, uint64_t tag, uint32_t events)
+/* The loop's callbacks: h->owner is the linkd, h->ix the peer or the
+ * pending slot. */
+static void linkd_on_listen(struct tp_loop_fd *h, uint32_t events)
 {
-	if (tag == TP_LINKD_TAG_LISTEN)
-		linkd_accept(d);
-	else if (tag >= TP_LINKD_TAG_PEER && tag < TP_LINKD_TAG_PEER + d->n)
-		linkd_peer_io(d, &d->peer[tag - TP_LINKD_TAG_PEER], events);
-	else if (tag >= TP_LINKD_TAG_OUTBOX && tag < TP_LINKD_TAG_OUTBOX + d->n)
-		tp_linkd_drain(d, &d->peer[tag - TP_LINKD_TAG_OUTBOX]);
-	else if (tag >= TP_LINKD_TAG_PENDING && tag < TP_LINKD_TAG_PENDING + TP_LINKD_PENDING)
-		linkd_pending_io(d, (unsigned)(tag - TP_LINKD_TAG_PENDING), events);
+	(void)events;
+	linkd_accept(h->owner);
+}
+
+static void linkd_on_peer(struct tp_loop_fd *h, uint32_t events)
+{
+	struct tp_linkd *d = h->owner;
+	linkd_peer_io(d, &d->peer[h->ix], events);
+}
+
+static void linkd_on_outbox(struct tp_loop_fd *h, uint32_t events)
+{
+	(void)events;
+	struct tp_linkd *d = h->owner;
+	tp_linkd_drain(d, &d->peer[h->ix]);
+}
+
+static void linkd_on_pending(struct tp_loop_fd *h, uint32_t events)
+{
+	linkd_pending_io(h->owner, h->ix, events);
 }
 
 static void linkd_peer_timer(struct tp_linkd *d, struct tp_lpeer *p, int64_t now)
@@ -551,6 +566,7 @@ int tp_linkd_prepare(struct tp_linkd *d, struct tp_node *n)
 		p->c.fd = -1;
 		p->dialer = strcmp(t->node.name, p->conf->name) < 0;
 		p->obx = n->count++;
+		tp_loop_fd_set(&p->h_outbox, linkd_on_outbox, d, i);
 		char obj[TP_NAME_MAX + 8];
 		snprintf(obj, sizeof obj, "link.%s", p->conf->name);
 		tp_node_own_entry(n, p->obx, n->box[dm].t, "*", obj, n->ent[dm].msg_max);
@@ -580,9 +596,10 @@ int tp_linkd_open(struct tp_linkd *d, struct tp_monitors *m, int epfd)
 		tp_dmsg("link: %s", err);
 		return d->lfd;
 	}
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TP_LINKD_TAG_LISTEN };
-	if (epoll_ctl(epfd, EPOLL_CTL_ADD, d->lfd, &ev))
-		return -tp_err_from_errno(errno);
+	tp_loop_fd_set(&d->h_listen, linkd_on_listen, d, 0);
+	int rc = tp_loop_ctl(epfd, EPOLL_CTL_ADD, d->lfd, EPOLLIN, &d->h_listen);
+	if (rc)
+		return rc;
 	tp_dmsg("link: listening on %s for %u peer%s", d->topo->node.listen, d->n,
 		d->n == 1 ? "" : "s");
 	int64_t now = tp_now_ns();

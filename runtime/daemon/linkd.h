@@ -20,14 +20,8 @@
 #include "monitor.h"
 #include "node.h"
 #include "topology.h"
+#include "loop.h"
 
-/* epoll tags: the listening socket, then peers' sockets and outboxes,
- * then inbound connections still in their handshake. */
-#define TP_LINKD_TAG_LISTEN 0x2000u
-#define TP_LINKD_TAG_PEER 0x2100u
-#define TP_LINKD_TAG_OUTBOX 0x2200u
-#define TP_LINKD_TAG_PENDING 0x2300u
-#define TP_LINKD_TAG_END 0x2400u
 #define TP_LINKD_PENDING 4          /* inbound connections in the handshake */
 #define TP_LINKD_RBUF 16384
 #define TP_LINKD_RMON 64            /* monitors of remote actors */
@@ -46,7 +40,7 @@ struct tp_lconn {
 	bool connecting;          /* TCP connect not yet complete */
 	bool paused;              /* not reading: incoming mail waits for room */
 	uint32_t events;          /* current epoll mask */
-	uint64_t tag;
+	struct tp_loop_fd h;      /* the loop's handle: a peer's, or a pending one's */
 	struct tp_link link;      /* live while fd >= 0 */
 	uint8_t rbuf[TP_LINKD_RBUF];
 	size_t roff, rlen;        /* read, not yet fed: [roff, rlen) */
@@ -62,6 +56,7 @@ struct tp_lpeer {
 	int64_t retry_at;
 	struct tp_link_queue q;
 	bool outbox_on;           /* outbox in the epoll set */
+	struct tp_loop_fd h_outbox;
 	uint8_t *held;            /* incoming mail for a full local mailbox */
 	size_t held_len;
 	int held_to;              /* its mailbox index */
@@ -97,6 +92,7 @@ struct tp_linkd {
 	struct tp_link_conf lconf;
 	int epfd;
 	int lfd;
+	struct tp_loop_fd h_listen;
 	unsigned n;
 	struct tp_lpeer peer[TP_TOPO_PEER_MAX];
 	struct tp_lconn pend[TP_LINKD_PENDING];
@@ -123,8 +119,6 @@ int tp_linkd_prepare(struct tp_linkd *d, struct tp_node *n);
  * and starts dialling.  Returns 0 or a negative code (reported). */
 int tp_linkd_open(struct tp_linkd *d, struct tp_monitors *m, int epfd);
 
-/* An event with a TP_LINKD_TAG_* tag. */
-void tp_linkd_event(struct tp_linkd *d, uint64_t tag, uint32_t events);
 /* Heartbeats, handshake deadlines, reconnects, held mail. */
 void tp_linkd_timer(struct tp_linkd *d);
 int64_t tp_linkd_next_deadline(const struct tp_linkd *d);

@@ -34,7 +34,15 @@ enum {
 	EXIT_RUNNING = 3,   /* this node is already running */
 };
 
-enum { TAG_SIGNAL = 1, TAG_TIMER = 2 };
+/* What the loop's own two handles act on: the signalfd and the timerfd. */
+static struct main_loop_ctx {
+	struct tp_sup *s;
+	struct tp_ctl *ctl;
+	struct tp_linkd *ld;
+	int sfd, tfd;
+	bool fired;              /* the timer fired: it holds no deadline now */
+} main_ctx;
+static struct tp_loop_fd main_h_signal, main_h_timer;
 
 static void main_usage(FILE *f)
 {
@@ -122,14 +130,40 @@ static void main_signals(struct tp_sup *s, int sfd)
 		main_signal(s, (int)si.ssi_signo);
 }
 
-/* The one place the daemon waits.  The timerfd carries the supervisor's
- * next deadline (restart backoff, shutdown escalation). */
-static void main_loop(struct tp_sup *s, struct tp_ctl *ctl, struct tp_linkd *ld,
-		      int epfd, int sfd, int tfd)
+static void main_on_signal(struct tp_loop_fd *h, uint32_t events)
 {
+	(void)events;
+	struct main_loop_ctx *m = h->owner;
+	main_signals(m->s, m->sfd);
+}
+
+static void main_on_timer(struct tp_loop_fd *h, uint32_t events)
+{
+	(void)events;
+	struct main_loop_ctx *m = h->owner;
+	uint64_t ticks;
+	m->fired = true;
+	if (read(m->tfd, &ticks, sizeof ticks) < 0 && errno != EAGAIN)
+		tp_derr("timerfd: %s", strerror(errno));
+	tp_sup_timer(m->s);
+	tp_ctl_timer(m->ctl);
+	if (m->ld)
+		tp_linkd_timer(m->ld);
+}
+
+/* The one place the daemon waits, dispatching on the handles registered
+ * with each descriptor (loop.h).  The timerfd carries the next deadline
+ * of all (restart backoff, shutdown escalation, calls, links). */
+static void main_loop(struct tp_sup *s, struct tp_ctl *ctl, struct tp_linkd *ld,
+		      int epfd)
+{
+	main_ctx.s = s;
+	main_ctx.ctl = ctl;
+	main_ctx.ld = ld;
 	/* The deadline the timer holds, -1 once it fired: re-armed only when
 	 * it changes, which saves a syscall on every turn of a busy link. */
 	int64_t armed = -1;
+	int tfd = main_ctx.tfd;
 	while (!tp_sup_done(s)) {
 		tp_notify_tick(s);
 		int64_t next = tp_sup_next_deadline(s), cn = tp_ctl_next_deadline(ctl);
@@ -149,36 +183,12 @@ static void main_loop(struct tp_sup *s, struct tp_ctl *ctl, struct tp_linkd *ld,
 			tp_derr("epoll_wait: %s; stopping", strerror(errno));
 			return;
 		}
-		for (int k = 0; k < n; k++) {
-			uint64_t tag = ev[k].data.u64;
-			if (tag == TAG_SIGNAL) {
-				main_signals(s, sfd);
-			} else if (tag == TAG_TIMER) {
-				armed = -1;
-				uint64_t ticks;
-				if (read(tfd, &ticks, sizeof ticks) < 0 && errno != EAGAIN)
-					tp_derr("timerfd: %s", strerror(errno));
-				tp_sup_timer(s);
-				tp_ctl_timer(ctl);
-				if (ld)
-					tp_linkd_timer(ld);
-			} else if (tag >= TP_LINKD_TAG_LISTEN && tag < TP_LINKD_TAG_END) {
-				if (ld)
-					tp_linkd_event(ld, tag, ev[k].events);
-			} else if (tag >= TP_CTL_TAG_LISTEN) {
-				tp_ctl_event(ctl, tag);
-			} else {
-				tp_sup_output(s, (unsigned)(tag - TP_SUP_TAG));
-			}
-		}
+		main_ctx.fired = false;
+		tp_loop_dispatch(ev, n);
+		if (main_ctx.fired)
+			armed = -1;
 		tp_reloader_tick(main_rl);
 	}
-}
-
-static int main_add(int epfd, int fd, uint64_t tag)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
 /* Signals become events: blocked here, read from a signalfd.  Actors
@@ -196,8 +206,13 @@ static int main_fds(int *epfd, int *sfd, int *tfd)
 	*sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	*tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	*epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (*sfd < 0 || *tfd < 0 || *epfd < 0 || main_add(*epfd, *sfd, TAG_SIGNAL) ||
-	    main_add(*epfd, *tfd, TAG_TIMER)) {
+	main_ctx.sfd = *sfd;
+	main_ctx.tfd = *tfd;
+	tp_loop_fd_set(&main_h_signal, main_on_signal, &main_ctx, 0);
+	tp_loop_fd_set(&main_h_timer, main_on_timer, &main_ctx, 0);
+	if (*sfd < 0 || *tfd < 0 || *epfd < 0 ||
+	    tp_loop_ctl(*epfd, EPOLL_CTL_ADD, *sfd, EPOLLIN, &main_h_signal) ||
+	    tp_loop_ctl(*epfd, EPOLL_CTL_ADD, *tfd, EPOLLIN, &main_h_timer)) {
 		tp_derr("cannot set up the event loop: %s", strerror(errno));
 		return -1;
 	}
@@ -263,7 +278,7 @@ static int main_run(struct tp_topology *t, const char *path,
 	}
 	if (code == EXIT_CLEAN) {
 		tp_sup_start(&sup);
-		main_loop(&sup, &ctl, ld, epfd, sfd, tfd);
+		main_loop(&sup, &ctl, ld, epfd);
 		tp_notify_tick(&sup);
 		tp_ctl_close(&ctl);
 		tp_sup_reap(&sup);

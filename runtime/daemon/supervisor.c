@@ -27,6 +27,12 @@ static void sup_set(struct tp_sup *s, unsigned i, enum tp_actor_state st)
 	tp_node_set(s->node, i, st, c->pid, c->restarts);
 }
 
+static void sup_on_output(struct tp_loop_fd *h, uint32_t events)
+{
+	(void)events;
+	tp_sup_output(h->owner, h->ix);
+}
+
 int tp_sup_init(struct tp_sup *s, const struct tp_topology *t,
 		struct tp_node *n, int epfd)
 {
@@ -37,6 +43,8 @@ int tp_sup_init(struct tp_sup *s, const struct tp_topology *t,
 	s->self = getpid();
 	s->stop_cur = -1;
 	s->started_ns = tp_now_ns();
+	for (unsigned i = 0; i < TP_REG_MAX; i++)
+		tp_loop_fd_set(&s->out_h[i], sup_on_output, s, i);
 	tp_tree_init(&s->tree, t);
 	for (unsigned i = 0; i < t->n_actors; i++) {
 		memset(&s->ch[i], 0, sizeof s->ch[i]);
@@ -110,9 +118,8 @@ static int sup_pipe(struct tp_sup *s, unsigned i, int p[2])
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -tp_err_from_errno(errno);
 	fcntl(p[0], F_SETFL, O_NONBLOCK);
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TP_SUP_TAG + i };
-	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, p[0], &ev) < 0) {
-		int rc = -tp_err_from_errno(errno);
+	int rc = tp_loop_ctl(s->epfd, EPOLL_CTL_ADD, p[0], EPOLLIN, &s->out_h[i]);
+	if (rc) {
 		close(p[0]);
 		close(p[1]);
 		return rc;
@@ -608,9 +615,8 @@ int tp_sup_relayout(struct tp_sup *s, const int *from, uint64_t removed)
 		struct tp_child *c = &s->ch[i];
 		if (i < t->n_actors && from[i] >= 0) {
 			*c = old[from[i]];
-			struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TP_SUP_TAG + i };
 			if (c->out_fd >= 0 && (unsigned)from[i] != i &&
-			    epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->out_fd, &ev) < 0)
+			    tp_loop_ctl(s->epfd, EPOLL_CTL_MOD, c->out_fd, EPOLLIN, &s->out_h[i]))
 				tp_derr("reload: %s's output: %s", t->actors[i].name, strerror(errno));
 			continue;
 		}

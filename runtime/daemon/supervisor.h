@@ -12,9 +12,8 @@
 #include "node.h"
 #include "topology.h"
 #include "tree.h"
+#include "loop.h"
 
-/* epoll tag of actor i's output pipe: TP_SUP_TAG + i. */
-#define TP_SUP_TAG 0x100u
 /* How long a SIGKILLed actor may take to be reaped before we go on. */
 #define TP_SUP_KILL_GRACE_MS 1000
 
@@ -62,6 +61,7 @@ struct tp_sup {
 	int64_t started_ns;
 	tp_sup_exit_fn *on_exit;
 	void *on_exit_arg;
+	struct tp_loop_fd out_h[TP_REG_MAX];   /* the loop's handle of ch[i]'s output */
 	/* Last, and only slots below topo->n_actors are ever written: each is
 	 * ~2.5 KiB (the output line buffer), and clearing all 64 at start made
 	 * 150 KiB resident whatever the topology's size. */

@@ -188,7 +188,7 @@ static int connect_client(void)
 	snprintf(a.sun_path, sizeof a.sun_path, "%s", ctl_path);
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	FUZZ_CHECK(fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0);
-	tp_ctl_event(&ctl, TP_CTL_TAG_LISTEN);
+	ctl.h_listen.cb(&ctl.h_listen, EPOLLIN);
 	FUZZ_CHECK(ctl.client[0] >= 0);
 	return fd;
 }
@@ -244,7 +244,7 @@ static void answer_call(int cli, const troupe_CtlRequest *q, int i)
 	unsigned d = TP_NODE_DAEMON(&node);
 	FUZZ_CHECK(tp_deliver_bytes(&node, d, topo.actors[i].name, q->type, TP_ENV_F_REPLY,
 				    corr, echo, len) == 0);
-	tp_ctl_event(&ctl, TP_CTL_TAG_MAIL);
+	ctl.h_mail.cb(&ctl.h_mail, EPOLLIN);
 	uint8_t buf[troupe_CtlReply_size];
 	ssize_t n = recv(cli, buf, sizeof buf, MSG_DONTWAIT);
 	FUZZ_CHECK(n > 0);
@@ -324,7 +324,7 @@ static int request(int cli, const uint8_t *req, size_t len)
 	pb_istream_t is = pb_istream_from_buffer(req, len);
 	bool ok = len <= troupe_CtlRequest_size && pb_decode(&is, troupe_CtlRequest_fields, &q);
 	FUZZ_CHECK(send(cli, req, len, MSG_NOSIGNAL) == (ssize_t)len);
-	tp_ctl_event(&ctl, TP_CTL_TAG_CLIENT);
+	ctl.h_client[0].cb(&ctl.h_client[0], EPOLLIN);
 	if (len == 0) {   /* reads as the client hanging up */
 		FUZZ_CHECK(ctl.client[0] < 0);
 		close(cli);
@@ -371,7 +371,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	/* The client hangs up: its slot and its calls are freed. */
 	close(cli);
-	tp_ctl_event(&ctl, TP_CTL_TAG_CLIENT);
+	ctl.h_client[0].cb(&ctl.h_client[0], EPOLLIN);
 	FUZZ_CHECK(ctl.client[0] < 0);
 	for (int j = 0; j < TP_CTL_CALLS; j++)
 		FUZZ_CHECK(ctl.call[j].client < 0);
