@@ -209,6 +209,10 @@ void tp_transport_handoff(const struct tp_transport *t, struct tp_mbox *mb);
 int tp_when_full_parse(const char *s, uint32_t *out);
 const char *tp_when_full_name(uint32_t w);
 
+/* The names of this build's whole transports that have every flag of caps
+ * (0: all), in list order, separated by sep, into buf.  Returns buf. */
+char *tp_transport_names(uint32_t caps, const char *sep, char *buf, size_t len);
+
 /* The transport called name, if this build has it and its table is whole
  * (tp_transport_validate); else NULL. */
 const struct tp_transport *tp_transport_find(const char *name);

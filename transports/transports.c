@@ -64,16 +64,11 @@ int tp_transport_check_policy(const struct tp_transport *t, const struct tp_mbox
 	for (size_t i = 0; i < n; i++) {
 		if (attrs[i].when_full != TP_FULL_DROP_OLDEST)
 			continue;
-		char with[64] = "";
-		for (size_t k = 0; tp_transports[k]; k++)
-			if (tp_transports[k]->caps & TP_CAP_DROP_OLDEST) {
-				size_t l = strlen(with);
-				snprintf(with + l, sizeof with - l, "%s%s", l ? " or " : "",
-					 tp_transports[k]->name);
-			}
+		char with[64];
 		snprintf(err, errlen, "when_full = drop_oldest is not possible on %s (a sender "
 			 "cannot take mail out of its mailbox): use block or reject, or "
-			 "transport = %s", t->name, with);
+			 "transport = %s", t->name,
+			 tp_transport_names(TP_CAP_DROP_OLDEST, " or ", with, sizeof with));
 		return -TP_ECONFIG;
 	}
 	return 0;
@@ -99,6 +94,20 @@ const char *tp_when_full_name(uint32_t w)
 {
 	return w < sizeof when_full_names / sizeof *when_full_names ?
 	       when_full_names[w] : "?";
+}
+
+char *tp_transport_names(uint32_t caps, const char *sep, char *buf, size_t len)
+{
+	size_t at = 0;
+	buf[0] = '\0';
+	for (size_t k = 0; tp_transports[k] && at < len; k++) {
+		const struct tp_transport *t = tp_transports[k];
+		if ((t->caps & caps) != caps || !tp_transport_find(t->name))
+			continue;
+		int n = snprintf(buf + at, len - at, "%s%s", at ? sep : "", t->name);
+		at += n > 0 ? (size_t)n : 0;
+	}
+	return buf;
 }
 
 const struct tp_transport *tp_transport_find(const char *name)

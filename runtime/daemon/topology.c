@@ -242,16 +242,9 @@ static void topo_transport(struct topo_ctx *c, const struct topo_key *k,
 		topo_copy(c, k, val, field);
 		return;
 	}
-	char have[64] = "";
-	for (size_t i = 0; tp_transports[i]; i++) {
-		if (!tp_transport_find(tp_transports[i]->name))
-			continue;   /* an incomplete table: not carried */
-		size_t len = strlen(have);
-		snprintf(have + len, sizeof have - len, "%s%s", len ? ", " : "",
-			 tp_transports[i]->name);
-	}
+	char have[64];
 	topo_err(c, "%s: unknown transport '%s' (this build has: %s, auto)", k->name,
-		 val, have);
+		 val, tp_transport_names(0, ", ", have, sizeof have));
 }
 
 /* Which remote nodes may send to the actor (link_access.h). */

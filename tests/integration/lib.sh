@@ -152,3 +152,11 @@ INI
 # group_key FILE: a fresh node group key (32 random bytes, mode 0600, as
 # the daemon demands) for tests with node links.
 group_key() { head -c 32 /dev/urandom >"$1" && chmod 600 "$1"; }
+
+# linked_node FILE NAME PORT PEER PEER_PORT: a topology's [node] NAME
+# listening on 127.0.0.1:PORT with key_file group.key (group_key), and
+# [peer PEER] at 127.0.0.1:PEER_PORT; the caller appends its actors.
+linked_node() {
+	printf '[node]\nname = %s\nlisten = 127.0.0.1:%s\nkey_file = group.key\n' "$2" "$3" >"$1"
+	printf '[peer %s]\naddress = 127.0.0.1:%s\n' "$4" "$5" >>"$1"
+}

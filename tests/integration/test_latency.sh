@@ -11,23 +11,13 @@ F_MS=$((500 * SLOW))        # the freeze
 SMALL_MS=$((250 * SLOW))    # a running receiver takes mail well within this
 port=$(( 23000 + ($$ % 3000) * 2 ))
 group_key "$WORK/group.key"
-cat >"$WORK/a.ini" <<INI
-[node]
-name = $a
-listen = 127.0.0.1:$port
-key_file = group.key
-[peer $b]
-address = 127.0.0.1:$((port + 1))
+linked_node "$WORK/a.ini" "$a" $port "$b" $((port + 1))
+cat >>"$WORK/a.ini" <<INI
 [actor sink]
 exec = logger
 INI
-cat >"$WORK/b.ini" <<INI
-[node]
-name = $b
-listen = 127.0.0.1:$((port + 1))
-key_file = group.key
-[peer $a]
-address = 127.0.0.1:$port
+linked_node "$WORK/b.ini" "$b" $((port + 1)) "$a" $port
+cat >>"$WORK/b.ini" <<INI
 [actor far]
 exec = logger
 export = $a

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include "actor-internal.h"
 #include "clock.h"
+#include "env_test.h"
 
 #define MS 1000000LL
 
@@ -148,14 +149,9 @@ static int teardown(void **st)
 static void put(const char *text, unsigned prio)
 {
 	uint8_t buf[256];
-	struct tp_env env = { .version = TP_ENV_VERSION, .prio = (uint8_t)prio, .type = 1,
-			      .sender = "tester", .dest = "me", .sent_ns = (uint64_t)tp_now_ns() };
-	int off = tp_env_encode_head(buf, sizeof buf, &env);
-	assert_true(off > 0);
-	memcpy(buf + off, text, strlen(text));
-	tp_env_set_len(buf, (uint32_t)strlen(text));
-	assert_int_equal(tp_mailbox_send(&box, buf, (size_t)off + strlen(text), prio, 0,
-					 TP_VIA_SEND), 0);
+	size_t n = test_env_text(buf, sizeof buf, "tester", "me", 1, (uint8_t)prio,
+				 (uint64_t)tp_now_ns(), text);
+	assert_int_equal(tp_mailbox_send(&box, buf, n, prio, 0, TP_VIA_SEND), 0);
 }
 
 static pid_t start(void)

@@ -11,6 +11,7 @@
 #include "mailbox.h"
 #include "clock.h"
 #include "troupe/error.h"
+#include "env_test.h"
 
 #define DEPTH 4
 #define MSG_MAX 128
@@ -57,14 +58,7 @@ static int teardown(void **st)
 
 static size_t envelope(uint8_t *buf, const char *text, uint64_t sent_ns)
 {
-	struct tp_env env = { .version = TP_ENV_VERSION, .prio = 1, .type = 7,
-			      .sender = "you", .dest = "me", .sent_ns = sent_ns };
-	int off = tp_env_encode_head(buf, MSG_MAX, &env);
-	assert_true(off > 0);
-	size_t n = strlen(text);
-	memcpy(buf + off, text, n);
-	tp_env_set_len(buf, (uint32_t)n);
-	return (size_t)off + n;
+	return test_env_text(buf, MSG_MAX, "you", "me", 7, 1, sent_ns, text);
 }
 
 static struct tp_ctr get(void)

@@ -33,6 +33,14 @@ static void every_table_is_whole(void **st)
 			assert_string_not_equal(tp_transports[k]->name, t->name);
 	}
 	assert_true(n >= 1);
+	/* This build's list, and those that can drop the oldest (list.h). */
+	char names[64];
+	assert_string_equal(tp_transport_names(0, ", ", names, sizeof names), "mq, shm, unix, tcp");
+	assert_string_equal(tp_transport_names(TP_CAP_DROP_OLDEST, " or ", names, sizeof names),
+			    "mq or shm");
+	assert_string_equal(tp_transport_names(TP_CAP_CONNECTED, ",", names, sizeof names), "tcp");
+	assert_string_equal(tp_transport_names(TP_CAP_DROP_OLDEST | TP_CAP_CONNECTED, ",", names,
+					       sizeof names), "");
 	assert_null(tp_transport_find("auto"));
 	assert_null(tp_transport_find(""));
 }
@@ -93,13 +101,8 @@ static void policy_by_capability(void **st)
 	char err[256] = "";
 	assert_int_equal(tp_transport_check_policy(&t, a, 1, err, sizeof err), 0);
 	assert_int_equal(tp_transport_check_policy(&t, a, 2, err, sizeof err), -TP_ECONFIG);
-	char with[64] = "";
-	for (size_t k = 0; tp_transports[k]; k++)
-		if (tp_transports[k]->caps & TP_CAP_DROP_OLDEST) {
-			size_t l = strlen(with);
-			snprintf(with + l, sizeof with - l, "%s%s", l ? " or " : "",
-				 tp_transports[k]->name);
-		}
+	char with[64];
+	tp_transport_names(TP_CAP_DROP_OLDEST, " or ", with, sizeof with);
 	char want[256];
 	snprintf(want, sizeof want, "when_full = drop_oldest is not possible on nodrop (a "
 		 "sender cannot take mail out of its mailbox): use block or reject, or "
