@@ -49,9 +49,11 @@ CPPFLAGS += -D_GNU_SOURCE
 #   link        runtime/link/     node links' core (frames, handshake, queue)
 #   daemon      runtime/daemon/   the node daemon
 #   ctl         runtime/ctl/      troupectl: libtroupe, not the daemon
-# The base layer sees one public header, troupe/error.h (a copy in
-# $(BASE_PUB)); the rest of runtime/include/troupe/ is above it.
+# The base layer sees one public header, troupe/error.h, and what that
+# includes (api.h, the export macros, where the tree has it): BASE_PUB_H,
+# copied into $(BASE_PUB).  The rest of runtime/include/troupe/ is above.
 BASE_PUB := $(B)/inc/base
+BASE_PUB_H := $(notdir $(wildcard $(addprefix runtime/include/troupe/,error.h api.h)))
 INC_base := -I$(BASE_PUB) -Iruntime/base
 INC_transports := $(INC_base) -Itransports
 INC_lib := -Iruntime/include -Iruntime/base -Itransports -Iruntime/lib -I$(G)
@@ -135,7 +137,7 @@ ACTOR_BINS := $(addprefix $(B)/actors/,$(ACTORS))
 
 # Every object may include any generated header: generate them first.
 GEN_H := $(patsubst %.proto,$(G)/%.pb.h,$(notdir $(PROTOS_RT) $(PROTOS_ACT) $(PROTOS_TEST))) \
-	 $(BASE_PUB)/troupe/error.h
+	 $(addprefix $(BASE_PUB)/troupe/,$(BASE_PUB_H))
 
 .SECONDARY:
 .PHONY: all lib test test-unit test-integration test-native test-cross test-regressions check-layers \
@@ -160,7 +162,7 @@ $(O)/%.o: %.c | $(GEN_H)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CPPFLAGS) $(call layer_inc,$<) $(CFLAGS) -c -o $@ $<
 
-$(BASE_PUB)/troupe/error.h: runtime/include/troupe/error.h
+$(BASE_PUB)/troupe/%.h: runtime/include/troupe/%.h
 	@mkdir -p $(dir $@)
 	$(Q)cp $< $@
 
