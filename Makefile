@@ -82,8 +82,8 @@ LAYER_DENY := runtime/base:troupe/actor.h runtime/base:transport.h runtime/base:
 	transports:troupe/actor.h transports:troupe/envelope.h transports:registry.h \
 	transports:mailbox.h transports:node.h \
 	runtime/lib:link_queue.h runtime/lib:node.h runtime/lib:ctl.h \
-	runtime/link:topology.h runtime/link:node.h runtime/link:linkd.h \
-	runtime/ctl:node.h runtime/ctl:topology.h runtime/ctl:link_queue.h
+	runtime/link:topo.h runtime/link:node.h runtime/link:linkd.h \
+	runtime/ctl:node.h runtime/ctl:topo.h runtime/ctl:link_queue.h
 layer_probe = printf '\#include "%s"\n' $(2) | \
 	$(CC) $(CPPFLAGS) $(call layer_inc,$(1)/probe.c) $(filter-out -MMD -MP,$(CFLAGS)) \
 	-fsyntax-only -x c - 2>/dev/null

@@ -1,4 +1,4 @@
-/* The control socket's node-link commands (see control.h): LINKS, and
+/* The control socket's node-link commands (see ctl_socket.h): LINKS, and
  * SEND to an actor of another node, which goes out on the link like an
  * actor's mail (sender TP_DAEMON_NAME: a reply has nowhere to go). */
 #include <stdio.h>
@@ -7,7 +7,7 @@
 #include "troupe/error.h"
 #include "control.pb.h"
 #include "ctlpath.h"
-#include "control.h"
+#include "ctl_socket.h"
 #include "linkd.h"
 
 static const char *ctl_lpeer_state(enum tp_lpeer_state s)

@@ -9,7 +9,7 @@
 #define TROUPE_LINKD_INTERNAL_H
 
 #include "linkd.h"
-#include "notice.h"
+#include "linkd_notice.h"
 
 /* Does the peer export actor to us (its last list)? */
 bool tp_linkd_knows(const struct tp_lpeer *p, const char *actor);
@@ -33,7 +33,7 @@ void tp_linkd_queue_hooks(struct tp_lpeer *p);
 int tp_linkd_daemon_send(struct tp_linkd *d, struct tp_lpeer *p, const char *sender,
 			 const char *dest, uint32_t type, const pb_msgdesc_t *fields,
 			 const void *msg);
-/* Undeliverable notices (notice.h).  Local: mail from our actor
+/* Undeliverable notices (linkd_notice.h).  Local: mail from our actor
  * env->sender for dest ("actor@peer") was lost on this node.  Remote: mail
  * from the peer's actor env->sender ("actor@peer") for our actor env->dest
  * was lost here, told across the link (queued and sealed now, written by

@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include "troupe/error.h"
 #include "clock.h"
-#include "dmsg.h"
+#include "log_dmsg.h"
 #include "link_sock.h"
 #include "linkd-internal.h"
 

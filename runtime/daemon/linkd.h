@@ -17,9 +17,9 @@
 #include "link_access.h"
 #include "link_queue.h"
 #include "troupe/monitor.h"
-#include "monitor.h"
+#include "sup_monitor.h"
 #include "node.h"
-#include "topology.h"
+#include "topo.h"
 #include "loop.h"
 
 #define TP_LINKD_PENDING 4          /* inbound connections in the handshake */
@@ -131,7 +131,7 @@ void tp_linkd_close(struct tp_linkd *d);
 void tp_linkd_actor_exit(void *arg, unsigned i, int status, bool failed);
 
 /* A Monitor or Demonitor of a remote actor ("actor@node") from local
- * actor `from` (monitor.h's remote hook). */
+ * actor `from` (sup_monitor.h's remote hook). */
 int tp_linkd_monitor(void *arg, unsigned from, const char *name, bool demonitor);
 
 /* Reload, with the new topology in place but before tp_node_relayout(n,

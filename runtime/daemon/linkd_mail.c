@@ -2,7 +2,7 @@
  * the bounded queue, so that order holds across a reconnect), incoming
  * mail into local mailboxes after the export check, the peers' actors in
  * the registry, and an Undeliverable notice to the sender of each message
- * lost on the way (notice.h): told here when it is lost on this node,
+ * lost on the way (linkd_notice.h): told here when it is lost on this node,
  * across the link when on the peer's.  Monitors: linkd_mon.c. */
 #include <stdio.h>
 #include <string.h>
@@ -12,10 +12,10 @@
 #include "monitor.pb.h"
 #include "clock.h"
 #include "ctlpath.h"
-#include "deliver.h"
-#include "dmsg.h"
+#include "node_deliver.h"
+#include "log_dmsg.h"
 #include "linkd-internal.h"
-#include "notice.h"
+#include "linkd_notice.h"
 
 /* A full local mailbox is tried again after 20 µs, then after twice as
  * long each time up to 1 ms: a busy receiver frees room within

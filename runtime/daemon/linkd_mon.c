@@ -15,8 +15,8 @@
 #include "troupe/error.h"
 #include "ctlpath.h"
 #include "monitor.pb.h"
-#include "deliver.h"
-#include "dmsg.h"
+#include "node_deliver.h"
+#include "log_dmsg.h"
 #include "linkd-internal.h"
 
 static void mon_down(struct tp_linkd *d, unsigned to, const char *actor,

@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 #include "troupe/error.h"
-#include "dmsg.h"
+#include "log_dmsg.h"
 #include "linkd-internal.h"
-#include "notice.h"
+#include "linkd_notice.h"
 
 void tp_linkd_relayout(struct tp_linkd *d, const int *from, unsigned old_actors)
 {

@@ -13,15 +13,15 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 #include "troupe/error.h"
-#include "control.h"
-#include "dmsg.h"
+#include "ctl_socket.h"
+#include "log_dmsg.h"
 #include "linkd.h"
-#include "monitor.h"
+#include "sup_monitor.h"
 #include "node.h"
 #include "notify.h"
-#include "reloader.h"
-#include "supervisor.h"
-#include "topology.h"
+#include "topo_reload.h"
+#include "sup.h"
+#include "topo.h"
 
 #ifndef TROUPE_VERSION
 #define TROUPE_VERSION "0.1.0"

@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include "troupe/error.h"
 #include "common.h"
-#include "dmsg.h"
+#include "log_dmsg.h"
 #include "ctlpath.h"
 #include "node.h"
 

@@ -9,7 +9,7 @@
 #include "mailbox.h"
 #include "registry.h"
 #include "counters.h"
-#include "topology.h"
+#include "topo.h"
 
 struct tp_node {
 	const struct tp_topology *topo;

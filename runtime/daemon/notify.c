@@ -11,7 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "troupe/actor.h"
-#include "dmsg.h"
+#include "log_dmsg.h"
 #include "notify.h"
 
 static struct {

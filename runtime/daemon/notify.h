@@ -6,7 +6,7 @@
 #define TROUPE_NOTIFY_H
 
 #include <stdint.h>
-#include "supervisor.h"
+#include "sup.h"
 
 /* Takes NOTIFY_SOCKET and WATCHDOG_USEC/WATCHDOG_PID out of the
  * environment, so that no actor inherits them: an actor that wrote to the

@@ -1,6 +1,6 @@
 /* Monitors, actor side (see troupe/monitor.h): requests to the daemon's
  * mailbox, and the decoding of its Down notices.  The daemon side is
- * runtime/daemon/monitor.c. */
+ * runtime/daemon/sup_monitor.c. */
 #include <stdio.h>
 #include <string.h>
 #include <pb_decode.h>

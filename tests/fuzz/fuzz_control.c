@@ -1,4 +1,4 @@
-/* The daemon's control socket (runtime/daemon/control.c, docs/CONTROL.md)
+/* The daemon's control socket (runtime/daemon/ctl_socket.c, docs/CONTROL.md)
  * on any requests, against a node set up in this process as the daemon
  * sets one up: a topology loaded from a file, a supervision tree, real
  * mailboxes on every transport (mq, shm, unix, tcp), the counters segment,
@@ -35,13 +35,13 @@
 #include <unistd.h>
 #include <pb_decode.h>
 #include "fuzz.h"
-#include "control.h"
+#include "ctl_socket.h"
 #include "clock.h"
 #include "control.pb.h"
 #include "ctlpath.h"
-#include "deliver.h"
-#include "dmsg.h"
-#include "topology.h"
+#include "node_deliver.h"
+#include "log_dmsg.h"
+#include "topo.h"
 
 #define FUZZ_REQUESTS 24
 #define FUZZ_WAIT_MS 2000   /* for mail through a socket to arrive */

@@ -8,7 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "fuzz.h"
-#include "topology.h"
+#include "topo.h"
 #include "transport.h"
 
 static int fuzz_fd = -1;

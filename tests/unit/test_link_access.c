@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "troupe/error.h"
-#include "topology.h"
+#include "topo.h"
 #include "link_access.h"
 #include "linkd.h"
 

@@ -14,7 +14,7 @@
 #include "troupe/monitor.h"
 #include "actor-internal.h"
 #include "ctlpath.h"
-#include "notice.h"
+#include "linkd_notice.h"
 
 static struct tp_env env_of(const char *sender, uint32_t type, uint32_t corr)
 {

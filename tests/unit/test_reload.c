@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "reload.h"
+#include "topo_plan.h"
 
 /* Parses text as a topology file; fails the test on any error. */
 static struct tp_topology *parse(const char *text)

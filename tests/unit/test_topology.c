@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "transport.h"
-#include "topology.h"
+#include "topo.h"
 
 static const char *topo_dir(void)
 {

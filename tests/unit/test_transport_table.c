@@ -11,7 +11,7 @@
 #include <cmocka.h>
 #include "transport.h"
 #include "registry.h"
-#include "topology.h"
+#include "topo.h"
 #include "troupe/error.h"
 
 static void every_table_is_whole(void **st)

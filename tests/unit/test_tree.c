@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "tree.h"
+#include "sup_tree.h"
 
 #define S (1000000000LL)
 #define BIT(i) ((uint64_t)1 << (i))

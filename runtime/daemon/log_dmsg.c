@@ -1,12 +1,12 @@
-/* The node's log (see dmsg.h). */
+/* The node's log (see log_dmsg.h). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
 #include "troupe/actor.h"
-#include "dmsg.h"
-#include "syslogc.h"
+#include "log_dmsg.h"
+#include "log_syslog.h"
 
 static char dmsg_node[TP_NAME_MAX + 1];
 static enum tp_dlevel dmsg_max = TP_DLOG_INFO;

@@ -1,11 +1,11 @@
-/* The reload plan (see reload.h).  An actor restarts when anything that
+/* The reload plan (see topo_plan.h).  An actor restarts when anything that
  * shapes its process changes: its own section's settings, or the node's
  * settings its process inherits (exec_prefix, send_timeout_ms); changes
  * to supervisors and to the node's restart settings only shape future
  * decisions, so they restart nobody. */
 #include <string.h>
 #include "transport.h"
-#include "reload.h"
+#include "topo_plan.h"
 
 static int reload_find(const struct tp_topology *t, const char *name)
 {

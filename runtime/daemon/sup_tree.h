@@ -1,14 +1,14 @@
 /* The supervision tree: what to do when an actor's process ends.  Pure
  * decisions, no processes: given who died, how, and when, the tree says
  * which actors to restart together, which to leave down, and whether the
- * node itself gives up.  supervisor.c carries the verdicts out.  The
+ * node itself gives up.  sup.c carries the verdicts out.  The
  * semantics are OTP's, with the differences in docs/SUPERVISION.md. */
 #ifndef TROUPE_TREE_H
 #define TROUPE_TREE_H
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "topology.h"
+#include "topo.h"
 
 /* Supervisor 0 is the node (the root, configured by [node]); 1..n are the
  * topology's [supervisor] sections, sups[k - 1]. */

@@ -1,4 +1,4 @@
-/* Supervision of the node's actors (see supervisor.h): processes, and the
+/* Supervision of the node's actors (see sup.h): processes, and the
  * tree's verdicts carried out.  Actors to stop are terminated one at a
  * time, latest in start order first; a group restarts once none of its
  * actors runs any more. */
@@ -14,8 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "troupe/error.h"
-#include "dmsg.h"
-#include "supervisor.h"
+#include "log_dmsg.h"
+#include "sup.h"
 
 #define MS 1000000LL
 #define BIT(i) ((uint64_t)1 << (i))

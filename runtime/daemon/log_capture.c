@@ -1,4 +1,4 @@
-/* Actor output capture (see logcap.h). */
+/* Actor output capture (see log_capture.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -6,8 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "troupe/error.h"
-#include "dmsg.h"
-#include "logcap.h"
+#include "log_dmsg.h"
+#include "log_capture.h"
 
 int tp_logcap_init(struct tp_logcap *lc, const char *name, const char *log_dir,
 		   mode_t mode)

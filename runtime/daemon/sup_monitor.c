@@ -1,4 +1,4 @@
-/* Monitors, daemon side (see monitor.h).  A monitor lasts until the
+/* Monitors, daemon side (see sup_monitor.h).  A monitor lasts until the
  * watcher demonitors or its own process ends; it survives restarts of the
  * watched actor, which is reported at each end of its process. */
 #include <string.h>
@@ -6,9 +6,9 @@
 #include <pb_decode.h>
 #include "troupe/error.h"
 #include "monitor.pb.h"
-#include "deliver.h"
-#include "dmsg.h"
-#include "monitor.h"
+#include "node_deliver.h"
+#include "log_dmsg.h"
+#include "sup_monitor.h"
 
 #define BIT(i) ((uint64_t)1 << (i))
 

@@ -6,10 +6,10 @@
 #define TROUPE_CONTROL_H
 
 #include <stdint.h>
-#include "monitor.h"
+#include "sup_monitor.h"
 #include "node.h"
-#include "reloader.h"
-#include "supervisor.h"
+#include "topo_reload.h"
+#include "sup.h"
 #include "loop.h"
 
 #define TP_CTL_CLIENTS 8

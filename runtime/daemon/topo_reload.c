@@ -1,4 +1,4 @@
-/* Reload, carried out (see reloader.h).  Indices: an actor that stays
+/* Reload, carried out (see topo_reload.h).  Indices: an actor that stays
  * keeps its index when it can, so that running actors' cached indices
  * (counters) stay right; new actors take the indices removed ones leave;
  * only when the node shrinks do the last ones move down into the holes.
@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "troupe/error.h"
-#include "dmsg.h"
-#include "reloader.h"
+#include "log_dmsg.h"
+#include "topo_reload.h"
 
 #define BIT(i) ((uint64_t)1 << (i))
 

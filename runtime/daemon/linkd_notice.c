@@ -1,10 +1,10 @@
-/* Undeliverable notices, the pure part (see notice.h). */
+/* Undeliverable notices, the pure part (see linkd_notice.h). */
 #include <string.h>
 #include <pb_encode.h>
 #include "troupe/error.h"
 #include "ctlpath.h"
 #include "monitor.pb.h"
-#include "notice.h"
+#include "linkd_notice.h"
 
 bool tp_notice_wanted(const struct tp_env *env)
 {

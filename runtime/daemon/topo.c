@@ -1,4 +1,4 @@
-/* Topology file parsing and validation (see topology.h).  inih splits the
+/* Topology file parsing and validation (see topo.h).  inih splits the
  * lines; this file counts them, tracks sections and checks every value, so
  * that each error can be reported with its file, line and section. */
 #include <errno.h>
@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <ini.h>
 #include "transport.h"
-#include "topology.h"
+#include "topo.h"
 #include "link_access.h"
 
 _Static_assert(sizeof "auto" <= TP_TRANSPORT_NAME_MAX + 1, "transport = auto must fit");

@@ -1,4 +1,4 @@
-/* The system log client (see syslogc.h). */
+/* The system log client (see log_syslog.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "troupe/error.h"
-#include "syslogc.h"
+#include "log_syslog.h"
 
 static int slog_fd = -1;
 static struct sockaddr_un slog_addr;

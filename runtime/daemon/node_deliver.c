@@ -1,4 +1,4 @@
-/* The daemon as a sender (see deliver.h). */
+/* The daemon as a sender (see node_deliver.h). */
 #include <stdio.h>
 #include <string.h>
 #include <pb_encode.h>
@@ -6,7 +6,7 @@
 #include "troupe/error.h"
 #include "clock.h"
 #include "ctlpath.h"
-#include "deliver.h"
+#include "node_deliver.h"
 
 /* Large enough for any mailbox the daemon sends to from the control
  * socket (payloads there are at most 4 KiB). */

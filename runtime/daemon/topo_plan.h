@@ -8,7 +8,7 @@
 #define TROUPE_RELOAD_H
 
 #include <stdio.h>
-#include "topology.h"
+#include "topo.h"
 
 enum tp_reload_act {
 	TP_RELOAD_KEEP = 0,     /* same settings: left running */

@@ -1,6 +1,6 @@
 /* Capture of an actor's output: its stdout and stderr arrive on one pipe
  * and leave as whole lines in the node's log with the actor's name and
- * pid (dmsg.h), and optionally appended to <log_dir>/<actor>.log. */
+ * pid (log_dmsg.h), and optionally appended to <log_dir>/<actor>.log. */
 #ifndef TROUPE_LOGCAP_H
 #define TROUPE_LOGCAP_H
 

@@ -1,8 +1,8 @@
-/* The supervision tree's decisions (see tree.h).  Sets of actors are
+/* The supervision tree's decisions (see sup_tree.h).  Sets of actors are
  * bitmasks: a node has at most TP_REG_MAX (64) actors. */
 #include <stdlib.h>
 #include <string.h>
-#include "tree.h"
+#include "sup_tree.h"
 
 #define BIT(i) ((uint64_t)1 << (i))
 

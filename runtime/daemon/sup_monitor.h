@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "monitor.pb.h"
-#include "supervisor.h"
+#include "sup.h"
 
 struct tp_monitors {
 	struct tp_sup *sup;

@@ -1,4 +1,4 @@
-/* The control socket (see control.h).  Requests are handled at once, in
+/* The control socket (see ctl_socket.h).  Requests are handled at once, in
  * the daemon's loop, except CALL, whose reply comes later through the
  * daemon's mailbox. */
 #include <errno.h>
@@ -16,9 +16,9 @@
 #include "control.pb.h"
 #include "ctlpath.h"
 #include "rundir.h"
-#include "deliver.h"
-#include "dmsg.h"
-#include "control.h"
+#include "node_deliver.h"
+#include "log_dmsg.h"
+#include "ctl_socket.h"
 
 #define MS 1000000LL
 

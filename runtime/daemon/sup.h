@@ -1,5 +1,5 @@
 /* Supervision of a node's actors: spawning, exit handling, carrying out
- * the supervision tree's verdicts (tree.h: stop a set in reverse order,
+ * the supervision tree's verdicts (sup_tree.h: stop a set in reverse order,
  * restart it in order after a backoff), operator commands, and the
  * ordered shutdown.  Driven by the daemon's event loop; never blocks. */
 #ifndef TROUPE_SUPERVISOR_H
@@ -8,10 +8,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "logcap.h"
+#include "log_capture.h"
 #include "node.h"
-#include "topology.h"
-#include "tree.h"
+#include "topo.h"
+#include "sup_tree.h"
 #include "loop.h"
 
 /* How long a SIGKILLed actor may take to be reaped before we go on. */

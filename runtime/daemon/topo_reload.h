@@ -1,5 +1,5 @@
 /* Reload, carried out: re-reads the topology file the daemon started
- * with, checks it and plans it (reload.h), stops the actors it removes
+ * with, checks it and plans it (topo_plan.h), stops the actors it removes
  * or changes, and once none of those runs, moves the node to the new
  * topology and starts the new and changed actors in start order.  The
  * stops go through the supervisor's ordered, asynchronous stop, so the
@@ -10,11 +10,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "linkd.h"
-#include "monitor.h"
+#include "sup_monitor.h"
 #include "node.h"
-#include "reload.h"
-#include "supervisor.h"
-#include "topology.h"
+#include "topo_plan.h"
+#include "sup.h"
+#include "topo.h"
 
 struct tp_reloader {
 	struct tp_topology *live;      /* the one every part of the daemon reads */
