@@ -46,8 +46,8 @@ CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 LDLIBS_TP := -lprotobuf-nanopb
-# Node links (runtime/link/): HMAC-SHA256 and randomness from libsodium.
-LDLIBS_LINK := -lsodium
+# Node links (runtime/link/): HMAC-SHA256 from nettle (link_crypto.c).
+LDLIBS_LINK := -lnettle
 
 # ---------------------------------------------------------------- sources
 PROTOS_RT := $(wildcard runtime/proto/*.proto)
@@ -82,6 +82,10 @@ TP_LIB_LINK := $(LIBTROUPE_A)
 else
 TP_LIB := $(LIBTROUPE_SO)
 TP_LIB_LINK := -L$(B)/lib -ltroupe -Wl,-rpath,'$$ORIGIN/../lib:$$ORIGIN/../../lib'
+# Node links resolve host names only where glibc's resolver works: not in a
+# static program, which would need its NSS modules at run time
+# (runtime/link/link_sock.h).
+CPPFLAGS += -DTP_LINK_RESOLVE
 endif
 BINS := $(B)/bin/troupe $(B)/bin/troupectl
 ACTOR_BINS := $(addprefix $(B)/actors/,$(ACTORS))
@@ -275,6 +279,8 @@ size:
 		echo "== $$b (full-system QEMU, static bundle): the daemon with 10 actors up (kB)"; \
 		out=$$($(MAKE) --no-print-directory size-qemu-board BOARD=$$b 2>&1) || { echo "$$out"; exit 1; }; \
 		echo "$$out" | sed -n 's/^      \([a-z]\)/  \1/p'; \
+		t=$$(sed -n 's/^BOARD_TARGET := //p' board/$$b/board.mk); \
+		$$t-size build/$$b/bin/troupe | awk 'NR == 2 { printf "  troupe (static) text %d data %d bss %d (bytes)\n", $$1, $$2, $$3 }'; \
 	done
 
 install: all
