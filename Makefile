@@ -175,11 +175,12 @@ $(B)/tests/%: $(O)/tests/unit/%.o $(B)/lib/libtroupe-daemon.a $(TEST_PB_OBJ) $(A
 # troupectl's codec, tested apart from troupectl.
 $(B)/tests/test_pbtext: $(O)/runtime/ctl/pbtext.o $(O)/gen/msgtab.o
 
-# ZeroMQ and NNG are bench-only dependencies (toolchain/setup bench).
+# ZeroMQ, NNG and iceoryx are bench-only dependencies (toolchain/setup bench).
 $(B)/bench/bench: $(BENCH_OBJ) $(TEST_PB_OBJ) $(LIBTROUPE_A)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_TP) $(LDLIBS_LINK) -lzmq -lnng -lpthread -lm
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_TP) $(LDLIBS_LINK) -lzmq -lnng -liceoryx_binding_c -lpthread -lm
+$(O)/tests/bench/iox.o: CPPFLAGS += -isystem /usr/include/iceoryx/v2.0.3
 
 # Node links' raw primitives: TCP and ZeroMQ tcp:// ping-pong (tests/bench/link).
 $(B)/bench/tcp_pingpong: $(O)/tests/bench/link/tcp_pingpong.o
@@ -302,7 +303,7 @@ help:
 	@echo "  all       libtroupe, troupe, troupectl, actors (default)"
 	@echo "  demo      set up, build and run the demo pipeline"
 	@echo "  test      set up, then run every test natively and under qemu-user"
-	@echo "  bench     Troupe's transports against their raw primitives, ZeroMQ and NNG"
+	@echo "  bench     Troupe's transports against their raw primitives, ZeroMQ, NNG, iceoryx"
 	@echo "  fuzz      build (clang) and run each fuzz target FUZZ_SECONDS (60)"
 	@echo "  size      stripped sizes (armhf, aarch64) and the daemon's RSS"
 	@echo "  soak      fault suite (FAULT_N=1000 kills) + demo with faults for DURATION=300 s"
