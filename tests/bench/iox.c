@@ -29,6 +29,7 @@ static iox_sub_t sub;
 static iox_ws_t ws;
 static char instance[32];
 static bool runtime_up;
+static char app_path[96];   /* iceoryx's per-process socket /tmp/NAME (and NAME.lock) */
 
 static const char *iox_skip(unsigned size)
 {
@@ -58,6 +59,7 @@ static int iox_start2(bool child)
 	iox_set_loglevel(Iceoryx_LogLevel_Warn);   /* not a line per registration */
 	iox_runtime_init(name);
 	runtime_up = true;
+	snprintf(app_path, sizeof app_path, "/tmp/%s", name);
 	iox_pub_options_t po;
 	iox_pub_options_init(&po);
 	po.historyCapacity = 0;
@@ -128,8 +130,14 @@ static void iox_close2(bool child)
 	ws = NULL;
 	sub = NULL;
 	pub = NULL;
-	if (runtime_up)
+	if (runtime_up) {
 		iox_runtime_shutdown();
+		/* The process ends with _exit: iceoryx would leave both. */
+		char lock[sizeof app_path + 8];
+		snprintf(lock, sizeof lock, "%s.lock", app_path);
+		unlink(app_path);
+		unlink(lock);
+	}
 	runtime_up = false;
 }
 
