@@ -95,8 +95,8 @@ CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 LDLIBS_TP := -lprotobuf-nanopb
-# Node links (runtime/link/): HMAC-SHA256 and randomness from libsodium.
-LDLIBS_LINK := -lsodium
+# Node links (runtime/link/): HMAC-SHA256 from nettle (link_crypto.c).
+LDLIBS_LINK := -lnettle
 
 # ---------------------------------------------------------------- sources
 PROTOS_RT := $(wildcard runtime/proto/*.proto)
@@ -131,6 +131,10 @@ TP_LIB_LINK := $(LIBTROUPE_A)
 else
 TP_LIB := $(LIBTROUPE_SO)
 TP_LIB_LINK := -L$(B)/lib -ltroupe -Wl,-rpath,'$$ORIGIN/../lib:$$ORIGIN/../../lib'
+# Node links resolve host names only where glibc's resolver works: not in a
+# static program, which would need its NSS modules at run time
+# (runtime/link/link_sock.h).
+CPPFLAGS += -DTP_LINK_RESOLVE
 endif
 BINS := $(B)/bin/troupe $(B)/bin/troupectl
 ACTOR_BINS := $(addprefix $(B)/actors/,$(ACTORS))
@@ -225,11 +229,12 @@ $(B)/tests/%: $(O)/tests/unit/%.o $(B)/lib/libtroupe-daemon.a $(TEST_PB_OBJ) $(A
 # troupectl's codec, tested apart from troupectl.
 $(B)/tests/test_pbtext: $(O)/runtime/ctl/pbtext.o $(O)/gen/msgtab.o
 
-# ZeroMQ and NNG are bench-only dependencies (toolchain/setup bench).
+# ZeroMQ, NNG and iceoryx are bench-only dependencies (toolchain/setup bench).
 $(B)/bench/bench: $(BENCH_OBJ) $(TEST_PB_OBJ) $(LIBTROUPE_A)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_TP) $(LDLIBS_LINK) -lzmq -lnng -lpthread -lm
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_TP) $(LDLIBS_LINK) -lzmq -lnng -liceoryx_binding_c -lpthread -lm
+$(O)/tests/bench/iox.o: CPPFLAGS += -isystem /usr/include/iceoryx/v2.0.3
 
 # Node links' raw primitives: TCP and ZeroMQ tcp:// ping-pong (tests/bench/link).
 $(B)/bench/tcp_pingpong: $(O)/tests/bench/link/tcp_pingpong.o
@@ -344,6 +349,8 @@ size:
 		echo "== $$b (full-system QEMU, static bundle): the daemon with 10 actors up (kB)"; \
 		out=$$($(MAKE) --no-print-directory size-qemu-board BOARD=$$b 2>&1) || { echo "$$out"; exit 1; }; \
 		echo "$$out" | sed -n 's/^      \([a-z]\)/  \1/p'; \
+		t=$$(sed -n 's/^BOARD_TARGET := //p' board/$$b/board.mk); \
+		$$t-size build/$$b/bin/troupe | awk 'NR == 2 { printf "  troupe (static) text %d data %d bss %d (bytes)\n", $$1, $$2, $$3 }'; \
 	done
 
 install: all
@@ -367,7 +374,7 @@ help:
 	@echo "  test      set up, then run every test natively and under qemu-user"
 	@echo "  test-regressions  the tests of past bugs only (tests/regressions/)"
 	@echo "  check-layers      a folder cannot include a header of a layer above it"
-	@echo "  bench     Troupe's transports against their raw primitives, ZeroMQ and NNG"
+	@echo "  bench     Troupe's transports against their raw primitives, ZeroMQ, NNG, iceoryx"
 	@echo "  fuzz      build (clang) and run each fuzz target FUZZ_SECONDS (60)"
 	@echo "  size      stripped sizes (armhf, aarch64) and the daemon's RSS"
 	@echo "  soak      fault suite (FAULT_N=1000 kills) + demo with faults for DURATION=300 s"

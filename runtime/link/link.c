@@ -43,8 +43,8 @@ static void link_vclose(struct tp_link *l, const char *fmt, va_list ap)
 	vsnprintf(l->reason, sizeof l->reason, fmt, ap);
 	l->state = TP_LINK_CLOSED;
 	l->rx_len = 0;
-	sodium_memzero(&l->mac_tx, sizeof l->mac_tx);
-	sodium_memzero(&l->mac_rx, sizeof l->mac_rx);
+	tp_wipe(&l->mac_tx, sizeof l->mac_tx);
+	tp_wipe(&l->mac_rx, sizeof l->mac_rx);
 }
 
 static int link_close(struct tp_link *l, int err, const char *fmt, ...)
@@ -115,7 +115,7 @@ void tp_link_sent(struct tp_link *l, size_t n)
 
 int link_seal(struct tp_link *l, uint8_t type, const void *payload, size_t len)
 {
-	uint8_t mac[crypto_auth_hmacsha256_BYTES];
+	uint8_t mac[TP_HMAC_LEN];
 	if (l->state != TP_LINK_UP)
 		return -TP_ESTATE;
 	if (len > l->frame_max - TP_LINK_SESSION_OVERHEAD)
@@ -131,9 +131,9 @@ int link_seal(struct tp_link *l, uint8_t type, const void *payload, size_t len)
 	tp_link_put64(f + TP_LINK_HDR_LEN, l->seq_tx);
 	if (len)
 		memcpy(f + TP_LINK_HDR_LEN + TP_LINK_SEQ_LEN, payload, len);
-	crypto_auth_hmacsha256_state st = l->mac_tx;
-	crypto_auth_hmacsha256_update(&st, f, total - TP_LINK_TAG_LEN);
-	crypto_auth_hmacsha256_final(&st, mac);
+	struct tp_hmac st = l->mac_tx;
+	tp_hmac_update(&st, f, total - TP_LINK_TAG_LEN);
+	tp_hmac_final(&st, mac);
 	memcpy(f + total - TP_LINK_TAG_LEN, mac, TP_LINK_TAG_LEN);
 	l->tx_len += total;
 	l->seq_tx++;
@@ -283,14 +283,14 @@ static int link_rx_sealed(struct tp_link *l, unsigned type, const uint8_t *p,
 static int link_frame_sealed(struct tp_link *l, const uint8_t *f, size_t len,
 			     int64_t now, struct tp_link_event *ev)
 {
-	uint8_t mac[crypto_auth_hmacsha256_BYTES];
+	uint8_t mac[TP_HMAC_LEN];
 	if (len < TP_LINK_SESSION_OVERHEAD)
 		return link_fail(l, TP_ETRUNC, "sealed frame of %zu bytes is too short", len);
 	size_t body = len - TP_LINK_TAG_LEN;
-	crypto_auth_hmacsha256_state st = l->mac_rx;
-	crypto_auth_hmacsha256_update(&st, f, body);
-	crypto_auth_hmacsha256_final(&st, mac);
-	if (sodium_memcmp(mac, f + body, TP_LINK_TAG_LEN) != 0)
+	struct tp_hmac st = l->mac_rx;
+	tp_hmac_update(&st, f, body);
+	tp_hmac_final(&st, mac);
+	if (!tp_ct_equal(mac, f + body, TP_LINK_TAG_LEN))
 		return link_fail(l, TP_EPERM, "frame with a bad MAC (forged, corrupted "
 				 "or reflected)");
 	uint64_t seq = tp_link_get64(f + TP_LINK_HDR_LEN);
@@ -425,8 +425,6 @@ int tp_link_init(struct tp_link *l, const struct tp_link_conf *c, int64_t now)
 	    (c->initiator && (!c->peer || !tp_name_is_valid(c->peer))) ||
 	    fmax < TP_LINK_FRAME_MIN || fmax > TP_LINK_FRAME_CEIL || dead <= hb)
 		return -TP_EINVAL;
-	if (sodium_init() < 0)
-		return -TP_ESYS;
 	l->rx = malloc(fmax);
 	l->tx = malloc(2 * (size_t)fmax);
 	if (!l->rx || !l->tx) {
@@ -445,7 +443,10 @@ int tp_link_init(struct tp_link *l, const struct tp_link_conf *c, int64_t now)
 	l->handshake_ms = c->handshake_ms ? c->handshake_ms : TP_LINK_HANDSHAKE_MS_DEFAULT;
 	l->hs_deadline = now + (int64_t)l->handshake_ms * 1000000;
 	tp_link_beat_init(&l->beat, hb, dead, now);
-	randombytes_buf(l->nonce, sizeof l->nonce);
+	if (tp_random_bytes(l->nonce, sizeof l->nonce)) {
+		tp_link_fini(l);
+		return -TP_ESYS;
+	}
 	l->state = TP_LINK_HELLO_WAIT;
 	if (c->initiator)
 		link_hs_start(l);
@@ -456,6 +457,6 @@ void tp_link_fini(struct tp_link *l)
 {
 	free(l->rx);
 	free(l->tx);
-	sodium_memzero(l, sizeof *l);
+	tp_wipe(l, sizeof *l);
 	l->state = TP_LINK_CLOSED;
 }

@@ -13,10 +13,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sodium.h>
 #include "troupe/actor.h"
 #include "troupe/envelope.h"
 #include "registry.h"
+#include "link_crypto.h"
 #include "link_key.h"
 #include "link_timing.h"
 #include "link_wire.h"
@@ -95,8 +95,8 @@ struct tp_link {
 	uint8_t hello_i[TP_LINK_PREAUTH_MAX];      /* both hellos as sent: the transcript */
 	uint8_t hello_r[TP_LINK_PREAUTH_MAX];
 	size_t hello_i_len, hello_r_len;
-	crypto_auth_hmacsha256_state mac_tx;       /* keyed with the direction keys */
-	crypto_auth_hmacsha256_state mac_rx;
+	struct tp_hmac mac_tx;       /* keyed with the direction keys */
+	struct tp_hmac mac_rx;
 	uint64_t seq_tx, seq_rx;
 	struct tp_link_beat beat;
 	uint8_t *rx;                               /* frame being received */

@@ -24,15 +24,15 @@ static const char lbl_key_ri[] = "troupe link v1 key responder to initiator";
 /* HMAC-SHA256(group key, label ‖ hello_i ‖ hello_r).  The hellos carry
  * their own length, so the concatenation is unambiguous. */
 static void hs_mac(const struct tp_link *l, const char *label, size_t lablen,
-		   uint8_t out[crypto_auth_hmacsha256_BYTES])
+		   uint8_t out[TP_HMAC_LEN])
 {
-	crypto_auth_hmacsha256_state st;
-	crypto_auth_hmacsha256_init(&st, l->key->secret, TP_LINK_KEY_LEN);
-	crypto_auth_hmacsha256_update(&st, (const uint8_t *)label, lablen);
-	crypto_auth_hmacsha256_update(&st, l->hello_i, l->hello_i_len);
-	crypto_auth_hmacsha256_update(&st, l->hello_r, l->hello_r_len);
-	crypto_auth_hmacsha256_final(&st, out);
-	sodium_memzero(&st, sizeof st);
+	struct tp_hmac st;
+	tp_hmac_init(&st, l->key->secret, TP_LINK_KEY_LEN);
+	tp_hmac_update(&st, (const uint8_t *)label, lablen);
+	tp_hmac_update(&st, l->hello_i, l->hello_i_len);
+	tp_hmac_update(&st, l->hello_r, l->hello_r_len);
+	tp_hmac_final(&st, out);
+	tp_wipe(&st, sizeof st);
 }
 
 static void hs_header(uint8_t *f, size_t total, uint8_t type)
@@ -132,7 +132,7 @@ static int hs_initiator_hello(struct tp_link *l, const uint8_t *f, size_t len)
 	if (strcmp(name, l->peer) != 0)
 		return link_fail(l, TP_EPERM, "peer calls itself '%s', expected '%s'",
 				 name, l->peer);
-	if (sodium_memcmp(nonce, l->nonce, TP_LINK_NONCE_LEN) == 0)
+	if (tp_ct_equal(nonce, l->nonce, TP_LINK_NONCE_LEN))
 		return link_fail(l, TP_EPERM, "peer echoed this node's nonce (reflection)");
 	memcpy(l->hello_r, f, len);
 	l->hello_r_len = len;
@@ -143,13 +143,13 @@ static int hs_initiator_hello(struct tp_link *l, const uint8_t *f, size_t len)
 /* Keys each direction's MAC state and wipes the keys themselves. */
 static void hs_session_keys(struct tp_link *l, int64_t now)
 {
-	uint8_t k_ir[crypto_auth_hmacsha256_BYTES], k_ri[crypto_auth_hmacsha256_BYTES];
+	uint8_t k_ir[TP_HMAC_LEN], k_ri[TP_HMAC_LEN];
 	hs_mac(l, lbl_key_ir, sizeof lbl_key_ir, k_ir);
 	hs_mac(l, lbl_key_ri, sizeof lbl_key_ri, k_ri);
-	crypto_auth_hmacsha256_init(&l->mac_tx, l->initiator ? k_ir : k_ri, sizeof k_ir);
-	crypto_auth_hmacsha256_init(&l->mac_rx, l->initiator ? k_ri : k_ir, sizeof k_ir);
-	sodium_memzero(k_ir, sizeof k_ir);
-	sodium_memzero(k_ri, sizeof k_ri);
+	tp_hmac_init(&l->mac_tx, l->initiator ? k_ir : k_ri, sizeof k_ir);
+	tp_hmac_init(&l->mac_rx, l->initiator ? k_ri : k_ir, sizeof k_ir);
+	tp_wipe(k_ir, sizeof k_ir);
+	tp_wipe(k_ri, sizeof k_ri);
 	l->seq_tx = l->seq_rx = 0;
 	l->state = TP_LINK_UP;
 	tp_link_beat_init(&l->beat, (uint32_t)(l->beat.interval_ns / 1000000),
@@ -159,7 +159,7 @@ static void hs_session_keys(struct tp_link *l, int64_t now)
 static int hs_auth(struct tp_link *l, const uint8_t *f, size_t len, int64_t now,
 		   struct tp_link_event *ev)
 {
-	uint8_t want[crypto_auth_hmacsha256_BYTES];
+	uint8_t want[TP_HMAC_LEN];
 	if (len != TP_LINK_AUTH_LEN)
 		return link_fail(l, TP_ETRUNC, "auth frame of %zu bytes (expected %d)",
 				 len, TP_LINK_AUTH_LEN);
@@ -167,8 +167,8 @@ static int hs_auth(struct tp_link *l, const uint8_t *f, size_t len, int64_t now,
 		hs_mac(l, lbl_auth_r, sizeof lbl_auth_r, want);
 	else
 		hs_mac(l, lbl_auth_i, sizeof lbl_auth_i, want);
-	int bad = sodium_memcmp(want, f + TP_LINK_HDR_LEN, sizeof want);
-	sodium_memzero(want, sizeof want);
+	bool bad = !tp_ct_equal(want, f + TP_LINK_HDR_LEN, sizeof want);
+	tp_wipe(want, sizeof want);
 	if (bad)
 		return link_fail(l, TP_EPERM, "authentication of '%s' failed: wrong key, "
 				 "or the handshake was tampered with", l->peer);

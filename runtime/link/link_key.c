@@ -7,8 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <sodium.h>
 #include "troupe/error.h"
+#include "link_crypto.h"
 #include "link_key.h"
 
 /* HKDF-Extract's salt: binds the secret to this use of the file. */
@@ -16,17 +16,17 @@ static const char key_label[] = "troupe link group key v1";
 
 void tp_link_key_derive(const uint8_t *bytes, size_t n, struct tp_link_key *key)
 {
-	crypto_auth_hmacsha256_state st;
-	crypto_auth_hmacsha256_init(&st, (const uint8_t *)key_label, sizeof key_label);
-	crypto_auth_hmacsha256_update(&st, bytes, n);
-	crypto_auth_hmacsha256_final(&st, key->secret);
-	sodium_memzero(&st, sizeof st);
+	struct tp_hmac st;
+	tp_hmac_init(&st, (const uint8_t *)key_label, sizeof key_label);
+	tp_hmac_update(&st, bytes, n);
+	tp_hmac_final(&st, key->secret);
+	tp_wipe(&st, sizeof st);
 	key->loaded = 1;
 }
 
 void tp_link_key_wipe(struct tp_link_key *key)
 {
-	sodium_memzero(key, sizeof *key);
+	tp_wipe(key, sizeof *key);
 }
 
 /* Checks what fstat says about the open file; 0 or a -TP_E* with err set. */
@@ -115,10 +115,6 @@ int tp_link_key_load(const char *path, uid_t owner, struct tp_link_key *key,
 	uint8_t buf[TP_LINK_KEY_FILE_MAX + 1];
 	struct stat st;
 	tp_link_key_wipe(key);
-	if (sodium_init() < 0) {
-		snprintf(err, errlen, "key file %s: libsodium failed to initialise", path);
-		return -TP_ESYS;
-	}
 	int fd = key_open(path, err, errlen);
 	if (fd < 0)
 		return fd;
@@ -139,6 +135,6 @@ int tp_link_key_load(const char *path, uid_t owner, struct tp_link_key *key,
 	}
 	if (!rc)
 		tp_link_key_derive(buf, (size_t)st.st_size, key);
-	sodium_memzero(buf, sizeof buf);
+	tp_wipe(buf, sizeof buf);
 	return rc;
 }

@@ -36,7 +36,7 @@ int tp_link_key_load(const char *path, uid_t owner, struct tp_link_key *key,
  * label over the bytes.  For tests and tools; no length policy here. */
 void tp_link_key_derive(const uint8_t *bytes, size_t n, struct tp_link_key *key);
 
-/* Zeroes the key (sodium_memzero: not optimised away). */
+/* Zeroes the key (tp_wipe: not optimised away). */
 void tp_link_key_wipe(struct tp_link_key *key);
 
 #endif

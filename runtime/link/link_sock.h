@@ -8,9 +8,18 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/socket.h>
 
-/* Listens on addr ("host:port"; host may be a name, resolved here, and
- * blocking while it is).  Returns the descriptor, or a negative code with
+/* Parses addr ("host:port"): host is a numeric IPv4 address, an IPv6
+ * address in brackets or "localhost"; a build with TP_LINK_RESOLVE (the
+ * dynamically linked one) also resolves names, blocking while it does.  A
+ * static build does not: glibc's resolver in a static program needs its
+ * shared NSS modules at run time, and is a sixth of the daemon's text.
+ * 0, or -TP_EINVAL / -TP_ENOENT with err saying why. */
+int tp_link_sock_parse(const char *addr, bool passive, struct sockaddr_storage *sa,
+		       socklen_t *len, char *err, size_t errlen);
+
+/* Listens on addr (as tp_link_sock_parse).  Returns the descriptor, or a negative code with
  * err saying why. */
 int tp_link_sock_listen(const char *addr, char *err, size_t errlen);
 

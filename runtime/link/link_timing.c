@@ -1,5 +1,5 @@
 /* Reconnect backoff and heartbeat schedule (link_timing.h). */
-#include <sodium.h>
+#include "link_crypto.h"
 #include "link_timing.h"
 
 uint32_t tp_link_backoff_ms(unsigned attempt, uint32_t base_ms, uint32_t cap_ms,
@@ -17,7 +17,7 @@ uint32_t tp_link_backoff_ms(unsigned attempt, uint32_t base_ms, uint32_t cap_ms,
 
 uint32_t tp_link_backoff_next_ms(unsigned attempt, uint32_t base_ms, uint32_t cap_ms)
 {
-	return tp_link_backoff_ms(attempt, base_ms, cap_ms, randombytes_random());
+	return tp_link_backoff_ms(attempt, base_ms, cap_ms, tp_random_u32());
 }
 
 void tp_link_beat_init(struct tp_link_beat *b, uint32_t interval_ms,

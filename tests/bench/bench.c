@@ -1,5 +1,6 @@
 /* bench: Troupe's four transports against the raw primitive each is built
- * on, and against ZeroMQ and NNG over ipc://, in one run and one table.
+ * on, and against ZeroMQ and NNG over ipc:// and iceoryx's C binding, in one
+ * run and one table.
  *
  * For every placement (all on CPU 0; measurer on CPU 0 and answerer on
  * CPU 1) and payload size (64 B, 1 KiB, 16 KiB): N round trips one at a
@@ -11,7 +12,7 @@
  *
  * Usage: bench [-n N] [-m M] [-w W] [-t SECONDS] [-o PATHS] [-P 1|2]
  *              ECHO_ACTOR MALLOC_COUNT_SO
- * PATHS: comma-separated among mq,shm,shm-spin,unix,tcp,pipe,zmq,nng (default
+ * PATHS: comma-separated among mq,shm,shm-spin,unix,tcp,pipe,zmq,nng,iox (default
  * all);
  * "troupe:shm" or "raw:shm" for one side of a transport only.
  * Exit: 0 measured (whether or not the goals were met), 1 a measurement
@@ -46,9 +47,10 @@ static const struct path {
 	{ "raw pipe", "pipe", &chan_pipe, -1 },
 	{ "zmq ipc", "zmq", &chan_zmq, -1 },
 	{ "nng ipc", "nng", &chan_nng, -1 },
+	{ "iceoryx", "iox", &chan_iox, -1 },
 };
 #define NPATHS (sizeof paths / sizeof *paths)
-enum { P_TROUPE_SHM = 3, P_TROUPE_SPIN = 4, P_ZMQ = 10, P_NNG = 11 };
+enum { P_TROUPE_SHM = 3, P_TROUPE_SPIN = 4, P_ZMQ = 10, P_NNG = 11, P_IOX = 12 };
 
 #define GOAL_SHM 1.25
 #define GOAL_KERNEL 1.15
@@ -103,14 +105,17 @@ static void print_row(enum placement p, unsigned s, unsigned i)
 	}
 	const struct result *raw = &res[p][paths[i].raw][s];
 	const struct result *z = &res[p][P_ZMQ][s], *n = &res[p][P_NNG][s];
+	const struct result *x = &res[p][P_IOX][s];
 	printf(" |");
 	print_ratio(rtt_ratio(r, raw));
 	print_ratio(rtt_ratio(r, z));
 	print_ratio(rtt_ratio(r, n));
+	print_ratio(rtt_ratio(r, x));
 	printf(" |");
 	print_ratio(tput_ratio(r, raw));
 	print_ratio(tput_ratio(r, z));
 	print_ratio(tput_ratio(r, n));
+	print_ratio(tput_ratio(r, x));
 	printf(" | %ld\n", r->allocs);
 }
 
@@ -126,9 +131,9 @@ static void print_table(void)
 	       "tput ratio = Troupe msg/s / other msg/s (higher is better);\n"
 	       "allocs = heap allocations in all three Troupe processes during the "
 	       "measured loops.\n\n");
-	printf("%-7s %5s  %-14s %8s %8s %10s %8s | %7s %7s %7s | %7s %7s %7s | %s\n",
+	printf("%-7s %5s  %-14s %8s %8s %10s %8s | %7s %7s %7s %7s | %7s %7s %7s %7s | %s\n",
 	       "place", "size", "path", "rtt_med", "rtt_p99", "msg/s", "MB/s",
-	       "rtt/raw", "/zmq", "/nng", "tpt/raw", "/zmq", "/nng", "allocs");
+	       "rtt/raw", "/zmq", "/nng", "/iox", "tpt/raw", "/zmq", "/nng", "/iox", "allocs");
 	for (unsigned p = 0; p < NPLACEMENTS; p++) {
 		if (!want_place[p])
 			continue;
@@ -207,7 +212,7 @@ static void print_goals(void)
 static int usage(void)
 {
 	fprintf(stderr, "usage: bench [-n round_trips] [-m streamed] [-w warmup] "
-		"[-t watchdog_s] [-o mq,shm,shm-spin,unix,tcp,pipe,zmq,nng] [-P 1|2] "
+		"[-t watchdog_s] [-o mq,shm,shm-spin,unix,tcp,pipe,zmq,nng,iox] [-P 1|2] "
 		"ECHO_ACTOR MALLOC_COUNT_SO\n");
 	return 2;
 }

@@ -80,7 +80,7 @@ struct chan_ops {
 	const char *(*skip)(unsigned size);
 };
 extern const struct chan_ops chan_pipe, chan_mq, chan_shm, chan_unix, chan_tcp,
-	chan_zmq, chan_nng;
+	chan_zmq, chan_nng, chan_iox;
 
 int chan_run(const struct chan_ops *c, enum placement p, unsigned size, struct result *r);
 

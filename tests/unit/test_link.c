@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include <sodium.h>
+#include "link_crypto.h"
 #include "troupe/envelope.h"
 #include "troupe/error.h"
 #include "link-internal.h"
@@ -39,7 +39,6 @@ static int setup(void **state)
 	static const uint8_t r1[32] = "0123456789abcdef0123456789abcde";
 	static const uint8_t r2[32] = "fedcba9876543210fedcba987654321";
 	(void)state;
-	assert_true(sodium_init() >= 0);
 	tp_link_key_derive(r1, sizeof r1, &key1);
 	tp_link_key_derive(r2, sizeof r2, &key2);
 	return 0;
@@ -226,15 +225,15 @@ static void responder_tag(const struct tp_link *a, const struct tp_link_key *k,
 			  uint8_t *frame)
 {
 	static const char label[] = "troupe link v1 auth responder";
-	crypto_auth_hmacsha256_state st;
+	struct tp_hmac st;
 	tp_link_put32(frame, TP_LINK_AUTH_LEN - 4);
 	frame[4] = TP_LINK_AUTH;
 	frame[5] = frame[6] = frame[7] = 0;
-	crypto_auth_hmacsha256_init(&st, k->secret, TP_LINK_KEY_LEN);
-	crypto_auth_hmacsha256_update(&st, (const uint8_t *)label, sizeof label);
-	crypto_auth_hmacsha256_update(&st, a->hello_i, a->hello_i_len);
-	crypto_auth_hmacsha256_update(&st, a->hello_r, a->hello_r_len);
-	crypto_auth_hmacsha256_final(&st, frame + TP_LINK_HDR_LEN);
+	tp_hmac_init(&st, k->secret, TP_LINK_KEY_LEN);
+	tp_hmac_update(&st, (const uint8_t *)label, sizeof label);
+	tp_hmac_update(&st, a->hello_i, a->hello_i_len);
+	tp_hmac_update(&st, a->hello_r, a->hello_r_len);
+	tp_hmac_final(&st, frame + TP_LINK_HDR_LEN);
 }
 
 /* The initiator, too, refuses a responder without the key.  A responder
@@ -558,7 +557,7 @@ static void injected_frame_refused(void **state)
 	f[5] = f[6] = f[7] = 0;
 	tp_link_put64(f + 8, 0);
 	memcpy(f + 16, m, ml);
-	randombytes_buf(f + n - TP_LINK_TAG_LEN, TP_LINK_TAG_LEN);
+	assert_int_equal(tp_random_bytes(f + n - TP_LINK_TAG_LEN, TP_LINK_TAG_LEN), 0);
 	struct seen s = { 0 };
 	assert_int_equal(feed(&p->b, f, n, NOW, &s), -TP_EPERM);
 	assert_reason(&p->b, "bad MAC");
