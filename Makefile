@@ -21,11 +21,26 @@ PROTOC ?= protoc
 PYTHON_PB ?= /usr/bin/python3
 PREFIX ?= /usr/local
 DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+LIBEXECDIR ?= $(PREFIX)/libexec
+DATADIR ?= $(PREFIX)/share
+SYSCONFDIR ?= $(PREFIX)/etc
+# One version, in the header (troupe/version.h): the SONAME follows its
+# major number, troupe.pc and TroupeConfigVersion.cmake the whole of it.
+TP_VERSION := $(shell sed -n 's/^\#define TROUPE_VERSION "\(.*\)"/\1/p' runtime/include/troupe/version.h)
+TP_SOVERSION := $(firstword $(subst ., ,$(TP_VERSION)))
 
 # A sanitized build never mixes its objects with a plain one.
 comma := ,
-B := $(or $(BOARD_B),build/$(TARGET)$(if $(SANITIZE),-$(subst $(comma),-,$(SANITIZE))))
-O := $(B)/obj
+# O=DIR puts the whole output tree there (objects, generated code, lib/,
+# bin/, actors/, tests/), as B is otherwise.
+ifeq ($(origin O),command line)
+OUT := $(O)
+endif
+B := $(or $(OUT),$(BOARD_B),build/$(TARGET)$(if $(SANITIZE),-$(subst $(comma),-,$(SANITIZE))))
+override O := $(B)/obj
 G := $(B)/gen
 
 ifeq ($(V),1)
@@ -36,14 +51,14 @@ endif
 
 # nanopb from Debian is built with its default options; generated code must
 # match them (docs/DESIGN.md).
-CPPFLAGS += -D_GNU_SOURCE -Iruntime/include -Itransports -Iruntime/lib -I$(G)
-CPPFLAGS += -Iruntime/daemon -Iruntime/link
+override CPPFLAGS += -D_GNU_SOURCE -Iruntime/include -Itransports -Iruntime/lib -I$(G)
+override CPPFLAGS += -Iruntime/daemon -Iruntime/link
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -fPIC \
+override CFLAGS += -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -fPIC \
 	  -fno-strict-aliasing -MMD -MP
 ifdef SANITIZE
-CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
-LDFLAGS += -fsanitize=$(SANITIZE)
+override CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+override LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 LDLIBS_TP := -lprotobuf-nanopb
 # Node links (runtime/link/): HMAC-SHA256 and randomness from libsodium.
@@ -73,15 +88,24 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.
 
 LIBTROUPE_A := $(B)/lib/libtroupe.a
 LIBTROUPE_SO := $(B)/lib/libtroupe.so
-# Programs (daemon, troupectl, actors) share libtroupe.so, found beside
-# them: $ORIGIN/../lib from bin/ and actors/, ../../lib from an installed
-# libexec/troupe/.  A static build (boards) links the archive into each.
+LIBTROUPE_SO_REAL := $(LIBTROUPE_SO).$(TP_VERSION)
+# nanopb lives inside libtroupe (docs/DESIGN.md, "nanopb inside"): Debian
+# ships it as a static, position-independent archive only.
+NANOPB_A := $(shell $(CC) -print-file-name=libprotobuf-nanopb.a)
+NANOPB_INCDIR ?= /usr/include
+NANOPB_H := $(addprefix $(NANOPB_INCDIR)/,pb.h pb_common.h pb_encode.h pb_decode.h)
+NANOPB_VERSION := $(shell sed -n 's/^\#define NANOPB_VERSION "nanopb-\(.*\)"/\1/p' $(NANOPB_INCDIR)/pb.h)
+# Actors share libtroupe.so, found beside them: $ORIGIN/../lib from the
+# build's actors/, and from an installed LIBEXECDIR/troupe/ the way to
+# LIBDIR.  The daemon and troupectl use the runtime's insides and link the
+# archive.  A static build (boards) links the archive into each.
 ifneq ($(filter -static,$(LDFLAGS)),)
 TP_LIB := $(LIBTROUPE_A)
 TP_LIB_LINK := $(LIBTROUPE_A)
 else
 TP_LIB := $(LIBTROUPE_SO)
-TP_LIB_LINK := -L$(B)/lib -ltroupe -Wl,-rpath,'$$ORIGIN/../lib:$$ORIGIN/../../lib'
+TP_LIB_LINK := -L$(B)/lib -ltroupe \
+	-Wl,-rpath,'$$ORIGIN/../lib:$$ORIGIN/$(shell realpath -m --relative-to=$(LIBEXECDIR)/troupe $(LIBDIR))'
 endif
 BINS := $(B)/bin/troupe $(B)/bin/troupectl
 ACTOR_BINS := $(addprefix $(B)/actors/,$(ACTORS))
@@ -91,8 +115,8 @@ GEN_H := $(patsubst %.proto,$(G)/%.pb.h,$(notdir $(PROTOS_RT) $(PROTOS_ACT) $(PR
 
 .SECONDARY:
 .PHONY: all lib test test-unit test-integration test-native test-cross \
-	demo bench clean install help setup fuzz fuzz-build size soak
-all: $(LIBTROUPE_A) $(LIBTROUPE_SO) $(BINS) $(ACTOR_BINS) $(B)/troupe.pc
+	demo bench clean help setup fuzz fuzz-build size soak
+all: $(LIBTROUPE_A) $(LIBTROUPE_SO) $(BINS) $(ACTOR_BINS)
 
 # ---------------------------------------------------------------- rules
 vpath %.proto runtime/proto $(sort $(dir $(PROTOS_ACT) $(PROTOS_TEST)))
@@ -112,25 +136,40 @@ $(O)/%.o: %.c | $(GEN_H)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(LIBTROUPE_A): $(LIB_OBJ)
+# libtroupe exports what its headers mark TP_API (troupe/api.h), no more.
+$(LIB_OBJ): override CFLAGS += -fvisibility=hidden
+
+# The archive carries nanopb's objects too: linking it needs nothing else.
+$(O)/nanopb/.extracted: $(NANOPB_A)
+	$(Q)rm -rf $(@D) && mkdir -p $(@D)
+	$(Q)cd $(@D) && $(AR) x $(abspath $<) && touch .extracted
+
+$(LIBTROUPE_A): $(LIB_OBJ) $(O)/nanopb/.extracted
 	@mkdir -p $(dir $@)
 	@echo "  AR      $@"
-	$(Q)rm -f $@ && $(AR) rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $(LIB_OBJ) $(O)/nanopb/*.o
 
-$(LIBTROUPE_SO): $(LIB_OBJ)
+# Its nanopb is hidden (--exclude-libs): an application's own nanopb, of
+# any version, never meets it.
+$(LIBTROUPE_SO_REAL): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) -shared -Wl,-soname,libtroupe.so.0 $(filter-out -static,$(LDFLAGS)) -o $@ $^ $(LDLIBS_TP)
-	$(Q)ln -sf libtroupe.so $(@D)/libtroupe.so.0
+	$(Q)$(CC) -shared -Wl,-soname,libtroupe.so.$(TP_SOVERSION) -Wl,--no-undefined \
+		-Wl,--exclude-libs,libprotobuf-nanopb.a $(filter-out -static,$(LDFLAGS)) \
+		-o $@ $^ $(LDLIBS_TP) $(LDLIBS)
+
+$(LIBTROUPE_SO): $(LIBTROUPE_SO_REAL)
+	$(Q)ln -sf $(notdir $<) $(@D)/libtroupe.so.$(TP_SOVERSION)
+	$(Q)ln -sf libtroupe.so.$(TP_SOVERSION) $@
 
 $(B)/lib/libtroupe-daemon.a: $(DAEMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(B)/bin/troupe: $(O)/runtime/daemon/main.o $(B)/lib/libtroupe-daemon.a $(TP_LIB)
+$(B)/bin/troupe: $(O)/runtime/daemon/main.o $(B)/lib/libtroupe-daemon.a $(LIBTROUPE_A)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter-out $(TP_LIB),$^) $(TP_LIB_LINK) -linih $(LDLIBS_TP) $(LDLIBS_LINK)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -linih $(LDLIBS_LINK) $(LDLIBS)
 
 # troupectl's message table, from every actor's .proto and .options
 # (runtime/ctl/msgtab.h), and the runtime's monitor messages.
@@ -149,19 +188,22 @@ $(O)/gen/msgtab.o: $(G)/msgtab.c
 	$(Q)$(CC) $(CPPFLAGS) -Iruntime/ctl $(CFLAGS) -c -o $@ $<
 
 CTL_OBJ := $(patsubst %.c,$(O)/%.o,$(wildcard runtime/ctl/*.c)) $(O)/gen/msgtab.o
-$(B)/bin/troupectl: $(CTL_OBJ) $(TP_LIB)
+$(B)/bin/troupectl: $(CTL_OBJ) $(LIBTROUPE_A)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter-out $(TP_LIB),$^) $(TP_LIB_LINK) $(LDLIBS_TP) -lm
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lm $(LDLIBS)
 
 define actor_rule
 $(3)/$(1): $(O)/$(2)/$(1)/$(1).o $(ACTOR_PB_OBJ) $(TP_LIB)
 	@mkdir -p $$(dir $$@)
 	@echo "  LD      $$@"
-	$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$(filter-out $$(TP_LIB),$$^) $$(TP_LIB_LINK) $$(LDLIBS_TP) -lm
+	$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$(filter-out $$(TP_LIB),$$^) $$(TP_LIB_LINK) $$(LDLIBS_TP) -lm $$(LDLIBS)
 endef
 $(foreach a,$(ACTORS),$(eval $(call actor_rule,$(a),actors,$(B)/actors)))
 $(foreach a,$(TEST_ACTORS),$(eval $(call actor_rule,$(a),tests/actors,$(B)/tests/actors)))
+# Test actors speak the runtime's own messages raw (Monitor, Down): like
+# any actor outside libtroupe, they carry their own generated descriptors.
+$(addprefix $(B)/tests/actors/,$(TEST_ACTORS)): $(call pb_o,$(PROTOS_RT))
 
 $(B)/tests/%: $(O)/tests/unit/%.o $(B)/lib/libtroupe-daemon.a $(TEST_PB_OBJ) $(ACTOR_PB_OBJ) $(LIBTROUPE_A)
 	@mkdir -p $(dir $@)
@@ -201,11 +243,7 @@ $(B)/fuzz/%: $(O)/tests/fuzz/%.o $(B)/lib/libtroupe-daemon.a $(ACTOR_PB_OBJ) $(L
 
 # The control socket's target answers the operator commands itself rather
 # than fork or signal actors (tests/fuzz/fuzz_control.c).
-$(B)/fuzz/fuzz_control: LDFLAGS += $(patsubst %,-Wl$(comma)--wrap=tp_sup_ctl_%,stop start restart)
-
-$(B)/troupe.pc: runtime/troupe.pc.in
-	@mkdir -p $(dir $@)
-	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' $< > $@
+$(B)/fuzz/fuzz_control: override LDFLAGS += $(patsubst %,-Wl$(comma)--wrap=tp_sup_ctl_%,stop start restart)
 
 # ---------------------------------------------------------------- entry points
 setup:
@@ -277,17 +315,6 @@ size:
 		echo "$$out" | sed -n 's/^      \([a-z]\)/  \1/p'; \
 	done
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
-		$(DESTDIR)$(PREFIX)/include/troupe $(DESTDIR)$(PREFIX)/libexec/troupe
-	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 $(LIBTROUPE_A) $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(LIBTROUPE_SO) $(DESTDIR)$(PREFIX)/lib/libtroupe.so.0
-	ln -sf libtroupe.so.0 $(DESTDIR)$(PREFIX)/lib/libtroupe.so
-	install -m 644 runtime/include/troupe/*.h $(DESTDIR)$(PREFIX)/include/troupe/
-	sed -e 's|@PREFIX@|$(PREFIX)|g' runtime/troupe.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/troupe.pc
-	install -m 755 $(ACTOR_BINS) $(DESTDIR)$(PREFIX)/libexec/troupe/
-
 clean:
 	rm -rf build
 
@@ -300,12 +327,14 @@ help:
 	@echo "  fuzz      build (clang) and run each fuzz target FUZZ_SECONDS (60)"
 	@echo "  size      stripped sizes (armhf, aarch64) and the daemon's RSS"
 	@echo "  soak      fault suite (FAULT_N=1000 kills) + demo with faults for DURATION=300 s"
-	@echo "  install   DESTDIR=… PREFIX=…"
+	@echo "  install   DESTDIR=… PREFIX=… [BINDIR LIBDIR INCLUDEDIR LIBEXECDIR DATADIR SYSCONFDIR]: the SDK (docs/SDK.md)"
+	@echo "  uninstall the same variables: removes what install put"
 	@echo "  clean     remove build/"
 	@echo "make BOARD=<board> [STATIC=0]   cross-build for a board into build/<board>/ ('make boards')"
 	@echo "  dist      BOARD=…: build/<board>/troupe-<board>.tar.gz (docs/DEPLOY.md)"
 	@echo "  qemu      BOARD=…: boot the board in QEMU with the demo and a shell"
 	@echo "  test-qemu boot every emulated board with the in-guest tests, and two boards on a link"
 
+include runtime/sdk/rules.mk
 include board/rules.mk
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

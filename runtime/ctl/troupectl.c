@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include "troupe/actor.h"
+#include "troupe/version.h"
 #include "registry.h"
 #include "ctl.h"
 #include "pbtext.h"
@@ -39,6 +40,7 @@ static void ctl_usage(FILE *f)
 		"  -q, --quiet          no messages on stderr\n"
 		"  -v, --verbose        more columns\n"
 		"  -h, --help           this text; 'troupectl help COMMAND' for one command\n"
+		"  -V, --version        version\n"
 		"\nexit codes: 0 ok, 1 failed, 2 usage, 3 node not running, 4 no such actor,\n"
 		"5 timed out, 6 permission denied\n");
 }
@@ -335,12 +337,13 @@ int main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	struct ctl_opts o = { .node = getenv("TROUPE_NODE"), .timeout_ms = 2000 };
 	int c;
 	char *end;
-	while ((c = getopt_long(argc, argv, "+n:s:t:jqvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+n:s:t:jqvhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n': o.node = optarg; break;
 		case 's': o.socket = optarg; break;
@@ -355,6 +358,7 @@ int main(int argc, char **argv)
 		case 'q': o.quiet = true; break;
 		case 'v': o.verbose = true; break;
 		case 'h': ctl_usage(stdout); return CTL_OK;
+		case 'V': printf("troupectl %s\n", tp_version()); return CTL_OK;
 		default: ctl_usage(stderr); return CTL_USAGE;
 		}
 	}

@@ -4,10 +4,15 @@
 #ifndef TROUPE_ACTOR_H
 #define TROUPE_ACTOR_H
 
+#include "troupe/api.h"
 #include <stddef.h>
 #include <stdint.h>
 #include <pb.h>
 #include "troupe/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* Longest actor or node name, without the NUL. */
 #define TP_NAME_MAX 31
@@ -50,6 +55,7 @@ struct tp_actor_ops {
 
 /* Runs the actor: attaches its mailbox, calls init, then waits on mail,
  * timers and watched fds until stopped.  Returns the process exit code. */
+TP_API
 int tp_actor_main(const struct tp_actor_ops *ops, int argc, char **argv);
 
 #define TP_ACTOR_MAIN(ops) \
@@ -65,17 +71,21 @@ struct tp_send_opts {
 /* Sends a message to the actor named `to`.  Encodes once, straight into
  * the send buffer.  Returns 0, -TP_ENOENT (no such actor), -TP_ETOOBIG,
  * -TP_EFULL (mailbox still full at the deadline), -TP_EENCODE. */
+TP_API
 int tp_send_msg(tp_actor *self, const char *to, uint32_t type,
 		const pb_msgdesc_t *fields, const void *msg,
 		const struct tp_send_opts *opts);
 
 /* Replies to a received message: to its sender, with its correlation id. */
+TP_API
 int tp_reply_msg(tp_actor *self, const struct tp_msg *req, uint32_t type,
 		 const pb_msgdesc_t *fields, const void *msg);
 
 /* The same with a payload that is already encoded (routers, echo). */
+TP_API
 int tp_send_bytes(tp_actor *self, const char *to, uint32_t type,
 		  const void *payload, size_t len, const struct tp_send_opts *opts);
+TP_API
 int tp_reply_bytes(tp_actor *self, const struct tp_msg *req, uint32_t type,
 		   const void *payload, size_t len);
 
@@ -87,12 +97,14 @@ int tp_reply_bytes(tp_actor *self, const struct tp_msg *req, uint32_t type,
  * Returns 0, -TP_ETIMEDOUT, -TP_ETYPE (reply of another type),
  * -TP_EDECODE, -TP_ENOENT, -TP_EPERM, -TP_EFULL, -TP_ETOOBIG (from a
  * notice), or any error of tp_send_msg. */
+TP_API
 int tp_call_msg(tp_actor *self, const char *to,
 		uint32_t req_type, const pb_msgdesc_t *req_fields, const void *req,
 		uint32_t rep_type, const pb_msgdesc_t *rep_fields, void *rep,
 		int timeout_ms);
 
 /* Decodes a received payload; -TP_ETYPE if it is of another type. */
+TP_API
 int tp_decode_msg(const struct tp_msg *m, uint32_t type,
 		  const pb_msgdesc_t *fields, void *out);
 
@@ -116,26 +128,38 @@ int tp_decode_msg(const struct tp_msg *m, uint32_t type,
  * -TP_ELIMIT when all TP_TIMERS_MAX are in use. */
 #define TP_TIMERS_MAX 16
 typedef void tp_timer_fn(tp_actor *self, void *state, void *arg);
+TP_API
 int tp_timer_start(tp_actor *self, unsigned first_ms, unsigned period_ms,
 		   tp_timer_fn *fn, void *arg);
+TP_API
 int tp_timer_stop(tp_actor *self, int id);
 
 /* The actor's own descriptors, waited on together with its mail. */
 #define TP_FDS_MAX 16
 enum { TP_FD_READ = 1, TP_FD_WRITE = 2 };
 typedef void tp_fd_fn(tp_actor *self, void *state, int fd, unsigned events, void *arg);
+TP_API
 int tp_fd_watch(tp_actor *self, int fd, unsigned events, tp_fd_fn *fn, void *arg);
+TP_API
 int tp_fd_unwatch(tp_actor *self, int fd);
 
 /* Ends the loop after the current callback; the process exits with code. */
+TP_API
 void tp_exit(tp_actor *self, int code);
 
+TP_API
 const char *tp_self_name(const tp_actor *self);
+TP_API
 const char *tp_node_name(const tp_actor *self);
 
 /* Monitors (tp_monitor, tp_demonitor, Down notices): troupe/monitor.h. */
 
 /* Monotonic clock, in nanoseconds: every Troupe deadline runs on it. */
+TP_API
 int64_t tp_now_ns(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

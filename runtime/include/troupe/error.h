@@ -3,6 +3,11 @@
 #ifndef TROUPE_ERROR_H
 #define TROUPE_ERROR_H
 
+#include "troupe/api.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Commands return 0 or a negative code: `return -TP_EFULL;`.  The values are
  * part of the wire format: append, never renumber. */
 enum tp_err {
@@ -31,9 +36,15 @@ enum tp_err {
 };
 
 /* Text for a code, positive or negative; never NULL. */
+TP_API
 const char *tp_strerror(int err);
 
 /* Maps an errno value to the closest code (TP_ESYS when none fits). */
+TP_API
 int tp_err_from_errno(int e);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,0 +1,20 @@
+# Helpers of the SDK tests: install this build's SDK (make install from
+# the same build folder, nothing rebuilt), the build's target and tools.
+# Sourced after lib.sh.
+name=${B#build/}
+SDK_MAKE=(make --no-print-directory -s O="$B")
+case $name in
+host) ;;
+host-*) SDK_MAKE+=(SANITIZE="$(echo "${name#host-}" | tr - ,)") ;;
+*) SDK_MAKE+=(TARGET="$name") ;;
+esac
+# TRIPLET: empty for the host, else the cross target (aarch64-linux-gnu…).
+TRIPLET=
+[ -f "toolchain/$name.mk" ] && [ "$name" != host ] && TRIPLET=$name
+VERSION=$(sed -n 's/^#define TROUPE_VERSION "\(.*\)"/\1/p' runtime/include/troupe/version.h)
+
+# sdk_install DESTDIR [make variables…]
+sdk_install() {
+	local dest=$1; shift
+	"${SDK_MAKE[@]}" -j2 install DESTDIR="$dest" "$@" || fail "make install DESTDIR=$dest $*"
+}
