@@ -20,6 +20,8 @@
 # whose ids yours must not collide with).
 
 PKG_CONFIG ?= pkg-config
+NANOPB_GEN ?= nanopb_generator.py
+PROTOC ?= protoc
 ifeq ($(origin CC),default)
 CC := $(CROSS_COMPILE)gcc
 endif
@@ -33,6 +35,11 @@ ifeq ($(V),1)
 TROUPE_Q :=
 else
 TROUPE_Q := @
+endif
+
+# `all` is the default goal, unless your Makefile has one before this.
+ifeq ($(.DEFAULT_GOAL),)
+.DEFAULT_GOAL := all
 endif
 
 troupe_pc = $(shell $(PKG_CONFIG) $(1) troupe)

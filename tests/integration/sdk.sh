@@ -18,3 +18,16 @@ sdk_install() {
 	local dest=$1; shift
 	"${SDK_MAKE[@]}" -j2 install DESTDIR="$dest" "$@" || fail "make install DESTDIR=$dest $*"
 }
+
+# sdk_files DOC DIR: writes each code block of DOC that follows a
+# "<!-- file: NAME -->" line into DIR/NAME, as the reader would copy it.
+sdk_files() {
+	mkdir -p "$2"
+	awk -v dir="$2" '
+		/^<!-- file: .* -->$/ { name = $3; next }
+		name != "" && /^```/ { if (out) { close(out); out = ""; name = "" } else out = dir "/" name; next }
+		out { print > out }' "$1"
+}
+
+# elf_machine FILE: "AArch64", "ARM", "Advanced Micro Devices X86-64"…
+elf_machine() { readelf -h "$1" | sed -n 's/^ *Machine: *//p'; }

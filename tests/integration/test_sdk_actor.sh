@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# docs/SDK.md's actor, built from an empty folder with only the installed
+# SDK: with make + pkg-config (the fragment) and with CMake
+# (find_package, troupe_add_actor, ctest), for this build's target (under
+# qemu-user through CMAKE_CROSSCOMPILING_EMULATOR when cross); the
+# tutorial's greeter and a C++ actor out of tree; a nanopb_generator of
+# another version refused by both helpers.
+. tests/integration/lib.sh
+. tests/integration/sdk.sh
+
+app=$WORK/thermostat
+sdk_files docs/SDK.md "$app"
+for f in thermostat.proto thermostat.options thermostat.c Makefile CMakeLists.txt thermostat_test.c; do
+	[ -s "$app/$f" ] || fail "docs/SDK.md gives no $f"
+done
+if [ -z "$TRIPLET" ]; then
+	# The host: a real prefix, as `sudo make install PREFIX=…` would make.
+	sdk=$WORK/sdk
+	sdk_install "" PREFIX="$sdk"
+	export PKG_CONFIG_PATH=$sdk/lib/pkgconfig
+	libdir=$sdk/lib
+	machine=$(elf_machine "$B/bin/troupe")
+	cmake_args=(-DCMAKE_PREFIX_PATH="$sdk")
+	mk_args=()
+else
+	# Cross: the target's SDK in a sysroot, as for a board.
+	sdk=$WORK/sysroot
+	sdk_install "$sdk" PREFIX=/usr
+	export PKG_CONFIG_SYSROOT_DIR=$sdk PKG_CONFIG_LIBDIR=$sdk/usr/lib/pkgconfig
+	libdir=/usr/lib
+	machine=$(elf_machine "$B/bin/troupe")
+	cmake_args=(-DCMAKE_TOOLCHAIN_FILE="$sdk/usr/share/troupe/toolchain/$TRIPLET.cmake")
+	mk_args=(CROSS_COMPILE="$TRIPLET-")
+fi
+
+# make + pkg-config
+make -s -C "$app" "${mk_args[@]}" >"$WORK/make.log" 2>&1 || { cat "$WORK/make.log"; fail "make in $app"; }
+for f in thermostat thermostat.desc thermostat.msgids; do
+	[ -s "$app/build/$f" ] || fail "make: no build/$f"
+done
+[ "$(elf_machine "$app/build/thermostat")" = "$machine" ] || fail "make: built for $(elf_machine "$app/build/thermostat"), not $machine"
+rp=$(readelf -d "$app/build/thermostat" | sed -n 's/.*R\(UN\)*PATH.*\[\(.*\)\]/\2/p')
+[ "$rp" = "$libdir" ] || fail "make: rpath '$rp', not $libdir"
+readelf -d "$app/build/thermostat" | grep -q 'NEEDED.*\[libtroupe.so.0\]' || fail "make: not linked to libtroupe.so.0"
+exp="2001 home.GetState $app/thermostat.options:1
+2002 home.State $app/thermostat.options:2
+2003 home.SetTarget $app/thermostat.options:3"
+[ "$(cat "$app/build/thermostat.msgids")" = "$exp" ] || fail "thermostat.msgids: $(cat "$app/build/thermostat.msgids")"
+# A second make does nothing.
+[ -z "$(make -s -C "$app" "${mk_args[@]}" 2>&1)" ] || fail "a second make rebuilt something"
+
+# CMake, and its test run by ctest (under qemu-user when cross).
+cmake -S "$app" -B "$app/cbuild" "${cmake_args[@]}" >"$WORK/cmake.log" 2>&1 || { cat "$WORK/cmake.log"; fail "cmake configure"; }
+cmake --build "$app/cbuild" >>"$WORK/cmake.log" 2>&1 || { cat "$WORK/cmake.log"; fail "cmake --build"; }
+[ "$(elf_machine "$app/cbuild/thermostat")" = "$machine" ] || fail "cmake: built for $(elf_machine "$app/cbuild/thermostat")"
+[ -s "$app/cbuild/thermostat.desc" ] && [ -s "$app/cbuild/thermostat.msgids" ] || fail "cmake: no thermostat.desc/.msgids"
+(cd "$app/cbuild" && ctest --output-on-failure) >"$WORK/ctest.log" 2>&1 || { cat "$WORK/ctest.log"; fail "ctest"; }
+grep -q '100% tests passed, 0 tests failed out of 1' "$WORK/ctest.log" || { cat "$WORK/ctest.log"; fail "ctest: not 1 of 1"; }
+if [ -n "$TRIPLET" ]; then
+	grep -q "qemu-.*-L" "$app/cbuild/CTestTestfile.cmake" || fail "ctest does not run the test under qemu-user"
+fi
+# The installed actor's rpath is the SDK's LIBDIR.
+cmake --install "$app/cbuild" --prefix "$WORK/inst" >/dev/null || fail "cmake --install"
+rp=$(readelf -d "$WORK/inst/libexec/troupe/thermostat" | sed -n 's/.*R\(UN\)*PATH.*\[\(.*\)\]/\2/p')
+[ "$rp" = "$libdir" ] || fail "cmake install: rpath '$rp', not $libdir"
+[ -s "$WORK/inst/share/troupe/proto/thermostat.desc" ] || fail "troupe_install_actor: no share/troupe/proto/thermostat.desc"
+
+# The tutorial's greeter (actors/greeter is docs/TUTORIAL.md's), out of tree.
+g=$WORK/greeter
+mkdir -p "$g" && cp actors/greeter/greeter.c actors/greeter/greeter.proto actors/greeter/greeter.options "$g/"
+printf 'TROUPE_ACTORS := greeter\ngreeter_SRCS := greeter.c\ngreeter_PROTOS := greeter.proto\ninclude $(shell pkg-config --variable=actor_mk troupe)\n' >"$g/Makefile"
+make -s -C "$g" "${mk_args[@]}" >"$WORK/g.log" 2>&1 || { cat "$WORK/g.log"; fail "make: the tutorial's greeter"; }
+
+# C++ (host: Debian's cross compilers are C only here).
+if [ -z "$TRIPLET" ]; then
+	x=$WORK/cxx
+	mkdir -p "$x"
+	cat >"$x/hello.cpp" <<'CPP'
+#include <cstdio>
+#include <troupe/troupe.h>
+#include "greeter.pb.h"
+
+namespace {
+struct State { unsigned n; };
+int receive(tp_actor *self, void *state, const tp_msg *m)
+{
+	demo_Hello h;
+	if (int rc = tp_decode(m, demo_Hello, &h))
+		return rc;
+	demo_Greeting out = demo_Greeting_init_zero;
+	std::snprintf(out.text, sizeof out.text, "hi %s from C++ (#%u)", h.name, ++static_cast<State *>(state)->n);
+	return tp_reply(self, m, demo_Greeting, &out);
+}
+const tp_actor_ops ops = { sizeof(State), nullptr, receive, nullptr };
+}
+TP_ACTOR_MAIN(ops)
+CPP
+	printf 'TROUPE_ACTORS := hello\nhello_SRCS := hello.cpp\nhello_PROTOS := %s/greeter.proto\nCXXFLAGS := -std=c++17 -Wall -Wextra -Werror\ninclude $(shell pkg-config --variable=actor_mk troupe)\n' \
+		"$(pkg-config --variable=protodir troupe)" >"$x/Makefile"
+	make -s -C "$x" >"$WORK/x.log" 2>&1 || { cat "$WORK/x.log"; fail "make: a C++ actor"; }
+	[ -x "$x/build/hello" ] || fail "no C++ actor"
+fi
+
+# A generator of another version: refused by name and version, nothing built.
+cat >"$WORK/nanopb_generator.py" <<'GEN'
+#!/bin/sh
+echo nanopb-0.4.8
+GEN
+chmod +x "$WORK/nanopb_generator.py"
+want=$(pkg-config --variable=nanopb_version troupe)
+make -s -C "$app" clean >/dev/null
+out=$(make -s -C "$app" "${mk_args[@]}" NANOPB_GEN="$WORK/nanopb_generator.py" 2>&1) && fail "make accepted nanopb-0.4.8"
+echo "$out" | grep -qF "troupe-gen: $WORK/nanopb_generator.py is nanopb-0.4.8, but libtroupe holds nanopb $want" ||
+	fail "make: unclear refusal: $out"
+[ ! -e "$app/build/thermostat" ] || fail "make built the actor anyway"
+out=$(cmake -S "$app" -B "$app/cbuild2" "${cmake_args[@]}" -DTROUPE_NANOPB_GENERATOR="$WORK/nanopb_generator.py" 2>&1) &&
+	fail "cmake accepted nanopb-0.4.8"
+echo "$out" | tr -s ' \n' ' ' | grep -qF "is 'nanopb-0.4.8', but libtroupe holds nanopb $want" || fail "cmake: unclear refusal: $out"
+echo ok
