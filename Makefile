@@ -76,7 +76,7 @@ LIB_OBJ := $(patsubst %.c,$(O)/%.o,$(LIB_SRC)) $(call pb_o,$(PROTOS_RT))
 DAEMON_SRC := $(filter-out runtime/daemon/main.c,$(wildcard runtime/daemon/*.c)) \
 	      $(wildcard runtime/link/*.c)
 DAEMON_OBJ := $(patsubst %.c,$(O)/%.o,$(DAEMON_SRC))
-ACTORS := $(notdir $(patsubst %/,%,$(dir $(wildcard actors/*/*.c))))
+STD_ACTORS := $(notdir $(patsubst %/,%,$(dir $(wildcard actors/*/*.c))))
 ACTOR_PB_OBJ := $(call pb_o,$(PROTOS_ACT))
 TEST_ACTORS := $(notdir $(patsubst %/,%,$(dir $(wildcard tests/actors/*/*.c))))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
@@ -108,7 +108,7 @@ TP_LIB_LINK := -L$(B)/lib -ltroupe \
 	-Wl,-rpath,'$$ORIGIN/../lib:$$ORIGIN/$(shell realpath -m --relative-to=$(LIBEXECDIR)/troupe $(LIBDIR))'
 endif
 BINS := $(B)/bin/troupe $(B)/bin/troupectl
-ACTOR_BINS := $(addprefix $(B)/actors/,$(ACTORS))
+ACTOR_BINS := $(addprefix $(B)/actors/,$(STD_ACTORS))
 
 # Every object may include any generated header: generate them first.
 GEN_H := $(patsubst %.proto,$(G)/%.pb.h,$(notdir $(PROTOS_RT) $(PROTOS_ACT) $(PROTOS_TEST)))
@@ -199,7 +199,7 @@ $(3)/$(1): $(O)/$(2)/$(1)/$(1).o $(ACTOR_PB_OBJ) $(TP_LIB)
 	@echo "  LD      $$@"
 	$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$(filter-out $$(TP_LIB),$$^) $$(TP_LIB_LINK) $$(LDLIBS_TP) -lm $$(LDLIBS)
 endef
-$(foreach a,$(ACTORS),$(eval $(call actor_rule,$(a),actors,$(B)/actors)))
+$(foreach a,$(STD_ACTORS),$(eval $(call actor_rule,$(a),actors,$(B)/actors)))
 $(foreach a,$(TEST_ACTORS),$(eval $(call actor_rule,$(a),tests/actors,$(B)/tests/actors)))
 # Test actors speak the runtime's own messages raw (Monitor, Down): like
 # any actor outside libtroupe, they carry their own generated descriptors.
@@ -211,7 +211,7 @@ $(B)/tests/%: $(O)/tests/unit/%.o $(B)/lib/libtroupe-daemon.a $(TEST_PB_OBJ) $(A
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -linih $(LDLIBS_TP) $(LDLIBS_LINK) -lm
 
 # troupectl's codec, tested apart from troupectl.
-$(B)/tests/test_pbtext: $(O)/runtime/ctl/pbtext.o $(O)/gen/msgtab.o
+$(B)/tests/test_pbtext: $(O)/runtime/ctl/pbtext.o $(O)/runtime/ctl/types.o $(O)/gen/msgtab.o
 
 # ZeroMQ and NNG are bench-only dependencies (toolchain/setup bench).
 $(B)/bench/bench: $(BENCH_OBJ) $(TEST_PB_OBJ) $(LIBTROUPE_A)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "pbtext.h"
+#include "types.h"
 
 enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_I32 = 5 };
 
@@ -22,14 +23,15 @@ static int pbt_err(char *err, size_t n, const char *fmt, ...)
 const struct mt_msg *pbt_find(const char *name)
 {
 	const struct mt_msg *hit = NULL;
-	for (unsigned i = 0; i < mt_n_msgs; i++) {
-		const char *full = mt_msgs[i].name, *dot = strrchr(full, '.');
+	for (unsigned i = 0; i < mt_count(); i++) {
+		const struct mt_msg *m = mt_at(i);
+		const char *full = m->name, *dot = strrchr(full, '.');
 		if (strcmp(full, name) == 0)
-			return &mt_msgs[i];
+			return m;
 		if (strcmp(dot ? dot + 1 : full, name) == 0) {
 			if (hit)
 				return NULL;   /* ambiguous: the full name is needed */
-			hit = &mt_msgs[i];
+			hit = m;
 		}
 	}
 	return hit;
@@ -37,9 +39,9 @@ const struct mt_msg *pbt_find(const char *name)
 
 const struct mt_msg *pbt_find_id(uint32_t msgid)
 {
-	for (unsigned i = 0; msgid && i < mt_n_msgs; i++)
-		if (mt_msgs[i].msgid == msgid)
-			return &mt_msgs[i];
+	for (unsigned i = 0; msgid && i < mt_count(); i++)
+		if (mt_at(i)->msgid == msgid)
+			return mt_at(i);
 	return NULL;
 }
 

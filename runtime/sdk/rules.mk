@@ -20,7 +20,7 @@ SDK_TOOLCHAINS := $(wildcard toolchain/*.cmake)
 
 # The runtime's messages are one unit, each standard actor's another.
 unit_protos = $(if $(filter runtime,$(1)),$(PROTOS_RT),$(wildcard actors/$(1)/*.proto))
-SDK_UNITS := runtime $(ACTORS)
+SDK_UNITS := runtime $(STD_ACTORS)
 SDK_SRC := $(PROTOS_RT) $(PROTOS_ACT) $(wildcard $(PROTOS_RT:.proto=.options) $(PROTOS_ACT:.proto=.options))
 SDK_SHARE := $(addprefix $(SDK_PROTO)/,$(notdir $(SDK_SRC)) \
 		$(foreach u,$(SDK_UNITS),$(u).desc $(u).msgids)) \
@@ -33,16 +33,16 @@ all: $(SDK_FILES)
 
 define sdk_unit_rule
 $(SDK_PROTO)/$(1).desc $(SDK_PROTO)/$(1).msgids &: $(2) $(wildcard $(2:.proto=.options)) $(TROUPE_GEN) \
-		| $(addprefix $(SDK_PROTO)/,$(notdir $(SDK_SRC)))
+		$(B)/sdk/dirs | $(addprefix $(SDK_PROTO)/,$(notdir $(SDK_SRC)))
 	@echo "  TYPES   $(SDK_PROTO)/$(1).desc"
 	$(Q)PROTOC=$(PROTOC) $(TROUPE_GEN) --troupe --no-code --nanopb-version $(NANOPB_VERSION) \
-		-o $(SDK_PROTO) -n $(1) -I $(SDK_PROTO) $(2)
+		--where-dir $(DATADIR)/troupe/proto -o $(SDK_PROTO) -n $(1) -I $(SDK_PROTO) $(2)
 endef
 $(foreach u,$(SDK_UNITS),$(eval $(call sdk_unit_rule,$(u),$(call unit_protos,$(u)))))
 
 $(SDK_PROTO)/%: runtime/proto/%
 	$(Q)install -D -m 644 $< $@
-$(foreach a,$(ACTORS),$(eval $(SDK_PROTO)/%: actors/$(a)/% ; $$(Q)install -D -m 644 $$< $$@))
+$(foreach a,$(STD_ACTORS),$(eval $(SDK_PROTO)/%: actors/$(a)/% ; $$(Q)install -D -m 644 $$< $$@))
 $(SHARE)/%: runtime/sdk/%
 	$(Q)install -D -m 755 $< $@
 $(SHARE)/troupe-actor.mk: runtime/sdk/troupe-actor.mk

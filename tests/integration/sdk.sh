@@ -1,6 +1,8 @@
 # Helpers of the SDK tests: install this build's SDK (make install from
 # the same build folder, nothing rebuilt), the build's target and tools.
-# Sourced after lib.sh.
+# Sourced after lib.sh.  The makes here are the user's own, never sub-makes of
+# the one running the suite.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 name=${B#build/}
 SDK_MAKE=(make --no-print-directory -s O="$B")
 case $name in

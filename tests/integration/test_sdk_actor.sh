@@ -101,6 +101,53 @@ CPP
 	[ -x "$x/build/hello" ] || fail "no C++ actor"
 fi
 
+# Run it in a node with the SDK's daemon, and call it by its type name:
+# troupectl learns home.* from build/thermostat.desc (-I), then, once
+# installed, from the SDK's share/troupe/proto.  Cross: the node under
+# qemu-user, its actors under qemu-user with the sysroot as -L (never
+# QEMU_LD_PREFIX for the daemon: docs/SDK.md).
+node=$(unique a)
+sed -i "s/^name = .*/name = $node/" "$app/thermostat.ini"
+if [ -z "$TRIPLET" ]; then
+	bin=$sdk/bin
+	[ -x "$WORK/cxx/build/hello" ] && printf '\n[actor hello]\nexec = %s\n' "$WORK/cxx/build/hello" >>"$app/thermostat.ini"
+	"$bin/troupe" "$app/thermostat.ini" >"$WORK/$node.log" 2>&1 &
+else
+	bin=$sdk/usr/bin
+	$RUNNER "$bin/troupe" -x "$RUNNER -L $sdk" "$app/thermostat.ini" >"$WORK/$node.log" 2>&1 &
+fi
+DPID=$!
+DAEMONS+=("$DPID")
+NODES+=("$node")
+wait_for "$WORK/$node.log" 'started thermostat' 10
+tctl() { $RUNNER "$bin/troupectl" -n "$node" -t $((2 * SLOW)) "$@"; }
+out=$(cd "$app" && tctl -I build call thermostat home.GetState 2>&1) || fail "call by name: $out"
+[ "$out" = "$(printf 'home.State\n  celsius = 19.5\n  target = 21\n  heating = true')" ] || fail "call: $out"
+out=$(cd "$app" && tctl -I build -j call thermostat SetTarget celsius=18 2>&1) || fail "call SetTarget: $out"
+[ "$out" = '{"type":"home.State","msgid":2002,"fields":{"celsius":19.5,"target":18,"heating":false}}' ] || fail "call SetTarget: $out"
+out=$(tctl call thermostat home.GetState 2>&1) && fail "call without the types: $out"
+echo "$out" | grep -qF "unknown message type 'home.GetState'" || fail "call without the types: $out"
+# Installed (DESTDIR: the sysroot when cross), the types need no -I.
+make -s -C "$app" "${mk_args[@]}" install DESTDIR="${TRIPLET:+$sdk}" >/dev/null || fail "make install"
+out=$(tctl call thermostat home.GetState 2>&1) || fail "call with the installed types: $out"
+[ "$(echo "$out" | head -n 1)" = home.State ] || fail "call with the installed types: $out"
+out=$(tctl types home.SetTarget 2>&1)
+[ "$out" = "home.SetTarget        2003 celsius:float" ] || fail "types: $out"
+# trace names the types too.
+tctl -t $((3 * SLOW)) trace thermostat >"$WORK/trace" 2>&1 &
+tpid=$!
+sleep $SLOW
+tctl call thermostat home.GetState >/dev/null || fail "call during trace"
+wait $tpid
+grep -q 'home.GetState' "$WORK/trace" && grep -q 'home.State' "$WORK/trace" || fail "trace: $(cat "$WORK/trace")"
+if [ -z "$TRIPLET" ] && [ -x "$WORK/cxx/build/hello" ]; then
+	wait_for "$WORK/$node.log" 'started hello' 10
+	out=$(tctl call hello demo.Hello name=cxx 2>&1) || fail "call the C++ actor: $out"
+	echo "$out" | grep -qF 'text = "hi cxx from C++ (#1)"' || fail "C++ actor: $out"
+fi
+node_stop "$DPID" || fail "the node did not stop cleanly"
+assert_clean "$node"
+
 # A generator of another version: refused by name and version, nothing built.
 cat >"$WORK/nanopb_generator.py" <<'GEN'
 #!/bin/sh
