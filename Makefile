@@ -60,7 +60,8 @@ ifdef SANITIZE
 override CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
 override LDFLAGS += -fsanitize=$(SANITIZE)
 endif
-LDLIBS_TP := -lprotobuf-nanopb
+# nanopb by its archive: the one the compiler finds (NANOPB_A, below).
+LDLIBS_TP = $(NANOPB_A)
 # Node links (runtime/link/): HMAC-SHA256 and randomness from libsodium.
 LDLIBS_LINK := -lsodium
 

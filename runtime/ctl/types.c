@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "pbtext.h"
 #include "types.h"
 
 #define TYPES_DIRS_MAX 16
@@ -43,56 +44,20 @@ int mt_path_add(const char *dir)
 
 /* ---------------------------------------------------------------- wire */
 
-struct rd {
-	const uint8_t *p, *end;
-};
-
-static bool rd_varint(struct rd *r, uint64_t *v)
+/* One field: its number, and its value (varints) or bytes (sub, LEN only). */
+static bool rd_next(struct pbt_in *r, uint32_t *num, uint64_t *v, struct pbt_in *sub)
 {
-	*v = 0;
-	for (int shift = 0; shift < 64 && r->p < r->end; shift += 7) {
-		uint8_t b = *r->p++;
-		*v |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80))
-			return true;
-	}
-	return false;
+	struct pbt_item it;
+	if (!pbt_next(r, &it))
+		return false;
+	*num = it.number;
+	*v = it.v;
+	sub->p = it.wt == WT_LEN ? it.data : NULL;
+	sub->end = it.wt == WT_LEN ? it.data + it.len : NULL;
+	return true;
 }
 
-/* The next field: its number, and its value (varints) or bytes (LEN). */
-static bool rd_next(struct rd *r, uint32_t *num, uint64_t *v, struct rd *sub)
-{
-	uint64_t key, len;
-	if (!rd_varint(r, &key) || key >> 3 == 0 || key >> 3 > UINT32_MAX)
-		return false;
-	*num = (uint32_t)(key >> 3);
-	sub->p = sub->end = NULL;
-	switch (key & 7) {
-	case 0:
-		return rd_varint(r, v);
-	case 1:
-		if (r->end - r->p < 8)
-			return false;
-		r->p += 8;
-		return true;
-	case 2:
-		if (!rd_varint(r, &len) || len > (uint64_t)(r->end - r->p))
-			return false;
-		sub->p = r->p;
-		sub->end = r->p + len;
-		r->p += len;
-		return true;
-	case 5:
-		if (r->end - r->p < 4)
-			return false;
-		r->p += 4;
-		return true;
-	default:
-		return false;
-	}
-}
-
-static char *rd_str(const struct rd *s)
+static char *rd_str(const struct pbt_in *s)
 {
 	size_t n = (size_t)(s->end - s->p);
 	char *c = malloc(n + 1);
@@ -103,7 +68,7 @@ static char *rd_str(const struct rd *s)
 	return c;
 }
 
-static char *join(const char *prefix, const struct rd *name)
+static char *join(const char *prefix, const struct pbt_in *name)
 {
 	size_t a = strlen(prefix), b = (size_t)(name->end - name->p);
 	char *c = malloc(a + b + 2);
@@ -142,9 +107,9 @@ static struct mt_msg *types_append(void)
 	return m;
 }
 
-static bool enum_read(const char *prefix, struct rd e)
+static bool enum_read(const char *prefix, struct pbt_in e)
 {
-	struct rd sub, name = { 0 };
+	struct pbt_in sub, name = { 0 };
 	uint32_t num;
 	uint64_t v;
 	unsigned n = 0;
@@ -158,7 +123,7 @@ static bool enum_read(const char *prefix, struct rd e)
 			continue;
 		struct mt_enumval ev = { 0 };
 		while (sub.p < sub.end) {
-			struct rd s2;
+			struct pbt_in s2;
 			uint32_t n2;
 			uint64_t v2;
 			if (!rd_next(&sub, &n2, &v2, &s2))
@@ -187,9 +152,9 @@ bad:
 	return false;
 }
 
-static bool field_read(struct rd f, struct mt_field *out)
+static bool field_read(struct pbt_in f, struct mt_field *out)
 {
-	struct rd sub;
+	struct pbt_in sub;
 	uint32_t num;
 	uint64_t v;
 	while (f.p < f.end) {
@@ -213,12 +178,12 @@ static bool field_read(struct rd f, struct mt_field *out)
 	return out->name != NULL;
 }
 
-static bool message_read(const char *prefix, struct rd d)
+static bool message_read(const char *prefix, struct pbt_in d)
 {
-	struct rd sub, name = { 0 };
+	struct pbt_in sub, name = { 0 };
 	uint32_t num;
 	uint64_t v;
-	struct rd scan = d;
+	struct pbt_in scan = d;
 	while (scan.p < scan.end) {   /* the name first: nested types need it */
 		if (!rd_next(&scan, &num, &v, &sub))
 			return false;
@@ -264,7 +229,7 @@ static bool message_read(const char *prefix, struct rd d)
 
 static bool descset_read(const uint8_t *buf, size_t len)
 {
-	struct rd r = { buf, buf + len }, file, sub;
+	struct pbt_in r = { buf, buf + len }, file, sub;
 	uint32_t num;
 	uint64_t v;
 	while (r.p < r.end) {
@@ -273,7 +238,7 @@ static bool descset_read(const uint8_t *buf, size_t len)
 		if (num != 1 || !file.p)
 			continue;
 		char *pkg = NULL;
-		struct rd scan = file;
+		struct pbt_in scan = file;
 		while (scan.p < scan.end) {
 			if (!rd_next(&scan, &num, &v, &sub))
 				return false;
