@@ -195,6 +195,10 @@ static bool message_read(const char *prefix, struct pbt_in d)
 	char *full = join(prefix, &name);
 	if (!full)
 		return false;
+	if (types_by_name(full)) {   /* built in, or in an earlier file: the first stays */
+		free(full);
+		return true;
+	}
 	struct mt_field *fields = NULL;
 	unsigned n_fields = 0;
 	while (d.p < d.end) {
@@ -216,8 +220,6 @@ static bool message_read(const char *prefix, struct pbt_in d)
 				return false;
 		}
 	}
-	if (types_by_name(full))
-		return true;   /* built in, or in an earlier file: the first stays */
 	struct mt_msg *m = types_append();
 	if (!m)
 		return false;
@@ -242,18 +244,23 @@ static bool descset_read(const uint8_t *buf, size_t len)
 		while (scan.p < scan.end) {
 			if (!rd_next(&scan, &num, &v, &sub))
 				return false;
-			if (num == 2 && sub.p)
+			if (num == 2 && sub.p) {
+				free(pkg);
 				pkg = rd_str(&sub);
+			}
 		}
 		const char *prefix = pkg ? pkg : "";
-		while (file.p < file.end) {
-			if (!rd_next(&file, &num, &v, &sub))
-				return false;
-			if (num == 4 && sub.p && !message_read(prefix, sub))
-				return false;
-			if (num == 5 && sub.p && !enum_read(prefix, sub))
-				return false;
+		bool ok = true;
+		while (ok && file.p < file.end) {
+			ok = rd_next(&file, &num, &v, &sub);
+			if (ok && num == 4 && sub.p)
+				ok = message_read(prefix, sub);
+			if (ok && num == 5 && sub.p)
+				ok = enum_read(prefix, sub);
 		}
+		free(pkg);
+		if (!ok)
+			return false;
 	}
 	return true;
 }

@@ -13,6 +13,16 @@ esac
 # TRIPLET: empty for the host, else the cross target (aarch64-linux-gnu…).
 TRIPLET=
 [ -f "toolchain/$name.mk" ] && [ "$name" != host ] && TRIPLET=$name
+# A sanitized SDK's user builds with the same sanitizers (the runtime must
+# come first in the program, not arrive with libtroupe.so).
+SAN=
+case $name in host-*) SAN="-fsanitize=$(echo "${name#host-}" | tr - ,) -fno-omit-frame-pointer" ;; esac
+USER_MK=()
+USER_CMAKE=()
+if [ -n "$SAN" ]; then
+	USER_MK=(CFLAGS="-O1 -g $SAN" CXXFLAGS="-O1 -g $SAN" LDFLAGS="$SAN")
+	USER_CMAKE=(-DCMAKE_C_FLAGS="$SAN" -DCMAKE_CXX_FLAGS="$SAN" -DCMAKE_EXE_LINKER_FLAGS="$SAN")
+fi
 VERSION=$(sed -n 's/^#define TROUPE_VERSION "\(.*\)"/\1/p' runtime/include/troupe/version.h)
 
 # sdk_install DESTDIR [make variables…]

@@ -20,8 +20,8 @@ if [ -z "$TRIPLET" ]; then
 	export PKG_CONFIG_PATH=$sdk/lib/pkgconfig
 	libdir=$sdk/lib
 	machine=$(elf_machine "$B/bin/troupe")
-	cmake_args=(-DCMAKE_PREFIX_PATH="$sdk")
-	mk_args=()
+	cmake_args=(-DCMAKE_PREFIX_PATH="$sdk" "${USER_CMAKE[@]}")
+	mk_args=("${USER_MK[@]}")
 else
 	# Cross: the target's SDK in a sysroot, as for a board.
 	sdk=$WORK/sysroot
@@ -97,7 +97,7 @@ TP_ACTOR_MAIN(ops)
 CPP
 	printf 'TROUPE_ACTORS := hello\nhello_SRCS := hello.cpp\nhello_PROTOS := %s/greeter.proto\nCXXFLAGS := -std=c++17 -Wall -Wextra -Werror\ninclude $(shell pkg-config --variable=actor_mk troupe)\n' \
 		"$(pkg-config --variable=protodir troupe)" >"$x/Makefile"
-	make -s -C "$x" >"$WORK/x.log" 2>&1 || { cat "$WORK/x.log"; fail "make: a C++ actor"; }
+	make -s -C "$x" "${mk_args[@]}" >"$WORK/x.log" 2>&1 || { cat "$WORK/x.log"; fail "make: a C++ actor"; }
 	[ -x "$x/build/hello" ] || fail "no C++ actor"
 fi
 

@@ -10,7 +10,7 @@
 sdk=$WORK/sdk
 sdk_install "$sdk" PREFIX=/usr
 export PKG_CONFIG_SYSROOT_DIR=$sdk PKG_CONFIG_LIBDIR=$sdk/usr/lib/pkgconfig
-mk=()
+mk=("${USER_MK[@]}")
 [ -n "$TRIPLET" ] && mk=(CROSS_COMPILE="$TRIPLET-")
 
 app=$WORK/bad
