@@ -21,11 +21,26 @@ PROTOC ?= protoc
 PYTHON_PB ?= /usr/bin/python3
 PREFIX ?= /usr/local
 DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+LIBEXECDIR ?= $(PREFIX)/libexec
+DATADIR ?= $(PREFIX)/share
+SYSCONFDIR ?= $(PREFIX)/etc
+# One version, in the header (troupe/version.h): the SONAME follows its
+# major number, troupe.pc and TroupeConfigVersion.cmake the whole of it.
+TP_VERSION := $(shell sed -n 's/^\#define TROUPE_VERSION "\(.*\)"/\1/p' runtime/include/troupe/version.h)
+TP_SOVERSION := $(firstword $(subst ., ,$(TP_VERSION)))
 
 # A sanitized build never mixes its objects with a plain one.
 comma := ,
-B := $(or $(BOARD_B),build/$(TARGET)$(if $(SANITIZE),-$(subst $(comma),-,$(SANITIZE))))
-O := $(B)/obj
+# O=DIR puts the whole output tree there (objects, generated code, lib/,
+# bin/, actors/, tests/), as B is otherwise.
+ifeq ($(origin O),command line)
+OUT := $(O)
+endif
+B := $(or $(OUT),$(BOARD_B),build/$(TARGET)$(if $(SANITIZE),-$(subst $(comma),-,$(SANITIZE))))
+override O := $(B)/obj
 G := $(B)/gen
 
 ifeq ($(V),1)
@@ -36,7 +51,7 @@ endif
 
 # nanopb from Debian is built with its default options; generated code must
 # match them (docs/DESIGN.md).
-CPPFLAGS += -D_GNU_SOURCE
+override CPPFLAGS += -D_GNU_SOURCE
 
 # ---------------------------------------------------------------- layers
 # Each folder compiles with the include paths of its own layer and of the
@@ -88,13 +103,14 @@ layer_probe = printf '\#include "%s"\n' $(2) | \
 	$(CC) $(CPPFLAGS) $(call layer_inc,$(1)/probe.c) $(filter-out -MMD -MP,$(CFLAGS)) \
 	-fsyntax-only -x c - 2>/dev/null
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -fPIC \
+override CFLAGS += -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -fPIC \
 	  -fno-strict-aliasing -MMD -MP
 ifdef SANITIZE
-CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
-LDFLAGS += -fsanitize=$(SANITIZE)
+override CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+override LDFLAGS += -fsanitize=$(SANITIZE)
 endif
-LDLIBS_TP := -lprotobuf-nanopb
+# nanopb by its archive: the one the compiler finds (NANOPB_A, below).
+LDLIBS_TP = $(NANOPB_A)
 # Node links (runtime/link/): HMAC-SHA256 from nettle (link_crypto.c).
 LDLIBS_LINK := -lnettle
 
@@ -110,7 +126,7 @@ LIB_OBJ := $(patsubst %.c,$(O)/%.o,$(LIB_SRC)) $(call pb_o,$(PROTOS_RT))
 DAEMON_SRC := $(filter-out runtime/daemon/main.c,$(wildcard runtime/daemon/*.c)) \
 	      $(wildcard runtime/link/*.c)
 DAEMON_OBJ := $(patsubst %.c,$(O)/%.o,$(DAEMON_SRC))
-ACTORS := $(notdir $(patsubst %/,%,$(dir $(wildcard actors/*/*.c))))
+STD_ACTORS := $(notdir $(patsubst %/,%,$(dir $(wildcard actors/*/*.c))))
 ACTOR_PB_OBJ := $(call pb_o,$(PROTOS_ACT))
 TEST_ACTORS := $(notdir $(patsubst %/,%,$(dir $(wildcard tests/actors/*/*.c))))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
@@ -122,22 +138,31 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.
 
 LIBTROUPE_A := $(B)/lib/libtroupe.a
 LIBTROUPE_SO := $(B)/lib/libtroupe.so
-# Programs (daemon, troupectl, actors) share libtroupe.so, found beside
-# them: $ORIGIN/../lib from bin/ and actors/, ../../lib from an installed
-# libexec/troupe/.  A static build (boards) links the archive into each.
+LIBTROUPE_SO_REAL := $(LIBTROUPE_SO).$(TP_VERSION)
+# nanopb lives inside libtroupe (docs/DESIGN.md, "nanopb inside"): Debian
+# ships it as a static, position-independent archive only.
+NANOPB_A := $(shell $(CC) -print-file-name=libprotobuf-nanopb.a)
+NANOPB_INCDIR ?= /usr/include
+NANOPB_H := $(addprefix $(NANOPB_INCDIR)/,pb.h pb_common.h pb_encode.h pb_decode.h)
+NANOPB_VERSION := $(shell sed -n 's/^\#define NANOPB_VERSION "nanopb-\(.*\)"/\1/p' $(NANOPB_INCDIR)/pb.h)
+# Actors share libtroupe.so, found beside them: $ORIGIN/../lib from the
+# build's actors/, and from an installed LIBEXECDIR/troupe/ the way to
+# LIBDIR.  The daemon and troupectl use the runtime's insides and link the
+# archive.  A static build (boards) links the archive into each.
 ifneq ($(filter -static,$(LDFLAGS)),)
 TP_LIB := $(LIBTROUPE_A)
 TP_LIB_LINK := $(LIBTROUPE_A)
 else
 TP_LIB := $(LIBTROUPE_SO)
-TP_LIB_LINK := -L$(B)/lib -ltroupe -Wl,-rpath,'$$ORIGIN/../lib:$$ORIGIN/../../lib'
+TP_LIB_LINK := -L$(B)/lib -ltroupe \
+	-Wl,-rpath,'$$ORIGIN/../lib:$$ORIGIN/$(shell realpath -m --relative-to=$(LIBEXECDIR)/troupe $(LIBDIR))'
 # Node links resolve host names only where glibc's resolver works: not in a
 # static program, which would need its NSS modules at run time
 # (runtime/link/link_sock.h).
-CPPFLAGS += -DTP_LINK_RESOLVE
+override CPPFLAGS += -DTP_LINK_RESOLVE
 endif
 BINS := $(B)/bin/troupe $(B)/bin/troupectl
-ACTOR_BINS := $(addprefix $(B)/actors/,$(ACTORS))
+ACTOR_BINS := $(addprefix $(B)/actors/,$(STD_ACTORS))
 
 # Every object may include any generated header: generate them first.
 GEN_H := $(patsubst %.proto,$(G)/%.pb.h,$(notdir $(PROTOS_RT) $(PROTOS_ACT) $(PROTOS_TEST))) \
@@ -145,8 +170,8 @@ GEN_H := $(patsubst %.proto,$(G)/%.pb.h,$(notdir $(PROTOS_RT) $(PROTOS_ACT) $(PR
 
 .SECONDARY:
 .PHONY: all lib test test-unit test-integration test-native test-cross test-regressions check-layers \
-	demo bench clean install help setup fuzz fuzz-build size soak
-all: $(LIBTROUPE_A) $(LIBTROUPE_SO) $(BINS) $(ACTOR_BINS) $(B)/troupe.pc
+	demo bench clean help setup fuzz fuzz-build size soak
+all: $(LIBTROUPE_A) $(LIBTROUPE_SO) $(BINS) $(ACTOR_BINS)
 
 # ---------------------------------------------------------------- rules
 vpath %.proto runtime/proto $(sort $(dir $(PROTOS_ACT) $(PROTOS_TEST)))
@@ -170,25 +195,40 @@ $(BASE_PUB)/troupe/%.h: runtime/include/troupe/%.h
 	@mkdir -p $(dir $@)
 	$(Q)cp $< $@
 
-$(LIBTROUPE_A): $(LIB_OBJ)
+# libtroupe exports what its headers mark TP_API (troupe/api.h), no more.
+$(LIB_OBJ): override CFLAGS += -fvisibility=hidden
+
+# The archive carries nanopb's objects too: linking it needs nothing else.
+$(O)/nanopb/.extracted: $(NANOPB_A)
+	$(Q)rm -rf $(@D) && mkdir -p $(@D)
+	$(Q)cd $(@D) && $(AR) x $(abspath $<) && touch .extracted
+
+$(LIBTROUPE_A): $(LIB_OBJ) $(O)/nanopb/.extracted
 	@mkdir -p $(dir $@)
 	@echo "  AR      $@"
-	$(Q)rm -f $@ && $(AR) rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $(LIB_OBJ) $(O)/nanopb/*.o
 
-$(LIBTROUPE_SO): $(LIB_OBJ)
+# Its nanopb is hidden (--exclude-libs): an application's own nanopb, of
+# any version, never meets it.
+$(LIBTROUPE_SO_REAL): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) -shared -Wl,-soname,libtroupe.so.0 $(filter-out -static,$(LDFLAGS)) -o $@ $^ $(LDLIBS_TP)
-	$(Q)ln -sf libtroupe.so $(@D)/libtroupe.so.0
+	$(Q)$(CC) -shared -Wl,-soname,libtroupe.so.$(TP_SOVERSION) -Wl,--no-undefined \
+		-Wl,--exclude-libs,libprotobuf-nanopb.a $(filter-out -static,$(LDFLAGS)) \
+		-o $@ $^ $(LDLIBS_TP) $(LDLIBS)
+
+$(LIBTROUPE_SO): $(LIBTROUPE_SO_REAL)
+	$(Q)ln -sf $(notdir $<) $(@D)/libtroupe.so.$(TP_SOVERSION)
+	$(Q)ln -sf libtroupe.so.$(TP_SOVERSION) $@
 
 $(B)/lib/libtroupe-daemon.a: $(DAEMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(B)/bin/troupe: $(O)/runtime/daemon/main.o $(B)/lib/libtroupe-daemon.a $(TP_LIB)
+$(B)/bin/troupe: $(O)/runtime/daemon/main.o $(B)/lib/libtroupe-daemon.a $(LIBTROUPE_A)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter-out $(TP_LIB),$^) $(TP_LIB_LINK) -linih $(LDLIBS_TP) $(LDLIBS_LINK)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -linih $(LDLIBS_LINK) $(LDLIBS)
 
 # troupectl's message table, from every actor's .proto and .options
 # (runtime/ctl/msgtab.h), and the runtime's monitor messages.
@@ -207,19 +247,22 @@ $(O)/gen/msgtab.o: $(G)/msgtab.c
 	$(Q)$(CC) $(CPPFLAGS) $(INC_ctl) $(CFLAGS) -c -o $@ $<
 
 CTL_OBJ := $(patsubst %.c,$(O)/%.o,$(wildcard runtime/ctl/*.c)) $(O)/gen/msgtab.o
-$(B)/bin/troupectl: $(CTL_OBJ) $(TP_LIB)
+$(B)/bin/troupectl: $(CTL_OBJ) $(LIBTROUPE_A)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter-out $(TP_LIB),$^) $(TP_LIB_LINK) $(LDLIBS_TP) -lm
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lm $(LDLIBS)
 
 define actor_rule
 $(3)/$(1): $(O)/$(2)/$(1)/$(1).o $(ACTOR_PB_OBJ) $(TP_LIB)
 	@mkdir -p $$(dir $$@)
 	@echo "  LD      $$@"
-	$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$(filter-out $$(TP_LIB),$$^) $$(TP_LIB_LINK) $$(LDLIBS_TP) -lm
+	$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$(filter-out $$(TP_LIB),$$^) $$(TP_LIB_LINK) $$(LDLIBS_TP) -lm $$(LDLIBS)
 endef
-$(foreach a,$(ACTORS),$(eval $(call actor_rule,$(a),actors,$(B)/actors)))
+$(foreach a,$(STD_ACTORS),$(eval $(call actor_rule,$(a),actors,$(B)/actors)))
 $(foreach a,$(TEST_ACTORS),$(eval $(call actor_rule,$(a),tests/actors,$(B)/tests/actors)))
+# Test actors speak the runtime's own messages raw (Monitor, Down): like
+# any actor outside libtroupe, they carry their own generated descriptors.
+$(addprefix $(B)/tests/actors/,$(TEST_ACTORS)): $(call pb_o,$(PROTOS_RT))
 
 $(B)/tests/%: $(O)/tests/unit/%.o $(B)/lib/libtroupe-daemon.a $(TEST_PB_OBJ) $(ACTOR_PB_OBJ) $(LIBTROUPE_A)
 	@mkdir -p $(dir $@)
@@ -227,14 +270,14 @@ $(B)/tests/%: $(O)/tests/unit/%.o $(B)/lib/libtroupe-daemon.a $(TEST_PB_OBJ) $(A
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -linih $(LDLIBS_TP) $(LDLIBS_LINK) -lm
 
 # troupectl's codec, tested apart from troupectl.
-$(B)/tests/test_pbtext: $(O)/runtime/ctl/pbtext.o $(O)/gen/msgtab.o
+$(B)/tests/test_pbtext: $(O)/runtime/ctl/pbtext.o $(O)/runtime/ctl/types.o $(O)/gen/msgtab.o
 
 # ZeroMQ, NNG and iceoryx are bench-only dependencies (toolchain/setup bench).
 $(B)/bench/bench: $(BENCH_OBJ) $(TEST_PB_OBJ) $(LIBTROUPE_A)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_TP) $(LDLIBS_LINK) -lzmq -lnng -liceoryx_binding_c -lpthread -lm
-$(O)/tests/bench/iox.o: CPPFLAGS += -isystem /usr/include/iceoryx/v2.0.3
+$(O)/tests/bench/iox.o: override CPPFLAGS += -isystem /usr/include/iceoryx/v2.0.3
 
 # Node links' raw primitives: TCP and ZeroMQ tcp:// ping-pong (tests/bench/link).
 $(B)/bench/tcp_pingpong: $(O)/tests/bench/link/tcp_pingpong.o
@@ -260,11 +303,7 @@ $(B)/fuzz/%: $(O)/tests/fuzz/%.o $(B)/lib/libtroupe-daemon.a $(ACTOR_PB_OBJ) $(L
 
 # The control socket's target answers the operator commands itself rather
 # than fork or signal actors (tests/fuzz/fuzz_control.c).
-$(B)/fuzz/fuzz_control: LDFLAGS += $(patsubst %,-Wl$(comma)--wrap=tp_sup_ctl_%,stop start restart)
-
-$(B)/troupe.pc: runtime/troupe.pc.in
-	@mkdir -p $(dir $@)
-	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' $< > $@
+$(B)/fuzz/fuzz_control: override LDFLAGS += $(patsubst %,-Wl$(comma)--wrap=tp_sup_ctl_%,stop start restart)
 
 # ---------------------------------------------------------------- entry points
 setup:
@@ -353,17 +392,6 @@ size:
 		$$t-size build/$$b/bin/troupe | awk 'NR == 2 { printf "  troupe (static) text %d data %d bss %d (bytes)\n", $$1, $$2, $$3 }'; \
 	done
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
-		$(DESTDIR)$(PREFIX)/include/troupe $(DESTDIR)$(PREFIX)/libexec/troupe
-	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 $(LIBTROUPE_A) $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(LIBTROUPE_SO) $(DESTDIR)$(PREFIX)/lib/libtroupe.so.0
-	ln -sf libtroupe.so.0 $(DESTDIR)$(PREFIX)/lib/libtroupe.so
-	install -m 644 runtime/include/troupe/*.h $(DESTDIR)$(PREFIX)/include/troupe/
-	sed -e 's|@PREFIX@|$(PREFIX)|g' runtime/troupe.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/troupe.pc
-	install -m 755 $(ACTOR_BINS) $(DESTDIR)$(PREFIX)/libexec/troupe/
-
 clean:
 	rm -rf build
 
@@ -378,12 +406,14 @@ help:
 	@echo "  fuzz      build (clang) and run each fuzz target FUZZ_SECONDS (60)"
 	@echo "  size      stripped sizes (armhf, aarch64) and the daemon's RSS"
 	@echo "  soak      fault suite (FAULT_N=1000 kills) + demo with faults for DURATION=300 s"
-	@echo "  install   DESTDIR=… PREFIX=…"
+	@echo "  install   DESTDIR=… PREFIX=… [BINDIR LIBDIR INCLUDEDIR LIBEXECDIR DATADIR SYSCONFDIR]: the SDK (docs/SDK.md)"
+	@echo "  uninstall the same variables: removes what install put"
 	@echo "  clean     remove build/"
 	@echo "make BOARD=<board> [STATIC=0]   cross-build for a board into build/<board>/ ('make boards')"
 	@echo "  dist      BOARD=…: build/<board>/troupe-<board>.tar.gz (docs/DEPLOY.md)"
 	@echo "  qemu      BOARD=…: boot the board in QEMU with the demo and a shell"
 	@echo "  test-qemu boot every emulated board with the in-guest tests, and two boards on a link"
 
+include runtime/sdk/rules.mk
 include board/rules.mk
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -25,13 +25,15 @@ need-qemu: need-board
 dist: need-board all
 	$(Q)rm -rf $(B)/dist
 	$(Q)$(MAKE) --no-print-directory install DESTDIR=$(abspath $(B)/dist) >/dev/null
-	$(Q)bash board/mkdist $(B)/dist board/$(BOARD) $(CROSS_COMPILE)strip $(DIST_TGZ)
+	$(Q)bash board/mkdist $(B)/dist board/$(BOARD) $(CROSS_COMPILE)strip $(DIST_TGZ) \
+		"$(abspath $(TOPOLOGY))" $(abspath $(ACTORS))
 
 # The board's test image (tests/qemu/mkinitramfs).  qemu, test-qemu-board
 # and test-qemu-net first install what is missing, then build it.
 initramfs: need-qemu dist $(QEMU_ACTOR_BINS)
 	$(Q)bash tests/qemu/fetch $(DEB_ARCH) $(QCACHE)
-	$(Q)bash tests/qemu/mkinitramfs $(KDIR) $(DIST_TGZ) $(B)/tests/qemu $(INITRD)
+	$(Q)bash tests/qemu/mkinitramfs $(KDIR) $(DIST_TGZ) $(B)/tests/qemu $(INITRD) \
+		$(CROSS_COMPILE) $(abspath $(GUEST_TEST))
 
 qemu: need-qemu
 	$(Q)bash toolchain/setup cross qemu
@@ -54,7 +56,16 @@ test-qemu-net: need-qemu
 	$(Q)$(MAKE) --no-print-directory initramfs
 	$(Q)bash tests/qemu/boot net $(BOARD) $(KDIR) $(INITRD) $(B)/qemu-net
 
-# Every emulated board, then two virt aarch64 guests on one link.
+# Every emulated board, then two virt aarch64 guests on one link, then a
+# bundle with actors from outside the tree (tests/qemu/user/).  With
+# GUEST_TEST=script (and BOARD=…, ACTORS=…, TOPOLOGY=…): that board only,
+# your script run in the guest by the same harness (tests/qemu/guest-user).
 test-qemu:
 	$(Q)bash toolchain/setup cross qemu
+ifdef GUEST_TEST
+	$(Q)test -n "$(BOARD)" || { echo "GUEST_TEST needs BOARD=…: $(QEMU_BOARDS)" >&2; exit 2; }
+	$(Q)test -f "$(GUEST_TEST)" || { echo "GUEST_TEST=$(GUEST_TEST): no such file" >&2; exit 2; }
+	$(Q)$(MAKE) --no-print-directory test-qemu-board
+else
 	$(Q)bash tests/qemu/run-all "$(MAKE)" $(QEMU_BOARDS)
+endif

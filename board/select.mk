@@ -14,10 +14,11 @@ BOARD_B := build/$(BOARD)
 # initramfs.  STATIC=0 links them against the board's shared libraries.
 STATIC ?= 1
 PREFIX ?= /usr
+SYSCONFDIR ?= /etc
 CFLAGS ?= -O2 -g
-CFLAGS += $(BOARD_CFLAGS)
+override CFLAGS += $(BOARD_CFLAGS)
 endif
 # Programs only: libtroupe.so drops -static (see its rule).
 ifeq ($(STATIC),1)
-LDFLAGS += -static
+override LDFLAGS += -static
 endif

@@ -6,5 +6,5 @@ CC := clang
 DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
 FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 CFLAGS ?= -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN)
-LDFLAGS += -fsanitize=address,undefined
+override LDFLAGS += -fsanitize=address,undefined
 TEST_RUNNER ?=

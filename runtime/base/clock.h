@@ -3,11 +3,14 @@
 #ifndef TROUPE_CLOCK_H
 #define TROUPE_CLOCK_H
 #include <stdint.h>
+#include "troupe/api.h"
 
 /* A deadline that never comes. */
 #define TP_DEADLINE_NEVER INT64_MAX
 
-/* CLOCK_MONOTONIC in nanoseconds (also in troupe/actor.h, for actors). */
+/* CLOCK_MONOTONIC in nanoseconds (also in troupe/actor.h, for actors:
+ * exported from libtroupe.so). */
+TP_API
 int64_t tp_now_ns(void);
 
 /* An absolute deadline timeout_ms from now; a negative timeout: none. */

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "pbtext.h"
+#include "types.h"
 
-enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_I32 = 5 };
 
 static int pbt_err(char *err, size_t n, const char *fmt, ...)
 {
@@ -22,14 +22,15 @@ static int pbt_err(char *err, size_t n, const char *fmt, ...)
 const struct mt_msg *pbt_find(const char *name)
 {
 	const struct mt_msg *hit = NULL;
-	for (unsigned i = 0; i < mt_n_msgs; i++) {
-		const char *full = mt_msgs[i].name, *dot = strrchr(full, '.');
+	for (unsigned i = 0; i < mt_count(); i++) {
+		const struct mt_msg *m = mt_at(i);
+		const char *full = m->name, *dot = strrchr(full, '.');
 		if (strcmp(full, name) == 0)
-			return &mt_msgs[i];
+			return m;
 		if (strcmp(dot ? dot + 1 : full, name) == 0) {
 			if (hit)
 				return NULL;   /* ambiguous: the full name is needed */
-			hit = &mt_msgs[i];
+			hit = m;
 		}
 	}
 	return hit;
@@ -37,9 +38,9 @@ const struct mt_msg *pbt_find(const char *name)
 
 const struct mt_msg *pbt_find_id(uint32_t msgid)
 {
-	for (unsigned i = 0; msgid && i < mt_n_msgs; i++)
-		if (mt_msgs[i].msgid == msgid)
-			return &mt_msgs[i];
+	for (unsigned i = 0; msgid && i < mt_count(); i++)
+		if (mt_at(i)->msgid == msgid)
+			return mt_at(i);
 	return NULL;
 }
 
@@ -286,10 +287,6 @@ int pbt_encode(const struct mt_msg *m, int argc, char **argv, uint8_t *buf,
 
 /* ---------------------------------------------------------------- decode */
 
-struct pbt_in {
-	const uint8_t *p, *end;
-};
-
 static bool in_varint(struct pbt_in *in, uint64_t *v)
 {
 	*v = 0;
@@ -302,17 +299,7 @@ static bool in_varint(struct pbt_in *in, uint64_t *v)
 	return false;
 }
 
-/* One field of the wire: number, wire type, value (varint or fixed bits)
- * or, for LEN, where its bytes are. */
-struct pbt_item {
-	uint32_t number;
-	int wt;
-	uint64_t v;
-	const uint8_t *data;
-	size_t len;
-};
-
-static bool in_item(struct pbt_in *in, struct pbt_item *it)
+bool pbt_next(struct pbt_in *in, struct pbt_item *it)
 {
 	uint64_t key;
 	if (!in_varint(in, &key) || key >> 3 == 0 || key >> 3 > 0x1fffffff)
@@ -445,7 +432,7 @@ static int each_value(const struct mt_field *fd, const uint8_t *p, size_t len,
 	struct pbt_item it;
 	int count = 0, wt = pbt_wiretype(fd->type);
 	while (in.p < in.end) {
-		if (!in_item(&in, &it))
+		if (!pbt_next(&in, &it))
 			return pbt_err(err, errn, "malformed payload at byte %zu",
 				       (size_t)(in.p - p));
 		if (it.number != fd->number)
@@ -507,7 +494,7 @@ int pbt_print(FILE *f, const struct mt_msg *m, const uint8_t *p, size_t len,
 	struct pbt_in in = { p, p + len };
 	struct pbt_item it;
 	while (in.p < in.end)
-		if (!in_item(&in, &it))
+		if (!pbt_next(&in, &it))
 			return pbt_err(err, errn, "malformed payload at byte %zu",
 				       (size_t)(in.p - p));
 	if (json)

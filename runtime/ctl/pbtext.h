@@ -17,6 +17,23 @@
 const struct mt_msg *pbt_find(const char *name);
 const struct mt_msg *pbt_find_id(uint32_t msgid);
 
+/* The wire, read: each field's number, wire type (WT_*), and value
+ * (varint or fixed bits) or, for WT_LEN, where its bytes are.  Also
+ * reads the descriptor sets of types.c. */
+enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_I32 = 5 };
+struct pbt_in {
+	const uint8_t *p, *end;
+};
+struct pbt_item {
+	uint32_t number;
+	int wt;
+	uint64_t v;
+	const uint8_t *data;
+	size_t len;
+};
+/* The next field of in; false when in is malformed (never reads past end). */
+bool pbt_next(struct pbt_in *in, struct pbt_item *it);
+
 /* "uint32", "string", the enum's or message's name... */
 const char *pbt_type_name(const struct mt_field *f);
 

@@ -7,9 +7,11 @@
 #include <string.h>
 #include <time.h>
 #include "troupe/actor.h"
+#include "troupe/version.h"
 #include "registry.h"
 #include "ctl.h"
 #include "pbtext.h"
+#include "types.h"
 
 /* Most FIELD=VALUE words of one send or call. */
 #define TP_CTL_FIELDS_MAX 64
@@ -39,6 +41,9 @@ static void ctl_usage(FILE *f)
 		"  -q, --quiet          no messages on stderr\n"
 		"  -v, --verbose        more columns\n"
 		"  -h, --help           this text; 'troupectl help COMMAND' for one command\n"
+		"  -I, --proto-path DIR more message types: DIR's NAME.desc and NAME.msgids\n"
+		"                       (then $TROUPE_PROTO_PATH, then the SDK's share/troupe/proto)\n"
+		"  -V, --version        version\n"
 		"\nexit codes: 0 ok, 1 failed, 2 usage, 3 node not running, 4 no such actor,\n"
 		"5 timed out, 6 permission denied\n");
 }
@@ -230,8 +235,8 @@ static int ctl_types(const struct ctl_cmd *c, struct ctl_opts *o, int argc, char
 		fprintf(stderr, "troupectl: unknown message type '%s'\n", argv[0]);
 		return CTL_USAGE;
 	}
-	for (unsigned i = 0; i < mt_n_msgs; i++) {
-		const struct mt_msg *m = &mt_msgs[i];
+	for (unsigned i = 0; i < mt_count(); i++) {
+		const struct mt_msg *m = mt_at(i);
 		if (one && m != one)
 			continue;
 		if (o->json) {
@@ -335,12 +340,14 @@ int main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "proto-path", required_argument, NULL, 'I' },
 		{ 0 },
 	};
 	struct ctl_opts o = { .node = getenv("TROUPE_NODE"), .timeout_ms = 2000 };
 	int c;
 	char *end;
-	while ((c = getopt_long(argc, argv, "+n:s:t:jqvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+n:s:t:jqvhVI:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n': o.node = optarg; break;
 		case 's': o.socket = optarg; break;
@@ -355,6 +362,13 @@ int main(int argc, char **argv)
 		case 'q': o.quiet = true; break;
 		case 'v': o.verbose = true; break;
 		case 'h': ctl_usage(stdout); return CTL_OK;
+		case 'V': printf("troupectl %s\n", tp_version()); return CTL_OK;
+		case 'I':
+			if (mt_path_add(optarg)) {
+				fprintf(stderr, "troupectl: -I %s: too many folders\n", optarg);
+				return CTL_USAGE;
+			}
+			break;
 		default: ctl_usage(stderr); return CTL_USAGE;
 		}
 	}
@@ -362,6 +376,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "troupectl: no command (try troupectl help)\n");
 		return CTL_USAGE;
 	}
+	mt_load(stderr);
 	const struct ctl_cmd *cmd = ctl_find(argv[optind]);
 	int n = argc - optind - 1;
 	if (!cmd) {

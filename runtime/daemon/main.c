@@ -13,6 +13,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 #include "troupe/error.h"
+#include "troupe/version.h"
 #include "ctl_socket.h"
 #include "log_dmsg.h"
 #include "linkd.h"
@@ -23,9 +24,6 @@
 #include "sup.h"
 #include "topo.h"
 
-#ifndef TROUPE_VERSION
-#define TROUPE_VERSION "0.1.0"
-#endif
 
 enum {
 	EXIT_CLEAN = 0,     /* clean stop */
@@ -324,7 +322,7 @@ int main(int argc, char **argv)
 		case 'A': o.actor_path = optarg; break;
 		case 's': use_syslog = true; break;
 		case 'h': main_usage(stdout); return EXIT_CLEAN;
-		case 'V': printf("troupe %s\n", TROUPE_VERSION); return EXIT_CLEAN;
+		case 'V': printf("troupe %s\n", tp_version()); return EXIT_CLEAN;
 		default: main_usage(stderr); return EXIT_USAGE;
 		}
 	}

@@ -12,6 +12,7 @@
 #include <ini.h>
 #include "transport.h"
 #include "topo.h"
+#include "topo_msgids.h"
 #include "link_access.h"
 
 _Static_assert(sizeof "auto" <= TP_TRANSPORT_NAME_MAX + 1, "transport = auto must fit");
@@ -1016,7 +1017,8 @@ int tp_topology_resolve(struct tp_topology *t, FILE *errs)
 	for (unsigned i = 0; i < t->n_actors; i++)
 		if (t->actors[i].exec[0])   /* else already reported as missing */
 			n += topo_resolve_one(t, &t->actors[i], errs);
-	return n;
+	/* The executables known, so are the types they declare. */
+	return n ? n : tp_msgids_check(t, errs);
 }
 
 /* ---------------------------------------------------------------- split */

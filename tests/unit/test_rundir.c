@@ -1,4 +1,4 @@
-/* The runtime directory (runtime/lib/rundir.c): which one, created with
+/* The runtime directory (runtime/base/rundir.c): which one, created with
  * the right mode, refused when others may write to it or it is not ours
  * or not a directory, paths in it bounded, and its sweep removes only the
  * node's own files. */

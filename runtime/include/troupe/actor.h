@@ -4,10 +4,15 @@
 #ifndef TROUPE_ACTOR_H
 #define TROUPE_ACTOR_H
 
+#include "troupe/api.h"
 #include <stddef.h>
 #include <stdint.h>
 #include <pb.h>
 #include "troupe/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* Longest actor or node name, without the NUL. */
 #define TP_NAME_MAX 31
@@ -56,6 +61,7 @@ struct tp_actor_ops {
 
 /* Runs the actor: attaches its mailbox, calls init, then waits on mail,
  * timers and watched fds until stopped.  Returns the process exit code. */
+TP_API
 int tp_actor_main(const struct tp_actor_ops *ops, int argc, char **argv);
 
 #define TP_ACTOR_MAIN(ops) \
@@ -91,6 +97,7 @@ struct tp_send_opts {
  *   -TP_EPERM     the mailbox may not be opened by this process
  *   -TP_ENOMEM, -TP_ESYS   attaching its mailbox failed (errno says why
  *                 for -TP_ESYS). */
+TP_API
 int tp_send_msg(tp_actor *self, const char *to, uint32_t type,
 		const pb_msgdesc_t *fields, const void *msg,
 		const struct tp_send_opts *opts);
@@ -99,13 +106,16 @@ int tp_send_msg(tp_actor *self, const char *to, uint32_t type,
  * its priority and the actor's default timeout.  A reply may go to any
  * actor of a linked node that asked, exported or not.  Returns what
  * tp_send_msg returns. */
+TP_API
 int tp_reply_msg(tp_actor *self, const struct tp_msg *req, uint32_t type,
 		 const pb_msgdesc_t *fields, const void *msg);
 
 /* The same with a payload that is already encoded (routers, echo); never
  * -TP_EENCODE. */
+TP_API
 int tp_send_bytes(tp_actor *self, const char *to, uint32_t type,
 		  const void *payload, size_t len, const struct tp_send_opts *opts);
+TP_API
 int tp_reply_bytes(tp_actor *self, const struct tp_msg *req, uint32_t type,
 		   const void *payload, size_t len);
 
@@ -124,6 +134,7 @@ int tp_reply_bytes(tp_actor *self, const struct tp_msg *req, uint32_t type,
  *   -TP_EINVAL     timeout_ms is TP_NOWAIT or another negative value
  *   -TP_ENOENT, -TP_EPERM, -TP_EFULL, -TP_ETOOBIG   from a notice
  *   any error of tp_send_msg, for the request. */
+TP_API
 int tp_call_msg(tp_actor *self, const char *to,
 		uint32_t req_type, const pb_msgdesc_t *req_fields, const void *req,
 		uint32_t rep_type, const pb_msgdesc_t *rep_fields, void *rep,
@@ -131,6 +142,7 @@ int tp_call_msg(tp_actor *self, const char *to,
 
 /* Decodes a received payload: 0, -TP_ETYPE (of another type),
  * -TP_EDECODE (does not decode with fields). */
+TP_API
 int tp_decode_msg(const struct tp_msg *m, uint32_t type,
 		  const pb_msgdesc_t *fields, void *out);
 
@@ -156,8 +168,10 @@ int tp_decode_msg(const struct tp_msg *m, uint32_t type,
  * timer running). */
 #define TP_TIMERS_MAX 16
 typedef void tp_timer_fn(tp_actor *self, void *state, void *arg);
+TP_API
 int tp_timer_start(tp_actor *self, unsigned first_ms, unsigned period_ms,
 		   tp_timer_fn *fn, void *arg);
+TP_API
 int tp_timer_stop(tp_actor *self, int id);
 
 /* The actor's own descriptors, waited on together with its mail; fn gets
@@ -168,25 +182,37 @@ int tp_timer_stop(tp_actor *self, int id);
 #define TP_FDS_MAX 16
 enum { TP_FD_READ = 1, TP_FD_WRITE = 2 };
 typedef void tp_fd_fn(tp_actor *self, void *state, int fd, unsigned events, void *arg);
+TP_API
 int tp_fd_watch(tp_actor *self, int fd, unsigned events, tp_fd_fn *fn, void *arg);
+TP_API
 int tp_fd_unwatch(tp_actor *self, int fd);
 
 /* Ends the loop after the current callback; the process exits with code. */
+TP_API
 void tp_exit(tp_actor *self, int code);
 
 /* The actor's name, and its node's. */
+TP_API
 const char *tp_actor_name(const tp_actor *self);
+TP_API
 const char *tp_actor_node(const tp_actor *self);
 
 /* The old names of tp_actor_name and tp_actor_node; kept for one release. */
+TP_API
 const char *tp_self_name(const tp_actor *self)
 	__attribute__((deprecated("use tp_actor_name")));
+TP_API
 const char *tp_node_name(const tp_actor *self)
 	__attribute__((deprecated("use tp_actor_node")));
 
 /* Monitors (tp_monitor, tp_demonitor, Down notices): troupe/monitor.h. */
 
 /* Monotonic clock, in nanoseconds: every Troupe deadline runs on it. */
+TP_API
 int64_t tp_now_ns(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

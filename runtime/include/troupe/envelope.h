@@ -4,8 +4,13 @@
 #ifndef TROUPE_ENVELOPE_H
 #define TROUPE_ENVELOPE_H
 
+#include "troupe/api.h"
 #include <stddef.h>
 #include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define TP_ENV_VERSION 2
 #define TP_ENV_HDR_LEN 28
@@ -38,17 +43,26 @@ struct tp_env {
 /* Writes the header and names into buf and returns the offset at which the
  * payload goes, or -TP_ETOOBIG / -TP_EINVAL.  payload_len is written later
  * by tp_env_set_len, once the payload has been encoded in place. */
+TP_API
 int tp_env_encode_head(uint8_t *buf, size_t cap, const struct tp_env *env);
+TP_API
 void tp_env_set_len(uint8_t *buf, uint32_t payload_len);
 /* The send time of an encoded envelope, read or written in place: the
  * sender stamps it last, just before the message goes. */
+TP_API
 void tp_env_set_sent(uint8_t *buf, uint64_t sent_ns);
+TP_API
 uint64_t tp_env_sent(const uint8_t *buf);
 
 /* Decodes and checks a whole message of len bytes.  The payload may be at
  * most max_payload bytes.  Returns 0, -TP_ETRUNC (short, long or malformed),
  * -TP_EVERSION or -TP_ETOOBIG.  Reads nothing outside buf[0, len). */
+TP_API
 int tp_env_decode(const uint8_t *buf, size_t len, size_t max_payload,
 		  struct tp_env *env);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

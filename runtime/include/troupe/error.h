@@ -3,6 +3,11 @@
 #ifndef TROUPE_ERROR_H
 #define TROUPE_ERROR_H
 
+#include "troupe/api.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Commands return 0 or a negative code: `return -TP_EFULL;`.  The values are
  * part of the wire format: append, never renumber. */
 enum tp_err {
@@ -33,23 +38,32 @@ enum tp_err {
 /* Text for a code, positive or negative; never NULL.  For TP_ESYS, the
  * text of the system's error behind it when this thread knows it
  * (tp_sys_errno): "system call failed: Input/output error". */
+TP_API
 const char *tp_strerror(int err);
 
 /* Maps an errno value to the closest code, for a send or any other call
  * that is not a receive: EAGAIN is TP_EFULL (it would have to wait for
  * room).  TP_ESYS when none fits; e is then kept for tp_sys_errno. */
+TP_API
 int tp_err_from_errno(int e);
 
 /* TP_ESYS for a failed system call whatever its errno e (kept for
  * tp_sys_errno), where the closest code would mislead. */
+TP_API
 int tp_err_sys(int e);
 
 /* The same for a receive: EAGAIN is TP_EEMPTY (nothing to take). */
+TP_API
 int tp_err_from_errno_recv(int e);
 
 /* The errno value behind this thread's latest TP_ESYS (every Troupe
  * function that returns -TP_ESYS after a system call keeps it there), 0
  * if none: later system calls do not lose it as they lose errno. */
+TP_API
 int tp_sys_errno(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -7,8 +7,13 @@
 #ifndef TROUPE_MONITOR_H
 #define TROUPE_MONITOR_H
 
+#include "troupe/api.h"
 #include <stdbool.h>
 #include "troupe/actor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* Type id of Down (monitor.options); only mail from the daemon counts. */
 #define TP_DOWN_MSGID 12
@@ -41,20 +46,25 @@ struct tp_down {
  * when the link drops.  A request the nodes cannot take (a table of
  * monitors or the link's queue full) comes back as an Undeliverable
  * notice of type Monitor (10), reason limit or queue_full. */
+TP_API
 int tp_monitor(tp_actor *self, const char *name);
 
 /* Stops watching `name`; a Down already queued stays queued.  Returns
  * what tp_monitor returns. */
+TP_API
 int tp_demonitor(tp_actor *self, const char *name);
 
 /* Is m a Down notice (type TP_DOWN_MSGID from the daemon)? */
+TP_API
 bool tp_msg_is_down(const struct tp_msg *m);
 
 /* Decodes a Down notice: 0, -TP_ETYPE (m is none), -TP_EDECODE. */
+TP_API
 int tp_down_decode(const struct tp_msg *m, struct tp_down *out);
 
 /* "exit", "signal", "restart_limit", "stopped", "noproc",
  * "noconnection"; "?" otherwise. */
+TP_API
 const char *tp_down_reason_name(int reason);
 
 /* Undeliverable notices.  A message the runtime accepted (tp_send returned
@@ -89,14 +99,21 @@ struct tp_undeliverable {
 
 /* Is m an Undeliverable notice (type TP_UNDELIVERABLE_MSGID from the
  * daemon)? */
+TP_API
 bool tp_msg_is_undeliverable(const struct tp_msg *m);
 
 /* Decodes an Undeliverable notice: 0, -TP_ETYPE (m is none),
  * -TP_EDECODE. */
+TP_API
 int tp_undeliverable_decode(const struct tp_msg *m, struct tp_undeliverable *out);
 
 /* "noproc", "not_exported", "mailbox_full", "queue_full", "too_big",
  * "limit", "failed"; "?" otherwise. */
+TP_API
 const char *tp_undeliverable_reason_name(int reason);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -5,4 +5,5 @@
 #include "troupe/error.h"
 #include "troupe/actor.h"
 #include "troupe/monitor.h"
+#include "troupe/version.h"
 #endif

@@ -1,0 +1,6 @@
+#include "troupe/version.h"
+
+const char *tp_version(void)
+{
+	return TROUPE_VERSION;
+}
