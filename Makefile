@@ -91,7 +91,8 @@ GEN_H := $(patsubst %.proto,$(G)/%.pb.h,$(notdir $(PROTOS_RT) $(PROTOS_ACT) $(PR
 
 .SECONDARY:
 .PHONY: all lib test test-unit test-integration test-native test-cross \
-	demo bench clean install help setup fuzz fuzz-build size soak
+	demo bench clean install help setup fuzz fuzz-build size soak \
+	test-actors mutants
 all: $(LIBTROUPE_A) $(LIBTROUPE_SO) $(BINS) $(ACTOR_BINS) $(B)/troupe.pc
 
 # ---------------------------------------------------------------- rules
@@ -163,7 +164,7 @@ endef
 $(foreach a,$(ACTORS),$(eval $(call actor_rule,$(a),actors,$(B)/actors)))
 $(foreach a,$(TEST_ACTORS),$(eval $(call actor_rule,$(a),tests/actors,$(B)/tests/actors)))
 
-$(B)/tests/%: $(O)/tests/unit/%.o $(B)/lib/libtroupe-daemon.a $(TEST_PB_OBJ) $(ACTOR_PB_OBJ) $(LIBTROUPE_A)
+$(B)/tests/%: $(O)/tests/unit/%.o $(O)/tests/unit/filter.o $(B)/lib/libtroupe-daemon.a $(TEST_PB_OBJ) $(ACTOR_PB_OBJ) $(LIBTROUPE_A)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -linih $(LDLIBS_TP) $(LDLIBS_LINK) -lm
@@ -227,8 +228,14 @@ else
 	$(Q)$(MAKE) --no-print-directory test-native TARGET=arm-linux-gnueabihf
 endif
 
-test-native: all $(UNIT_TESTS) $(addprefix $(B)/tests/actors/,$(TEST_ACTORS))
+test-native: all $(UNIT_TESTS) test-actors
 	$(Q)bash tests/run-tests "$(B)" "$(TEST_RUNNER)"
+
+test-actors: $(addprefix $(B)/tests/actors/,$(TEST_ACTORS))
+
+# The mutation check (tests/mutants/): each planted bug must fail a test.
+mutants: all $(UNIT_TESTS) test-actors
+	$(Q)python3 tests/mutants/run -b "$(B)"
 
 demo:
 	$(Q)bash toolchain/setup host
