@@ -164,7 +164,7 @@ endef
 $(foreach a,$(ACTORS),$(eval $(call actor_rule,$(a),actors,$(B)/actors)))
 $(foreach a,$(TEST_ACTORS),$(eval $(call actor_rule,$(a),tests/actors,$(B)/tests/actors)))
 
-$(B)/tests/%: $(O)/tests/unit/%.o $(O)/tests/unit/filter.o $(B)/lib/libtroupe-daemon.a $(TEST_PB_OBJ) $(ACTOR_PB_OBJ) $(LIBTROUPE_A)
+$(B)/tests/%: $(O)/tests/unit/%.o $(O)/tests/unit/harness.o $(B)/lib/libtroupe-daemon.a $(TEST_PB_OBJ) $(ACTOR_PB_OBJ) $(LIBTROUPE_A)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -linih $(LDLIBS_TP) $(LDLIBS_LINK) -lm

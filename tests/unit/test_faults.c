@@ -26,12 +26,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "harness.h"
 #include "mbox_test.h"
 #include "transport.h"
 #include "troupe/actor.h"
@@ -171,8 +173,10 @@ static pid_t spawn(void)
 {
 	pid_t pid = fork();
 	assert_true(pid >= 0);
-	if (pid == 0)
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);   /* not past a test that gave up */
 		return 0;
+	}
 	for (unsigned i = 0; i < 16; i++)
 		if (!kids[i]) {
 			kids[i] = pid;
@@ -382,12 +386,14 @@ static int setup(void **st)
 	snprintf(path, sizeof path, "/troupe.f%d.box", (int)getpid());
 	ledger_reset();
 	kill_at = NULL;
+	test_deadline(30 + (unsigned)N / 10);
 	return 0;
 }
 
 static int teardown(void **st)
 {
 	(void)st;
+	test_deadline(0);
 	kids_kill();
 	return T->unlink(path);
 }

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "harness.h"
 #include "mbox_test.h"
 #include "transport.h"
 #include "troupe/actor.h"
@@ -38,12 +39,14 @@ static int setup(void **st)
 	(void)st;
 	snprintf(prefix, sizeof prefix, "/troupe.u%d.", (int)getpid());
 	snprintf(path, sizeof path, "%sbox", prefix);
+	test_deadline(30);
 	return 0;
 }
 
 static int teardown(void **st)
 {
 	(void)st;
+	test_deadline(0);
 	return T->unlink(path);
 }
 
