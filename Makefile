@@ -303,6 +303,7 @@ help:
 	@echo "  all       libtroupe, troupe, troupectl, actors (default)"
 	@echo "  demo      set up, build and run the demo pipeline"
 	@echo "  test      set up, then run every test natively and under qemu-user"
+	@echo "  mutants   plant each bug of tests/mutants/mutants.spec: every one must fail a test"
 	@echo "  bench     Troupe's transports against their raw primitives, ZeroMQ and NNG"
 	@echo "  fuzz      build (clang) and run each fuzz target FUZZ_SECONDS (60)"
 	@echo "  size      stripped sizes (armhf, aarch64) and the daemon's RSS"

@@ -121,8 +121,10 @@ node_sect "$WORK/d.ini" "$d" $pd other.key
 peer_sect "$WORK/d.ini" "$b" $pb
 printf '[actor logger]\nexec = logger\n' >>"$WORK/d.ini"
 node_start "$d" "$WORK/d.ini"; pid_d=$DPID
-wait_for "$WORK/$d.log" "authentication of '$b' failed" 20
+wait_for "$WORK/$d.log" "authentication of '$b' failed|link .*: up" 20
 grep -q "link .*: up" "$WORK/$d.log" && fail "node $d with the wrong key got a link"
+grep -q "^troupe\[$d\]: link: refused a connection: authentication of '$b' failed: wrong key, or the handshake was tampered with$" "$WORK/$d.log" ||
+	{ cat "$WORK/$d.log"; fail "node $d did not refuse $b's auth"; }
 node_stop $pid_d || fail "node $d exited with $?"
 assert_clean "$d"
 

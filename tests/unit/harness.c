@@ -23,6 +23,8 @@ __attribute__((constructor)) static void test_filter(void)
 		cmocka_set_test_filter(p);
 }
 
+static void (*deadline_cleanup)(void);
+
 static void deadline_passed(int sig)
 {
 	(void)sig;
@@ -31,11 +33,14 @@ static void deadline_passed(int sig)
 	if (write(STDOUT_FILENO, msg, sizeof msg - 1) < 0) {
 		/* nothing more to say */
 	}
+	if (deadline_cleanup)
+		deadline_cleanup();
 	_exit(1);
 }
 
-void test_deadline(unsigned seconds)
+void test_deadline(unsigned seconds, void (*cleanup)(void))
 {
+	deadline_cleanup = cleanup;
 	signal(SIGALRM, deadline_passed);
 	alarm(seconds);
 }

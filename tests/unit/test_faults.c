@@ -380,20 +380,26 @@ static void assert_not_wedged(struct tp_mbox *rx)
 
 /* ---------------------------------------------------------------- tests */
 
+static void cleanup_on_deadline(void)
+{
+	kids_kill();
+	T->unlink(path);
+}
+
 static int setup(void **st)
 {
 	(void)st;
 	snprintf(path, sizeof path, "/troupe.f%d.box", (int)getpid());
 	ledger_reset();
 	kill_at = NULL;
-	test_deadline(30 + (unsigned)N / 10);
+	test_deadline(30 + (unsigned)N / 10, cleanup_on_deadline);
 	return 0;
 }
 
 static int teardown(void **st)
 {
 	(void)st;
-	test_deadline(0);
+	test_deadline(0, NULL);
 	kids_kill();
 	return T->unlink(path);
 }

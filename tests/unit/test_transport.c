@@ -34,19 +34,24 @@ static bool is_local(void)
 	return strcmp(T->name, "tcp") != 0;
 }
 
+static void unlink_on_deadline(void)
+{
+	T->unlink(path);
+}
+
 static int setup(void **st)
 {
 	(void)st;
 	snprintf(prefix, sizeof prefix, "/troupe.u%d.", (int)getpid());
 	snprintf(path, sizeof path, "%sbox", prefix);
-	test_deadline(30);
+	test_deadline(30, unlink_on_deadline);
 	return 0;
 }
 
 static int teardown(void **st)
 {
 	(void)st;
-	test_deadline(0);
+	test_deadline(0, NULL);
 	return T->unlink(path);
 }
 

@@ -64,7 +64,9 @@ struct tp_send_opts {
 
 /* Sends a message to the actor named `to`.  Encodes once, straight into
  * the send buffer.  Returns 0, -TP_ENOENT (no such actor), -TP_ETOOBIG,
- * -TP_EFULL (mailbox still full at the deadline), -TP_EENCODE. */
+ * -TP_EFULL (mailbox still full at the deadline; on shm also when another
+ * sender, stopped inside its copy, held the mailbox's lock until then:
+ * nothing was queued either way), -TP_EENCODE. */
 int tp_send_msg(tp_actor *self, const char *to, uint32_t type,
 		const pb_msgdesc_t *fields, const void *msg,
 		const struct tp_send_opts *opts);
