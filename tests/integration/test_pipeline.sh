@@ -44,10 +44,16 @@ fpid=$(actor_pid "$node" filter)
 kill -STOP "$fpid"
 sleep 0.15
 # What queued for the frozen filter: sent to its mailbox, not taken (the
-# node's counters, kept by senders and receivers on every transport).
+# node's counters, kept by senders and receivers on every transport),
+# read with the sensor frozen too, so that nothing more queues before the
+# kill.
+spid=$(actor_pid "$node" sensor)
+[ -n "$spid" ] || fail "no pid for sensor"
+kill -STOP "$spid"
 queued=$(( $(counter "$node" filter sent) - $(counter "$node" filter received) ))
 kill -KILL "$fpid"
 wait_for "$WORK/$node.log" "filter .*pid $fpid.*signal 9" 10
+kill -CONT "$spid"
 wait_for "$WORK/$node.log" "^logger\[[0-9]*\]: seq=$N " 30
 [ "$queued" -ge 3 ] || fail "only $queued readings queued during the freeze"
 
