@@ -234,7 +234,10 @@ test-native: all $(UNIT_TESTS) test-actors
 test-actors: $(addprefix $(B)/tests/actors/,$(TEST_ACTORS))
 
 # The mutation check (tests/mutants/): each planted bug must fail a test.
+# Native builds only: it rebuilds and runs the tests on this machine.
 mutants: all $(UNIT_TESTS) test-actors
+	$(Q)[ "$(TARGET)" = host ] && [ -z "$(SANITIZE)" ] || \
+		{ echo "make mutants: the host build only (no TARGET=, no SANITIZE=)"; exit 2; }
 	$(Q)python3 tests/mutants/run -b "$(B)"
 
 demo:
