@@ -21,12 +21,14 @@ node_start "$b" "$WORK/topo.ini"; pb=$DPID
 wait_for "$WORK/$a.log" '^logger\[[0-9]*\]: seq=5 ' 20
 wait_for "$WORK/$b.log" '^logger\[[0-9]*\]: seq=5 ' 20
 
-# A second daemon for node a is refused while a runs.
-$RUNNER "$B/bin/troupe" -n "$a" -A "$B/actors" ${RUNNER:+-x "$RUNNER"} "$WORK/topo.ini" \
-	>"$WORK/dup.log" 2>&1
+# A second daemon for node a is refused while a runs (at once: one that
+# starts instead is stopped after 10 s, and fails the test).
+timeout -s KILL $((10 * SLOW)) $RUNNER "$B/bin/troupe" -n "$a" -A "$B/actors" \
+	${RUNNER:+-x "$RUNNER"} "$WORK/topo.ini" >"$WORK/dup.log" 2>&1
 rc=$?
 [ "$rc" -eq 3 ] || { cat "$WORK/dup.log"; fail "second daemon for node $a: exit $rc, want 3"; }
-grep -q "already running" "$WORK/dup.log" || fail "no 'already running' message"
+grep -qx "troupe: node '$a' is already running" "$WORK/dup.log" ||
+	{ cat "$WORK/dup.log"; fail "no 'already running' message"; }
 
 node_stop "$pb" || fail "node $b exited with $?"
 assert_clean "$b"
