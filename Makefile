@@ -170,7 +170,7 @@ GEN_H := $(patsubst %.proto,$(G)/%.pb.h,$(notdir $(PROTOS_RT) $(PROTOS_ACT) $(PR
 
 .SECONDARY:
 .PHONY: all lib test test-unit test-integration test-native test-cross test-regressions check-layers \
-	demo bench clean help setup fuzz fuzz-build size soak
+	demo bench clean help setup fuzz fuzz-build size soak test-actors mutants
 all: $(LIBTROUPE_A) $(LIBTROUPE_SO) $(BINS) $(ACTOR_BINS)
 
 # ---------------------------------------------------------------- rules
@@ -264,7 +264,7 @@ $(foreach a,$(TEST_ACTORS),$(eval $(call actor_rule,$(a),tests/actors,$(B)/tests
 # any actor outside libtroupe, they carry their own generated descriptors.
 $(addprefix $(B)/tests/actors/,$(TEST_ACTORS)): $(call pb_o,$(PROTOS_RT))
 
-$(B)/tests/%: $(O)/tests/unit/%.o $(B)/lib/libtroupe-daemon.a $(TEST_PB_OBJ) $(ACTOR_PB_OBJ) $(LIBTROUPE_A)
+$(B)/tests/%: $(O)/tests/unit/%.o $(O)/tests/unit/harness.o $(B)/lib/libtroupe-daemon.a $(TEST_PB_OBJ) $(ACTOR_PB_OBJ) $(LIBTROUPE_A)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -linih $(LDLIBS_TP) $(LDLIBS_LINK) -lm
@@ -325,7 +325,7 @@ else
 	$(Q)$(MAKE) --no-print-directory test-native TARGET=arm-linux-gnueabihf
 endif
 
-test-native: check-layers all $(UNIT_TESTS) $(addprefix $(B)/tests/actors/,$(TEST_ACTORS))
+test-native: check-layers all $(UNIT_TESTS) test-actors
 	$(Q)bash tests/run-tests "$(B)" "$(TEST_RUNNER)"
 
 # The layers hold (see "layers" above): the build fails if a folder
@@ -342,6 +342,15 @@ check-layers: $(GEN_H)
 test-regressions: all $(addprefix $(B)/tests/actors/,$(TEST_ACTORS))
 	$(Q)for t in tests/regressions/*.sh; do echo "== $$t"; \
 		B="$(B)" RUNNER="$(TEST_RUNNER)" bash $$t || exit 1; done
+
+test-actors: $(addprefix $(B)/tests/actors/,$(TEST_ACTORS))
+
+# The mutation check (tests/mutants/): each planted bug must fail a test.
+# Native builds only: it rebuilds and runs the tests on this machine.
+mutants: all $(UNIT_TESTS) test-actors
+	$(Q)[ "$(TARGET)" = host ] && [ -z "$(SANITIZE)" ] || \
+		{ echo "make mutants: the host build only (no TARGET=, no SANITIZE=)"; exit 2; }
+	$(Q)python3 tests/mutants/run -b "$(B)"
 
 demo:
 	$(Q)bash toolchain/setup host
@@ -402,6 +411,7 @@ help:
 	@echo "  test      set up, then run every test natively and under qemu-user"
 	@echo "  test-regressions  the tests of past bugs only (tests/regressions/)"
 	@echo "  check-layers      a folder cannot include a header of a layer above it"
+	@echo "  mutants   plant each bug of tests/mutants/mutants.spec: every one must fail a test"
 	@echo "  bench     Troupe's transports against their raw primitives, ZeroMQ, NNG, iceoryx"
 	@echo "  fuzz      build (clang) and run each fuzz target FUZZ_SECONDS (60)"
 	@echo "  size      stripped sizes (armhf, aarch64) and the daemon's RSS"

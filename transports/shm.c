@@ -320,8 +320,11 @@ static bool shm_owner_dead(uint32_t pid)
 /* The senders' lock.  Held only for one copy into a slot; an owner that
  * died inside is detected by kill(pid, 0) and its lock taken back: under
  * the lock nothing is published until the final tail store, so there is
- * nothing to undo. */
-static void shm_lock(struct tp_mbox *mb)
+ * nothing to undo.  An owner that looks alive but does not let go (stopped
+ * inside its copy, or dead with its pid reused before the daemon's repair)
+ * is waited for until the send's deadline, and at least one owner check:
+ * then -TP_EFULL, nothing queued, as for a mailbox that stayed full. */
+static int shm_lock(struct tp_mbox *mb, int64_t deadline)
 {
 	struct shm_hdr *h = mb->h;
 	int64_t check_at = 0;
@@ -330,7 +333,7 @@ static void shm_lock(struct tp_mbox *mb)
 		if (atomic_compare_exchange_weak_explicit(&h->lock, &cur, mb->pid,
 							  memory_order_acquire,
 							  memory_order_relaxed))
-			return;
+			return 0;
 		if (spins < 64)
 			continue;
 		sched_yield();
@@ -341,6 +344,8 @@ static void shm_lock(struct tp_mbox *mb)
 			else if (now > check_at) {
 				if (shm_owner_dead(cur))
 					atomic_compare_exchange_strong(&h->lock, &cur, 0);
+				else if (now >= deadline)
+					return -TP_EFULL;
 				check_at = now + SHM_LOCK_CHECK_NS;
 				struct timespec ts = { 0, 200000 };
 				nanosleep(&ts, NULL);   /* owner stopped: do not burn the core */
@@ -404,12 +409,15 @@ static void shm_wake(struct tp_mbox *mb)
 	}
 }
 
-/* One attempt: 0, or -TP_EFULL when there is no room (lock released). */
-static int shm_put(struct tp_mbox *mb, const void *buf, size_t len, unsigned prio)
+/* One attempt: 0, or -TP_EFULL when there is no room (lock released) or
+ * the lock stayed held past the deadline. */
+static int shm_put(struct tp_mbox *mb, const void *buf, size_t len, unsigned prio,
+		   int64_t deadline)
 {
 	struct shm_hdr *h = mb->h;
 	unsigned lane = prio >= TP_LANE_HIGH_MIN ? 0 : 1;
-	shm_lock(mb);
+	if (shm_lock(mb, deadline))
+		return -TP_EFULL;   /* past the deadline, so the send gives up */
 	if (shm_used(h) >= mb->depth) {
 		if (mb->when_full != TP_FULL_DROP_OLDEST) {
 			shm_unlock(mb);
@@ -458,7 +466,7 @@ static int shm_tp_send(struct tp_mbox *mb, const void *buf, size_t len,
 	if (len > mb->msg_max)
 		return -TP_ETOOBIG;
 	for (;;) {
-		int rc = shm_put(mb, buf, len, prio);
+		int rc = shm_put(mb, buf, len, prio, deadline);
 		if (rc == 0 || mb->when_full == TP_FULL_REJECT)
 			return rc;
 		if (shm_wait_space(mb, deadline))

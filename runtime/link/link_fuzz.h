@@ -21,7 +21,10 @@ int tp_link_pump(struct tp_link *from, struct tp_link *to, int64_t now,
  * up: 0, or the first failure. */
 int tp_link_pair_connect(struct tp_link *ini, struct tp_link *resp, int64_t now);
 
-/* The fuzz target: never fails, never crashes.  data[0] picks the mode:
+/* The fuzz target: returns 0, or aborts (a finding) when a property
+ * breaks: in modes 0 and 1 no input yields an event that needs the key
+ * (up, mail, actors, rtt, bye); modes 1 and 2 first bring a genuine link
+ * up, and abort if they cannot.  data[0] picks the mode:
  *   0  the rest is raw bytes from an unknown peer to a fresh responder;
  *   1  the same, to a responder whose handshake with a genuine initiator
  *      is done (what an attacker can inject into a live link);

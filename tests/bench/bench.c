@@ -163,17 +163,25 @@ static void print_goals(void)
 			if (paths[i].chan || !want[i] || i == P_TROUPE_SPIN)
 				continue;
 			double goal = i == P_TROUPE_SHM ? GOAL_SHM : GOAL_KERNEL, worst = 0;
-			bool known = false;
+			unsigned measured = 0;
+			char missing[64] = "";
 			for (unsigned s = 0; s < NSIZES; s++) {
 				double x = rtt_ratio(&res[p][i][s], &res[p][paths[i].raw][s]);
 				if (x > 0)
-					known = true;
+					measured++;
+				else
+					snprintf(missing + strlen(missing), sizeof missing - strlen(missing),
+						 " %u B", bench_sizes[s]);
 				if (x > worst)
 					worst = x;
 			}
-			printf("  %-7s %-11s rtt <= %.2fx raw at every size: worst %.2fx: %s\n",
+			/* "At every size": a size with no data cannot be judged MET. */
+			bool partial = measured > 0 && measured < NSIZES;
+			printf("  %-7s %-11s rtt <= %.2fx raw at every size: worst %.2fx: %s%s%s%s\n",
 			       placement_names[p], paths[i].label, goal, worst,
-			       verdict(known, worst <= goal));
+			       verdict(measured > 0, measured == NSIZES && worst <= goal),
+			       partial ? " (no data at" : "", partial ? missing : "",
+			       partial ? ")" : "");
 		}
 		const struct result *shm = res[p][P_TROUPE_SHM];
 		for (unsigned k = P_ZMQ; k <= P_NNG; k++) {

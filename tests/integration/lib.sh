@@ -81,19 +81,48 @@ actor_pid() {
 }
 
 # The POSIX message queues of the machine.  /dev/mqueue is often not
-# mounted (containers): then mount the mqueue fs privately to look.
+# mounted (containers, this kind of VM): then the mqueue fs is mounted
+# privately to look.  Fails, saying why, when neither is possible: a
+# leftover check that cannot see the queues must not pass.
 list_mqueues() {
-	if [ -d /dev/mqueue ] && mountpoint -q /dev/mqueue 2>/dev/null; then
-		ls /dev/mqueue
-	else
-		unshare -m sh -c 'd=$(mktemp -d) && mount -t mqueue none "$d" && ls "$d"; umount "$d" 2>/dev/null; rmdir "$d"' 2>/dev/null
+	if mountpoint -q /dev/mqueue 2>/dev/null; then
+		ls -A /dev/mqueue
+		return
 	fi
+	unshare -m sh -c 'd=$(mktemp -d) || exit 1
+		mount -t mqueue none "$d" && ls -A "$d"; rc=$?
+		umount "$d" 2>/dev/null; rmdir "$d"; exit $rc' 2>/dev/null && return 0
+	echo "cannot list the POSIX message queues: /dev/mqueue is not mounted and" \
+		"unshare -m cannot mount the mqueue fs (mount -t mqueue none /dev/mqueue)" >&2
+	return 1
+}
+
+# node_objects NODE: the node's IPC objects in /dev/shm and the mqueue fs
+# (one per line); fails when the queues cannot be listed.
+node_objects() {
+	local mq
+	mq=$(list_mqueues) || return 1
+	{ ls -A /dev/shm; printf '%s\n' "$mq"; } | grep "^troupe\.$1\." || true
+}
+
+# stale_line NODE: the line the next start of NODE must log about what
+# an unclean stop left, counted now: each mailbox once (shm: its ring and
+# wake FIFO; unix: its sockets and attributes), the registry, the
+# counters; not the instance lock, which the next daemon takes over.
+stale_line() {
+	local objs n
+	objs=$(node_objects "$1") || fail "cannot list node $1's objects"
+	n=$( { [ -n "$objs" ] && printf '%s\n' "$objs"; ls -A "$TROUPE_RUN_DIR"; } |
+		grep "^troupe\.$1\." | grep -v '\.lock$' |
+		sed -E 's/\.(ring|wake|attr|hi\.sock|sock|new)$//' | sort -u | wc -l)
+	[ "$n" -gt 0 ] || fail "expected objects of node $1 left after an unclean stop"
+	echo "troupe[$1]: warning: removed $n stale object$([ "$n" -eq 1 ] || echo s) left by an earlier unclean stop"
 }
 
 # assert_clean NODE: nothing of the node in /dev/shm nor among the queues.
 assert_clean() {
 	local left
-	left=$( (ls /dev/shm; list_mqueues) | grep "^troupe\.$1\." )
+	left=$(node_objects "$1") || fail "cannot check node $1 for leftovers"
 	[ -z "$left" ] || fail "node $1 left IPC objects behind: $(echo $left)"
 }
 

@@ -10,6 +10,11 @@
       after N bytes' once the node closes the connection.
   linkraw.py garbage PORT KIND      KIND: noise | oversized | truncated | badversion
       Sends bad bytes; prints 'closed after N bytes' when the node closes.
+  linkraw.py responder PORT_FILE NAME SECONDS
+      Listens on a free port, written to PORT_FILE, for one node dialling
+      NAME: answers its hello as NAME, then its auth with a tag made
+      without the key; prints 'closed after N bytes' once the node closes
+      (the initiator's side of a wrong key).
 """
 import os, select, socket, struct, sys, time
 
@@ -90,6 +95,50 @@ def garbage(port, kind):
         pass
     return wait_closed(s)
 
+def read_frame(s, end):
+    """One frame (4-byte little-endian length, then that many bytes)."""
+    buf = b""
+    while time.time() < end:
+        need = 4 if len(buf) < 4 else 4 + struct.unpack("<I", buf[:4])[0]
+        if len(buf) >= need and len(buf) >= 4 and need > 4:
+            return buf[:need]
+        try:
+            b = s.recv(need - len(buf))
+        except socket.timeout:
+            continue
+        if not b:
+            return None
+        buf += b
+    return None
+
+def responder(portfile, name, secs):
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(1)
+    with open(portfile + ".tmp", "w") as f:
+        f.write("%d\n" % ls.getsockname()[1])
+    os.rename(portfile + ".tmp", portfile)
+    ls.settimeout(secs)
+    try:
+        c, _ = ls.accept()
+    except socket.timeout:
+        print("nobody dialled")
+        return 1
+    c.settimeout(0.5)
+    end = time.time() + secs
+    hello = read_frame(c, end)
+    if not hello or hello[4] != 1:
+        print("no hello from the initiator")
+        return 1
+    nb = name.encode()
+    c.sendall(frame(1, b"TRLK" + bytes([1, 2, len(nb), 0]) + os.urandom(32) + nb))
+    auth = read_frame(c, end)
+    if not auth or auth[4] != 2:
+        print("no auth from the initiator")
+        return 1
+    c.sendall(frame(2, os.urandom(32)))
+    return wait_closed(c)
+
 def main(a):
     if a[0] == "proxy":
         return proxy(a[1], int(a[2]), a[3], float(a[4]))
@@ -99,6 +148,8 @@ def main(a):
         return wait_closed(s)
     if a[0] == "garbage":
         return garbage(int(a[1]), a[2])
+    if a[0] == "responder":
+        return responder(a[1], a[2], float(a[3]))
     raise SystemExit(__doc__)
 
 if __name__ == "__main__":

@@ -33,15 +33,18 @@ INI
 	wait_for "$WORK/$node.log" '^logger\[[0-9]*\]: seq=100 ' 20
 	local pids; pids=$(for x in logger filter sensor; do actor_pid "$node" $x; done)
 	[ "$(echo $pids | wc -w)" -eq 3 ] || fail "no pids for the actors: $pids"
+	local p; for p in $pids; do kill -0 "$p" || fail "actor pid $p does not run before the kill"; done
 	kill -KILL "$d"
 	wait "$d" 2>/dev/null
 	local i alive
 	pids_gone 5 $pids || fail "actors of the killed daemon still run: $pids"
 	ls /dev/shm | grep -q "^troupe\.$node\." || fail "expected stale objects after kill -9"
+	local stale; stale=$(stale_line "$node")
 
 	mv "$WORK/$node.log" "$WORK/$node.first.log"
 	node_start "$node" "$WORK/k.ini"
-	wait_for "$WORK/$node.log" 'stale' 10
+	wait_for "$WORK/$node.log" 'stale object' 10
+	grep -qxF "$stale" "$WORK/$node.log" || { cat "$WORK/$node.log"; fail "want the line: $stale"; }
 	wait_for "$WORK/$node.log" '^logger\[[0-9]*\]: seq=50 ' 20
 	local pids2; pids2=$(for x in logger filter sensor; do actor_pid "$node" $x; done)
 	[ "$(echo $pids2 | wc -w)" -eq 3 ] || fail "actors not running again: $pids2"
@@ -66,7 +69,7 @@ shm_small() {
 
 shm_exhausted() {
 	if [ "$(id -u)" -ne 0 ] || ! unshare -m true 2>/dev/null; then
-		echo "skip: /dev/shm exhaustion needs root and unshare -m (a private tmpfs)"
+		echo "SKIP: /dev/shm exhaustion needs root and unshare -m (a private tmpfs)"
 		return 0
 	fi
 	echo "== /dev/shm too small for the mailboxes"

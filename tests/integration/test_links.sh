@@ -15,6 +15,7 @@ a=$(unique x) b=$(unique y) c=$(unique w) d=$(unique z)
 base=$(( 20000 + ($$ % 3000) * 4 ))
 pa=$base pb=$((base + 1)) pc=$((base + 2)) pd=$((base + 3))
 $RAW proxy "$WORK/proxy.port" $pb "$WORK/hs.bin" 120 & proxy=$!
+DAEMONS+=("$proxy")   # killed by cleanup if the test fails before its end
 for ((i = 0; i < 50; i++)); do [ -s "$WORK/proxy.port" ] && break; sleep 0.1; done
 px=$(cat "$WORK/proxy.port") || fail "the recording proxy did not start"
 
@@ -96,7 +97,10 @@ ctl -n "$a" send "quiet@$b" 1004 0a026869 || fail "troupectl send quiet@$b faile
 wait_for "$WORK/$b.log" "refused mail from troupe.daemon@$a to quiet: not exported" 10
 # A call across the link gets its reply; the caller monitors the callee.
 wait_for "$WORK/$a.log" "^linker\[[0-9]*\]: monitoring echo@$b: ok" 10
-ctl -q -n "$a" send "nobody@nowhere" 1004 0a026869 && fail "send to an unknown node succeeded"
+out=$(ctl -n "$a" send "nobody@nowhere" 1004 0a026869 2>&1); rc=$?
+[ "$rc" -eq 4 ] || fail "send to an unknown node: exit $rc, want 4 (no such actor): $out"
+[ "$out" = "troupectl: no link to node 'nowhere' (no such actor or mailbox)" ] ||
+	fail "send to an unknown node: '$out'"
 
 # -- Bad bytes from a raw client close that connection only.
 closed0=$(grep -c "link $b .*closed" "$WORK/$a.log")
@@ -117,10 +121,33 @@ node_sect "$WORK/d.ini" "$d" $pd other.key
 peer_sect "$WORK/d.ini" "$b" $pb
 printf '[actor logger]\nexec = logger\n' >>"$WORK/d.ini"
 node_start "$d" "$WORK/d.ini"; pid_d=$DPID
-wait_for "$WORK/$d.log" "authentication of '$b' failed" 20
+wait_for "$WORK/$d.log" "authentication of '$b' failed|link .*: up" 20
 grep -q "link .*: up" "$WORK/$d.log" && fail "node $d with the wrong key got a link"
+grep -q "^troupe\[$d\]: link: refused a connection: authentication of '$b' failed: wrong key, or the handshake was tampered with$" "$WORK/$d.log" ||
+	{ cat "$WORK/$d.log"; fail "node $d did not refuse $b's auth"; }
 node_stop $pid_d || fail "node $d exited with $?"
 assert_clean "$d"
+
+# -- The initiator refuses a wrong key too: e dials a stranger that
+# answers as peer $fake but cannot prove the key.
+e=$(unique v) fake=$(unique zz)
+rm -f "$WORK/fake.port"
+$RAW responder "$WORK/fake.port" "$fake" 20 >"$WORK/fake.out" & fakepid=$!
+DAEMONS+=("$fakepid")
+for ((i = 0; i < 50; i++)); do [ -s "$WORK/fake.port" ] && break; sleep 0.1; done
+pf=$(cat "$WORK/fake.port") || fail "the fake responder did not start"
+node_sect "$WORK/e.ini" "$e" $((base + 4)) group.key
+peer_sect "$WORK/e.ini" "$fake" "$pf"
+printf '[actor logger]\nexec = logger\n' >>"$WORK/e.ini"
+node_start "$e" "$WORK/e.ini"; pid_e=$DPID
+wait_for "$WORK/$e.log" "^troupe\[$e\]: link $fake \(127.0.0.1:$pf\): (up|closed: .*)$" 20
+grep -q "link $fake .*: up" "$WORK/$e.log" && fail "node $e went up with a peer that has no key"
+grep -qx "troupe\[$e\]: link $fake (127.0.0.1:$pf): closed: authentication of '$fake' failed: wrong key, or the handshake was tampered with" "$WORK/$e.log" ||
+	{ cat "$WORK/$e.log"; fail "node $e did not refuse the peer's auth"; }
+wait $fakepid || fail "fake responder: $(cat "$WORK/fake.out")"
+grep -q "^closed after [0-9]* bytes$" "$WORK/fake.out" || fail "fake responder: $(cat "$WORK/fake.out")"
+node_stop $pid_e || fail "node $e exited with $?"
+assert_clean "$e"
 
 # -- A recorded handshake, replayed, is refused (c dials b through a
 # recording proxy).

@@ -44,14 +44,22 @@ args = exiter victim stoppee -quiet doomed
 INI
 node_start "$n" "$WORK/mon.ini"
 log=$WORK/$n.log
-wait_for "$log" 'watcher\[[0-9]*\]: down nobody reason=noproc code=0 restarting=0' 10
+# down NAME WANT: waits (bounded) for the watcher's first Down about NAME,
+# then checks it says exactly WANT (reason=… code=… restarting=…): a
+# wrong notice fails at once rather than at the end of the wait.
+down() {
+	wait_for "$log" "^watcher\[[0-9]*\]: down $1 " 10
+	local got; got=$(grep -m1 "^watcher\[[0-9]*\]: down $1 " "$log" | sed 's/^watcher\[[0-9]*\]: //')
+	[ "$got" = "down $1 $2" ] || fail "want 'down $1 $2', got '$got'"
+}
+down nobody 'reason=noproc code=0 restarting=0'
 
 touch "$WORK/go"
-wait_for "$log" 'watcher\[[0-9]*\]: down exiter reason=exit code=3 restarting=0' 10
-wait_for "$log" 'watcher\[[0-9]*\]: down doomed reason=restart_limit code=5 restarting=0' 10
+down exiter 'reason=exit code=3 restarting=0'
+down doomed 'reason=restart_limit code=5 restarting=0'
 
 kill -KILL "$(actor_pid "$n" victim)"
-wait_for "$log" 'watcher\[[0-9]*\]: down victim reason=signal code=9 restarting=1' 10
+down victim 'reason=signal code=9 restarting=1'
 # The monitor survives the restart: the replacement's end is told too.
 ctl -n "$n" -t $((5 * SLOW)) wait-for victim >/dev/null || fail "victim not back"
 kill -KILL "$(actor_pid "$n" victim)"
@@ -63,7 +71,7 @@ done
 	fail "second Down of victim missing: $(grep 'down victim' "$log")"
 
 ctl -n "$n" stop stoppee || fail "stop stoppee"
-wait_for "$log" 'watcher\[[0-9]*\]: down stoppee reason=stopped code=15 restarting=0' 10
+down stoppee 'reason=stopped code=15 restarting=0'
 
 # quiet exited with the others (it was started with them): demonitored,
 # so no notice.  Everything above went through the same mailbox after it.

@@ -34,6 +34,9 @@ up 4
 [ "$(pid e1)" = "$e1" ] && [ "$(pid lg)" = "$lg" ] || fail "a refused reload touched actors"
 
 # e2 removed, e3 changed, lg moves from index 3 to 1 and keeps running.
+# (e2's mailbox is seen first, so that its absence after means something.)
+objs=$(node_objects "$N") || fail "cannot list node $N's objects"
+echo "$objs" | grep -qx "troupe\.$N\.e2" || fail "e2's mailbox not seen: $(echo $objs)"
 printf '[node]\nname = rl\nbackoff_ms = 0\n[actor e1]\nexec = echo\n[actor e3]\nexec = echo\nshutdown_ms = 500\n[actor lg]\nexec = logger\n' >"$T"
 out=$(tc reload) || fail "reload failed: $out"
 [ "$out" = "reload: $T: 2 kept, 1 restarted, 0 started, 1 stopped" ] || fail "reload said: $out"
@@ -43,7 +46,8 @@ up 3
 [ "$(pid e1)" = "$e1" ] && [ "$(pid lg)" = "$lg" ] || fail "kept actors were restarted"
 [ "$(pid e3)" != "$e3" ] || fail "changed e3 was not restarted"
 tc status e2 2>/dev/null && fail "e2 is still there"
-list_mqueues | grep -q "^troupe\.$N\.e2$" && fail "e2's mailbox is left"
+left=$(node_objects "$N") || fail "cannot list node $N's objects"
+echo "$left" | grep -qx "troupe\.$N\.e2" && fail "e2's mailbox is left"
 ls /dev/shm | grep -q "^troupe\.$N\.e2$" && fail "e2's mailbox is left"
 tc send lg LogLine text=moved >/dev/null || fail "send to lg"
 wait_for "$WORK/$N.log" 'lg\[[0-9]+\]: troupe.daemon: moved' 10

@@ -28,6 +28,10 @@ $SLEEPER
 exec = /bin/sh
 supervisor = all
 $SLEEPER
+[actor g]
+exec = /bin/sh
+supervisor = all
+$SLEEPER
 [supervisor rest]
 strategy = rest_for_one
 [actor d]
@@ -94,17 +98,19 @@ wait_for "$log" 'started ta .*' 5
 [ "$(grep -c 'started ta ' "$log")" -eq 2 ] || fail "transient actor after exit 3: want 2 starts"
 
 # one_for_one at the node: only a.
-before=$(pids b c d e f)
+before=$(pids b c g d e f)
 old=$(pids a)
 kill -KILL "$(actor_pid "$n" a)"
 until_new "$old" a
-after=$(pids b c d e f)
+after=$(pids b c g d e f)
 [ "$after" = "$before" ] || fail "one_for_one touched others: $before -> $after"
 
-# one_for_all: b dies, c is restarted too; nobody else.
-old=$(pids b c); others=$(pids a d e f)
-kill -KILL "$(actor_pid "$n" b)"
-until_new "$old" b c
+# one_for_all: c, the middle child, dies: b (started before it) and g
+# (after it) are restarted too, where rest_for_one would spare b; nobody
+# else.
+old=$(pids b c g); others=$(pids a d e f)
+kill -KILL "$(actor_pid "$n" c)"
+until_new "$old" b c g
 [ "$(pids a d e f)" = "$others" ] || fail "one_for_all reached beyond its supervisor"
 
 # rest_for_one: e dies, f follows, d stays.
@@ -118,8 +124,8 @@ until_new "$old" e f
 node_stop "$DPID" 20 || fail "node exited with $?"
 grep -q 'stubborn (pid [0-9]*) did not stop within 300 ms: sending SIGKILL' "$log" ||
 	fail "no SIGKILL after the per-actor shutdown time"
-got=$(sed -n 's/^troupe\[[^]]*\]: \([a-z]*\) (pid [0-9]*) \(exited\|killed\).*/\1/p' "$log" | tail -n 8 | tr '\n' ' ')
-[ "$got" = "stubborn ta f e d c b a " ] || fail "stop order: '$got', want reverse start order"
+got=$(sed -n 's/^troupe\[[^]]*\]: \([a-z]*\) (pid [0-9]*) \(exited\|killed\).*/\1/p' "$log" | tail -n 9 | tr '\n' ' ')
+[ "$got" = "stubborn ta f e d g c b a " ] || fail "stop order: '$got', want reverse start order"
 assert_clean "$n"
 
 # Escalation: the inner supervisor gives up after 1 restart, the node

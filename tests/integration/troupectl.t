@@ -13,7 +13,9 @@ Reading:
   troupectl: no actor 'nobody' (no such actor or mailbox)
   [4]
 
-Lifecycle: stop keeps it down, start brings it back, restart counts.
+Lifecycle: stop keeps it down, start brings it back; restart and upgrade
+replace the process (a new pid, the old one gone; the upgrade runs the new
+program), and neither counts as a crash restart.
 
   $ tc stop sink && tc -t 5 wait-for sink --state down && tc -j status sink | grep -o '"state":"[a-z]*"'
   "state":"down"
@@ -25,13 +27,15 @@ Lifecycle: stop keeps it down, start brings it back, restart counts.
   $ tc start sink
   troupectl: sink is already running (already in use)
   [1]
-  $ tc restart echo && sleep 0.3 && tc -t 5 wait-for echo && tc -j status echo | grep -o '"restarts":[0-9]*'
+  $ p0=$(pid_of echo) && kill -0 "$p0" && tc restart echo && new_pid echo "$p0" && tc -j status echo | grep -o '"restarts":[0-9]*'
   "restarts":0
   $ tc upgrade echo /nonexistent/echo
   troupectl: cannot execute /nonexistent/echo: No such file or directory (system call failed)
   [1]
-  $ tc upgrade echo "$B/actors/echo" && tc -t 5 wait-for echo && echo upgraded
+  $ p0=$(pid_of echo) && tc upgrade echo "$WORK/v2/echo" && new_pid echo "$p0" "$WORK/v2/echo" && echo upgraded
   upgraded
+  $ p0=$(pid_of echo) && tc upgrade echo "$B/actors/echo" && new_pid echo "$p0" "$B/actors/echo" && tc -j status echo | grep -o '"restarts":[0-9]*'
+  "restarts":0
 
 Messages: type 1005 is demo.Echo; 08 07 is seq = 7.
 

@@ -26,12 +26,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "harness.h"
 #include "mbox_test.h"
 #include "transport.h"
 #include "troupe/actor.h"
@@ -148,11 +150,13 @@ static void ledger_record(const void *buf, int n)
 /* ---------------------------------------------------------------- kill points */
 
 /* The point this process dies at (NULL: none); "shm.space.woken" is
- * only counted. */
-static const char *kill_at;
+ * only counted.  stop_at: the point where it stops itself (SIGSTOP). */
+static const char *kill_at, *stop_at;
 
 void tp_fault_point(const char *where)
 {
+	if (stop_at && strcmp(where, stop_at) == 0)
+		raise(SIGSTOP);
 	if (!kill_at || strcmp(where, kill_at) != 0)
 		return;
 	L->count++;
@@ -169,8 +173,10 @@ static pid_t spawn(void)
 {
 	pid_t pid = fork();
 	assert_true(pid >= 0);
-	if (pid == 0)
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);   /* not past a test that gave up */
 		return 0;
+	}
 	for (unsigned i = 0; i < 16; i++)
 		if (!kids[i]) {
 			kids[i] = pid;
@@ -289,8 +295,9 @@ static pid_t spawn_sender(struct tp_mbox *own, uint32_t id, int64_t deadline_ms)
 	return pid;
 }
 
-/* A receiver process: records every message until killed. */
-static pid_t spawn_receiver(struct tp_mbox *own)
+/* A receiver process: records every message until killed; each receive
+ * waits up to recv_ms. */
+static pid_t spawn_receiver_ms(struct tp_mbox *own, int64_t recv_ms)
 {
 	pid_t pid = spawn();
 	if (pid == 0) {
@@ -300,13 +307,18 @@ static pid_t spawn_receiver(struct tp_mbox *own)
 			_exit(2);
 		for (;;) {
 			L->busy = 1;
-			int n = T->recv(rx, buf, sizeof buf, NULL, tp_now_ns() + 100 * MS);
+			int n = T->recv(rx, buf, sizeof buf, NULL, tp_now_ns() + recv_ms * MS);
 			if (n >= 0)
 				ledger_record(buf, n);
 			L->busy = 0;
 		}
 	}
 	return pid;
+}
+
+static pid_t spawn_receiver(struct tp_mbox *own)
+{
+	return spawn_receiver_ms(own, 100);
 }
 
 static int drain(struct tp_mbox *rx, int64_t idle_ms)
@@ -368,18 +380,26 @@ static void assert_not_wedged(struct tp_mbox *rx)
 
 /* ---------------------------------------------------------------- tests */
 
+static void cleanup_on_deadline(void)
+{
+	kids_kill();
+	T->unlink(path);
+}
+
 static int setup(void **st)
 {
 	(void)st;
 	snprintf(path, sizeof path, "/troupe.f%d.box", (int)getpid());
 	ledger_reset();
 	kill_at = NULL;
+	test_deadline(30 + (unsigned)N / 10, cleanup_on_deadline);
 	return 0;
 }
 
 static int teardown(void **st)
 {
 	(void)st;
+	test_deadline(0, NULL);
 	kids_kill();
 	return T->unlink(path);
 }
@@ -677,8 +697,6 @@ static long proc_long(const char *p)
 static void mq_limits(void **st)
 {
 	(void)st;
-	if (strcmp(T->name, "mq") != 0)
-		skip();
 	long msg_max = proc_long("/proc/sys/fs/mqueue/msg_max");
 	long size_max = proc_long("/proc/sys/fs/mqueue/msgsize_max");
 	assert_true(msg_max > 0 && size_max > 0);
@@ -690,7 +708,10 @@ static void mq_limits(void **st)
 
 /* ---------------------------------------------------------------- shm kill points */
 
-static pid_t spawn_killed_at(const char *point, bool sender, struct tp_mbox *own)
+/* A child killed at a point; with keep_zombie it is left unreaped, so
+ * its pid still answers kill(pid, 0) as a reused pid would. */
+static pid_t spawn_killed_at_z(const char *point, bool sender, struct tp_mbox *own,
+			       bool keep_zombie)
 {
 	pid_t pid = spawn();
 	if (pid == 0) {
@@ -707,19 +728,26 @@ static pid_t spawn_killed_at(const char *point, bool sender, struct tp_mbox *own
 		}
 		_exit(4);   /* did not die at the point */
 	}
-	int status;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	kid_gone(pid);
-	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
+	siginfo_t si = { 0 };
+	assert_int_equal(waitid(P_PID, (id_t)pid, &si, WEXITED | (keep_zombie ? WNOWAIT : 0)), 0);
+	if (!keep_zombie)
+		kid_gone(pid);
+	if (si.si_code != CLD_KILLED || si.si_status != SIGKILL)
 		print_error("shm: %s: not killed at the point\n", point);
-	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	assert_true(si.si_code == CLD_KILLED && si.si_status == SIGKILL);
 	return pid;
 }
 
-/* A receiver that sleeps in recv, and says when it got something. */
+static pid_t spawn_killed_at(const char *point, bool sender, struct tp_mbox *own)
+{
+	return spawn_killed_at_z(point, sender, own, false);
+}
+
+/* A receiver that sleeps in one long recv (10 s), and says when it got
+ * something: only a wake-up gets it mail sooner. */
 static pid_t spawn_sleeper(struct tp_mbox *own)
 {
-	pid_t pid = spawn_receiver(own);
+	pid_t pid = spawn_receiver_ms(own, 10000);
 	sleep_ns(50 * MS);   /* let it fall asleep on its wake FIFO */
 	return pid;
 }
@@ -729,12 +757,14 @@ static pid_t spawn_sleeper(struct tp_mbox *own)
  * lock held), after unlocking (published, the sleeping receiver not
  * woken).  The daemon's repair (or, without it, the next sender's check
  * of the lock owner) puts the ring right: no torn message, the committed
- * one delivered once, the receiver woken, the next sender not blocked. */
+ * one delivered once, the receiver woken, the next sender not blocked.
+ * The receiver sleeps in a 10 s receive, so it has mail within 1 s only
+ * if something woke it.  With the repair the dead sender stays a zombie:
+ * its pid still looks alive to the next sender's check (as a reused pid
+ * would), so only the repair can have released its lock. */
 static void shm_sender_kill_points(void **st)
 {
 	(void)st;
-	if (strcmp(T->name, "shm") != 0)
-		skip();
 	static const struct { const char *point; bool published; } pts[] = {
 		{ "shm.put.copied", false },
 		{ "shm.put.committed", true },
@@ -746,7 +776,7 @@ static void shm_sender_kill_points(void **st)
 			struct tp_mbox *own = make(4, TP_FULL_BLOCK);
 			pid_t rx = spawn_sleeper(own);
 			L->st[100] = ST_TRYING;
-			pid_t dead = spawn_killed_at(pts[i].point, true, own);
+			pid_t dead = spawn_killed_at_z(pts[i].point, true, own, with_repair);
 			if (with_repair)
 				T->repair(own, dead);
 			if (pts[i].published && with_repair)   /* woken by the repair */
@@ -763,6 +793,10 @@ static void shm_sender_kill_points(void **st)
 			L->next = 102;
 			assert_true(wait_until(&L->received, pts[i].published ? 2 : 1, 1000));
 			sleep_ns(20 * MS);
+			if (with_repair) {
+				assert_int_equal(waitpid(dead, NULL, 0), dead);
+				kid_gone(dead);
+			}
 			reap(rx, own);
 			assert_int_equal(L->got[100], pts[i].published);
 			assert_int_equal(L->got[101], 1);
@@ -774,6 +808,57 @@ static void shm_sender_kill_points(void **st)
 	}
 }
 
+/* A sender stopped (SIGSTOP) inside its copy holds the ring's lock, and
+ * looks alive: the next send waits for the lock until its deadline and
+ * fails with TP_EFULL then, nothing queued; a send without a deadline
+ * fails too, after one check of the owner.  Once the stopped sender goes
+ * on, both messages arrive and the ring works. */
+static void shm_lock_deadline(void **st)
+{
+	(void)st;
+	ledger_reset();
+	struct tp_mbox *own = make(4, TP_FULL_BLOCK), *rx = attach(TP_MBOX_RECV, own),
+		       *tx = attach(TP_MBOX_SEND, NULL);
+	unsigned char buf[MSG_MAX];
+	pid_t pid = spawn();
+	if (pid == 0) {
+		struct tp_mbox *mb = attach(TP_MBOX_SEND, NULL);
+		if (!mb)
+			_exit(2);
+		stop_at = "shm.put.copied";
+		size_t len = fmsg_make(buf, 7, 0);
+		_exit(T->send(mb, buf, len, TP_PRIO_NORMAL, tp_now_ns() + 5000 * MS) == 0 ? 0 : 3);
+	}
+	siginfo_t si = { 0 };
+	assert_int_equal(waitid(P_PID, (id_t)pid, &si, WSTOPPED), 0);
+	assert_int_equal(si.si_code, CLD_STOPPED);
+	size_t len = fmsg_make(buf, 7, 1);
+	int64_t t0 = tp_now_ns();
+	assert_int_equal(T->send(tx, buf, len, TP_PRIO_NORMAL, t0 + 200 * MS), -TP_EFULL);
+	int64_t waited = tp_now_ns() - t0;
+	print_message("shm: a send behind a stopped lock owner failed after %.1f ms "
+		      "(deadline 200 ms)\n", (double)waited / MS);
+	assert_true(waited >= 200 * MS && waited < 1000 * MS);
+	assert_int_equal(T->send(tx, buf, len, TP_PRIO_NORMAL, 0), -TP_EFULL);
+	struct tp_mbox_stat s;
+	assert_int_equal(T->stat(own, &s), 0);
+	assert_int_equal(s.depth, 0);
+	assert_int_equal(kill(pid, SIGCONT), 0);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	kid_gone(pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(T->send(tx, buf, len, TP_PRIO_NORMAL, tp_now_ns() + 1000 * MS), 0);
+	for (uint32_t want = 0; want < 2; want++) {
+		int n = T->recv(rx, buf, sizeof buf, NULL, tp_now_ns() + 1000 * MS);
+		assert_int_equal(fmsg_check(buf, n), want);
+	}
+	assert_int_equal(T->recv(rx, buf, sizeof buf, NULL, 0), -TP_EEMPTY);
+	T->close(tx);
+	T->close(rx);
+	T->close(own);
+}
+
 /* A receiver killed after copying a message out but before claiming it:
  * the message stays for the replacement.  Killed after claiming but
  * before announcing room: that message was in its hand (lost, as any
@@ -781,8 +866,6 @@ static void shm_sender_kill_points(void **st)
 static void shm_receiver_kill_points(void **st)
 {
 	(void)st;
-	if (strcmp(T->name, "shm") != 0)
-		skip();
 	for (int claimed = 0; claimed < 2; claimed++) {
 		ledger_reset();
 		struct tp_mbox *own = make(1, TP_FULL_BLOCK), *tx = attach(TP_MBOX_SEND, NULL);
@@ -828,8 +911,6 @@ static void shm_receiver_kill_points(void **st)
 static void shm_space_waiter_killed(void **st)
 {
 	(void)st;
-	if (strcmp(T->name, "shm") != 0)
-		skip();
 	struct tp_mbox *own = make(2, TP_FULL_BLOCK), *rx = attach(TP_MBOX_RECV, own),
 		       *tx = attach(TP_MBOX_SEND, NULL);
 	unsigned char buf[MSG_MAX];
@@ -858,16 +939,20 @@ static void shm_space_waiter_killed(void **st)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(senders_killed, setup, teardown),
-		cmocka_unit_test_setup_teardown(receivers_killed, setup, teardown),
-		cmocka_unit_test_setup_teardown(slow_consumer, setup, teardown),
-		cmocka_unit_test_setup_teardown(receiver_stopped, setup, teardown),
-		cmocka_unit_test_setup_teardown(mq_limits, setup, teardown),
-		cmocka_unit_test_setup_teardown(shm_sender_kill_points, setup, teardown),
-		cmocka_unit_test_setup_teardown(shm_receiver_kill_points, setup, teardown),
-		cmocka_unit_test_setup_teardown(shm_space_waiter_killed, setup, teardown),
+	/* Each case with the transport it is about (NULL: every one), so no
+	 * case is registered where it cannot apply. */
+	static const struct { struct CMUnitTest t; const char *only; } cases[] = {
+		{ cmocka_unit_test_setup_teardown(senders_killed, setup, teardown), NULL },
+		{ cmocka_unit_test_setup_teardown(receivers_killed, setup, teardown), NULL },
+		{ cmocka_unit_test_setup_teardown(slow_consumer, setup, teardown), NULL },
+		{ cmocka_unit_test_setup_teardown(receiver_stopped, setup, teardown), NULL },
+		{ cmocka_unit_test_setup_teardown(mq_limits, setup, teardown), "mq" },
+		{ cmocka_unit_test_setup_teardown(shm_sender_kill_points, setup, teardown), "shm" },
+		{ cmocka_unit_test_setup_teardown(shm_receiver_kill_points, setup, teardown), "shm" },
+		{ cmocka_unit_test_setup_teardown(shm_lock_deadline, setup, teardown), "shm" },
+		{ cmocka_unit_test_setup_teardown(shm_space_waiter_killed, setup, teardown), "shm" },
 	};
+	struct CMUnitTest tests[sizeof cases / sizeof *cases];
 	const char *n = getenv("TROUPE_FAULT_N");
 	if (n && atoi(n) > 0)
 		N = atoi(n);
@@ -886,10 +971,13 @@ int main(void)
 		T = tp_transports[i];
 		if (T->caps & TP_CAP_CONNECTED)
 			continue;   /* not local: node links and test_transport.c cover it */
+		size_t n_tests = 0;
+		for (size_t c = 0; c < sizeof cases / sizeof *cases; c++)
+			if (!cases[c].only || strcmp(cases[c].only, T->name) == 0)
+				tests[n_tests++] = cases[c].t;
 		char name[32];
 		snprintf(name, sizeof name, "faults %s", T->name);
-		failed += _cmocka_run_group_tests(name, tests, sizeof tests / sizeof *tests,
-						  NULL, NULL);
+		failed += _cmocka_run_group_tests(name, tests, n_tests, NULL, NULL);
 	}
 	rmdir(rundir);
 	return failed;

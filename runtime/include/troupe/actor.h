@@ -88,7 +88,9 @@ struct tp_send_opts {
  * outbox), or
  *   -TP_ENOENT    no such actor (or not exported to this node)
  *   -TP_EFULL     its mailbox still full at the deadline, or full and its
- *                 when_full is reject
+ *                 when_full is reject; on shm also when another sender,
+ *                 stopped inside its copy, held the mailbox's lock until
+ *                 then (nothing was queued either way)
  *   -TP_ETOOBIG   larger than its mailbox's msg_max
  *   -TP_EENCODE   msg does not encode with fields
  *   -TP_EINVAL    a bad timeout_ms, or a name too long for the envelope
