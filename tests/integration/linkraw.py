@@ -40,7 +40,9 @@ def wait_closed(s, secs=8):
     print("still open after %d s (%d bytes)" % (secs, got))
     return 1
 
-def proxy(portfile, tport, rec, secs):
+def accept_one(portfile, secs):
+    """Listens on a free loopback port, written to portfile, and accepts one
+    connection within secs: the socket, or None."""
     ls = socket.socket()
     ls.bind(("127.0.0.1", 0))
     ls.listen(1)
@@ -51,6 +53,12 @@ def proxy(portfile, tport, rec, secs):
     try:
         c, _ = ls.accept()
     except socket.timeout:
+        return None
+    return c
+
+def proxy(portfile, tport, rec, secs):
+    c = accept_one(portfile, secs)
+    if c is None:
         return 1
     t = connect(tport)
     recorded = b""
@@ -112,16 +120,8 @@ def read_frame(s, end):
     return None
 
 def responder(portfile, name, secs):
-    ls = socket.socket()
-    ls.bind(("127.0.0.1", 0))
-    ls.listen(1)
-    with open(portfile + ".tmp", "w") as f:
-        f.write("%d\n" % ls.getsockname()[1])
-    os.rename(portfile + ".tmp", portfile)
-    ls.settimeout(secs)
-    try:
-        c, _ = ls.accept()
-    except socket.timeout:
+    c = accept_one(portfile, secs)
+    if c is None:
         print("nobody dialled")
         return 1
     c.settimeout(0.5)
