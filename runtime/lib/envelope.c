@@ -5,6 +5,9 @@
 #include "troupe/actor.h"
 #include "troupe/envelope.h"
 #include "troupe/error.h"
+#include "troupe/topic.h"
+
+_Static_assert(TP_ENV_TOPIC_MAX == TP_TOPIC_MAX, "envelope.h and topic.h");
 
 /* An actor sees the envelope's flags as tp_msg.flags. */
 _Static_assert((int)TP_MSG_F_REQUEST == (int)TP_ENV_F_REQUEST &&
@@ -13,7 +16,7 @@ _Static_assert((int)TP_MSG_F_REQUEST == (int)TP_ENV_F_REQUEST &&
 
 enum {
 	OFF_VERSION = 0, OFF_FLAGS = 1, OFF_PRIO = 2, OFF_SLEN = 3, OFF_DLEN = 4,
-	OFF_RESERVED = 5, OFF_TYPE = 8, OFF_CORR = 12, OFF_LEN = 16, OFF_SENT = 20,
+	OFF_RESERVED = 5, OFF_TLEN = 5, OFF_TYPE = 8, OFF_CORR = 12, OFF_LEN = 16, OFF_SENT = 20,
 };
 
 static void put32(uint8_t *p, uint32_t v)
@@ -65,25 +68,30 @@ int tp_env_encode_head(uint8_t *buf, size_t cap, const struct tp_env *env)
 {
 	size_t sl = strnlen(env->sender, TP_ENV_NAME_MAX + 1);
 	size_t dl = strnlen(env->dest, TP_ENV_NAME_MAX + 1);
+	bool topic = env->version == TP_ENV_VERSION_TOPIC;
+	size_t tl = topic ? strnlen(env->topic, TP_ENV_TOPIC_MAX + 1) : 0;
 	if (!name_is_ok((const uint8_t *)env->sender, sl) ||
 	    !name_is_ok((const uint8_t *)env->dest, dl) ||
+	    (topic && tp_topic_name_check(env->topic)) ||
 	    env->prio > 3 || (env->flags & ~TP_ENV_F_KNOWN))
 		return -TP_EINVAL;
-	size_t off = TP_ENV_HDR_LEN + sl + dl;
+	size_t off = TP_ENV_HDR_LEN + sl + dl + tl;
 	if (off > cap)
 		return -TP_ETOOBIG;
-	buf[OFF_VERSION] = TP_ENV_VERSION;
+	buf[OFF_VERSION] = topic ? TP_ENV_VERSION_TOPIC : TP_ENV_VERSION;
 	buf[OFF_FLAGS] = env->flags;
 	buf[OFF_PRIO] = env->prio;
 	buf[OFF_SLEN] = (uint8_t)sl;
 	buf[OFF_DLEN] = (uint8_t)dl;
 	memset(buf + OFF_RESERVED, 0, 3);
+	buf[OFF_TLEN] = (uint8_t)tl;
 	put32(buf + OFF_TYPE, env->type);
 	put32(buf + OFF_CORR, env->corr);
 	put32(buf + OFF_LEN, 0);
 	put64(buf + OFF_SENT, env->sent_ns);
 	memcpy(buf + TP_ENV_HDR_LEN, env->sender, sl);
 	memcpy(buf + TP_ENV_HDR_LEN + sl, env->dest, dl);
+	memcpy(buf + TP_ENV_HDR_LEN + sl + dl, env->topic, tl);
 	return (int)off;
 }
 
@@ -116,22 +124,29 @@ int tp_env_decode(const uint8_t *buf, size_t len, size_t max_payload,
 {
 	if (len < 1)
 		return -TP_ETRUNC;
-	if (buf[OFF_VERSION] != TP_ENV_VERSION)
+	if (buf[OFF_VERSION] != TP_ENV_VERSION && buf[OFF_VERSION] != TP_ENV_VERSION_TOPIC)
 		return -TP_EVERSION;
 	if (len < TP_ENV_HDR_LEN)
 		return -TP_ETRUNC;
-	size_t sl = buf[OFF_SLEN], dl = buf[OFF_DLEN];
+	bool topic = buf[OFF_VERSION] == TP_ENV_VERSION_TOPIC;
+	size_t sl = buf[OFF_SLEN], dl = buf[OFF_DLEN], tl = buf[OFF_TLEN];
 	uint32_t pl = get32(buf + OFF_LEN);
+	/* Version 2 has no topic; version 3 has one of 1..TP_ENV_TOPIC_MAX. */
 	if (buf[OFF_PRIO] > 3 || (buf[OFF_FLAGS] & ~TP_ENV_F_KNOWN) ||
-	    buf[OFF_RESERVED] || buf[OFF_RESERVED + 1] || buf[OFF_RESERVED + 2])
+	    (topic ? tl == 0 || tl > TP_ENV_TOPIC_MAX : tl != 0) ||
+	    buf[OFF_RESERVED + 1] || buf[OFF_RESERVED + 2])
 		return -TP_ETRUNC;
 	if (pl > max_payload)
 		return -TP_ETOOBIG;
 	/* Sizes are small enough that this sum cannot overflow size_t. */
-	if (len != TP_ENV_HDR_LEN + sl + dl + (size_t)pl)
+	if (len != TP_ENV_HDR_LEN + sl + dl + tl + (size_t)pl)
 		return -TP_ETRUNC;
 	if (name_copy(env->sender, buf + TP_ENV_HDR_LEN, sl) ||
 	    name_copy(env->dest, buf + TP_ENV_HDR_LEN + sl, dl))
+		return -TP_ETRUNC;
+	memcpy(env->topic, buf + TP_ENV_HDR_LEN + sl + dl, tl);
+	env->topic[tl] = '\0';
+	if (topic && tp_topic_name_check(env->topic))
 		return -TP_ETRUNC;
 	env->version = buf[OFF_VERSION];
 	env->flags = buf[OFF_FLAGS];
@@ -139,7 +154,7 @@ int tp_env_decode(const uint8_t *buf, size_t len, size_t max_payload,
 	env->type = get32(buf + OFF_TYPE);
 	env->corr = get32(buf + OFF_CORR);
 	env->sent_ns = get64(buf + OFF_SENT);
-	env->payload = buf + TP_ENV_HDR_LEN + sl + dl;
+	env->payload = buf + TP_ENV_HDR_LEN + sl + dl + tl;
 	env->payload_len = pl;
 	return 0;
 }

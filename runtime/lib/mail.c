@@ -339,6 +339,7 @@ void tp_mail_dispatch(tp_actor *self, const struct tp_env *env)
 	struct tp_msg m = {
 		.type = env->type, .corr = env->corr, .prio = env->prio, .flags = env->flags,
 		.sender = env->sender, .payload = env->payload, .len = env->payload_len,
+		.topic = env->version == TP_ENV_VERSION_TOPIC ? env->topic : NULL,
 	};
 	int64_t t0 = self->ctr ? tp_now_ns() : 0;
 	tp_mailbox_took(&self->box, env, t0);

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 #include "troupe/envelope.h"
@@ -98,7 +99,7 @@ static void unknown_version(void **st)
 	(void)st;
 	uint8_t buf[128];
 	size_t len = make(buf, sizeof buf, "x");
-	buf[0] = TP_ENV_VERSION + 1;
+	buf[0] = TP_ENV_VERSION_TOPIC + 1;
 	struct tp_env e;
 	assert_int_equal(tp_env_decode(buf, len, 64, &e), -TP_EVERSION);
 }
@@ -214,6 +215,62 @@ static void strerror_table(void **st)
 	assert_string_equal(tp_strerror(9999), "unknown error");
 }
 
+/* Version 3: a topic after the destination; version 2 stays as it was. */
+static size_t make_topic(uint8_t *buf, size_t cap, const char *topic, const char *payload)
+{
+	struct tp_env env = {
+		.version = TP_ENV_VERSION_TOPIC, .prio = 1, .type = 1001,
+		.sender = "pub", .dest = "sub",
+	};
+	snprintf(env.topic, sizeof env.topic, "%s", topic);
+	int off = tp_env_encode_head(buf, cap, &env);
+	if (off < 0)
+		return 0;
+	size_t pl = strlen(payload);
+	memcpy(buf + off, payload, pl);
+	tp_env_set_len(buf, (uint32_t)pl);
+	return off + pl;
+}
+
+static void topic_round_trip(void **st)
+{
+	(void)st;
+	uint8_t buf[256], bad[256];
+	size_t len = make_topic(buf, sizeof buf, "sensors/kitchen/temp", "xy");
+	assert_int_equal(len, TP_ENV_HDR_LEN + 3 + 3 + 20 + 2);
+	assert_int_equal(buf[0], TP_ENV_VERSION_TOPIC);
+	assert_int_equal(buf[5], 20);
+	struct tp_env e;
+	assert_int_equal(tp_env_decode(buf, len, 64, &e), 0);
+	assert_int_equal(e.version, TP_ENV_VERSION_TOPIC);
+	assert_string_equal(e.topic, "sensors/kitchen/temp");
+	assert_string_equal(e.dest, "sub");
+	assert_int_equal(e.payload_len, 2);
+	assert_memory_equal(e.payload, "xy", 2);
+	/* A version 2 message decodes with no topic. */
+	len = make(bad, sizeof bad, "x");
+	assert_int_equal(tp_env_decode(bad, len, 64, &e), 0);
+	assert_string_equal(e.topic, "");
+	/* Wildcards, blanks, an empty topic: refused both ways. */
+	assert_int_equal(make_topic(buf, sizeof buf, "a/+", ""), 0);
+	assert_int_equal(make_topic(buf, sizeof buf, "", ""), 0);
+	len = make_topic(buf, sizeof buf, "a/b", "");
+	memcpy(bad, buf, len);
+	bad[TP_ENV_HDR_LEN + 6 + 1] = '#';        /* "a#b" */
+	assert_int_equal(tp_env_decode(bad, len, 64, &e), -TP_ETRUNC);
+	memcpy(bad, buf, len);
+	bad[5] = 0;                               /* version 3 without a topic */
+	assert_int_equal(tp_env_decode(bad, len, 64, &e), -TP_ETRUNC);
+	memcpy(bad, buf, len);
+	bad[5] = 4;                               /* longer than the message */
+	assert_int_equal(tp_env_decode(bad, len, 64, &e), -TP_ETRUNC);
+	memcpy(bad, buf, len);
+	bad[0] = TP_ENV_VERSION;                  /* a topic in version 2 */
+	assert_int_equal(tp_env_decode(bad, len, 64, &e), -TP_ETRUNC);
+	/* Too small a buffer for the topic. */
+	assert_int_equal(make_topic(buf, TP_ENV_HDR_LEN + 6 + 2, "a/b", ""), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +285,7 @@ int main(void)
 		cmocka_unit_test(names_outside_grammar),
 		cmocka_unit_test(encode_limits),
 		cmocka_unit_test(strerror_table),
+		cmocka_unit_test(topic_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -43,6 +43,9 @@ struct tp_msg {
 	const char *sender;       /* sender's name */
 	const uint8_t *payload;   /* nanopb-encoded body */
 	size_t len;
+	/* The topic it was published to (troupe/topic.h); NULL for mail sent
+	 * to this actor by name. */
+	const char *topic;
 };
 
 /* What an actor module declares.  Every callback gets the state block of

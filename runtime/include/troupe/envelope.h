@@ -13,9 +13,14 @@ extern "C" {
 #endif
 
 #define TP_ENV_VERSION 2
+/* Version 3 is version 2 with a topic (docs/WIRE.md): mail published to a
+ * topic.  Every other message stays version 2, byte for byte. */
+#define TP_ENV_VERSION_TOPIC 3
 #define TP_ENV_HDR_LEN 28
 /* Longest name on the wire: "actor@node". */
 #define TP_ENV_NAME_MAX 63
+/* Longest topic on the wire (TP_TOPIC_MAX, troupe/topic.h). */
+#define TP_ENV_TOPIC_MAX 127
 
 enum {
 	TP_ENV_F_REQUEST = 1 << 0,   /* the sender waits for a reply */
@@ -36,12 +41,16 @@ struct tp_env {
 	uint64_t sent_ns;
 	char sender[TP_ENV_NAME_MAX + 1];
 	char dest[TP_ENV_NAME_MAX + 1];
+	/* Version 3 only: the topic it was published to; "" in version 2.
+	 * The encoder reads it only when version is TP_ENV_VERSION_TOPIC. */
+	char topic[TP_ENV_TOPIC_MAX + 1];
 	const uint8_t *payload;
 	uint32_t payload_len;
 };
 
-/* Writes the header and names into buf and returns the offset at which the
- * payload goes, or -TP_ETOOBIG / -TP_EINVAL.  payload_len is written later
+/* Writes the header and names (and with version TP_ENV_VERSION_TOPIC the
+ * topic; any other version writes 2) into buf and returns the offset at
+ * which the payload goes, or -TP_ETOOBIG / -TP_EINVAL.  payload_len is written later
  * by tp_env_set_len, once the payload has been encoded in place. */
 TP_API
 int tp_env_encode_head(uint8_t *buf, size_t cap, const struct tp_env *env);
@@ -54,8 +63,9 @@ void tp_env_set_sent(uint8_t *buf, uint64_t sent_ns);
 TP_API
 uint64_t tp_env_sent(const uint8_t *buf);
 
-/* Decodes and checks a whole message of len bytes.  The payload may be at
- * most max_payload bytes.  Returns 0, -TP_ETRUNC (short, long or malformed),
+/* Decodes and checks a whole message of len bytes, version 2 or 3.  The
+ * payload may be at most max_payload bytes.  Returns 0, -TP_ETRUNC (short,
+ * long or malformed, a bad topic),
  * -TP_EVERSION or -TP_ETOOBIG.  Reads nothing outside buf[0, len). */
 TP_API
 int tp_env_decode(const uint8_t *buf, size_t len, size_t max_payload,
