@@ -262,6 +262,26 @@ static int mq_tp_send(struct tp_mbox *mb, const void *buf, size_t len,
 	}
 }
 
+/* A topic's drop_oldest, whatever the mailbox's own policy (transport.h):
+ * the head goes, as mq's drop_oldest does.  Never waits. */
+static int mq_tp_evict(struct tp_mbox *mb, int64_t deadline)
+{
+	(void)deadline;
+	if (!mb->scratch && !(mb->scratch = malloc(mb->msg_max)))
+		return -TP_ENOMEM;
+	for (;;) {
+		if (mq_receive(mb->q, mb->scratch, mb->msg_max, NULL) >= 0) {
+			mb->dropped++;
+			return 0;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN)
+			return -TP_EEMPTY;
+		return errno == EBADF ? -TP_EPERM : -tp_err_sys(errno);
+	}
+}
+
 static int mq_tp_recv(struct tp_mbox *mb, void *buf, size_t cap, unsigned *prio,
 		      int64_t deadline)
 {
@@ -342,4 +362,5 @@ const struct tp_transport tp_transport_mq = {
 	.unlink = mq_tp_unlink,
 	.check = mq_check,
 	.sweep = mq_sweep,
+	.evict = mq_tp_evict,
 };

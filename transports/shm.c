@@ -440,6 +440,18 @@ static int shm_put(struct tp_mbox *mb, const void *buf, size_t len, unsigned pri
 	return 0;
 }
 
+/* A topic's drop_oldest, whatever the mailbox's own policy (transport.h). */
+static int shm_tp_evict(struct tp_mbox *mb, int64_t deadline)
+{
+	if (shm_lock(mb, deadline))
+		return -TP_EFULL;
+	int rc = shm_is_empty(mb->h) ? -TP_EEMPTY : 0;
+	if (rc == 0)
+		shm_drop_oldest(mb);
+	shm_unlock(mb);
+	return rc;
+}
+
 static int shm_wait_space(struct tp_mbox *mb, int64_t deadline)
 {
 	struct shm_hdr *h = mb->h;
@@ -699,4 +711,5 @@ const struct tp_transport tp_transport_shm = {
 	.check = shm_check,
 	.sweep = shm_sweep,
 	.repair = shm_repair,
+	.evict = shm_tp_evict,
 };

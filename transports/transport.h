@@ -184,6 +184,17 @@ struct tp_transport {
 	 * by name (a bound socket holds the queue); returns how many.  Attach
 	 * in TP_MBOX_RECV mode takes them back (see tp_transport_handoff). */
 	int (*recv_fds)(struct tp_mbox *mb, int *fds, int max);
+
+	/* Optional; set exactly on transports with TP_CAP_DROP_OLDEST.
+	 * Handle: daemon's, sending.  Discards the message that would be
+	 * received next (counted in stat's dropped, as drop_oldest counts),
+	 * whatever the mailbox's own when_full: a topic subscription whose
+	 * policy is drop_oldest makes room with it (runtime/lib/publish.c).
+	 * Waits for the senders' lock at most until deadline.  Returns 0,
+	 * -TP_EEMPTY (nothing to discard), -TP_EFULL (the lock stayed held
+	 * past the deadline), -TP_EPERM (this handle may not take mail out),
+	 * -TP_ENOMEM, -TP_ESYS. */
+	int (*evict)(struct tp_mbox *mb, int64_t deadline);
 };
 
 /* Is t a whole table: a valid name of at most TP_TRANSPORT_NAME_MAX, every

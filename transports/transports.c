@@ -53,6 +53,12 @@ int tp_transport_validate(const struct tp_transport *t, char *err, size_t errlen
 			 t->caps & ~(uint32_t)TP_CAPS_ALL);
 		return -TP_EINVAL;
 	}
+	/* A topic's drop_oldest reads the flag and calls evict. */
+	if (!(t->caps & TP_CAP_DROP_OLDEST) != !t->evict) {
+		snprintf(err, errlen, "transport %s: evict must be set exactly when "
+			 "TP_CAP_DROP_OLDEST is", name);
+		return -TP_EINVAL;
+	}
 	return 0;
 }
 

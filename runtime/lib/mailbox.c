@@ -110,6 +110,19 @@ int tp_mailbox_recv(struct tp_mailbox *m, uint8_t *buf, size_t cap, int64_t dead
 	return n;
 }
 
+int tp_mailbox_evict(struct tp_mailbox *m)
+{
+	if (!m->mb)
+		return -TP_ECLOSED;
+	if (!m->t->evict)
+		return -TP_ECONFIG;
+	/* Deadline 0: one look at the senders' lock, never a wait. */
+	int rc = m->t->evict(m->mb, 0);
+	if (rc == 0)
+		tp_counters_recv(m->ctr, m->ix, true);
+	return rc;
+}
+
 void tp_mailbox_discard(struct tp_mailbox *m)
 {
 	tp_counters_drop(m->ctr, m->ix);

@@ -95,6 +95,14 @@ int tp_mailbox_try(struct tp_mailbox *m, const uint8_t *env, size_t len, unsigne
 int tp_mailbox_recv(struct tp_mailbox *m, uint8_t *buf, size_t cap, int64_t deadline,
 		    struct tp_env *env, int *bad);
 
+/* Makes room in m for a topic subscription whose policy is drop_oldest:
+ * the transport discards the message that would be received next,
+ * whatever m's own when_full, waiting for its lock at most a moment.
+ * Counted received and dropped on m: it left the mailbox without reaching
+ * its actor.  0, -TP_ECONFIG (the transport cannot: no evict), or what
+ * evict returns (-TP_EEMPTY, -TP_EFULL, -TP_EPERM, ...). */
+int tp_mailbox_evict(struct tp_mailbox *m);
+
 /* The taker threw away a message it took out (a reply too late for its
  * call): counted dropped. */
 void tp_mailbox_discard(struct tp_mailbox *m);

@@ -345,6 +345,34 @@ static void full_drops_oldest(void **st)
 	T->close(own);
 }
 
+/* evict: a sender discards the oldest, whatever the mailbox's policy (a
+ * topic's drop_oldest on a mailbox that blocks), counted as a drop. */
+static void evict_oldest(void **st)
+{
+	(void)st;
+	struct tp_mbox *own = make(4, 64), *rx = receiver(own), *tx = sender();
+	assert_int_equal(T->evict(tx, 0), -TP_EEMPTY);
+	for (int i = 0; i < 4; i++) {
+		char m = (char)('0' + i);
+		assert_int_equal(T->send(tx, &m, 1, TP_PRIO_NORMAL, 0), 0);
+	}
+	char m = '4';
+	assert_int_equal(T->send(tx, &m, 1, TP_PRIO_NORMAL, 0), -TP_EFULL);
+	assert_int_equal(T->evict(tx, 0), 0);
+	assert_int_equal(T->send(tx, &m, 1, TP_PRIO_NORMAL, 0), 0);
+	struct tp_mbox_stat s;
+	assert_int_equal(T->stat(tx, &s), 0);
+	assert_int_equal(s.dropped, 1);
+	for (int i = 1; i < 5; i++) {
+		char buf[64];
+		assert_int_equal(recv_soon(rx, buf, sizeof buf, NULL), 1);
+		assert_int_equal(buf[0], '0' + i);
+	}
+	T->close(tx);
+	T->close(rx);
+	T->close(own);
+}
+
 static void empty_honours_deadline(void **st)
 {
 	(void)st;
@@ -588,6 +616,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(full_honours_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(full_rejects, setup, teardown),
 		cmocka_unit_test_setup_teardown(full_drops_oldest, setup, teardown),
+		cmocka_unit_test_setup_teardown(evict_oldest, setup, teardown),
 		cmocka_unit_test_setup_teardown(empty_honours_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(oversize_rejected, setup, teardown),
 		cmocka_unit_test_setup_teardown(many_senders, setup, teardown),
@@ -605,11 +634,13 @@ int main(void)
 	for (size_t i = 0; tp_transports[i]; i++) {
 		T = tp_transports[i];
 		/* Only the cases that apply: for tcp, mail in the dead receiver's
-		 * connections dies with it, so receiver_replaced is not tcp's. */
+		 * connections dies with it, so receiver_replaced is not tcp's;
+		 * evict_oldest is for transports that can drop (evict set). */
 		struct CMUnitTest run[sizeof tests / sizeof *tests];
 		size_t n = 0;
 		for (size_t k = 0; k < sizeof tests / sizeof *tests; k++)
-			if (is_local() || tests[k].test_func != receiver_replaced)
+			if ((is_local() || tests[k].test_func != receiver_replaced) &&
+			    (T->evict || tests[k].test_func != evict_oldest))
 				run[n++] = tests[k];
 		char name[32];
 		snprintf(name, sizeof name, "transport %s", T->name);

@@ -70,6 +70,23 @@ static void broken_tables_refused(void **st)
 	t.repair = NULL;
 	t.recv_fds = NULL;
 	assert_int_equal(tp_transport_validate(&t, err, sizeof err), 0);   /* optional */
+	/* evict goes with TP_CAP_DROP_OLDEST, both ways: a topic's drop_oldest
+	 * reads the flag and calls it. */
+	for (int with = 0; with < 2; with++) {
+		t = *tp_transports[0];
+		if (with)
+			t.caps &= ~(uint32_t)TP_CAP_DROP_OLDEST;
+		else
+			t.caps |= TP_CAP_DROP_OLDEST;
+		t.evict = with ? tp_transports[0]->evict : NULL;
+		if (with && !t.evict)
+			continue;   /* the first table has no evict to lend */
+		err[0] = '\0';
+		assert_int_equal(tp_transport_validate(&t, err, sizeof err), -TP_EINVAL);
+		snprintf(want, sizeof want, "transport %s: evict must be set exactly when "
+			 "TP_CAP_DROP_OLDEST is", t.name);
+		assert_string_equal(err, want);
+	}
 
 	static const char *const bad_names[] = { "", "eightchr", "Mq", "m-q", NULL };
 	for (size_t i = 0; i < sizeof bad_names / sizeof *bad_names; i++) {
