@@ -19,6 +19,7 @@
 #include "node_deliver.h"
 #include "log_dmsg.h"
 #include "ctl_socket.h"
+#include "node_topics.h"
 
 #define MS 1000000LL
 
@@ -454,7 +455,7 @@ static void ctl_mail(struct tp_ctl *c)
 			tp_mailbox_took(box, &env, 0);
 		if (rc == 0 && (env.flags & TP_ENV_F_REPLY))
 			ctl_call_done(c, &env);
-		else if (rc == 0)
+		else if (rc == 0 && (rc = tp_node_topics_request(n, &env)) == 1)
 			rc = tp_monitors_request(c->mon, tp_deliver_find(n, env.sender),
 						 env.type, env.payload, env.payload_len);
 		if (rc)

@@ -19,6 +19,7 @@
 #include "linkd.h"
 #include "sup_monitor.h"
 #include "node.h"
+#include "node_topics.h"
 #include "notify.h"
 #include "topo_reload.h"
 #include "sup.h"
@@ -231,7 +232,9 @@ static int main_setup(struct tp_node *node)
 	if (removed > 0)
 		tp_dwarn("removed %d stale object%s left by an earlier unclean stop",
 			removed, removed == 1 ? "" : "s");
-	if (tp_node_mailboxes(node) || tp_node_publish(node))
+	/* The topic table before any actor runs: no first message is lost
+	 * to start-up order. */
+	if (tp_node_mailboxes(node) || tp_node_publish(node) || tp_node_topics_create(node))
 		return EXIT_FAILED;
 	return EXIT_CLEAN;
 }

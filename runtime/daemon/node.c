@@ -15,6 +15,7 @@
 #include "log_dmsg.h"
 #include "ctlpath.h"
 #include "node.h"
+#include "node_topics.h"
 
 /* transport = auto: the first transport of the list (transports/list.h)
  * that the kernel has, among those an actor opens by name on this board
@@ -226,6 +227,9 @@ int tp_node_sweep(struct tp_node *n)
 	tp_ipc_name(ctr, sizeof ctr, node, "counters");
 	if (node_shm_exists(ctr) && tp_counters_unlink(node) == 0)
 		removed++;
+	tp_ipc_name(ctr, sizeof ctr, node, "topics");
+	if (node_shm_exists(ctr) && tp_topictab_unlink(node) == 0)
+		removed++;
 	if (node_shm_exists(reg)) {
 		int rc = tp_registry_unlink(node);
 		if (rc)
@@ -411,6 +415,7 @@ void tp_node_set(struct tp_node *n, unsigned i, enum tp_actor_state state,
 void tp_node_fini(struct tp_node *n)
 {
 	const struct tp_topology *t = n->topo;
+	tp_node_topics_fini(n);
 	for (unsigned i = 0; i < n->count; i++)
 		node_remove(&n->box[i], n->ent[i].mailbox);
 	if (n->ctr) {
@@ -435,6 +440,7 @@ void tp_node_fini(struct tp_node *n)
 
 void tp_node_repair(struct tp_node *n, pid_t pid)
 {
+	tp_node_topics_exit(n, pid);
 	for (unsigned i = 0; i < n->topo->n_actors; i++)
 		if (n->box[i].mb && n->box[i].t->repair)
 			n->box[i].t->repair(n->box[i].mb, pid);

@@ -9,6 +9,7 @@
 #include "mailbox.h"
 #include "registry.h"
 #include "counters.h"
+#include "topictab.h"
 #include "topo.h"
 
 struct tp_node {
@@ -22,6 +23,8 @@ struct tp_node {
 	struct tp_mailbox box[TP_REG_MAX];
 	struct tp_reg_entry ent[TP_REG_MAX];  /* the daemon's copy of the registry */
 	unsigned count;                    /* actors, the daemon's mailbox, outboxes */
+	struct tp_topictab *topics;        /* NULL until created (node_topics.c) */
+	struct tp_sub subs[TP_TT_SUBS_MAX];   /* the daemon's copy of its subscriptions */
 };
 
 /* Index of the daemon's own mailbox (TP_DAEMON_NAME) in box[] and ent[]:

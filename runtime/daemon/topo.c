@@ -14,10 +14,12 @@
 #include "topo.h"
 #include "topo_msgids.h"
 #include "link_access.h"
+#include "topictab.h"
 
 _Static_assert(sizeof "auto" <= TP_TRANSPORT_NAME_MAX + 1, "transport = auto must fit");
 
-enum topo_kind { TOPO_NONE, TOPO_NODE, TOPO_ACTOR, TOPO_SUP, TOPO_PEER, TOPO_IGNORED };
+enum topo_kind { TOPO_NONE, TOPO_NODE, TOPO_ACTOR, TOPO_SUP, TOPO_PEER, TOPO_TOPIC,
+		 TOPO_IGNORED };
 
 struct topo_key;
 struct topo_ctx;
@@ -55,6 +57,7 @@ struct topo_ctx {
 	struct tp_actor_conf scratch_actor;
 	struct tp_sup_conf scratch_sup;
 	struct tp_peer_conf scratch_peer;
+	struct tp_topic_conf scratch_topic;
 	int order;                 /* sections of actors and supervisors so far */
 };
 
@@ -260,6 +263,35 @@ static void topo_export(struct topo_ctx *c, const struct topo_key *k,
 		topo_copy(c, k, val, field);
 }
 
+/* The actor's topic subscriptions (topo_topics.c). */
+static void topo_subscribe(struct topo_ctx *c, const struct topo_key *k,
+			   const char *val, void *field)
+{
+	struct tp_actor_conf *a = c->base;
+	char err[200];
+	a->subscribe_line = c->line;
+	if (tp_topology_subscribe_parse(val, a->subs, TP_TOPO_SUBS_MAX, &a->n_subs,
+					err, sizeof err)) {
+		a->n_subs = 0;
+		topo_err(c, "%s: %s", k->name, err);
+		return;
+	}
+	topo_copy(c, k, val, field);
+}
+
+/* A [topic] section's retain: yes or no. */
+static void topo_retain(struct topo_ctx *c, const struct topo_key *k,
+			const char *val, void *field)
+{
+	struct tp_topic_conf *t = c->base;
+	if (strcmp(val, "yes") && strcmp(val, "no")) {
+		topo_err(c, "%s: '%s' is neither yes nor no", k->name, val);
+		return;
+	}
+	topo_copy(c, k, val, field);
+	t->retained = strcmp(val, "yes") == 0;
+}
+
 /* host:port, checked for form only: the name is resolved when used. */
 static void topo_addr(struct topo_ctx *c, const struct topo_key *k,
 		      const char *val, void *field)
@@ -436,6 +468,13 @@ static const struct topo_key topo_actor_keys[] = {
 	{ "links", topo_links, offsetof(struct tp_actor_conf, restart_with),
 	  sizeof ((struct tp_actor_conf *)0)->restart_with, 0, 0 },
 	ACTOR_KEY(export, topo_export, 0, 0),
+	ACTOR_KEY(subscribe, topo_subscribe, 0, 0),
+	{ NULL, NULL, 0, 0, 0, 0 }
+};
+
+static const struct topo_key topo_topic_keys[] = {
+	{ "retain", topo_retain, offsetof(struct tp_topic_conf, retain),
+	  sizeof ((struct tp_topic_conf *)0)->retain, 0, 0 },
 	{ NULL, NULL, 0, 0, 0, 0 }
 };
 
@@ -613,6 +652,39 @@ static void topo_peer_begin(struct topo_ctx *c, const char *name)
 	p->line = c->line;
 }
 
+static const struct tp_topic_conf *topo_find_topic(const struct tp_topology *t,
+						   const char *name)
+{
+	for (unsigned i = 0; i < t->n_topics; i++)
+		if (strcmp(t->topics[i].name, name) == 0)
+			return &t->topics[i];
+	return NULL;
+}
+
+/* [topic NAME]: a topic's own settings (retain).  NAME is a topic, not a
+ * filter: a retained value belongs to one topic. */
+static void topo_topic_begin(struct topo_ctx *c, const char *name)
+{
+	struct tp_topology *t = c->t;
+	const struct tp_topic_conf *dup = NULL;
+	c->kind = TOPO_TOPIC;
+	c->keys = topo_topic_keys;
+	c->base = &c->scratch_topic;
+	if (tp_topic_name_check(name))
+		topo_err(c, "invalid topic name '%s' (at most %d characters of printable "
+			 "ASCII, no blanks, no '+' or '#')", name, TP_TOPIC_MAX);
+	else if ((dup = topo_find_topic(t, name)))
+		topo_err(c, "duplicate topic '%s' (first at line %d)", name, dup->line);
+	else if (t->n_topics >= TP_TOPO_TOPICS_MAX)
+		topo_err(c, "too many topics (at most %d)", TP_TOPO_TOPICS_MAX);
+	else
+		c->base = &t->topics[t->n_topics++];
+	struct tp_topic_conf *tc = c->base;
+	memset(tc, 0, sizeof *tc);
+	snprintf(tc->name, sizeof tc->name, "%s", name);
+	tc->line = c->line;
+}
+
 static void topo_node_begin(struct topo_ctx *c)
 {
 	c->kind = TOPO_NODE;
@@ -644,12 +716,14 @@ static void topo_section_begin(struct topo_ctx *c, char *sect)
 		topo_sup_begin(c, sect + 10 + strspn(sect + 10, " \t"));
 	} else if (strncmp(sect, "peer", 4) == 0 && (sect[4] == ' ' || sect[4] == '\t')) {
 		topo_peer_begin(c, sect + 4 + strspn(sect + 4, " \t"));
+	} else if (strncmp(sect, "topic", 5) == 0 && (sect[5] == ' ' || sect[5] == '\t')) {
+		topo_topic_begin(c, sect + 5 + strspn(sect + 5, " \t"));
 	} else if (strcmp(sect, "actor") == 0) {
 		topo_err(c, "actor section without a name (write [actor NAME])");
 		c->kind = TOPO_IGNORED;
 	} else {
 		topo_err(c, "unknown section [%s] (expected [node], [actor NAME], "
-			 "[supervisor NAME] or [peer NAME])", sect);
+			 "[supervisor NAME], [peer NAME] or [topic NAME])", sect);
 		c->kind = TOPO_IGNORED;
 	}
 }
@@ -865,6 +939,38 @@ static void topo_check_tree(struct topo_ctx *c)
 	}
 }
 
+/* Subscriptions fit the node's table, and drop_oldest needs a mailbox a
+ * publisher can take mail out of. */
+static void topo_check_topics(struct topo_ctx *c)
+{
+	struct tp_topology *t = c->t;
+	unsigned total = 0;
+	for (unsigned i = 0; i < t->n_actors; i++) {
+		struct tp_actor_conf *a = &t->actors[i];
+		char label[48];
+		snprintf(label, sizeof label, "actor %s", a->name);
+		total += a->n_subs;
+		if (total > TP_TT_SUBS_MAX && total - a->n_subs <= TP_TT_SUBS_MAX)
+			topo_err_at(c, a->subscribe_line, label, "subscribe: more than %d "
+				    "subscriptions on the node", TP_TT_SUBS_MAX);
+		const struct tp_transport *tr = tp_transport_find(a->transport);
+		if (!tr || (tr->caps & TP_CAP_DROP_OLDEST))
+			continue;   /* auto is mq or shm */
+		for (unsigned k = 0; k < a->n_subs; k++) {
+			if (a->subs[k].policy != TP_TOPIC_DROP_OLDEST)
+				continue;
+			char with[64];
+			topo_err_at(c, a->subscribe_line, label, "subscribe: '%s' drops the "
+				    "oldest (the default), which is not possible on %s (a "
+				    "publisher cannot take mail out of its mailbox): write '%s "
+				    "drop_newest', or transport = %s", a->subs[k].filter,
+				    tr->name, a->subs[k].filter,
+				    tp_transport_names(TP_CAP_DROP_OLDEST, " or ", with,
+						       sizeof with));
+		}
+	}
+}
+
 /* Links need a key and an address, and a node is not its own peer. */
 static void topo_check_links(struct topo_ctx *c)
 {
@@ -905,6 +1011,7 @@ static void topo_finish(struct topo_ctx *c, const struct tp_topo_opts *opts)
 		topo_err_at(c, 0, NULL, "no actors (add an [actor NAME] section)");
 	topo_check_tree(c);
 	topo_check_links(c);
+	topo_check_topics(c);
 	if (opts && opts->actor_path)
 		snprintf(t->node.actor_path, sizeof t->node.actor_path, "%s",
 			 opts->actor_path);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 #include "troupe/actor.h"
+#include "troupe/topic.h"
 #include "registry.h"
 #include "transport.h"
 
@@ -34,6 +35,25 @@
 #define TP_TOPO_PEER_MAX 16
 #define TP_TOPO_PEER_QUEUE_DEFAULT 256
 #define TP_TOPO_ADDR_MAX 128
+
+/* Topics (docs/TOPICS.md): subscriptions of one actor, and [topic NAME]
+ * sections (as many as the topic table keeps retained values). */
+#define TP_TOPO_SUBS_MAX 8
+#define TP_TOPO_TOPICS_MAX 32
+
+/* One filter of an actor's subscribe key. */
+struct tp_topo_sub {
+	char filter[TP_TOPIC_MAX + 1];
+	uint32_t policy;                   /* enum tp_topic_policy */
+};
+
+/* A [topic NAME] section. */
+struct tp_topic_conf {
+	char name[TP_TOPIC_MAX + 1];
+	char retain[8];                    /* "yes" or "no" as written */
+	bool retained;
+	int line;
+};
 
 enum tp_restart {
 	TP_RESTART_PERMANENT = 0,  /* always restarted */
@@ -85,6 +105,10 @@ struct tp_actor_conf {
 	int order;                         /* position among all sections */
 	int sup_line;                      /* line of its supervisor key, 0 if none */
 	int restart_with_line;
+	char subscribe[TP_TOPO_STR_MAX];   /* as written */
+	int subscribe_line;
+	unsigned n_subs;                   /* parsed from subscribe */
+	struct tp_topo_sub subs[TP_TOPO_SUBS_MAX];
 };
 
 struct tp_node_conf {
@@ -132,6 +156,8 @@ struct tp_topology {
 	struct tp_sup_conf sups[TP_TOPO_SUP_MAX];
 	unsigned n_peers;
 	struct tp_peer_conf peers[TP_TOPO_PEER_MAX];
+	unsigned n_topics;
+	struct tp_topic_conf topics[TP_TOPO_TOPICS_MAX];
 };
 
 /* Command-line overrides; any member may be NULL. */
@@ -161,6 +187,13 @@ int tp_topology_resolve(struct tp_topology *t, FILE *errs);
  * Note: argv must have room for max + 1 pointers (a NULL ends it). */
 int tp_topology_split(const char *s, char *buf, size_t n, char **argv,
 		      int *argc, int max);
+
+/* An actor's subscribe value: filters separated by commas, each with an
+ * optional policy after it ("sensors/+/temp, log/# drop_newest").  Fills
+ * out (at most max) and *n; 0, or -TP_EINVAL with a sentence in err
+ * (topo_topics.c). */
+int tp_topology_subscribe_parse(const char *val, struct tp_topo_sub *out, unsigned max,
+				unsigned *n, char *err, size_t errlen);
 
 const char *tp_restart_name(enum tp_restart r);
 const char *tp_strategy_name(enum tp_strategy s);

@@ -159,11 +159,49 @@ static int reload_peers(const struct tp_topology *cur, const struct tp_topology 
 	return nerr;
 }
 
+/* Topics: the declared subscriptions and [topic] sections are written
+ * into the node's topic table once, before any actor runs (a publisher
+ * may be delivering by them at any instant); a reload that changes them
+ * is refused, not half applied. */
+static int reload_topics(const struct tp_topology *cur, const struct tp_topology *next,
+			 FILE *errs)
+{
+	char sect[TP_TOPIC_MAX + 16];
+	int nerr = 0;
+	for (unsigned i = 0; i < next->n_actors; i++) {
+		const struct tp_actor_conf *n = &next->actors[i];
+		int o = reload_find(cur, n->name);
+		const char *was = o < 0 ? "" : cur->actors[o].subscribe;
+		snprintf(sect, sizeof sect, "actor %s", n->name);
+		if (strcmp(was, n->subscribe))
+			RELOAD_ERR(errs, n->subscribe_line ? n->subscribe_line : n->line, sect,
+				   "subscribe changed from '%s' to '%s': subscriptions are set "
+				   "up once; restart the node to apply it", was, n->subscribe);
+	}
+	for (unsigned o = 0; o < cur->n_actors; o++)
+		if (cur->actors[o].subscribe[0] && reload_find(next, cur->actors[o].name) < 0) {
+			snprintf(sect, sizeof sect, "actor %s", cur->actors[o].name);
+			RELOAD_ERR(errs, next->node.line, sect, "removed with its subscriptions "
+				   "('%s'): restart the node to apply it",
+				   cur->actors[o].subscribe);
+		}
+	bool same = cur->n_topics == next->n_topics;
+	for (unsigned k = 0; same && k < next->n_topics; k++)
+		same = strcmp(cur->topics[k].name, next->topics[k].name) == 0 &&
+		       cur->topics[k].retained == next->topics[k].retained;
+	if (!same)
+		RELOAD_ERR(errs, next->n_topics ? next->topics[0].line : next->node.line,
+			   next->n_topics ? "topic" : "node", "the [topic] sections changed: "
+			   "topics are set up once; restart the node to apply it");
+	return nerr;
+}
+
 int tp_reload_plan(const struct tp_topology *cur, const struct tp_topology *next,
 		   struct tp_reload_plan *p, FILE *errs)
 {
 	memset(p, 0, sizeof *p);
-	int nerr = reload_node(cur, next, errs) + reload_peers(cur, next, errs);
+	int nerr = reload_node(cur, next, errs) + reload_peers(cur, next, errs) +
+		   reload_topics(cur, next, errs);
 	uint64_t seen = 0;
 	for (unsigned i = 0; i < next->n_actors; i++) {
 		const struct tp_actor_conf *n = &next->actors[i];

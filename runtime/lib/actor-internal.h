@@ -9,6 +9,7 @@
 #include "mailbox.h"
 #include "registry.h"
 #include "counters.h"
+#include "fanout.h"
 #include "log.h"
 
 /* A mailbox this actor has sent to: attached on first use, kept.  Its
@@ -55,6 +56,10 @@ struct tp_actor {
 	struct tp_dest dests[TP_REG_MAX];
 	unsigned ndests;
 	struct tp_stash stash;
+
+	/* Topics (pubsub.c): the node's table (fan.tab, NULL when it has
+	 * none) and this process's copy of its subscriptions. */
+	struct tp_fanout fan;
 	struct tp_timer timers[TP_TIMERS_MAX];
 	struct tp_watch watches[TP_FDS_MAX];
 
@@ -79,6 +84,18 @@ enum { TAG_MAIL = 1, TAG_SIGNAL, TAG_TIMER, TAG_FD };
 int64_t tp_send_deadline(int timeout_ms, int default_ms, int64_t now);
 
 int tp_mail_init(tp_actor *self);
+/* Finds, or attaches on first use, the mailbox of actor `to` ("actor" or
+ * "actor@node"; reply: a reply may go to any actor of a linked node). */
+int tp_mail_dest(tp_actor *self, const char *to, bool reply, struct tp_dest **out);
+/* Puts a whole message at the front of the stash: delivered before
+ * anything stashed or queued.  False when the stash is full. */
+bool tp_mail_stash_front(tp_actor *self, const uint8_t *buf, size_t len);
+
+/* Topics (pubsub.c): opens the node's table, if it has one, and stashes
+ * the retained values this actor's subscriptions match, so that they are
+ * delivered first.  Never fails: without a table, no topics. */
+void tp_topics_init(tp_actor *self);
+void tp_topics_fini(tp_actor *self);
 void tp_mail_fini(tp_actor *self);
 /* Handles one message taken out of the own mailbox (env decoded). */
 void tp_mail_dispatch(tp_actor *self, const struct tp_env *env);

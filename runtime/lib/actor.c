@@ -101,12 +101,14 @@ static int actor_setup(tp_actor *self, const struct tp_actor_ops *ops)
 	if ((rc = actor_attach(self)) || (rc = tp_mail_init(self)) ||
 	    (rc = actor_signals(self)))
 		return rc;
+	tp_topics_init(self);
 	return actor_epoll_add(self, self->box.t->wait_fd(self->box.mb), TAG(TAG_MAIL, 0));
 }
 
 static void actor_teardown(tp_actor *self)
 {
 	tp_watch_fini(self);
+	tp_topics_fini(self);
 	tp_mail_fini(self);
 	tp_mailbox_close(&self->box);
 	tp_registry_close(self->reg);

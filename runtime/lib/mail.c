@@ -98,7 +98,7 @@ static int mail_lookup(tp_actor *self, const char *to, bool reply,
 
 /* Finds, or attaches on first use, the mailbox of actor `to` ("actor" or
  * "actor@node"). */
-static int mail_dest(tp_actor *self, const char *to, bool reply, struct tp_dest **out)
+int tp_mail_dest(tp_actor *self, const char *to, bool reply, struct tp_dest **out)
 {
 	if (strlen(to) > TP_ENV_NAME_MAX)
 		return -TP_ENOENT;
@@ -153,7 +153,7 @@ static int mail_send(tp_actor *self, const char *to, const struct tp_env *env,
 	if (tp_send_deadline(timeout_ms, self->send_timeout_ms, 0) < 0)
 		return -TP_EINVAL;
 	struct tp_dest *p;
-	int rc = mail_dest(self, to, (env->flags & TP_ENV_F_REPLY) != 0, &p);
+	int rc = tp_mail_dest(self, to, (env->flags & TP_ENV_F_REPLY) != 0, &p);
 	if (rc)
 		return rc;
 	int off = tp_env_encode_head(self->sbuf, p->box.msg_max, env);
@@ -261,6 +261,18 @@ static bool stash_push(struct tp_stash *s, const uint8_t *buf, size_t len)
 	uint32_t i = (s->head + s->count) % s->cap;
 	memcpy(s->buf + (size_t)i * s->slot, buf, len);
 	s->len[i] = (uint32_t)len;
+	s->count++;
+	return true;
+}
+
+bool tp_mail_stash_front(tp_actor *self, const uint8_t *buf, size_t len)
+{
+	struct tp_stash *s = &self->stash;
+	if (s->count == s->cap || len > s->slot)
+		return false;
+	s->head = (s->head + s->cap - 1) % s->cap;
+	memcpy(s->buf + (size_t)s->head * s->slot, buf, len);
+	s->len[s->head] = (uint32_t)len;
 	s->count++;
 	return true;
 }

@@ -5,5 +5,6 @@
 #include "troupe/error.h"
 #include "troupe/actor.h"
 #include "troupe/monitor.h"
+#include "troupe/topic.h"
 #include "troupe/version.h"
 #endif

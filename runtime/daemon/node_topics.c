@@ -1,0 +1,144 @@
+/* The node's topics, daemon side (see node_topics.h). */
+#include <stdio.h>
+#include <string.h>
+#include <pb_decode.h>
+#include <pb_encode.h>
+#include "troupe/error.h"
+#include "ctlpath.h"
+#include "log_dmsg.h"
+#include "node_deliver.h"
+#include "node_topics.h"
+#include "topic.pb.h"
+
+int tp_node_topics_create(struct tp_node *n)
+{
+	const struct tp_topology *t = n->topo;
+	int rc = tp_topictab_create(t->node.name, t->node.mode, &n->topics);
+	if (rc) {
+		n->topics = NULL;
+		tp_derr("cannot create the topic table: %s", tp_strerror(rc));
+		return rc;
+	}
+	memset(n->subs, 0, sizeof n->subs);
+	unsigned i = 0;
+	for (unsigned a = 0; a < t->n_actors; a++)
+		for (unsigned k = 0; k < t->actors[a].n_subs && i < TP_TT_SUBS_MAX; k++, i++) {
+			struct tp_sub *s = &n->subs[i];
+			snprintf(s->filter, sizeof s->filter, "%s", t->actors[a].subs[k].filter);
+			snprintf(s->actor, sizeof s->actor, "%s", t->actors[a].name);
+			s->kind = TP_SUB_DECLARED;
+			s->policy = t->actors[a].subs[k].policy;
+			tp_topictab_sub_put(n->topics, i, s, true);
+		}
+	unsigned r = 0;
+	for (unsigned k = 0; k < t->n_topics; k++)
+		if (t->topics[k].retained)
+			tp_topictab_retained_declare(n->topics, r++, t->topics[k].name);
+	return 0;
+}
+
+/* Index of the actor's run-time subscription to filter, or -1. */
+static int topics_find(const struct tp_node *n, const char *actor, const char *filter)
+{
+	for (unsigned i = 0; i < TP_TT_SUBS_MAX; i++)
+		if (n->subs[i].kind == TP_SUB_RUNTIME && strcmp(n->subs[i].actor, actor) == 0 &&
+		    strcmp(n->subs[i].filter, filter) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int topics_unsubscribe(struct tp_node *n, const char *actor, const char *filter)
+{
+	int i = topics_find(n, actor, filter);
+	if (i < 0)
+		return -TP_ENOENT;
+	memset(&n->subs[i], 0, sizeof n->subs[i]);
+	tp_topictab_sub_put(n->topics, (unsigned)i, &n->subs[i], true);
+	tp_dmsg("%s unsubscribed from %s", actor, filter);
+	return 0;
+}
+
+/* A run-time subscription of actor i (its process pid), or a new policy
+ * for one it has. */
+static int topics_subscribe(struct tp_node *n, unsigned a, pid_t pid,
+			    const troupe_Subscribe *req)
+{
+	const struct tp_reg_entry *e = &n->ent[a];
+	const struct tp_transport *tr = n->box[a].t;
+	if (req->policy == TP_TOPIC_DROP_OLDEST && tr && !(tr->caps & TP_CAP_DROP_OLDEST))
+		return -TP_ECONFIG;   /* a publisher cannot take mail out of it */
+	int i = topics_find(n, e->name, req->filter);
+	bool fresh = i < 0;
+	for (unsigned k = 0; i < 0 && k < TP_TT_SUBS_MAX; k++)
+		if (n->subs[k].kind == TP_SUB_FREE)
+			i = (int)k;
+	if (i < 0)
+		return -TP_ELIMIT;
+	struct tp_sub *s = &n->subs[i];
+	snprintf(s->filter, sizeof s->filter, "%s", req->filter);
+	_Static_assert(sizeof s->actor == sizeof e->name, "actor names");
+	memcpy(s->actor, e->name, sizeof s->actor);
+	s->actor[TP_NAME_MAX] = '\0';
+	s->kind = TP_SUB_RUNTIME;
+	s->policy = req->policy;
+	s->pid = pid;
+	tp_topictab_sub_put(n->topics, (unsigned)i, s, fresh);
+	tp_dmsg("%s subscribed to %s (%s)", e->name, req->filter,
+		tp_topic_policy_name(req->policy));
+	return 0;
+}
+
+int tp_node_topics_request(struct tp_node *n, const struct tp_env *env)
+{
+	if (env->type != troupe_Subscribe_msgid)
+		return 1;
+	troupe_Subscribe req = troupe_Subscribe_init_zero;
+	troupe_SubscribeReply rep = troupe_SubscribeReply_init_zero;
+	int a = tp_deliver_find(n, env->sender);
+	pb_istream_t is = pb_istream_from_buffer(env->payload, env->payload_len);
+	int rc = 0;
+	if (a < 0 || !(env->flags & TP_ENV_F_REQUEST))
+		return -TP_EPERM;   /* not one of ours, or no one waits for the answer */
+	if (!pb_decode(&is, troupe_Subscribe_fields, &req))
+		rc = -TP_EDECODE;
+	else if (tp_topic_filter_check(req.filter) || req.policy > TP_TOPIC_DROP_NEWEST)
+		rc = -TP_EINVAL;
+	else if (!n->topics)
+		rc = -TP_ENOENT;
+	else if (req.unsubscribe)
+		rc = topics_unsubscribe(n, n->ent[a].name, req.filter);
+	else
+		rc = topics_subscribe(n, (unsigned)a, (pid_t)n->ent[a].pid, &req);
+	rep.error = -rc;
+	uint8_t body[16];
+	pb_ostream_t os = pb_ostream_from_buffer(body, sizeof body);
+	if (!pb_encode(&os, troupe_SubscribeReply_fields, &rep))
+		return -TP_EENCODE;
+	return tp_deliver_bytes(n, (unsigned)a, TP_DAEMON_NAME, troupe_SubscribeReply_msgid,
+				TP_ENV_F_REPLY, env->corr, body, os.bytes_written);
+}
+
+void tp_node_topics_exit(struct tp_node *n, pid_t pid)
+{
+	if (!n->topics || pid <= 0)
+		return;
+	for (unsigned i = 0; i < TP_TT_SUBS_MAX; i++)
+		if (n->subs[i].kind == TP_SUB_RUNTIME && n->subs[i].pid == pid) {
+			memset(&n->subs[i], 0, sizeof n->subs[i]);
+			tp_topictab_sub_put(n->topics, i, &n->subs[i], true);
+		}
+	if (tp_topictab_repair(n->topics, pid))
+		tp_dwarn("process %d died while writing a retained value: that value is "
+			 "lost until the next publish", (int)pid);
+}
+
+void tp_node_topics_fini(struct tp_node *n)
+{
+	if (!n->topics)
+		return;
+	tp_topictab_close(n->topics);
+	n->topics = NULL;
+	int rc = tp_topictab_unlink(n->topo->node.name);
+	if (rc)
+		tp_derr("cannot remove the topic table: %s", tp_strerror(rc));
+}

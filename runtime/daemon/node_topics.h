@@ -1,0 +1,30 @@
+/* The node's topics, daemon side: the topic table (topictab.h) created
+ * with the topology's subscriptions and retained topics before any actor
+ * runs, the actors' run-time Subscribe requests, and the clean-up when a
+ * process ends (its run-time subscriptions, a retained value it was
+ * writing).  The actor side is runtime/lib/pubsub.c. */
+#ifndef TROUPE_NODE_TOPICS_H
+#define TROUPE_NODE_TOPICS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include "troupe/envelope.h"
+#include "node.h"
+
+/* Creates the table and writes the topology's subscriptions and [topic]
+ * sections into it.  0, or a negative code (logged). */
+int tp_node_topics_create(struct tp_node *n);
+
+/* Is env (to the daemon's mailbox) a topic request?  Then it is handled
+ * and answered (a reply to the request, its error in it): 0, or the
+ * error of sending the answer.  1: not a topic request. */
+int tp_node_topics_request(struct tp_node *n, const struct tp_env *env);
+
+/* Process pid ended: its run-time subscriptions go, and a retained value
+ * it was writing is repaired. */
+void tp_node_topics_exit(struct tp_node *n, pid_t pid);
+
+/* Closes and unlinks the table. */
+void tp_node_topics_fini(struct tp_node *n);
+
+#endif

@@ -1,0 +1,113 @@
+/* Publishing's shared part (see fanout.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "troupe/topic.h"
+#include "fanout.h"
+#include "log.h"
+
+size_t tp_fanout_offset(const char *sender, const char *topic)
+{
+	return TP_ENV_HDR_LEN + strnlen(sender, TP_ENV_NAME_MAX + 1) + TP_ENV_NAME_MAX +
+	       strnlen(topic, TP_TOPIC_MAX + 1);
+}
+
+int tp_fanout_refresh(struct tp_fanout *f)
+{
+	if (!f->tab)
+		return -TP_ENOENT;
+	if (f->valid && tp_topictab_seq(f->tab) == f->seq)
+		return 0;
+	if (!f->subs && !(f->subs = malloc(TP_TT_SUBS_MAX * sizeof *f->subs)))
+		return -TP_ENOMEM;
+	int rc = tp_topictab_subs_copy(f->tab, f->subs, &f->nsubs, &f->seq);
+	f->valid = rc == 0;
+	return rc;
+}
+
+void tp_fanout_fini(struct tp_fanout *f)
+{
+	free(f->subs);
+	f->subs = NULL;
+	f->valid = false;
+}
+
+/* Did an earlier subscription (before i) of the same actor match already?
+ * Each subscriber gets a message once, however many of its filters match. */
+static bool fanout_seen(const struct tp_fanout *f, unsigned i, const char *topic)
+{
+	for (unsigned k = 0; k < i; k++)
+		if (f->subs[k].kind != TP_SUB_FREE &&
+		    strcmp(f->subs[k].actor, f->subs[i].actor) == 0 &&
+		    tp_topic_match(f->subs[k].filter, topic))
+			return true;
+	return false;
+}
+
+/* Puts msg (len bytes) into box by policy, never waiting: drop_oldest
+ * evicts the oldest and tries once more, drop_newest gives up.  Returns
+ * the drops it made (0, 1 or 2) and in *ok whether msg went in. */
+static unsigned fanout_put(struct tp_mailbox *box, uint32_t policy, const uint8_t *msg,
+			   size_t len, bool *ok)
+{
+	unsigned drops = 0;
+	int rc = policy == TP_TOPIC_DROP_OLDEST ?
+		 tp_mailbox_try(box, msg, len, TP_PRIO_NORMAL, TP_VIA_SEND) :
+		 tp_mailbox_send(box, msg, len, TP_PRIO_NORMAL, 0, TP_VIA_SEND);
+	if (rc == -TP_EFULL && policy == TP_TOPIC_DROP_OLDEST) {
+		if (tp_mailbox_evict(box) == 0)
+			drops++;
+		rc = tp_mailbox_send(box, msg, len, TP_PRIO_NORMAL, 0, TP_VIA_SEND);
+	}
+	*ok = rc == 0;
+	return drops + (rc != 0);
+}
+
+/* Into subscription i's mailbox, head written in front of the payload. */
+static void fanout_deliver(struct tp_fanout *f, unsigned i, const char *topic, uint32_t type,
+			   uint8_t *payload, uint32_t len, int64_t now)
+{
+	const struct tp_sub *s = &f->subs[i];
+	struct tp_mailbox *box;
+	struct tp_env env = { .version = TP_ENV_VERSION_TOPIC, .prio = TP_PRIO_NORMAL,
+			      .type = type, .sent_ns = (uint64_t)now };
+	snprintf(env.sender, sizeof env.sender, "%s", f->sender);
+	snprintf(env.dest, sizeof env.dest, "%s", s->actor);
+	snprintf(env.topic, sizeof env.topic, "%s", topic);
+	size_t head = TP_ENV_HDR_LEN + strlen(env.sender) + strlen(env.dest) + strlen(env.topic);
+	uint8_t *msg = payload - head;
+	/* Its mailbox gone, or the message too big for it: a drop. */
+	if (f->dest(f->ctx, s->actor, &box) || head + len > box->msg_max ||
+	    tp_env_encode_head(msg, head, &env) < 0) {
+		tp_topictab_dropped(f->tab, i);
+		return;
+	}
+	tp_env_set_len(msg, len);
+	bool ok;
+	for (unsigned d = fanout_put(box, s->policy, msg, head + len, &ok); d > 0; d--)
+		tp_topictab_dropped(f->tab, i);
+	if (ok)
+		tp_topictab_delivered(f->tab, i);
+}
+
+int tp_fanout_publish(struct tp_fanout *f, const char *topic, uint32_t type,
+		      uint8_t *buf, uint32_t len, int64_t now)
+{
+	if (tp_topic_name_check(topic))
+		return -TP_EINVAL;
+	int rc = tp_fanout_refresh(f);
+	if (rc)
+		return rc;
+	uint8_t *payload = buf + tp_fanout_offset(f->sender, topic);
+	/* Retained first: a subscriber that joins from now on finds it. */
+	int k = tp_topictab_retained_find(f->tab, topic);
+	if (k >= 0 && (rc = tp_topictab_retain(f->tab, (unsigned)k, getpid(), f->sender, type,
+					       payload, len, (uint64_t)now)))
+		tp_log("publish to %s: retained value not kept: %s", topic, tp_strerror(rc));
+	for (unsigned i = 0; i < f->nsubs; i++)
+		if (f->subs[i].kind != TP_SUB_FREE && tp_topic_match(f->subs[i].filter, topic) &&
+		    !fanout_seen(f, i, topic))
+			fanout_deliver(f, i, topic, type, payload, len, now);
+	return 0;
+}
