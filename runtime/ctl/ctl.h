@@ -4,6 +4,8 @@
 #define TROUPE_CTL_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include "control.pb.h"
 
 /* Exit codes, for scripts (docs/CONTROL.md). */
@@ -39,6 +41,11 @@ void ctl_counters_show(const struct ctl_opts *o, const troupe_CtlReply *r);
 int ctl_links_run(struct ctl_opts *o);
 /* troupectl trace [NAME] (trace.c): for o->timeout_ms. */
 int ctl_trace_run(struct ctl_opts *o, const char *name);
+
+/* troupectl topics and pub (topics.c). */
+int ctl_topics_run(struct ctl_opts *o);
+int ctl_pub_run(struct ctl_opts *o, const char *topic, uint32_t type, const uint8_t *payload,
+		size_t len);
 
 void ctl_show_header(void);
 void ctl_show_actor(const troupe_ActorInfo *a, bool json, bool first, bool verbose);

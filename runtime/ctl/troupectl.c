@@ -37,7 +37,8 @@ static void ctl_usage(FILE *f)
 		"  -n, --node NODE      node name (default: $TROUPE_NODE)\n"
 		"  -s, --socket PATH    control socket (default: from the node name)\n"
 		"  -t, --timeout SECS   how long to wait for the daemon (default 2)\n"
-		"  -j, --json           JSON output (list, status, call, counters, types)\n"
+		"  -j, --json           JSON output (list, status, call, counters, types,\n"
+		"                       topics)\n"
 		"  -q, --quiet          no messages on stderr\n"
 		"  -v, --verbose        more columns\n"
 		"  -h, --help           this text; 'troupectl help COMMAND' for one command\n"
@@ -272,6 +273,23 @@ static int ctl_trace(const struct ctl_cmd *c, struct ctl_opts *o, int argc, char
 	return ctl_trace_run(o, argc ? argv[0] : NULL);
 }
 
+static int ctl_topics(const struct ctl_cmd *c, struct ctl_opts *o, int argc, char **argv)
+{
+	(void)c; (void)argc; (void)argv;
+	return ctl_topics_run(o);
+}
+
+/* pub TOPIC TYPE [FIELD=VALUE...]: the payload as send makes it. */
+static int ctl_pub(const struct ctl_cmd *c, struct ctl_opts *o, int argc, char **argv)
+{
+	static troupe_CtlRequest q;
+	memset(&q, 0, sizeof q);
+	int code = ctl_payload(c, argc - 1, argv + 1, &q);
+	if (code)
+		return code;
+	return ctl_pub_run(o, argv[0], q.type, q.payload.bytes, q.payload.size);
+}
+
 static const struct ctl_cmd ctl_cmds[] = {
 	{ "list", "", "every actor: pid, state, transport, mailbox, restarts, uptime",
 	  0, 0, troupe_CtlRequest_Cmd_LIST, ctl_simple },
@@ -302,6 +320,11 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  troupe_CtlRequest_Cmd_NONE, ctl_types },
 	{ "links", "", "links to other nodes: peer, address, state, round trip, queued, "
 	  "reconnects", 0, 0, troupe_CtlRequest_Cmd_LINKS, ctl_links },
+	{ "topics", "", "subscriptions (subscriber, filter, policy, delivered, dropped) and "
+	  "retained topics with their value", 0, 0, troupe_CtlRequest_Cmd_NONE, ctl_topics },
+	{ "pub", "TOPIC TYPE [FIELD=VALUE...]", "publish a message to a topic (as send makes "
+	  "it), straight into each subscriber's mailbox", 2, 2 + TP_CTL_FIELDS_MAX,
+	  troupe_CtlRequest_Cmd_NONE, ctl_pub },
 	{ "help", "[COMMAND]", "help for one command", 0, 1, troupe_CtlRequest_Cmd_NONE, ctl_help },
 	{ NULL, NULL, NULL, 0, 0, 0, NULL },
 };
