@@ -180,6 +180,34 @@ static void test_links(void **state)
 	free(text);
 }
 
+/* Topics are set up once: a changed subscribe, a new actor with one, a
+ * removed one that had one, a changed [topic] section are refused; an
+ * unchanged subscribe keeps its actor. */
+static void test_topics(void **state)
+{
+	(void)state;
+	struct tp_reload_plan p;
+	char *text;
+#define TOP "[node]\nname = r\n[topic t/x]\nretain = yes\n" \
+	"[actor a]\nexec = /bin/true\nsubscribe = t/#\n[actor b]\nexec = /bin/true\n"
+	assert_int_equal(plan(TOP, TOP, &p, &text), 0);
+	assert_int_equal(p.n_keep, 2);
+	free(text);
+	assert_int_equal(plan(TOP, "[node]\nname = r\n[topic t/x]\nretain = yes\n"
+			      "[actor a]\nexec = /bin/true\nsubscribe = t/+\n"
+			      "[actor b]\nexec = /bin/true\nsubscribe = t/x\n", &p, &text), 2);
+	assert_non_null(strstr(text, ":7: [actor a]: subscribe changed from 't/#' to 't/+': "
+			       "subscriptions are set up once; restart the node to apply it"));
+	assert_non_null(strstr(text, ":10: [actor b]: subscribe changed from '' to 't/x'"));
+	free(text);
+	assert_int_equal(plan(TOP, "[node]\nname = r\n[topic t/x]\nretain = no\n"
+			      "[actor b]\nexec = /bin/true\n", &p, &text), 2);
+	assert_non_null(strstr(text, "[actor a]: removed with its subscriptions ('t/#')"));
+	assert_non_null(strstr(text, ":3: [topic]: the [topic] sections changed"));
+	free(text);
+#undef TOP
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +216,7 @@ int main(void)
 		cmocka_unit_test(test_inherited),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_links),
+		cmocka_unit_test(test_topics),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -198,6 +198,13 @@ static const struct bad_case bad_cases[] = {
 			       "bad-peer.ini:10: [peer board2]: address: '10.0.2.2' is not host:port",
 			       "bad-peer.ini:14: [peer board3]: missing key 'address'",
 			       "bad-peer.ini:1: [node]: node links need key_file" } },
+	{ "bad-topics.ini", 4, { "bad-topics.ini:3: [topic sensors/+/temp]: invalid topic name 'sensors/+/temp'",
+				 "bad-topics.ini:6: [topic ok/topic]: retain: 'maybe' is neither yes nor no",
+				 "bad-topics.ini:9: [actor a]: subscribe: 'sensors/#/x' is not a valid filter",
+				 "bad-topics.ini:12: [actor b]: subscribe: 'a/b': unknown policy 'drop_sometimes' (drop_oldest, drop_newest)" } },
+	{ "bad-subscribe.ini", 3, { "bad-subscribe.ini:6: [actor c]: subscribe: 'x/y' drops the oldest (the default), which is not possible on unix (a publisher cannot take mail out of its mailbox): write 'x/y drop_newest', or transport = mq or shm",
+				    "bad-subscribe.ini:9: [actor d]: subscribe: an empty filter",
+				    "bad-subscribe.ini:12: [actor e]: subscribe: 'x/y' twice" } },
 	{ "no-such-file.ini", 1, { "no-such-file.ini: cannot open: No such file or directory" } },
 };
 
@@ -224,6 +231,37 @@ static void test_peers(void **state)
 	assert_string_equal(t->peers[1].address, "localhost:7402");
 	assert_int_equal(t->peers[1].queue, TP_TOPO_PEER_QUEUE_DEFAULT);
 	assert_int_equal(t->peers[1].when_full, TP_FULL_BLOCK);
+	free(t);
+}
+
+/* Topics: each actor's filters with their policies, the [topic] sections. */
+static void test_topics(void **state)
+{
+	(void)state;
+	struct tp_topology *t = calloc(1, sizeof *t);
+	char *text;
+	assert_non_null(t);
+	int n = load("topics.ini", NULL, t, &text);
+	if (n)
+		print_error("%s", text);
+	assert_int_equal(n, 0);
+	free(text);
+	assert_int_equal(t->n_topics, 2);
+	assert_string_equal(t->topics[0].name, "sensors/kitchen/temp");
+	assert_true(t->topics[0].retained);
+	assert_int_equal(t->topics[0].line, 4);
+	assert_false(t->topics[1].retained);
+	const struct tp_actor_conf *d = &t->actors[0], *u = &t->actors[1];
+	assert_int_equal(d->n_subs, 3);
+	assert_int_equal(d->subscribe_line, 10);
+	assert_string_equal(d->subs[0].filter, "sensors/+/temp");
+	assert_int_equal(d->subs[0].policy, TP_TOPIC_DROP_OLDEST);
+	assert_string_equal(d->subs[1].filter, "sensors/#");
+	assert_int_equal(d->subs[1].policy, TP_TOPIC_DROP_NEWEST);
+	assert_string_equal(d->subs[2].filter, "log/#");
+	assert_int_equal(u->n_subs, 1);   /* '#' is no comment there */
+	assert_string_equal(u->subs[0].filter, "#");
+	assert_int_equal(u->subs[0].policy, TP_TOPIC_DROP_NEWEST);
 	free(t);
 }
 
@@ -280,6 +318,7 @@ int main(void)
 		cmocka_unit_test(test_resolve_missing),
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_peers),
+		cmocka_unit_test(test_topics),
 		cmocka_unit_test(test_old_links),
 		cmocka_unit_test(test_bad),
 	};
