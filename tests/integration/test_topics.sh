@@ -21,7 +21,7 @@ exec = topics
 exec = topics
 transport = shm
 depth = 256
-subscribe = sensors/#
+subscribe = sensors/#, sensors/garage/+ drop_newest
 [actor temp]
 exec = topics
 transport = shm
@@ -105,6 +105,9 @@ want=$(seq -s ' ' 1 100)' '
 	fail "new dropped $(sub_field new sensors/garage/temp dropped), want 96"
 [ "$(sub_field new sensors/garage/temp delivered)" = 4 ] || fail "new: delivered"
 [ "$(sub_field all 'sensors/#' dropped)" = 0 ] || fail "all dropped some"
+# all's two filters both match garage/temp: one delivery, by the first.
+[ "$(sub_field all 'sensors/#' delivered)" = 105 ] || fail "all: delivered"
+[ "$(sub_field all 'sensors/garage/+' delivered)" = 0 ] || fail "all: a second delivery"
 kill -CONT "$old_pid" "$new_pid"
 wait_count old 'got sensors/garage/temp ' 4 10
 wait_count new 'got sensors/garage/temp ' 4 10
@@ -127,6 +130,13 @@ send late "unsub sensors/kitchen/#"   # a mark: after any 501 in its mailbox
 wait_for "$log" '^late\[[0-9]+\]: unsubscribed sensors/kitchen/#: no such' 10
 [ "$(count late 'got .*seq=501')" -eq 0 ] || fail "late got mail after unsubscribe"
 [ "$(sub_field late 'sensors/kitchen/#' count)" = 0 ] || fail "late's subscription stayed"
+# A run-time subscription ends with its process (late does not renew it).
+send late "sub sensors/hall/#"
+wait_for "$log" '^late\[[0-9]+\]: subscribed sensors/hall/#: ok' 10
+[ "$(sub_field late 'sensors/hall/#' count)" = 1 ] || fail "late: no hall subscription"
+kill -KILL "$(actor_pid "$n" late)"
+wait_count late ready 2 10
+[ "$(sub_field late 'sensors/hall/#' count)" = 0 ] || fail "late's subscription outlived its process"
 
 # Killed -9 and replaced: a declared subscriber keeps its subscription
 # and gets the retained value (501, from troupectl) first; then new mail.
