@@ -3,7 +3,7 @@
  * yes only to what tp_env_encode_head would write byte for byte (so no two
  * encodings of one message exist, and no field goes unchecked), to names
  * of the form docs/WIRE.md gives (no control bytes to forge log lines
- * with), and every
+ * with), a version 3 topic that is a topic name, and every
  * accepted payload survives each demo type's nanopb decoder. */
 #include <stdbool.h>
 #include <string.h>
@@ -34,9 +34,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(env.payload >= data && env.payload + env.payload_len == data + size);
 	FUZZ_CHECK(env.payload_len <= FUZZ_PAYLOAD_MAX);
 	FUZZ_CHECK(name_is_wire(env.sender) && name_is_wire(env.dest));
+	/* Version 3 only with a topic that is a topic name; version 2 none. */
+	FUZZ_CHECK(env.version == TP_ENV_VERSION_TOPIC ?
+		   tp_topic_name_check(env.topic) == 0 : env.topic[0] == '\0');
 
 	/* Re-encode: the very same bytes, or the decoder let something by. */
-	static uint8_t again[TP_ENV_HDR_LEN + 2 * TP_ENV_NAME_MAX + FUZZ_PAYLOAD_MAX];
+	static uint8_t again[TP_ENV_HDR_LEN + 2 * TP_ENV_NAME_MAX + TP_ENV_TOPIC_MAX +
+			     FUZZ_PAYLOAD_MAX];
 	int off = tp_env_encode_head(again, sizeof again, &env);
 	FUZZ_CHECK(off > 0 && (size_t)off + env.payload_len == size);
 	memcpy(again + off, env.payload, env.payload_len);
@@ -46,6 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tp_msg m = {
 		.type = env.type, .corr = env.corr, .prio = env.prio, .flags = env.flags,
 		.sender = env.sender, .payload = env.payload, .len = env.payload_len,
+		.topic = env.version == TP_ENV_VERSION_TOPIC ? env.topic : NULL,
 	};
 	fuzz_decode_all(&m);
 	return 0;

@@ -259,6 +259,9 @@ static void topic_round_trip(void **st)
 	bad[TP_ENV_HDR_LEN + 6 + 1] = '#';        /* "a#b" */
 	assert_int_equal(tp_env_decode(bad, len, 64, &e), -TP_ETRUNC);
 	memcpy(bad, buf, len);
+	bad[TP_ENV_HDR_LEN + 6 + 2] = '\0';       /* "a/\0": a NUL inside */
+	assert_int_equal(tp_env_decode(bad, len, 64, &e), -TP_ETRUNC);
+	memcpy(bad, buf, len);
 	bad[5] = 0;                               /* version 3 without a topic */
 	assert_int_equal(tp_env_decode(bad, len, 64, &e), -TP_ETRUNC);
 	memcpy(bad, buf, len);
