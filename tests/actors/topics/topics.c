@@ -6,12 +6,15 @@
  *   "unsub FILTER"         tp_unsubscribe
  * and prints one line per message it gets on a topic:
  *   "got TOPIC seq=S from SENDER"
- * Arguments: --sub FILTER subscribes in init (again at every start). */
+ * Arguments: --sub FILTER subscribes in init (again at every start);
+ * --quiet prints no "got" lines (for measuring a publisher's cost). */
 #include <stdio.h>
 #include <string.h>
 #include <troupe/troupe.h>
 #include "logger.pb.h"
 #include "sensor.pb.h"
+
+static int topics_quiet;
 
 static void topics_burst(tp_actor *self, const char *topic, unsigned n)
 {
@@ -54,7 +57,8 @@ static int topics_receive(tp_actor *self, void *state, const struct tp_msg *m)
 	demo_LogLine line;
 	demo_Reading r;
 	if (m->topic && tp_decode(m, demo_Reading, &r) == 0) {
-		printf("got %s seq=%u from %s\n", m->topic, (unsigned)r.seq, m->sender);
+		if (!topics_quiet)
+			printf("got %s seq=%u from %s\n", m->topic, (unsigned)r.seq, m->sender);
 		return 0;
 	}
 	if (!m->topic && tp_decode(m, demo_LogLine, &line) == 0) {
@@ -68,8 +72,10 @@ static int topics_receive(tp_actor *self, void *state, const struct tp_msg *m)
 static int topics_init(tp_actor *self, void *state, int argc, char **argv)
 {
 	(void)state;
-	for (int i = 1; i + 1 < argc; i++)
-		if (strcmp(argv[i], "--sub") == 0) {
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--quiet") == 0)
+			topics_quiet = 1;
+		else if (i + 1 < argc && strcmp(argv[i], "--sub") == 0) {
 			int rc = tp_subscribe(self, argv[++i], TP_TOPIC_DROP_OLDEST);
 			printf("subscribed %s: %s\n", argv[i], rc ? tp_strerror(rc) : "ok");
 			if (rc)
