@@ -68,15 +68,19 @@ int tp_publish_bytes(tp_actor *self, const char *topic, uint32_t type,
  * daemon (which owns the node's table of subscriptions); returns once the
  * subscription is in the table, so every later publish matches it.  The
  * retained value of each matching retained topic is delivered to the
- * receive callback before this returns.  A run-time subscription ends
- * with tp_unsubscribe or with the actor's process (a restarted actor
- * subscribes again in init); those in the topology last for the node's
- * life.  Subscribing to a filter twice changes its policy.  Returns 0, or
+ * receive callback first: before any mail taken after this call.  A
+ * run-time subscription ends with tp_unsubscribe or with the actor's
+ * process (a restarted actor subscribes again in init); those in the
+ * topology last for the node's life.  Subscribing to a filter twice
+ * changes its policy.  Returns 0, or
  *   -TP_EINVAL    filter is not a valid filter, or policy unknown
  *   -TP_ELIMIT    the node's table of subscriptions is full
  *   -TP_ECONFIG   drop_oldest on a mailbox whose transport cannot drop
  *                 (unix, tcp): use TP_TOPIC_DROP_NEWEST
- *   an error of tp_call_msg (the daemon did not answer). */
+ *   -TP_ENOENT    the node has no topic table (an older daemon)
+ *   an error of tp_call_msg (the daemon did not answer within 5 s; the
+ *                 subscription may exist all the same: subscribing
+ *                 again is harmless). */
 TP_API
 int tp_subscribe(tp_actor *self, const char *filter, enum tp_topic_policy policy);
 
