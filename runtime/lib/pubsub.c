@@ -3,9 +3,7 @@
  * subscribe through the daemon, and the retained values a subscriber gets
  * first.  The table is the daemon's (topictab.h); the daemon side is
  * runtime/daemon/node_topics.c. */
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <pb_encode.h>
 #include "troupe/topic.h"
 #include "actor-internal.h"
