@@ -50,7 +50,7 @@ static void topics_subs(const struct ctl_opts *o, struct tp_topictab *t)
 	static struct tp_sub s[TP_TT_SUBS_MAX];
 	unsigned n = 0;
 	uint32_t seq;
-	if (tp_topictab_subs_copy(t, s, &n, &seq))
+	if (tp_topictab_subs_copy(t, s, TP_TT_SUBS_MAX, &n, &seq))
 		n = 0;
 	if (!o->json)
 		printf("%-16s %-32s %-11s %-8s %10s %10s\n", "SUBSCRIBER", "FILTER", "POLICY",

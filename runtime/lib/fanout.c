@@ -19,9 +19,19 @@ int tp_fanout_refresh(struct tp_fanout *f)
 		return -TP_ENOENT;
 	if (f->valid && tp_topictab_seq(f->tab) == f->seq)
 		return 0;
-	if (!f->subs && !(f->subs = malloc(TP_TT_SUBS_MAX * sizeof *f->subs)))
-		return -TP_ENOMEM;
-	int rc = tp_topictab_subs_copy(f->tab, f->subs, &f->nsubs, &f->seq);
+	/* Only as many slots as the table uses (a few, usually), not all
+	 * TP_TT_SUBS_MAX: every actor keeps a copy. */
+	int rc;
+	unsigned need;
+	while ((rc = tp_topictab_subs_copy(f->tab, f->subs, f->cap, &need, &f->seq)) ==
+	       -TP_ELIMIT) {
+		struct tp_sub *p = realloc(f->subs, need * sizeof *p);
+		if (!p)
+			return -TP_ENOMEM;
+		f->subs = p;
+		f->cap = need;
+	}
+	f->nsubs = rc == 0 ? need : 0;
 	f->valid = rc == 0;
 	return rc;
 }
@@ -30,6 +40,7 @@ void tp_fanout_fini(struct tp_fanout *f)
 {
 	free(f->subs);
 	f->subs = NULL;
+	f->cap = 0;
 	f->valid = false;
 }
 

@@ -26,7 +26,8 @@ struct tp_fanout {
 	int (*dest)(void *ctx, const char *name, struct tp_mailbox **out);
 	void *ctx;
 	/* A copy of the subscriptions, taken again when the table changes. */
-	struct tp_sub *subs;            /* TP_TT_SUBS_MAX, allocated on first use */
+	struct tp_sub *subs;            /* room for cap, grown as the table grows */
+	unsigned cap;
 	unsigned nsubs;
 	uint32_t seq;
 	bool valid;

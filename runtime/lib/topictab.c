@@ -164,8 +164,8 @@ uint32_t tp_topictab_seq(const struct tp_topictab *t)
 	return __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE);
 }
 
-int tp_topictab_subs_copy(const struct tp_topictab *t, struct tp_sub *out, unsigned *n,
-			  uint32_t *seq)
+int tp_topictab_subs_copy(const struct tp_topictab *t, struct tp_sub *out, unsigned cap,
+			  unsigned *n, uint32_t *seq)
 {
 	for (int tries = 0; tries < 1000; tries++) {
 		uint32_t s0 = __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE);
@@ -176,7 +176,12 @@ int tp_topictab_subs_copy(const struct tp_topictab *t, struct tp_sub *out, unsig
 		unsigned cnt = __atomic_load_n(&t->nsubs, __ATOMIC_RELAXED);
 		if (cnt > TP_TT_SUBS_MAX)
 			cnt = TP_TT_SUBS_MAX;
-		memcpy(out, t->sub, cnt * sizeof *out);
+		if (cnt > cap) {
+			*n = cnt;
+			return -TP_ELIMIT;
+		}
+		if (cnt)   /* out may be NULL with cap 0 */
+			memcpy(out, t->sub, cnt * sizeof *out);
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (__atomic_load_n(&t->seq, __ATOMIC_RELAXED) != s0)
 			continue;

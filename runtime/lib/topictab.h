@@ -77,12 +77,12 @@ void tp_topictab_retained_declare(struct tp_topictab *t, unsigned k, const char 
 
 /* A change counter: equal values, equal subscriptions. */
 uint32_t tp_topictab_seq(const struct tp_topictab *t);
-/* Readers: a consistent copy of the subscription slots, TP_TT_SUBS_MAX of
- * them in out, FREE where unused; *n the number up to the last in use,
- * *seq the change counter they are of.  0 or -TP_EBUSY (the daemon kept
- * writing). */
-int tp_topictab_subs_copy(const struct tp_topictab *t, struct tp_sub *out, unsigned *n,
-			  uint32_t *seq);
+/* Readers: a consistent copy of the subscription slots up to the last in
+ * use (*n of them, FREE where unused) into out, which has room for cap;
+ * *seq the change counter they are of.  0, -TP_ELIMIT (more than cap: *n
+ * says how many there were then), -TP_EBUSY (the daemon kept writing). */
+int tp_topictab_subs_copy(const struct tp_topictab *t, struct tp_sub *out, unsigned cap,
+			  unsigned *n, uint32_t *seq);
 
 /* Publishers: subscription i delivered one message, or dropped one. */
 void tp_topictab_delivered(struct tp_topictab *t, unsigned i);

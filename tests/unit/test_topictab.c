@@ -47,15 +47,18 @@ static void subscriptions(void **st)
 	static struct tp_sub out[TP_TT_SUBS_MAX];
 	unsigned n = 99;
 	uint32_t s0, s1;
-	assert_int_equal(tp_topictab_subs_copy(a, out, &n, &s0), 0);
+	assert_int_equal(tp_topictab_subs_copy(a, out, TP_TT_SUBS_MAX, &n, &s0), 0);
 	assert_int_equal(n, 0);
 	struct tp_sub s = { .filter = "sensors/+/temp", .actor = "disp",
 			    .kind = TP_SUB_DECLARED, .policy = TP_TOPIC_DROP_NEWEST };
 	tp_topictab_sub_put(d, 3, &s, true);
-	assert_int_equal(tp_topictab_subs_copy(a, out, &n, &s1), 0);
+	assert_int_equal(tp_topictab_subs_copy(a, out, TP_TT_SUBS_MAX, &n, &s1), 0);
 	assert_int_not_equal(s0, s1);
 	assert_int_equal(n, 4);
 	assert_int_equal(out[0].kind, TP_SUB_FREE);
+	unsigned need = 0;   /* too little room: how much is needed */
+	assert_int_equal(tp_topictab_subs_copy(a, out, 3, &need, &s1), -TP_ELIMIT);
+	assert_int_equal(need, 4);
 	assert_string_equal(out[3].filter, "sensors/+/temp");
 	assert_string_equal(out[3].actor, "disp");
 	assert_int_equal(out[3].policy, TP_TOPIC_DROP_NEWEST);
@@ -78,7 +81,7 @@ static void subscriptions(void **st)
 	tp_topictab_sub_put(d, 1, &bad, true);
 	memset(&s, 0, sizeof s);
 	tp_topictab_sub_put(d, 3, &s, true);
-	assert_int_equal(tp_topictab_subs_copy(a, out, &n, &s1), 0);
+	assert_int_equal(tp_topictab_subs_copy(a, out, TP_TT_SUBS_MAX, &n, &s1), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(out[1].kind, TP_SUB_FREE);
 	tp_topictab_close(a);
