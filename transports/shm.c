@@ -440,6 +440,32 @@ static int shm_put(struct tp_mbox *mb, const void *buf, size_t len, unsigned pri
 	return 0;
 }
 
+/* Waits on sem until the monotonic time until.  glibc has sem_clockwait;
+ * musl has only sem_timedwait, on CLOCK_REALTIME, which a step of the wall
+ * clock back would stretch (Troupe's deadlines are monotonic), so
+ * there the semaphore is polled with monotonic sleeps of 20 us doubling to
+ * 1 ms: a sender blocked on a full ring wakes at most 1 ms late. */
+static void shm_sem_wait_until(sem_t *sem, int64_t until)
+{
+#ifdef __GLIBC__
+	struct timespec ts = { (time_t)(until / 1000000000), (long)(until % 1000000000) };
+	while (sem_clockwait(sem, CLOCK_MONOTONIC, &ts) < 0 && errno == EINTR)
+		;
+#else
+	int64_t step = 20000;
+	while (sem_trywait(sem) < 0) {
+		int64_t left = until - tp_now_ns();
+		if (left <= 0)
+			return;
+		int64_t nap = left < step ? left : step;
+		struct timespec ts = { (time_t)(nap / 1000000000), (long)(nap % 1000000000) };
+		clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+		if (step < 1000000)
+			step *= 2;
+	}
+#endif
+}
+
 static int shm_wait_space(struct tp_mbox *mb, int64_t deadline)
 {
 	struct shm_hdr *h = mb->h;
@@ -451,9 +477,7 @@ static int shm_wait_space(struct tp_mbox *mb, int64_t deadline)
 	if (shm_used(h) >= mb->depth) {
 		int64_t until = deadline - now > SHM_SPACE_SLICE_NS ? now + SHM_SPACE_SLICE_NS
 								     : deadline;
-		struct timespec ts = { (time_t)(until / 1000000000), (long)(until % 1000000000) };
-		while (sem_clockwait(&h->space, CLOCK_MONOTONIC, &ts) < 0 && errno == EINTR)
-			;
+		shm_sem_wait_until(&h->space, until);
 		TP_FAULT_POINT("shm.space.woken");
 	}
 	atomic_fetch_sub(&h->space_waiters, 1);
