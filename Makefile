@@ -185,7 +185,7 @@ $(G)/%.pb.c $(G)/%.pb.h: %.proto
 	@echo "  NANOPB  $<"
 	$(Q)$(NANOPB_GEN) -q -D $(G) -I $(dir $<) $(if $(wildcard $(<:.proto=.options)),-f $(<:.proto=.options)) $<
 
-$(O)/gen/%.pb.o: $(G)/%.pb.c $(GEN_H)
+$(O)/gen/%.pb.o: $(G)/%.pb.c $(GEN_H) | $(TOOLCHAIN_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CPPFLAGS) $(INC_all) $(CFLAGS) -c -o $@ $<
@@ -342,7 +342,7 @@ test-native: check-layers all $(UNIT_TESTS) test-actors
 
 # The layers hold (see "layers" above): the build fails if a folder
 # includes a header of a layer above it.
-check-layers: $(GEN_H)
+check-layers: $(GEN_H) $(TOOLCHAIN_STAMP)
 	$(Q)bad=0; \
 	$(foreach p,$(LAYER_ALLOW),$(call layer_probe,$(word 1,$(subst :, ,$(p))),$(word 2,$(subst :, ,$(p)))) || \
 		{ echo "layers: $(p): not found, but allowed"; bad=1; };) \
