@@ -80,6 +80,7 @@ static void test_good(void **state)
 	assert_string_equal(a->exec_prefix, "strace -f");
 	assert_string_equal(t->actors[2].name, "logger");
 	assert_int_equal(t->actors[2].restart, TP_RESTART_TEMPORARY);
+	assert_int_equal(t->actors[2].spin_us, 50);   /* auto */
 
 	char *errs = NULL;
 	size_t len = 0;
