@@ -89,6 +89,7 @@ static void topo_warn(struct topo_ctx *c, const char *fmt, ...)
 
 static void topo_warn(struct topo_ctx *c, const char *fmt, ...)
 {
+	c->t->n_warnings++;
 	if (!c->errs)
 		return;
 	fprintf(c->errs, "%s:%d: [%s]: warning: ", c->t->file, c->line, c->label);

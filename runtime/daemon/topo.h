@@ -132,6 +132,7 @@ struct tp_topology {
 	struct tp_sup_conf sups[TP_TOPO_SUP_MAX];
 	unsigned n_peers;
 	struct tp_peer_conf peers[TP_TOPO_PEER_MAX];
+	unsigned n_warnings;               /* lines said as warnings, not errors */
 };
 
 /* Command-line overrides; any member may be NULL. */
