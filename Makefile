@@ -141,7 +141,11 @@ LIBTROUPE_SO := $(B)/lib/libtroupe.so
 LIBTROUPE_SO_REAL := $(LIBTROUPE_SO).$(TP_VERSION)
 # nanopb lives inside libtroupe (docs/DESIGN.md, "nanopb inside"): Debian
 # ships it as a static, position-independent archive only.
+# A toolchain whose libraries the build prepares first (musl) names them.
+TOOLCHAIN_STAMP := $(if $(TOOLCHAIN_DEPS),$(TOOLCHAIN_DEPS)/.done)
+ifndef NANOPB_A
 NANOPB_A := $(shell $(CC) -print-file-name=libprotobuf-nanopb.a)
+endif
 NANOPB_INCDIR ?= /usr/include
 NANOPB_H := $(addprefix $(NANOPB_INCDIR)/,pb.h pb_common.h pb_encode.h pb_decode.h)
 NANOPB_VERSION := $(shell sed -n 's/^\#define NANOPB_VERSION "nanopb-\(.*\)"/\1/p' $(NANOPB_INCDIR)/pb.h)
@@ -181,15 +185,22 @@ $(G)/%.pb.c $(G)/%.pb.h: %.proto
 	@echo "  NANOPB  $<"
 	$(Q)$(NANOPB_GEN) -q -D $(G) -I $(dir $<) $(if $(wildcard $(<:.proto=.options)),-f $(<:.proto=.options)) $<
 
-$(O)/gen/%.pb.o: $(G)/%.pb.c $(GEN_H)
+$(O)/gen/%.pb.o: $(G)/%.pb.c $(GEN_H) | $(TOOLCHAIN_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CPPFLAGS) $(INC_all) $(CFLAGS) -c -o $@ $<
 
-$(O)/%.o: %.c | $(GEN_H)
+$(O)/%.o: %.c | $(GEN_H) $(TOOLCHAIN_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CPPFLAGS) $(call layer_inc,$<) $(CFLAGS) -c -o $@ $<
+
+# A toolchain whose libraries are prepared by the build (musl).
+ifdef TOOLCHAIN_DEPS
+$(TOOLCHAIN_STAMP):
+	$(Q)bash toolchain/musl-deps $(TOOLCHAIN_DEPS)
+$(NANOPB_A): | $(TOOLCHAIN_STAMP)
+endif
 
 $(BASE_PUB)/troupe/%.h: runtime/include/troupe/%.h
 	@mkdir -p $(dir $@)
@@ -323,14 +334,15 @@ else
 	$(Q)$(MAKE) --no-print-directory test-native
 	$(Q)$(MAKE) --no-print-directory test-native TARGET=aarch64-linux-gnu
 	$(Q)$(MAKE) --no-print-directory test-native TARGET=arm-linux-gnueabihf
+	$(Q)$(MAKE) --no-print-directory test-native TARGET=x86_64-linux-musl
 endif
 
 test-native: check-layers all $(UNIT_TESTS) test-actors
-	$(Q)bash tests/run-tests "$(B)" "$(TEST_RUNNER)"
+	$(Q)NOT_HERE="$(NOT_HERE)" bash tests/run-tests "$(B)" "$(TEST_RUNNER)"
 
 # The layers hold (see "layers" above): the build fails if a folder
 # includes a header of a layer above it.
-check-layers: $(GEN_H)
+check-layers: $(GEN_H) $(TOOLCHAIN_STAMP)
 	$(Q)bad=0; \
 	$(foreach p,$(LAYER_ALLOW),$(call layer_probe,$(word 1,$(subst :, ,$(p))),$(word 2,$(subst :, ,$(p)))) || \
 		{ echo "layers: $(p): not found, but allowed"; bad=1; };) \

@@ -42,7 +42,7 @@
 
 #define SHM_DIR "/dev/shm"
 #define SHM_MAGIC 0x54524e47u        /* "TRNG" */
-#define SHM_VERSION 1
+#define SHM_VERSION 2
 /* Layout depends on the ABI: a 64-bit and a 32-bit process cannot share. */
 #define SHM_ABI ((uint32_t)(sizeof(void *) | sizeof(sem_t) << 8))
 #define SHM_RING_SUFFIX ".ring"
@@ -52,6 +52,8 @@
 #define SHM_SIZE_MAX (1ull << 30)
 /* How long a sender waits for the lock before it checks the owner lives. */
 #define SHM_LOCK_CHECK_NS (2 * 1000000LL)
+/* The least a receiver with spin_us spins once spinning stops paying. */
+#define SHM_SPIN_MIN_NS 1000
 /* A sender waiting for room re-reads the ring at least this often. */
 #define SHM_SPACE_SLICE_NS (100 * 1000000LL)
 
@@ -68,6 +70,7 @@ struct shm_hdr {
 	_Atomic uint32_t rx_waiting; /* receiver is (about to be) asleep */
 	_Atomic uint32_t space_waiters;
 	_Atomic uint32_t dropped;
+	_Atomic uint32_t tx_cpu;     /* where the last sender ran (spin_us only) */
 	sem_t space;                 /* posted when room appears and someone waits */
 	char pad[64];
 	struct shm_lane lane[SHM_LANES];
@@ -88,6 +91,7 @@ struct tp_mbox {
 	bool lazy;                   /* receiver calls arm before it sleeps (TP_MBOX_LAZY) */
 	uint32_t depth, msg_max, slot_size, spin_us, when_full;   /* copied once */
 	uint32_t pid;
+	int64_t spin_ns, spin_max_ns;   /* receiver: this spin's budget, its cap */
 };
 
 static size_t shm_slot_size(uint32_t msg_max)
@@ -186,6 +190,9 @@ static int shm_map(int fd, int wake, struct tp_mbox **out)
 	mb->slot_size = h->slot_size;
 	mb->spin_us = h->spin_us;
 	mb->when_full = h->when_full;
+	/* With one CPU online the sender cannot run while we spin. */
+	mb->spin_max_ns = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? (int64_t)mb->spin_us * 1000 : 0;
+	mb->spin_ns = mb->spin_max_ns;
 	if (h->magic != SHM_MAGIC || h->version != SHM_VERSION || h->abi != SHM_ABI ||
 	    mb->depth == 0 || mb->slot_size != shm_slot_size(mb->msg_max) ||
 	    shm_size(mb->depth, mb->msg_max) != mb->size) {
@@ -264,6 +271,7 @@ static int shm_create(const char *path, const struct tp_mbox_attr *attr,
 	h->slot_size = (uint32_t)shm_slot_size(attr->msg_max);
 	h->spin_us = attr->spin_us;
 	h->when_full = attr->when_full;
+	atomic_store_explicit(&h->tx_cpu, UINT32_MAX, memory_order_relaxed);
 	sem_init(&h->space, 1, 0);
 	atomic_store_explicit(&h->lock, 0, memory_order_relaxed);
 	/* The magic last: an attacher that sees it sees a whole header. */
@@ -430,6 +438,8 @@ static int shm_put(struct tp_mbox *mb, const void *buf, size_t len, unsigned pri
 	s->len = (uint32_t)len;
 	s->prio = prio;
 	memcpy(s->data, buf, len);
+	if (mb->spin_us)   /* for the receiver's spin (shm_spin) */
+		atomic_store_explicit(&h->tx_cpu, (uint32_t)sched_getcpu(), memory_order_relaxed);
 	TP_FAULT_POINT("shm.put.copied");
 	/* The commit: the slot is the receiver's from this store on. */
 	atomic_store_explicit(&h->lane[lane].tail, tail + 1, memory_order_release);
@@ -438,6 +448,32 @@ static int shm_put(struct tp_mbox *mb, const void *buf, size_t len, unsigned pri
 	TP_FAULT_POINT("shm.put.unlocked");
 	shm_wake(mb);
 	return 0;
+}
+
+/* Waits on sem until the monotonic time until.  glibc has sem_clockwait;
+ * musl has only sem_timedwait, on CLOCK_REALTIME, which a step of the wall
+ * clock back would stretch (Troupe's deadlines are monotonic), so
+ * there the semaphore is polled with monotonic sleeps of 20 us doubling to
+ * 1 ms: a sender blocked on a full ring wakes at most 1 ms late. */
+static void shm_sem_wait_until(sem_t *sem, int64_t until)
+{
+#ifdef __GLIBC__
+	struct timespec ts = { (time_t)(until / 1000000000), (long)(until % 1000000000) };
+	while (sem_clockwait(sem, CLOCK_MONOTONIC, &ts) < 0 && errno == EINTR)
+		;
+#else
+	int64_t step = 20000;
+	while (sem_trywait(sem) < 0) {
+		int64_t left = until - tp_now_ns();
+		if (left <= 0)
+			return;
+		int64_t nap = left < step ? left : step;
+		struct timespec ts = { (time_t)(nap / 1000000000), (long)(nap % 1000000000) };
+		clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+		if (step < 1000000)
+			step *= 2;
+	}
+#endif
 }
 
 /* A topic's drop_oldest, whatever the mailbox's own policy (transport.h). */
@@ -463,9 +499,7 @@ static int shm_wait_space(struct tp_mbox *mb, int64_t deadline)
 	if (shm_used(h) >= mb->depth) {
 		int64_t until = deadline - now > SHM_SPACE_SLICE_NS ? now + SHM_SPACE_SLICE_NS
 								     : deadline;
-		struct timespec ts = { (time_t)(until / 1000000000), (long)(until % 1000000000) };
-		while (sem_clockwait(&h->space, CLOCK_MONOTONIC, &ts) < 0 && errno == EINTR)
-			;
+		shm_sem_wait_until(&h->space, until);
 		TP_FAULT_POINT("shm.space.woken");
 	}
 	atomic_fetch_sub(&h->space_waiters, 1);
@@ -559,13 +593,28 @@ static void shm_drain_wake(struct tp_mbox *mb)
 		;
 }
 
-static void shm_spin(struct tp_mbox *mb)
+/* Spinning pays only while the sender runs on another CPU: never on a
+ * machine with one CPU online (attach), not while the last sender ran on
+ * this CPU (it cannot send while we spin here), never past the deadline,
+ * and less after each spin that ended empty: the budget halves down to
+ * SHM_SPIN_MIN_NS and doubles back up to spin_us when a spin pays. */
+static void shm_spin(struct tp_mbox *mb, int64_t deadline)
 {
-	if (!mb->spin_us)
+	if (!mb->spin_ns)
 		return;
-	int64_t until = tp_now_ns() + (int64_t)mb->spin_us * 1000;
-	while (shm_is_empty(mb->h) && tp_now_ns() < until)
-		;
+	int cpu = sched_getcpu();
+	if (cpu >= 0 &&
+	    (uint32_t)cpu == atomic_load_explicit(&mb->h->tx_cpu, memory_order_relaxed))
+		return;
+	int64_t now = tp_now_ns();
+	int64_t until = deadline - now < mb->spin_ns ? deadline : now + mb->spin_ns;
+	while (shm_is_empty(mb->h) && now < until)
+		now = tp_now_ns();
+	if (!shm_is_empty(mb->h))
+		mb->spin_ns = mb->spin_ns * 2 < mb->spin_max_ns ? mb->spin_ns * 2 : mb->spin_max_ns;
+	else if (now >= until && until != deadline)
+		mb->spin_ns = mb->spin_ns / 2 > SHM_SPIN_MIN_NS ? mb->spin_ns / 2
+		            : (mb->spin_max_ns < SHM_SPIN_MIN_NS ? mb->spin_max_ns : SHM_SPIN_MIN_NS);
 }
 
 /* Arms the wake-up: empties the FIFO, sets the flag, and looks at the
@@ -583,7 +632,7 @@ static bool shm_tp_arm(struct tp_mbox *mb)
 {
 	if (!shm_is_empty(mb->h))
 		return true;
-	shm_spin(mb);
+	shm_spin(mb, TP_DEADLINE_NEVER);
 	return !shm_is_empty(mb->h) || shm_arm_wake(mb);
 }
 
@@ -602,7 +651,7 @@ static int shm_tp_recv(struct tp_mbox *mb, void *buf, size_t cap, unsigned *prio
 			goto got;
 		if (mb->lazy && (deadline == 0 || deadline <= tp_now_ns()))
 			return -TP_EEMPTY;
-		shm_spin(mb);
+		shm_spin(mb, deadline);
 		shm_arm_wake(mb);
 		if ((n = shm_take(mb, buf, prio)) >= 0)
 			goto got;

@@ -92,6 +92,7 @@ static void topo_warn(struct topo_ctx *c, const char *fmt, ...)
 
 static void topo_warn(struct topo_ctx *c, const char *fmt, ...)
 {
+	c->t->n_warnings++;
 	if (!c->errs)
 		return;
 	fprintf(c->errs, "%s:%d: [%s]: warning: ", c->t->file, c->line, c->label);
@@ -150,6 +151,19 @@ static void topo_u32(struct topo_ctx *c, const struct topo_key *k,
 	long v;
 	if (topo_number(c, k, val, 10, &v))
 		*(uint32_t *)field = (uint32_t)v;
+}
+
+/* spin_us: microseconds, or auto.  Every spin adapts (transports/shm.c,
+ * shm_spin), so auto is only a cap that suits a receiver with a core of
+ * its own: a round trip across cores takes a few microseconds. */
+#define TOPO_SPIN_AUTO_US 50
+static void topo_spin(struct topo_ctx *c, const struct topo_key *k,
+		      const char *val, void *field)
+{
+	if (strcmp(val, "auto") == 0)
+		*(uint32_t *)field = TOPO_SPIN_AUTO_US;
+	else
+		topo_u32(c, k, val, field);
 }
 
 /* The owner must keep read-write access, or the daemon could not reopen
@@ -461,7 +475,7 @@ static const struct topo_key topo_actor_keys[] = {
 	ACTOR_KEY(restart, topo_restart, 0, 0),
 	ACTOR_KEY(exec_prefix, topo_words, 0, 0),
 	ACTOR_KEY(when_full, topo_when_full, 0, 0),
-	ACTOR_KEY(spin_us, topo_u32, 0, 10000),
+	ACTOR_KEY(spin_us, topo_spin, 0, 10000),
 	ACTOR_KEY(supervisor, topo_parent, 0, 0),
 	ACTOR_KEY(shutdown_ms, topo_int, 0, 600000),
 	ACTOR_KEY(restart_with, topo_restart_with, 0, 0),

@@ -156,6 +156,7 @@ struct tp_topology {
 	struct tp_sup_conf sups[TP_TOPO_SUP_MAX];
 	unsigned n_peers;
 	struct tp_peer_conf peers[TP_TOPO_PEER_MAX];
+	unsigned n_warnings;               /* lines said as warnings, not errors */
 	unsigned n_topics;
 	struct tp_topic_conf topics[TP_TOPO_TOPICS_MAX];
 };

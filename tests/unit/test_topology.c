@@ -80,6 +80,7 @@ static void test_good(void **state)
 	assert_string_equal(a->exec_prefix, "strace -f");
 	assert_string_equal(t->actors[2].name, "logger");
 	assert_int_equal(t->actors[2].restart, TP_RESTART_TEMPORARY);
+	assert_int_equal(t->actors[2].spin_us, 50);   /* auto */
 
 	char *errs = NULL;
 	size_t len = 0;
@@ -278,6 +279,7 @@ static void test_old_links(void **state)
 	snprintf(want, sizeof want, "%s/old-links.ini:5: [actor a]: warning: links is "
 		 "deprecated: use restart_with (the same meaning)\n", topo_dir());
 	assert_string_equal(text, want);
+	assert_int_equal(t->n_warnings, 1);   /* a line, not an error */
 	assert_string_equal(t->actors[0].restart_with, "b");
 	assert_string_equal(t->actors[1].restart_with, "a");
 	free(text);
