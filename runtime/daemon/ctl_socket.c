@@ -18,6 +18,8 @@
 #include "rundir.h"
 #include "node_deliver.h"
 #include "log_dmsg.h"
+#include "log_limit.h"
+#include "random.h"
 #include "ctl_socket.h"
 
 #define MS 1000000LL
@@ -80,7 +82,6 @@ int tp_ctl_open(struct tp_ctl *c, const char *path, struct tp_sup *s,
 	c->mon = m;
 	c->epfd = epfd;
 	c->lfd = -1;
-	c->next_corr = 1;
 	for (int k = 0; k < TP_CTL_CLIENTS; k++) {
 		c->client[k] = -1;
 		tp_loop_fd_set(&c->h_client[k], ctl_on_client, c, (unsigned)k);
@@ -250,15 +251,16 @@ static int ctl_do_lifecycle(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 	return 0;
 }
 
-static int ctl_new_call(struct tp_ctl *c, int k, uint32_t timeout_ms, uint32_t *corr)
+static int ctl_new_call(struct tp_ctl *c, int k, uint32_t timeout_ms, const char *callee,
+			uint32_t *corr)
 {
 	for (int j = 0; j < TP_CTL_CALLS; j++)
 		if (c->call[j].client < 0) {
-			*corr = c->next_corr++;
-			if (!*corr)   /* 0 means "no call" on the wire */
-				*corr = c->next_corr++;
-			c->call[j] = (struct tp_ctl_call){ k, *corr,
-				tp_now_ns() + (int64_t)(timeout_ms ? timeout_ms : 1000) * MS };
+			*corr = tp_random_corr();
+			c->call[j] = (struct tp_ctl_call){ .client = k, .corr = *corr,
+				.deadline_ns = tp_now_ns() +
+					(int64_t)(timeout_ms ? timeout_ms : 1000) * MS };
+			snprintf(c->call[j].callee, sizeof c->call[j].callee, "%s", callee);
 			return j;
 		}
 	return -TP_ELIMIT;
@@ -282,7 +284,7 @@ static int ctl_do_send(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 		return 0;
 	bool call = q->cmd == troupe_CtlRequest_Cmd_CALL;
 	uint32_t corr = 0;
-	int j = call ? ctl_new_call(c, k, q->timeout_ms, &corr) : 0;
+	int j = call ? ctl_new_call(c, k, q->timeout_ms, c->node->ent[i].name, &corr) : 0;
 	if (j < 0) {
 		ctl_err(r, j, "%s", "too many calls in flight");
 		return 0;
@@ -416,12 +418,28 @@ static void ctl_request(struct tp_ctl *c, int k)
 
 /* ---------------------------------------------------------------- mailbox */
 
+static void ctl_forged(struct tp_ctl *c, const struct tp_env *env, const char *callee)
+{
+	static struct tp_log_limit limit;
+	char note[64];
+	c->forged++;
+	if (tp_log_limit(&limit, tp_now_ns(), note, sizeof note))
+		tp_dwarn("control: dropped a reply from %s to a call of %s (%llu so far)%s",
+			 env->sender, callee, (unsigned long long)c->forged, note);
+}
+
 static void ctl_call_done(struct tp_ctl *c, const struct tp_env *env)
 {
 	static troupe_CtlReply r;
 	for (int j = 0; j < TP_CTL_CALLS; j++) {
 		if (c->call[j].client < 0 || c->call[j].corr != env->corr)
 			continue;
+		/* Any process that may write our mailbox can claim any sender:
+		 * the reply must guess the random id and name the callee. */
+		if (strcmp(env->sender, c->call[j].callee) != 0) {
+			ctl_forged(c, env, c->call[j].callee);
+			return;
+		}
 		memset(&r, 0, sizeof r);
 		if (env->payload_len > sizeof r.payload.bytes) {
 			ctl_err(&r, -TP_ETOOBIG, "reply of %s is too big for the control "
@@ -445,6 +463,7 @@ static void ctl_mail(struct tp_ctl *c)
 	struct tp_node *n = c->node;
 	struct tp_mailbox *box = &n->box[TP_NODE_DAEMON(n)];
 	size_t cap = box->msg_max < sizeof buf ? box->msg_max : sizeof buf;
+	char note[64];
 	for (int burst = 0; burst < 64; burst++) {
 		struct tp_env env;
 		int rc, len = tp_mailbox_recv(box, buf, cap, 0, &env, &rc);
@@ -457,9 +476,9 @@ static void ctl_mail(struct tp_ctl *c)
 		else if (rc == 0)
 			rc = tp_monitors_request(c->mon, tp_deliver_find(n, env.sender),
 						 env.type, env.payload, env.payload_len);
-		if (rc)
-			tp_dwarn("dropped a message to %s from %s: %s", TP_DAEMON_NAME,
-				rc == -TP_ETRUNC ? "?" : env.sender, tp_strerror(rc));
+		if (rc && tp_log_limit(&c->mail_log, tp_now_ns(), note, sizeof note))
+			tp_dwarn("dropped a message to %s from %s: %s%s", TP_DAEMON_NAME,
+				rc == -TP_ETRUNC ? "?" : env.sender, tp_strerror(rc), note);
 	}
 }
 
