@@ -49,8 +49,10 @@ static void ctl_on_client(struct tp_loop_fd *h, uint32_t events)
 {
 	(void)events;
 	struct tp_ctl *c = h->owner;
-	if (c->client[h->ix] >= 0)
+	if (c->client[h->ix] >= 0) {
+		c->active_ns[h->ix] = tp_now_ns();
 		ctl_request(c, (int)h->ix);
+	}
 }
 
 static int ctl_bind(struct tp_ctl *c, mode_t mode)
@@ -133,21 +135,56 @@ static bool ctl_peer_ok(int fd)
 	return cr.uid == 0 || cr.uid == geteuid();
 }
 
+static bool ctl_in_call(const struct tp_ctl *c, int k)
+{
+	for (int j = 0; j < TP_CTL_CALLS; j++)
+		if (c->call[j].client == k)
+			return true;
+	return false;
+}
+
+static void ctl_client_note(struct tp_ctl *c, const char *what)
+{
+	char note[64];
+	if (tp_log_limit(&c->client_log, tp_now_ns(), note, sizeof note))
+		tp_dwarn("control: %s%s", what, note);
+}
+
+/* A free slot; else the slot of the client idle longest (at least
+ * TP_CTL_EVICT_MS, no call in flight), closed; else -1. */
+static int ctl_slot(struct tp_ctl *c, int64_t now)
+{
+	int idlest = -1;
+	for (int k = 0; k < TP_CTL_CLIENTS; k++) {
+		if (c->client[k] < 0)
+			return k;
+		if (!ctl_in_call(c, k) && now - c->active_ns[k] >= TP_CTL_EVICT_MS * MS &&
+		    (idlest < 0 || c->active_ns[k] < c->active_ns[idlest]))
+			idlest = k;
+	}
+	if (idlest >= 0) {
+		ctl_drop(c, idlest);
+		ctl_client_note(c, "closed an idle client to make room");
+	}
+	return idlest;
+}
+
 static void ctl_accept(struct tp_ctl *c)
 {
 	int fd;
 	while ((fd = accept4(c->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
-		int k = 0;
-		while (k < TP_CTL_CLIENTS && c->client[k] >= 0)
-			k++;
-		if (!ctl_peer_ok(fd) || k == TP_CTL_CLIENTS ||
-		    ctl_add(c, fd, &c->h_client[k])) {
-			tp_dwarn("control: refused a client (%s)", k == TP_CTL_CLIENTS ?
-				"too many clients" : "credentials");
+		int64_t now = tp_now_ns();
+		bool ok = ctl_peer_ok(fd);
+		int k = ok ? ctl_slot(c, now) : -1;
+		if (!ok || k < 0 || ctl_add(c, fd, &c->h_client[k])) {
+			ctl_client_note(c, !ok ? "refused a client (credentials)" :
+					k < 0 ? "refused a client (too many clients)" :
+					"refused a client (epoll)");
 			close(fd);
 			continue;
 		}
 		c->client[k] = fd;
+		c->active_ns[k] = now;
 		tp_ddebug("control: client %d connected", k);
 	}
 }
@@ -490,6 +527,10 @@ int64_t tp_ctl_next_deadline(const struct tp_ctl *c)
 			next = c->call[j].deadline_ns;
 	if (c->trace_until_ns && c->trace_until_ns < next)
 		next = c->trace_until_ns;
+	for (int k = 0; k < TP_CTL_CLIENTS; k++)
+		if (c->client[k] >= 0 && !ctl_in_call(c, k) &&
+		    c->active_ns[k] + TP_CTL_IDLE_MS * MS < next)
+			next = c->active_ns[k] + TP_CTL_IDLE_MS * MS;
 	return next;
 }
 
@@ -511,6 +552,15 @@ void tp_ctl_timer(struct tp_ctl *c)
 		ctl_err(&r, -TP_ETIMEDOUT, "no reply within the deadline%s", "");
 		ctl_reply(c, k, &r);
 	}
+	for (int k = 0; k < TP_CTL_CLIENTS; k++)
+		if (c->client[k] >= 0 && !ctl_in_call(c, k) &&
+		    now - c->active_ns[k] >= TP_CTL_IDLE_MS * MS) {
+			char what[64];
+			snprintf(what, sizeof what, "closed a client idle for %d ms",
+				 TP_CTL_IDLE_MS);
+			ctl_drop(c, k);
+			ctl_client_note(c, what);
+		}
 }
 
 void tp_ctl_close(struct tp_ctl *c)

@@ -15,6 +15,12 @@
 
 #define TP_CTL_CLIENTS 8
 #define TP_CTL_CALLS 16
+/* troupectl sends its one request at once: a client that has sent
+ * nothing for this long, with no call in flight, is closed.  With every
+ * slot taken, a newcomer replaces the longest idle one of at least
+ * TP_CTL_EVICT_MS.  Idle clients cannot lock the operator out. */
+#define TP_CTL_IDLE_MS 5000
+#define TP_CTL_EVICT_MS 100
 
 struct tp_ctl_call {
 	int client;              /* -1: slot free */
@@ -33,6 +39,8 @@ struct tp_ctl {
 	int lfd;                 /* listening socket, -1 when none */
 	char path[256];
 	int client[TP_CTL_CLIENTS];   /* -1: slot free */
+	int64_t active_ns[TP_CTL_CLIENTS];   /* connected, or its last request */
+	struct tp_log_limit client_log;      /* refused and closed clients */
 	/* The loop's handles: the listening socket, the daemon's mailbox,
 	 * each client (ix: its slot). */
 	struct tp_loop_fd h_listen, h_mail, h_client[TP_CTL_CLIENTS];
