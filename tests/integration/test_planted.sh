@@ -84,7 +84,7 @@ exec = logger
 transport = shm
 INI
 cp "$WORK/reg.ini" "$UDIR/reg.ini" && chmod 644 "$UDIR/reg.ini"
-"${AS_USER[@]}" env TROUPE_RUN_DIR="$UDIR/run" "$B/bin/troupe" -n "$n" -A "$B/actors" \
+"${AS_USER[@]}" env TROUPE_RUN_DIR="$UDIR/run" $RUNNER "$B/bin/troupe" -n "$n" -A "$B/actors" \
 	${RUNNER:+-x "$RUNNER"} "$UDIR/reg.ini" >"$WORK/user.log" 2>&1 &
 upid=$!
 PLANTERS+=($upid)
