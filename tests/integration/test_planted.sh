@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Nothing planted is trusted: another local user, who can create anything
 # in the world-writable /dev/shm, can neither keep a root node from
-# starting with a lock of its own (held or a symlink) nor make the root
+# starting with a lock of its own (held or a symlink), nor make the root
 # daemon open a file of its choosing through a registry it planted for
-# the stale-object sweep.  Runs as root with a real second user, which
+# the stale-object sweep, nor put mail into a tcp mailbox (which listens
+# on 127.0.0.1, open to every local user).  Runs as root with a real second user, which
 # the test creates and removes.
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (creates a second local user)"; exit 0; }
@@ -113,6 +114,53 @@ grep -qF "troupe[$n]: warning: not reading stale registry /troupe.$n.registry: t
 	{ cat "$WORK/$n.log"; fail "no warning about the planted registry"; }
 ctl -n "$n" send sink LogLine text=after-the-sweep || fail "cannot send to the fresh sink"
 wait_for "$WORK/$n.log" 'after-the-sweep' 10
+node_stop "$DPID" || fail "node $n exited with $?"
+assert_clean "$n"
+
+# 4. A tcp mailbox listens on 127.0.0.1, where any local user can connect
+# and claim any sender: it takes mail only from the node's user and root.
+n=$(unique t)
+u_node=$n
+cat >"$WORK/tcp.ini" <<INI
+[node]
+name = $n
+[actor sink]
+exec = logger
+transport = tcp
+INI
+node_start "$n" "$WORK/tcp.ini"
+wait_for "$WORK/$n.log" 'started sink' 10
+port=$(sed -n 's/.* port=\([0-9]*\).*/\1/p' "$TROUPE_RUN_DIR/troupe.$n.sink.tcp")
+[ -n "$port" ] || fail "no port for the tcp mailbox"
+# tcp_send PORT TEXT: one LogLine from "sensor" (docs/WIRE.md), lane 1;
+# prints "closed" if the mailbox closes the connection within 3 s.
+tcp_send() {
+	/usr/bin/python3 - "$@" <<'PY'
+import socket, struct, sys
+port, text = int(sys.argv[1]), sys.argv[2].encode()
+body = b"\x0a" + bytes([len(text)]) + text
+s, d = b"sensor", b"sink"
+env = struct.pack("<BBBBB3xIIIQ", 2, 0, 1, len(s), len(d), 1004, 0, len(body), 0) + s + d + body
+c = socket.create_connection(("127.0.0.1", port), timeout=5)
+c.sendall(b"\x01" + struct.pack(">I", len(env)) + env)
+c.settimeout(3)
+try:
+    print("closed" if c.recv(1) == b"" else "data")
+except socket.timeout:
+    print("open")
+except ConnectionResetError:
+    print("closed")
+PY
+}
+export -f tcp_send
+tcp_send "$port" tcp-from-root >/dev/null || fail "root cannot send to the tcp mailbox"
+wait_for "$WORK/$n.log" 'tcp-from-root' 10
+got=$("${AS_USER[@]}" bash -c 'tcp_send "$@"' _ "$port" tcp-from-stranger) ||
+	fail "the second user could not connect"
+[ "$got" = closed ] || fail "the tcp mailbox kept the second user's connection ($got)"
+tcp_send "$port" tcp-after >/dev/null || fail "root cannot send to the tcp mailbox"
+wait_for "$WORK/$n.log" 'tcp-after' 10
+grep -q 'tcp-from-stranger' "$WORK/$n.log" && fail "the tcp mailbox took mail from uid $uid"
 node_stop "$DPID" || fail "node $n exited with $?"
 assert_clean "$n"
 echo ok
