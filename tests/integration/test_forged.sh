@@ -90,7 +90,7 @@ for i in range(300):
     s.sendall(b"\xff" * 64)
     s.close()
 PY
-wait_for "$WORK/$a.log" 'link: (refused a connection|inbound connection closed)' 10
+wait_for "$WORK/$a.log" 'link: (refused a connection|dropped a connection|inbound connection closed)' 10
 ctl -n "$a" status hidden >/dev/null || { tail -30 "$WORK/$a.log"; fail "the daemon does not answer after the strangers"; }
 n=$(grep -cE 'link: (refused a connection|dropped a connection|inbound connection closed)' "$WORK/$a.log")
 # 5 a 10 s interval; 10 if the burst straddled two.
