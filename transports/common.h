@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include "transport.h"
 #include "rundir.h"
 
@@ -22,6 +23,10 @@ int tp_attr_read(const char *file, struct tp_attr_file *a);
  * TROUPE_MBOX_FD (at most max), made close-on-exec; how many, or
  * -TP_ENOENT if there are none. */
 int tp_handoff_take(int *fds, int max);
+
+/* The uid owning the peer's end of loopback TCP connection fd
+ * (tcp_peer.c): 0, -TP_ENOENT if not listed, or another code. */
+int tp_tcp_peer_uid(int fd, uid_t *uid);
 
 /* A number from a /proc/sys file (a kernel limit); -1 if unreadable. */
 long tp_proc_long(const char *path);

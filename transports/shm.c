@@ -245,7 +245,7 @@ static int shm_create(const char *path, const struct tp_mbox_attr *attr,
 	int wake = -1;
 	if (mkfifo(fifo, attr->mode) < 0 ||
 	    chmod(fifo, attr->mode) < 0 ||
-	    (wake = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0) {
+	    (wake = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW)) < 0) {
 		e = errno;
 		snprintf(err, errlen, "%s", strerror(e));
 		if (wake >= 0)
@@ -287,6 +287,17 @@ static int shm_create(const char *path, const struct tp_mbox_attr *attr,
 	return rc;
 }
 
+/* The ring and its wake FIFO as the daemon made them: a regular file and
+ * a FIFO of one owner.  In the world-writable /dev/shm another user can
+ * put anything under a mailbox's names (a symlink is refused by
+ * O_NOFOLLOW before this); what fails here is not used. */
+static bool shm_pair_is_sound(int ring, int wake)
+{
+	struct stat r, w;
+	return fstat(ring, &r) == 0 && fstat(wake, &w) == 0 && S_ISREG(r.st_mode) &&
+	       S_ISFIFO(w.st_mode) && r.st_uid == w.st_uid;
+}
+
 static int shm_attach(const char *path, unsigned mode, struct tp_mbox **out)
 {
 	char ring[128], fifo[160];
@@ -296,11 +307,16 @@ static int shm_attach(const char *path, unsigned mode, struct tp_mbox **out)
 	if (fd < 0)
 		return -tp_err_from_errno(errno);
 	/* O_RDWR: never ENXIO for want of a reader, and the receiver drains. */
-	int wake = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	int wake = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
 	if (wake < 0) {
 		int e = errno;
 		close(fd);
-		return -tp_err_from_errno(e);
+		return e == ELOOP ? -TP_EPERM : -tp_err_from_errno(e);
+	}
+	if (!shm_pair_is_sound(fd, wake)) {
+		close(fd);
+		close(wake);
+		return -TP_EPERM;
 	}
 	int rc = shm_map(fd, wake, out);
 	if (rc || !(mode & TP_MBOX_RECV))

@@ -58,7 +58,7 @@ struct tp_mbox {
 	int tx[LANES];               /* sender: one connection per lane */
 	struct sockaddr_in addr;
 	uint32_t msg_max, depth, when_full;
-	uint32_t refused;            /* connections closed for bad frames */
+	uint32_t refused;            /* connections closed: bad frames, strangers */
 	int sndbuf[LANES];           /* sender: SO_SNDBUF, read once */
 	bool tight[LANES];           /* sender: the buffer lately lacked room */
 	struct conn *conns;          /* receiver: TCP_CONNS_MAX */
@@ -312,6 +312,15 @@ static void tcp_drop(struct tp_mbox *mb, struct conn *c)
 	c->in.ready = false;
 }
 
+/* Only the node's own user (every actor runs as it) and root may put mail
+ * in a tcp mailbox, as for the other transports' mode 0600: any local
+ * user can connect to a port on 127.0.0.1 and claim any sender name. */
+static bool tcp_peer_ok(int fd)
+{
+	uid_t uid;
+	return tp_tcp_peer_uid(fd, &uid) == 0 && (uid == 0 || uid == geteuid());
+}
+
 static void tcp_accept(struct tp_mbox *mb)
 {
 	for (;;) {
@@ -322,7 +331,8 @@ static void tcp_accept(struct tp_mbox *mb)
 		while (i < TCP_CONNS_MAX && mb->conns[i].fd >= 0)
 			i++;
 		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)i };
-		if (i == TCP_CONNS_MAX || epoll_ctl(mb->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		if (!tcp_peer_ok(fd) || i == TCP_CONNS_MAX ||
+		    epoll_ctl(mb->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
 			close(fd);
 			mb->refused++;
 			continue;

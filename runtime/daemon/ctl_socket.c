@@ -18,6 +18,8 @@
 #include "rundir.h"
 #include "node_deliver.h"
 #include "log_dmsg.h"
+#include "log_limit.h"
+#include "random.h"
 #include "ctl_socket.h"
 #include "node_topics.h"
 
@@ -48,8 +50,10 @@ static void ctl_on_client(struct tp_loop_fd *h, uint32_t events)
 {
 	(void)events;
 	struct tp_ctl *c = h->owner;
-	if (c->client[h->ix] >= 0)
+	if (c->client[h->ix] >= 0) {
+		c->active_ns[h->ix] = tp_now_ns();
 		ctl_request(c, (int)h->ix);
+	}
 }
 
 static int ctl_bind(struct tp_ctl *c, mode_t mode)
@@ -81,7 +85,6 @@ int tp_ctl_open(struct tp_ctl *c, const char *path, struct tp_sup *s,
 	c->mon = m;
 	c->epfd = epfd;
 	c->lfd = -1;
-	c->next_corr = 1;
 	for (int k = 0; k < TP_CTL_CLIENTS; k++) {
 		c->client[k] = -1;
 		tp_loop_fd_set(&c->h_client[k], ctl_on_client, c, (unsigned)k);
@@ -133,21 +136,56 @@ static bool ctl_peer_ok(int fd)
 	return cr.uid == 0 || cr.uid == geteuid();
 }
 
+static bool ctl_in_call(const struct tp_ctl *c, int k)
+{
+	for (int j = 0; j < TP_CTL_CALLS; j++)
+		if (c->call[j].client == k)
+			return true;
+	return false;
+}
+
+static void ctl_client_note(struct tp_ctl *c, const char *what)
+{
+	char note[64];
+	if (tp_log_limit(&c->client_log, tp_now_ns(), note, sizeof note))
+		tp_dwarn("control: %s%s", what, note);
+}
+
+/* A free slot; else the slot of the client idle longest (at least
+ * TP_CTL_EVICT_MS, no call in flight), closed; else -1. */
+static int ctl_slot(struct tp_ctl *c, int64_t now)
+{
+	int idlest = -1;
+	for (int k = 0; k < TP_CTL_CLIENTS; k++) {
+		if (c->client[k] < 0)
+			return k;
+		if (!ctl_in_call(c, k) && now - c->active_ns[k] >= TP_CTL_EVICT_MS * MS &&
+		    (idlest < 0 || c->active_ns[k] < c->active_ns[idlest]))
+			idlest = k;
+	}
+	if (idlest >= 0) {
+		ctl_drop(c, idlest);
+		ctl_client_note(c, "closed an idle client to make room");
+	}
+	return idlest;
+}
+
 static void ctl_accept(struct tp_ctl *c)
 {
 	int fd;
 	while ((fd = accept4(c->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
-		int k = 0;
-		while (k < TP_CTL_CLIENTS && c->client[k] >= 0)
-			k++;
-		if (!ctl_peer_ok(fd) || k == TP_CTL_CLIENTS ||
-		    ctl_add(c, fd, &c->h_client[k])) {
-			tp_dwarn("control: refused a client (%s)", k == TP_CTL_CLIENTS ?
-				"too many clients" : "credentials");
+		int64_t now = tp_now_ns();
+		bool ok = ctl_peer_ok(fd);
+		int k = ok ? ctl_slot(c, now) : -1;
+		if (!ok || k < 0 || ctl_add(c, fd, &c->h_client[k])) {
+			ctl_client_note(c, !ok ? "refused a client (credentials)" :
+					k < 0 ? "refused a client (too many clients)" :
+					"refused a client (epoll)");
 			close(fd);
 			continue;
 		}
 		c->client[k] = fd;
+		c->active_ns[k] = now;
 		tp_ddebug("control: client %d connected", k);
 	}
 }
@@ -251,15 +289,16 @@ static int ctl_do_lifecycle(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 	return 0;
 }
 
-static int ctl_new_call(struct tp_ctl *c, int k, uint32_t timeout_ms, uint32_t *corr)
+static int ctl_new_call(struct tp_ctl *c, int k, uint32_t timeout_ms, const char *callee,
+			uint32_t *corr)
 {
 	for (int j = 0; j < TP_CTL_CALLS; j++)
 		if (c->call[j].client < 0) {
-			*corr = c->next_corr++;
-			if (!*corr)   /* 0 means "no call" on the wire */
-				*corr = c->next_corr++;
-			c->call[j] = (struct tp_ctl_call){ k, *corr,
-				tp_now_ns() + (int64_t)(timeout_ms ? timeout_ms : 1000) * MS };
+			*corr = tp_random_corr();
+			c->call[j] = (struct tp_ctl_call){ .client = k, .corr = *corr,
+				.deadline_ns = tp_now_ns() +
+					(int64_t)(timeout_ms ? timeout_ms : 1000) * MS };
+			snprintf(c->call[j].callee, sizeof c->call[j].callee, "%s", callee);
 			return j;
 		}
 	return -TP_ELIMIT;
@@ -283,7 +322,7 @@ static int ctl_do_send(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 		return 0;
 	bool call = q->cmd == troupe_CtlRequest_Cmd_CALL;
 	uint32_t corr = 0;
-	int j = call ? ctl_new_call(c, k, q->timeout_ms, &corr) : 0;
+	int j = call ? ctl_new_call(c, k, q->timeout_ms, c->node->ent[i].name, &corr) : 0;
 	if (j < 0) {
 		ctl_err(r, j, "%s", "too many calls in flight");
 		return 0;
@@ -417,12 +456,28 @@ static void ctl_request(struct tp_ctl *c, int k)
 
 /* ---------------------------------------------------------------- mailbox */
 
+static void ctl_forged(struct tp_ctl *c, const struct tp_env *env, const char *callee)
+{
+	static struct tp_log_limit limit;
+	char note[64];
+	c->forged++;
+	if (tp_log_limit(&limit, tp_now_ns(), note, sizeof note))
+		tp_dwarn("control: dropped a reply from %s to a call of %s (%llu so far)%s",
+			 env->sender, callee, (unsigned long long)c->forged, note);
+}
+
 static void ctl_call_done(struct tp_ctl *c, const struct tp_env *env)
 {
 	static troupe_CtlReply r;
 	for (int j = 0; j < TP_CTL_CALLS; j++) {
 		if (c->call[j].client < 0 || c->call[j].corr != env->corr)
 			continue;
+		/* Any process that may write our mailbox can claim any sender:
+		 * the reply must guess the random id and name the callee. */
+		if (strcmp(env->sender, c->call[j].callee) != 0) {
+			ctl_forged(c, env, c->call[j].callee);
+			return;
+		}
 		memset(&r, 0, sizeof r);
 		if (env->payload_len > sizeof r.payload.bytes) {
 			ctl_err(&r, -TP_ETOOBIG, "reply of %s is too big for the control "
@@ -446,6 +501,7 @@ static void ctl_mail(struct tp_ctl *c)
 	struct tp_node *n = c->node;
 	struct tp_mailbox *box = &n->box[TP_NODE_DAEMON(n)];
 	size_t cap = box->msg_max < sizeof buf ? box->msg_max : sizeof buf;
+	char note[64];
 	for (int burst = 0; burst < 64; burst++) {
 		struct tp_env env;
 		int rc, len = tp_mailbox_recv(box, buf, cap, 0, &env, &rc);
@@ -458,9 +514,9 @@ static void ctl_mail(struct tp_ctl *c)
 		else if (rc == 0 && (rc = tp_node_topics_request(n, &env)) == 1)
 			rc = tp_monitors_request(c->mon, tp_deliver_find(n, env.sender),
 						 env.type, env.payload, env.payload_len);
-		if (rc)
-			tp_dwarn("dropped a message to %s from %s: %s", TP_DAEMON_NAME,
-				rc == -TP_ETRUNC ? "?" : env.sender, tp_strerror(rc));
+		if (rc && tp_log_limit(&c->mail_log, tp_now_ns(), note, sizeof note))
+			tp_dwarn("dropped a message to %s from %s: %s%s", TP_DAEMON_NAME,
+				rc == -TP_ETRUNC ? "?" : env.sender, tp_strerror(rc), note);
 	}
 }
 
@@ -472,6 +528,10 @@ int64_t tp_ctl_next_deadline(const struct tp_ctl *c)
 			next = c->call[j].deadline_ns;
 	if (c->trace_until_ns && c->trace_until_ns < next)
 		next = c->trace_until_ns;
+	for (int k = 0; k < TP_CTL_CLIENTS; k++)
+		if (c->client[k] >= 0 && !ctl_in_call(c, k) &&
+		    c->active_ns[k] + TP_CTL_IDLE_MS * MS < next)
+			next = c->active_ns[k] + TP_CTL_IDLE_MS * MS;
 	return next;
 }
 
@@ -493,6 +553,15 @@ void tp_ctl_timer(struct tp_ctl *c)
 		ctl_err(&r, -TP_ETIMEDOUT, "no reply within the deadline%s", "");
 		ctl_reply(c, k, &r);
 	}
+	for (int k = 0; k < TP_CTL_CLIENTS; k++)
+		if (c->client[k] >= 0 && !ctl_in_call(c, k) &&
+		    now - c->active_ns[k] >= TP_CTL_IDLE_MS * MS) {
+			char what[64];
+			snprintf(what, sizeof what, "closed a client idle for %d ms",
+				 TP_CTL_IDLE_MS);
+			ctl_drop(c, k);
+			ctl_client_note(c, what);
+		}
 }
 
 void tp_ctl_close(struct tp_ctl *c)

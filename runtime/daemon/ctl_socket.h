@@ -6,6 +6,7 @@
 #define TROUPE_CONTROL_H
 
 #include <stdint.h>
+#include "log_limit.h"
 #include "sup_monitor.h"
 #include "node.h"
 #include "topo_reload.h"
@@ -14,11 +15,18 @@
 
 #define TP_CTL_CLIENTS 8
 #define TP_CTL_CALLS 16
+/* troupectl sends its one request at once: a client that has sent
+ * nothing for this long, with no call in flight, is closed.  With every
+ * slot taken, a newcomer replaces the longest idle one of at least
+ * TP_CTL_EVICT_MS.  Idle clients cannot lock the operator out. */
+#define TP_CTL_IDLE_MS 5000
+#define TP_CTL_EVICT_MS 100
 
 struct tp_ctl_call {
 	int client;              /* -1: slot free */
-	uint32_t corr;
+	uint32_t corr;           /* random (tp_random_corr): not guessable */
 	int64_t deadline_ns;
+	char callee[TP_NAME_MAX + 1];   /* only its reply answers the call */
 };
 
 struct tp_linkd;
@@ -31,11 +39,15 @@ struct tp_ctl {
 	int lfd;                 /* listening socket, -1 when none */
 	char path[256];
 	int client[TP_CTL_CLIENTS];   /* -1: slot free */
+	int64_t active_ns[TP_CTL_CLIENTS];   /* connected, or its last request */
+	struct tp_log_limit client_log;      /* refused and closed clients */
 	/* The loop's handles: the listening socket, the daemon's mailbox,
 	 * each client (ix: its slot). */
 	struct tp_loop_fd h_listen, h_mail, h_client[TP_CTL_CLIENTS];
 	struct tp_ctl_call call[TP_CTL_CALLS];
-	uint32_t next_corr;
+	uint64_t forged;         /* replies to a call's id from another sender */
+	/* Mail to the daemon that an actor can send at will: logged bounded. */
+	struct tp_log_limit mail_log;
 	struct tp_linkd *links;  /* node links (linkd.h), NULL when none */
 	struct tp_reloader *reload;   /* set after tp_ctl_open; NULL: RELOAD refused */
 	int64_t trace_until_ns;       /* TRACE: when to clear the flag; 0 none */

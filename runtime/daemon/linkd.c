@@ -350,8 +350,18 @@ static void linkd_peer_io(struct tp_linkd *d, struct tp_lpeer *p, uint32_t event
 
 /* ---------------------------------------------------------------- inbound */
 
+/* What a connection still in its handshake did: anyone can connect, so
+ * these lines share one bounded log site. */
+static void linkd_stranger(struct tp_linkd *d, const char *what, const char *reason)
+{
+	char note[64];
+	if (tp_log_limit(&d->stranger_log, tp_now_ns(), note, sizeof note))
+		tp_dmsg("link: %s: %s%s", what, reason, note);
+}
+
 static void linkd_accept(struct tp_linkd *d)
 {
+	char note[64];
 	int fd;
 	int64_t now = tp_now_ns();
 	while ((fd = tp_link_sock_accept(d->lfd)) >= 0) {
@@ -363,8 +373,9 @@ static void linkd_accept(struct tp_linkd *d)
 			for (unsigned j = 1; j < TP_LINKD_PENDING; j++)
 				if (d->pend_since[j] < d->pend_since[oldest])
 					oldest = j;
-			tp_dmsg("link: dropped a connection still in its handshake "
-				"(too many at once)");
+			if (tp_log_limit(&d->stranger_log, now, note, sizeof note))
+				tp_dmsg("link: dropped a connection still in its handshake "
+					"(too many at once)%s", note);
 			conn_close(&d->pend[oldest]);
 			k = oldest;
 		}
@@ -426,7 +437,7 @@ static void linkd_pending_io(struct tp_linkd *d, unsigned k, uint32_t events)
 					      tp_now_ns(), &used, &ev);
 			c->roff += used;
 			if (rc || ev.kind == TP_LINK_EV_CLOSED) {
-				tp_dmsg("link: refused a connection: %s", c->link.reason);
+				linkd_stranger(d, "refused a connection", c->link.reason);
 				conn_flush(d, c);
 				conn_close(c);
 				return;
@@ -443,8 +454,8 @@ static void linkd_pending_io(struct tp_linkd *d, unsigned k, uint32_t events)
 				break;
 			if (r == 0)
 				tp_link_eof(&c->link);
-			tp_dmsg("link: inbound connection closed in its handshake: %s",
-				c->link.reason[0] ? c->link.reason : strerror(errno));
+			linkd_stranger(d, "inbound connection closed in its handshake",
+				       c->link.reason[0] ? c->link.reason : strerror(errno));
 			conn_close(c);
 			return;
 		}
@@ -509,7 +520,7 @@ void tp_linkd_timer(struct tp_linkd *d)
 		linkd_peer_timer(d, &d->peer[i], now);
 	for (unsigned k = 0; k < TP_LINKD_PENDING; k++)
 		if (d->pend[k].fd >= 0 && tp_link_tick(&d->pend[k].link, now, &next)) {
-			tp_dmsg("link: refused a connection: %s", d->pend[k].link.reason);
+			linkd_stranger(d, "refused a connection", d->pend[k].link.reason);
 			conn_flush(d, &d->pend[k]);
 			conn_close(&d->pend[k]);
 		}

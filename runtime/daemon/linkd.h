@@ -21,11 +21,13 @@
 #include "node.h"
 #include "topo.h"
 #include "loop.h"
+#include "log_limit.h"
 
 #define TP_LINKD_PENDING 4          /* inbound connections in the handshake */
 #define TP_LINKD_RBUF 16384
 #define TP_LINKD_RMON 64            /* monitors of remote actors */
 #define TP_LINKD_IMON 64            /* monitors a peer's actors hold here, per peer */
+#define TP_LINKD_CALLS 64           /* calls out on one link awaiting their reply */
 
 enum tp_lpeer_state {
 	TP_LPEER_IDLE,        /* waiting for the peer to dial us */
@@ -70,6 +72,16 @@ struct tp_lpeer {
 		char watcher[TP_NAME_MAX + 1];   /* the peer's actor */
 		char actor[TP_NAME_MAX + 1];     /* ours */
 	} imon[TP_LINKD_IMON];
+	/* Calls that went out on this link (linkd_calls.c): a REPLY from
+	 * the peer is let in only for one of them.  A ring: the oldest goes. */
+	struct tp_linkd_call {
+		uint32_t corr;                    /* 0: free */
+		char caller[TP_NAME_MAX + 1];     /* our actor */
+		char callee[TP_NAME_MAX + 1];     /* the peer's */
+	} calls[TP_LINKD_CALLS];
+	unsigned call_next;
+	uint64_t forged;          /* replies to no call of this link, dropped */
+	struct tp_log_limit refuse_log;   /* refused mail: logged bounded */
 	int64_t rtt_ns;
 	unsigned n_actors;        /* the peer's actors we may send to, last heard */
 	char actors[TP_REG_ACTORS_MAX][TP_NAME_MAX + 1];
@@ -101,7 +113,17 @@ struct tp_linkd {
 	uint8_t *buf;             /* one message, for outbox and delivery */
 	size_t buf_cap;
 	unsigned reg_count;       /* registry entries published */
+	/* What strangers without the key can cause, logged bounded: dropped
+	 * and refused connections still in their handshake. */
+	struct tp_log_limit stranger_log;
 };
+
+/* A REQUEST env (dest: the peer's actor, without "@node") leaves on p. */
+void tp_linkd_call_out(struct tp_lpeer *p, const struct tp_env *env);
+/* A REPLY env came in on p (dest: our actor, sender "actor@peer"): true,
+ * and the call forgotten, if it answers a call that went out on p to
+ * that actor, from that caller, with that correlation id. */
+bool tp_linkd_call_in(struct tp_lpeer *p, const struct tp_env *env);
 
 /* Does the topology use links at all? */
 bool tp_linkd_wanted(const struct tp_topology *t);

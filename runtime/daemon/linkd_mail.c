@@ -266,6 +266,8 @@ void tp_linkd_drain(struct tp_linkd *d, struct tp_lpeer *p)
 				tp_linkd_notice_local(d, p, &env, dest, TP_UNDELIVERABLE_NOPROC, rc);
 			continue;
 		}
+		if (env.flags & TP_ENV_F_REQUEST)
+			tp_linkd_call_out(p, &env);
 		rc = tp_link_queue_push(&p->q, d->buf, (size_t)len);
 		if (rc) {
 			tp_mailbox_discard(obx);
@@ -306,11 +308,12 @@ bool tp_linkd_held_retry(struct tp_linkd *d, struct tp_lpeer *p)
 
 static void linkd_refuse(struct tp_lpeer *p, const struct tp_env *env, const char *why)
 {
+	char note[64];
 	p->refused++;
-	if (LOG_EVERY(p->refused))
-		tp_dmsg("link %s: refused mail from %s to %s: %s (%llu so far)",
+	if (tp_log_limit(&p->refuse_log, tp_now_ns(), note, sizeof note))
+		tp_dmsg("link %s: refused mail from %s to %s: %s (%llu so far)%s",
 			p->conf->name, env->sender, env->dest, why,
-			(unsigned long long)p->refused);
+			(unsigned long long)p->refused, note);
 }
 
 void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
@@ -331,6 +334,14 @@ void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
 	if (i < 0) {
 		linkd_refuse(p, &env, "no such actor");
 		tp_linkd_notice_remote(d, p, &env, TP_UNDELIVERABLE_NOPROC, -TP_ENOENT);
+		return;
+	}
+	/* A reply passes the export rules only as the answer to a call that
+	 * went out on this link; anything else claiming to be one is dropped
+	 * without a notice (nobody asked). */
+	if ((env.flags & TP_ENV_F_REPLY) && !tp_linkd_call_in(p, &env)) {
+		p->forged++;
+		linkd_refuse(p, &env, "a reply to no call that went out on this link");
 		return;
 	}
 	if (!(env.flags & TP_ENV_F_REPLY) &&

@@ -141,6 +141,51 @@ static bool node_same_object(int fd, const char *path)
 	return same;
 }
 
+/* Opens the lock object, creating it if absent.  Only an object this
+ * daemon's uid owns and that is a regular file is used: anything else
+ * under the name was planted (another user can create it in the
+ * world-writable /dev/shm and hold a flock on it to keep the node from
+ * starting), so it is removed, said, and the name created afresh with
+ * O_EXCL.  A daemon that may not remove it (not root: /dev/shm is
+ * sticky) refuses with the reason.  shm_open adds O_NOFOLLOW. */
+static int node_lock_open(const char *path, mode_t mode)
+{
+	for (int tries = 0; tries < 3; tries++) {
+		int fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL | O_NONBLOCK | O_CLOEXEC, mode);
+		if (fd >= 0)
+			return fd;
+		if (errno != EEXIST)
+			break;
+		fd = shm_open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC, 0);
+		struct stat st = { 0 };   /* a failed fstat: "not a regular file" */
+		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_uid == geteuid())
+			return fd;
+		char why[96];
+		if (fd < 0 && errno == ENOENT)
+			continue;   /* gone meanwhile: create it */
+		if (fd < 0)
+			snprintf(why, sizeof why, "%s", strerror(errno));
+		else if (!S_ISREG(st.st_mode))
+			snprintf(why, sizeof why, "not a regular file");
+		else
+			snprintf(why, sizeof why, "owned by uid %u, not %u",
+				 (unsigned)st.st_uid, (unsigned)geteuid());
+		if (fd >= 0)
+			close(fd);
+		if (shm_unlink(path) < 0 && errno != ENOENT) {
+			int e = errno;
+			tp_derr("refusing lock %s (%s) and cannot remove it: %s", path, why,
+				strerror(e));
+			errno = e;
+			return -1;
+		}
+		tp_dwarn("removed lock %s that this node did not make (%s)", path, why);
+	}
+	tp_derr("cannot open lock %s: %s", path, strerror(errno));
+	return -1;
+}
+
 /* A daemon that stops unlinks the lock before closing it; one that raced us
  * to open the old object could hold a lock on an unlinked file.  Holding
  * the lock counts only if the name still leads to our object. */
@@ -150,12 +195,9 @@ int tp_node_lock(struct tp_node *n)
 	if (tp_ipc_name(n->lock_path, sizeof n->lock_path, nd->name, "lock"))
 		return -TP_ETOOBIG;
 	for (int tries = 0; tries < 5; tries++) {
-		int fd = shm_open(n->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, nd->mode);
-		if (fd < 0) {
-			int e = errno;
-			tp_derr("cannot open lock %s: %s", n->lock_path, strerror(e));
-			return -tp_err_from_errno(e);
-		}
+		int fd = node_lock_open(n->lock_path, nd->mode);
+		if (fd < 0)
+			return -tp_err_from_errno(errno);
 		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 			int e = errno;
 			close(fd);
@@ -184,13 +226,20 @@ static bool node_shm_exists(const char *path)
 }
 
 /* Unlinks the mailboxes an old registry names.  Its contents came from a
- * dead process: each name is checked against our prefix before use. */
+ * dead process: each name is checked against our prefix before use.  A
+ * registry this uid did not write is not read at all (another user can
+ * plant one naming objects it controls); the transports' sweeps below
+ * remove what lies under the prefix by name, without opening it. */
 static int node_sweep_registry(const char *node, const char *prefix)
 {
 	struct tp_registry *old;
 	struct tp_reg_entry e;
 	int removed = 0;
-	if (tp_registry_open(node, &old))
+	int rc = tp_registry_open_mine(node, &old);
+	if (rc == -TP_EPERM)
+		tp_dwarn("not reading stale registry /troupe.%s.registry: this node's "
+			 "user did not write it", node);
+	if (rc)
 		return 0;
 	unsigned count = tp_registry_count(old);
 	for (unsigned i = 0; i < count; i++) {

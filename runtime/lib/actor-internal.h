@@ -65,12 +65,12 @@ struct tp_actor {
 
 	int epfd;
 	int sigfd;
-	uint32_t next_corr;
 	int send_timeout_ms;
 	bool stopping;
 	int exit_code;
 	uint64_t dropped_late;          /* replies after their call's deadline */
 	uint64_t dropped_bad;           /* envelopes that did not decode */
+	uint64_t dropped_forged;        /* replies with a call's id, not from its callee */
 };
 
 /* epoll tags: kind in the high half, index in the low half. */

@@ -87,7 +87,6 @@ static int actor_setup(tp_actor *self, const struct tp_actor_ops *ops)
 	int rc;
 	self->ops = ops;
 	self->epfd = self->sigfd = -1;
-	self->next_corr = (uint32_t)getpid() << 8;   /* distinct across restarts */
 	const char *to = getenv("TROUPE_SEND_TIMEOUT_MS");
 	self->send_timeout_ms = to ? atoi(to) : 1000;
 	if ((rc = env_name("TROUPE_NODE", self->node)) ||

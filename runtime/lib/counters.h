@@ -101,7 +101,9 @@ void tp_counters_latency(struct tp_counters *c, unsigned i, int64_t ns);
  * stamp, or one from the future). */
 static inline int64_t tp_latency_ns(uint64_t sent_ns, int64_t now)
 {
-	return sent_ns && (int64_t)sent_ns <= now ? now - (int64_t)sent_ns : -1;
+	/* Compared unsigned: a stamp of 2^63 or more (from the wire: any
+	 * value) cast to int64_t would be negative, and now minus it overflow. */
+	return sent_ns && now >= 0 && sent_ns <= (uint64_t)now ? now - (int64_t)sent_ns : -1;
 }
 /* The latency bucket of ns (0 .. TP_LAT_BUCKETS - 1). */
 unsigned tp_lat_bucket(int64_t ns);

@@ -9,6 +9,8 @@
 #include <pb_encode.h>
 #include "actor-internal.h"
 #include "clock.h"
+#include "log_limit.h"
+#include "random.h"
 
 /* Ceiling for a send buffer sized from the registry. */
 #define SEND_BUF_MAX (1u << 20)
@@ -293,6 +295,43 @@ static int mail_take(tp_actor *self, int64_t deadline, struct tp_env *env)
 	}
 }
 
+/* Splits "actor" or "actor@node" into name and node; this node is "". */
+static void mail_split(const tp_actor *self, const char *who, char *name, const char **node)
+{
+	const char *at = strchr(who, '@');
+	size_t n = at ? (size_t)(at - who) : strlen(who);
+	n = n > TP_ENV_NAME_MAX ? TP_ENV_NAME_MAX : n;
+	memcpy(name, who, n);
+	name[n] = '\0';
+	*node = !at || strcmp(at + 1, self->node) == 0 ? "" : at + 1;
+}
+
+/* Is a reply from `sender` one from the actor the call went `to`?  Any
+ * process that may write our mailbox can send a REPLY with any sender
+ * name; with the correlation id random, it must also guess it, and then
+ * name the callee.  (The sender name of local mail is not authenticated:
+ * a process of the callee's uid can still answer for it.)  Across a link
+ * the peer's daemon adds "@node" to the sender, and our daemon lets a
+ * REPLY in only for a call that went out on that link (linkd_calls.c). */
+static bool mail_from_callee(const tp_actor *self, const char *to, const char *sender)
+{
+	char tn[TP_ENV_NAME_MAX + 1], sn[TP_ENV_NAME_MAX + 1];
+	const char *tnode, *snode;
+	mail_split(self, to, tn, &tnode);
+	mail_split(self, sender, sn, &snode);
+	return strcmp(tn, sn) == 0 && strcmp(tnode, snode) == 0;
+}
+
+static void mail_forged(tp_actor *self, const char *to, const char *sender)
+{
+	static struct tp_log_limit limit;
+	char note[64];
+	self->dropped_forged++;
+	if (tp_log_limit(&limit, tp_now_ns(), note, sizeof note))
+		tp_log("call to %s: dropped a reply from %s, which was not called (%llu so far)%s",
+		       to, sender, (unsigned long long)self->dropped_forged, note);
+}
+
 int tp_call_msg(tp_actor *self, const char *to,
 		uint32_t req_type, const pb_msgdesc_t *req_fields, const void *req,
 		uint32_t rep_type, const pb_msgdesc_t *rep_fields, void *rep,
@@ -304,7 +343,7 @@ int tp_call_msg(tp_actor *self, const char *to,
 	if (deadline == 0)
 		deadline = tp_now_ns();   /* a default of 0: one look for the reply */
 	struct tp_env env;
-	uint32_t corr = ++self->next_corr ? self->next_corr : ++self->next_corr;
+	uint32_t corr = tp_random_corr();   /* unguessable: see mail_from_callee */
 	env_fill(self, &env, to, req_type, TP_PRIO_NORMAL, TP_ENV_F_REQUEST, corr);
 	struct payload pl = { .fields = req_fields, .msg = req };
 	int rc = mail_send(self, to, &env, &pl, timeout_ms);
@@ -324,8 +363,12 @@ int tp_call_msg(tp_actor *self, const char *to,
 		if (n < 0)
 			return n;
 		if (env.flags & TP_ENV_F_REPLY) {
-			if (env.corr != corr) {
-				self->dropped_late++;
+			bool forged = env.corr == corr && !mail_from_callee(self, to, env.sender);
+			if (env.corr != corr || forged) {
+				if (forged)
+					mail_forged(self, to, env.sender);
+				else
+					self->dropped_late++;
 				tp_mailbox_discard(&self->box);
 				continue;
 			}

@@ -1,5 +1,6 @@
 /* The node's registry in shared memory (see registry.h). */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -44,7 +45,10 @@ int tp_name_is_valid(const char *name)
 	return 1;
 }
 
-static int registry_map(const char *node, int oflag, mode_t mode,
+/* Maps the node's registry.  mine: only an object that this process's
+ * uid owns (the stale sweep, which must not read what another user
+ * planted under the node's name); -TP_EPERM otherwise. */
+static int registry_map(const char *node, int oflag, mode_t mode, bool mine,
 			struct tp_registry **out)
 {
 	char path[64];
@@ -64,6 +68,10 @@ static int registry_map(const char *node, int oflag, mode_t mode,
 		close(fd);
 		return -TP_ENOENT;   /* a registry being created: not up yet */
 	}
+	if (mine && (!S_ISREG(st.st_mode) || st.st_uid != geteuid())) {
+		close(fd);
+		return -TP_EPERM;
+	}
 	int prot = (oflag & O_ACCMODE) == O_RDONLY ? PROT_READ : PROT_READ | PROT_WRITE;
 	void *p = mmap(NULL, sizeof **out, prot, MAP_SHARED, fd, 0);
 	close(fd);
@@ -76,7 +84,7 @@ static int registry_map(const char *node, int oflag, mode_t mode,
 int tp_registry_create(const char *node, mode_t mode, struct tp_registry **out)
 {
 	tp_registry_unlink(node);
-	int rc = registry_map(node, O_RDWR | O_CREAT | O_EXCL, mode, out);
+	int rc = registry_map(node, O_RDWR | O_CREAT | O_EXCL, mode, false, out);
 	if (rc)
 		return rc;
 	struct tp_registry *r = *out;
@@ -85,9 +93,9 @@ int tp_registry_create(const char *node, mode_t mode, struct tp_registry **out)
 	return 0;
 }
 
-int tp_registry_open(const char *node, struct tp_registry **out)
+static int registry_open(const char *node, bool mine, struct tp_registry **out)
 {
-	int rc = registry_map(node, O_RDONLY, 0, out);
+	int rc = registry_map(node, O_RDONLY, 0, mine, out);
 	if (rc)
 		return rc;
 	if (__atomic_load_n(&(*out)->magic, __ATOMIC_ACQUIRE) != TP_REG_MAGIC ||
@@ -96,6 +104,16 @@ int tp_registry_open(const char *node, struct tp_registry **out)
 		return -TP_EVERSION;
 	}
 	return 0;
+}
+
+int tp_registry_open(const char *node, struct tp_registry **out)
+{
+	return registry_open(node, false, out);
+}
+
+int tp_registry_open_mine(const char *node, struct tp_registry **out)
+{
+	return registry_open(node, true, out);
 }
 
 void tp_registry_close(struct tp_registry *r)

@@ -52,6 +52,9 @@ int tp_ipc_name(char *buf, size_t n, const char *node, const char *obj);
 int tp_registry_create(const char *node, mode_t mode, struct tp_registry **out);
 /* Actors, troupectl: maps read-only; -TP_ENOENT if the node is not up. */
 int tp_registry_open(const char *node, struct tp_registry **out);
+/* The daemon's stale sweep: the same, but -TP_EPERM unless the object is
+ * a regular file owned by this process's effective uid. */
+int tp_registry_open_mine(const char *node, struct tp_registry **out);
 void tp_registry_close(struct tp_registry *r);
 int tp_registry_unlink(const char *node);
 

@@ -158,11 +158,13 @@ int tp_link_send_mail(struct tp_link *l, const void *msg, size_t len)
 	return rc;
 }
 
+_Static_assert(TP_LINK_ACTORS_MAX == TP_REG_ACTORS_MAX, "a node's actors fit one list");
+
 int tp_link_send_actors(struct tp_link *l, const char *const *names, unsigned n)
 {
-	uint8_t buf[1 + TP_REG_MAX * (1 + TP_NAME_MAX)];
+	uint8_t buf[1 + TP_LINK_ACTORS_MAX * (1 + TP_NAME_MAX)];
 	size_t o = 1;
-	if (n > TP_REG_MAX)
+	if (n > TP_LINK_ACTORS_MAX)
 		return -TP_EINVAL;
 	buf[0] = (uint8_t)n;
 	for (unsigned i = 0; i < n; i++) {
@@ -213,7 +215,7 @@ static int link_rx_actors(struct tp_link *l, const uint8_t *p, size_t n)
 {
 	unsigned count = n ? p[0] : 0;
 	size_t o = 1;
-	if (n == 0 || count > TP_REG_MAX)
+	if (n == 0 || count > TP_LINK_ACTORS_MAX)
 		return link_fail(l, TP_ETRUNC, "malformed actor list");
 	for (unsigned i = 0; i < count; i++) {
 		size_t nl = o < n ? p[o] : 0;

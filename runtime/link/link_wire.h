@@ -52,7 +52,8 @@ enum tp_link_type {
 	TP_LINK_MAIL = 3,          /* one Troupe envelope (docs/WIRE.md) */
 	TP_LINK_HEARTBEAT = 4,     /* u64 stamp, echoed by the ack */
 	TP_LINK_HEARTBEAT_ACK = 5, /* u64 stamp of the heartbeat */
-	TP_LINK_ACTORS = 6,        /* u8 n, n × (u8 len, name): what the peer may send to */
+	TP_LINK_ACTORS = 6,        /* u8 n (<= TP_LINK_ACTORS_MAX), n × (u8 len, name):
+				    * what the peer may send to */
 	TP_LINK_BYE = 7,           /* u8 reason: the sender closes cleanly */
 	TP_LINK_ERROR = 8,         /* empty, unauthenticated: "refused", nothing more */
 	TP_LINK_TYPE_COUNT
@@ -89,5 +90,9 @@ static inline uint64_t tp_link_get64(const uint8_t *p)
 {
 	return tp_link_get32(p) | (uint64_t)tp_link_get32(p + 4) << 32;
 }
+
+/* The most names an actor-list frame holds (docs/WIRE.md): a node's
+ * actors, TP_REG_ACTORS_MAX. */
+#define TP_LINK_ACTORS_MAX 64
 
 #endif

@@ -34,6 +34,12 @@ static void latency_of(void **st)
 	assert_true(tp_latency_ns(6000, 5000) == -1);     /* from the future */
 	assert_true(tp_latency_ns(5000, 5000) == 0);
 	assert_true(tp_latency_ns(1000, 5000) == 4000);
+	/* Wire values at their extremes: unknown, never an overflow. */
+	assert_true(tp_latency_ns((uint64_t)1 << 63, 5000) == -1);
+	assert_true(tp_latency_ns(UINT64_MAX, 5000) == -1);
+	assert_true(tp_latency_ns(UINT64_MAX, INT64_MAX) == -1);
+	assert_true(tp_latency_ns((uint64_t)INT64_MAX, INT64_MAX) == 0);
+	assert_true(tp_latency_ns(1, INT64_MAX) == INT64_MAX - 1);
 }
 
 static void counting(void **st)

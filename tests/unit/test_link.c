@@ -664,8 +664,18 @@ static void bad_sealed_content_refused(void **state)
 		assert_int_equal(s.mail, 0);
 		pair_free(p);
 	}
-	/* A sender with our peer's name is fine; an envelope cut short is not. */
+	/* An actor list of 65 names, sealed by a key holder: refused. */
 	struct pair *p = pair_up();
+	uint8_t list[1 + (TP_LINK_ACTORS_MAX + 1) * 4 + 1], *o = list + 1;   /* + the last NUL */
+	list[0] = TP_LINK_ACTORS_MAX + 1;
+	for (unsigned i = 0; i <= TP_LINK_ACTORS_MAX; i++)
+		o += sprintf((char *)o, "%c%c%02u", 3, 'a', i % 100);
+	assert_int_equal(link_seal(&p->a, TP_LINK_ACTORS, list, (size_t)(o - list)), 0);
+	assert_true(tp_link_pump(&p->a, &p->b, NOW, 0, on_ev, &(struct seen){ 0 }) < 0);
+	assert_reason(&p->b, "malformed actor list");
+	pair_free(p);
+	/* A sender with our peer's name is fine; an envelope cut short is not. */
+	p = pair_up();
 	uint8_t m[256];
 	size_t n = make_mail(m, sizeof m, "sensor@a", "logger@b", "ok");
 	assert_int_equal(tp_link_send_mail(&p->a, m, n), 0);
@@ -719,6 +729,17 @@ static void actor_list_and_bye(void **state)
 	assert_int_equal(p->b.n_peer_actors, 0);
 	const char *bad[] = { "no@such" };
 	assert_int_equal(tp_link_send_actors(&p->a, bad, 1), -TP_EINVAL);
+	/* At most 64 names (docs/WIRE.md), on either side. */
+	static char many[TP_LINK_ACTORS_MAX + 1][8];
+	const char *list[TP_LINK_ACTORS_MAX + 1];
+	for (unsigned i = 0; i <= TP_LINK_ACTORS_MAX; i++) {
+		snprintf(many[i], sizeof many[i], "a%u", i);
+		list[i] = many[i];
+	}
+	assert_int_equal(tp_link_send_actors(&p->a, list, TP_LINK_ACTORS_MAX + 1), -TP_EINVAL);
+	assert_int_equal(tp_link_send_actors(&p->a, list, TP_LINK_ACTORS_MAX), 0);
+	assert_int_equal(tp_link_pump(&p->a, &p->b, NOW, 0, on_ev, &s), 0);
+	assert_int_equal(p->b.n_peer_actors, TP_LINK_ACTORS_MAX);
 
 	assert_int_equal(tp_link_send_bye(&p->a, TP_LINK_BYE_SHUTDOWN), 0);
 	assert_int_equal(p->a.state, TP_LINK_CLOSED);

@@ -98,14 +98,33 @@ static struct tp_mbox *spinning_receiver(struct tp_mbox **daemon, int sender_cpu
 	return rx;
 }
 
-/* CPU time of WAITS receives of 20 ms each on the empty ring. */
-static int64_t empty_waits_cpu_ns(struct tp_mbox *rx)
+/* The CPU time the receiver takes for n receives on the empty ring, each
+ * with a deadline of timeout_ms (0: may not wait), itself on CPU 0 and
+ * its last sender on sender_cpu. */
+static int64_t empty_waits_cpu_ns(int sender_cpu, uint32_t spin_us, int n, int timeout_ms)
 {
+	pin(0);
+	struct tp_mbox *daemon = NULL, *rx = spinning_receiver(&daemon, sender_cpu, spin_us);
 	char buf[64];
 	int64_t t0 = cpu_ns();
-	for (int i = 0; i < WAITS; i++)
-		assert_int_equal(T->recv(rx, buf, sizeof buf, NULL, tp_deadline_ms(20)), -TP_EEMPTY);
-	return cpu_ns() - t0;
+	for (int i = 0; i < n; i++)
+		assert_int_equal(T->recv(rx, buf, sizeof buf, NULL,
+					 timeout_ms ? tp_deadline_ms(timeout_ms) : 0), -TP_EEMPTY);
+	int64_t used = cpu_ns() - t0;
+	unpin();
+	T->close(rx);
+	T->close(daemon);
+	print_message("sender on CPU %d, receiver on 0: %lld us of CPU in %d receives of %d ms\n",
+		      sender_cpu, (long long)(used / 1000), n, timeout_ms);
+	return used;
+}
+
+static void need_two_cpus(void)
+{
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		print_message("SKIP: one CPU online: spinning is off (no_spin_beside_the_sender)\n");
+		skip();
+	}
 }
 
 /* Sender and receiver on CPU 0: no spin at all.  One wait of 100 ms
@@ -114,18 +133,7 @@ static int64_t empty_waits_cpu_ns(struct tp_mbox *rx)
 static void no_spin_beside_the_sender(void **st)
 {
 	(void)st;
-	pin(0);
-	struct tp_mbox *daemon = NULL, *rx = spinning_receiver(&daemon, 0, 50000);
-	char buf[64];
-	int64_t t0 = cpu_ns();
-	assert_int_equal(T->recv(rx, buf, sizeof buf, NULL, tp_deadline_ms(100)), -TP_EEMPTY);
-	int64_t used = cpu_ns() - t0;
-	unpin();
-	T->close(rx);
-	T->close(daemon);
-	print_message("receiver beside its sender: %lld us of CPU in a 100 ms wait\n",
-		      (long long)(used / 1000));
-	assert_true(used < 10 * 1000000LL);
+	assert_true(empty_waits_cpu_ns(0, 50000, 1, 100) < 10 * 1000000LL);
 }
 
 /* The sender on another CPU: the first wait spins its 10 ms, and each
@@ -135,18 +143,8 @@ static void no_spin_beside_the_sender(void **st)
 static void spin_shrinks_when_it_does_not_pay(void **st)
 {
 	(void)st;
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
-		print_message("SKIP: one CPU online: spinning is off (no_spin_beside_the_sender)\n");
-		skip();
-	}
-	pin(0);
-	struct tp_mbox *daemon = NULL, *rx = spinning_receiver(&daemon, 1, SPIN_US);
-	int64_t used = empty_waits_cpu_ns(rx);
-	unpin();
-	T->close(rx);
-	T->close(daemon);
-	print_message("receiver apart from its sender: %lld us of CPU in %d empty waits\n",
-		      (long long)(used / 1000), WAITS);
+	need_two_cpus();
+	int64_t used = empty_waits_cpu_ns(1, SPIN_US, WAITS, 20);
 	assert_true(used >= 1000000LL);   /* it did spin */
 	assert_true(used < 45 * 1000000LL);
 }
@@ -156,23 +154,8 @@ static void spin_shrinks_when_it_does_not_pay(void **st)
 static void no_spin_past_the_deadline(void **st)
 {
 	(void)st;
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
-		print_message("SKIP: one CPU online: spinning is off (no_spin_beside_the_sender)\n");
-		skip();
-	}
-	pin(0);
-	struct tp_mbox *daemon = NULL, *rx = spinning_receiver(&daemon, 1, SPIN_US);
-	char buf[64];
-	int64_t t0 = cpu_ns();
-	for (int i = 0; i < WAITS; i++)
-		assert_int_equal(T->recv(rx, buf, sizeof buf, NULL, 0), -TP_EEMPTY);
-	int64_t used = cpu_ns() - t0;
-	unpin();
-	T->close(rx);
-	T->close(daemon);
-	print_message("receiver that may not wait: %lld us of CPU in %d receives\n",
-		      (long long)(used / 1000), WAITS);
-	assert_true(used < 5 * 1000000LL);
+	need_two_cpus();
+	assert_true(empty_waits_cpu_ns(1, SPIN_US, WAITS, 0) < 5 * 1000000LL);
 }
 
 int main(void)

@@ -1,0 +1,14 @@
+/* Unpredictable numbers for what an outsider must not guess: correlation
+ * ids of calls (a guessed id lets a forged reply answer a call). */
+#ifndef TROUPE_RANDOM_H
+#define TROUPE_RANDOM_H
+#include <stdint.h>
+
+/* A random non-zero 32-bit value from the kernel (getrandom); 0 means "no
+ * call" on the wire.  Note: if the kernel has no getrandom (ENOSYS, before
+ * Linux 3.17) it reads /dev/urandom; without either it falls back to a
+ * generator seeded from the clock and pid, which is guessable, and says
+ * so once on stderr. */
+uint32_t tp_random_corr(void);
+
+#endif

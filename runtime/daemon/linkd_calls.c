@@ -1,0 +1,41 @@
+/* Calls that went out on a node link, so that a REPLY coming in on it is
+ * let in only for one of them (see linkd.h).  Without this, a peer that
+ * holds the group key could answer calls to actors it may not reach, and
+ * put REPLY mail into any mailbox, export rules or not. */
+#include <string.h>
+#include "troupe/envelope.h"
+#include "linkd.h"
+
+/* Actor names are at most TP_NAME_MAX; a longer one matches nothing. */
+static void calls_name(char *dst, const char *src)
+{
+	size_t n = strnlen(src, TP_NAME_MAX);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+void tp_linkd_call_out(struct tp_lpeer *p, const struct tp_env *env)
+{
+	struct tp_linkd_call *c = &p->calls[p->call_next];
+	p->call_next = (p->call_next + 1) % TP_LINKD_CALLS;
+	c->corr = env->corr;
+	calls_name(c->caller, env->sender);
+	calls_name(c->callee, env->dest);
+}
+
+bool tp_linkd_call_in(struct tp_lpeer *p, const struct tp_env *env)
+{
+	const char *at = strchr(env->sender, '@');
+	size_t n = at ? (size_t)(at - env->sender) : strlen(env->sender);
+	if (env->corr == 0 || !at || strcmp(at + 1, p->conf->name) != 0)
+		return false;
+	for (unsigned i = 0; i < TP_LINKD_CALLS; i++) {
+		struct tp_linkd_call *c = &p->calls[i];
+		if (c->corr == env->corr && strcmp(c->caller, env->dest) == 0 &&
+		    strlen(c->callee) == n && memcmp(c->callee, env->sender, n) == 0) {
+			c->corr = 0;   /* one reply per call */
+			return true;
+		}
+	}
+	return false;
+}
