@@ -281,6 +281,11 @@ static int ctl_do_send(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 	if (i < 0)
 		return 0;
 	bool call = q->cmd == troupe_CtlRequest_Cmd_CALL;
+	if (call && (c->node->ent[i].flags & TP_REG_F_CLOSED)) {
+		/* Nobody would read it before the deadline (tp_call does the same). */
+		ctl_err(r, -TP_ECLOSED, "%s is stopped", q->name);
+		return 0;
+	}
 	uint32_t corr = 0;
 	int j = call ? ctl_new_call(c, k, q->timeout_ms, &corr) : 0;
 	if (j < 0) {
@@ -322,6 +327,7 @@ static int ctl_do_counters(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 		/* shm counts evictions in the ring; mq only per sending handle. */
 		o->dropped = v.dropped + st.dropped;
 		o->rejected_full = v.rejected_full;
+		o->refused = v.refused;
 		o->restarts = n->ent[i].restarts;
 		o->hwm = v.hwm;
 		o->depth = st.depth;
@@ -423,7 +429,12 @@ static void ctl_call_done(struct tp_ctl *c, const struct tp_env *env)
 		if (c->call[j].client < 0 || c->call[j].corr != env->corr)
 			continue;
 		memset(&r, 0, sizeof r);
-		if (env->payload_len > sizeof r.payload.bytes) {
+		char why[sizeof r.msg - TP_ENV_NAME_MAX - 2];
+		int err = tp_mailbox_error_read(env, why, sizeof why);
+		if (err) {
+			r.err = -err;
+			snprintf(r.msg, sizeof r.msg, "%s: %s", env->sender, why);
+		} else if (env->payload_len > sizeof r.payload.bytes) {
 			ctl_err(&r, -TP_ETOOBIG, "reply of %s is too big for the control "
 				"protocol", env->sender);
 		} else {

@@ -401,6 +401,9 @@ void tp_node_set(struct tp_node *n, unsigned i, enum tp_actor_state state,
 {
 	struct tp_reg_entry *e = &n->ent[i];
 	e->state = state;
+	/* Only states set after a start: a node's actors are published DOWN
+	 * before they start, and a call to one not started yet waits. */
+	e->flags = state == TP_STATE_DOWN || state == TP_STATE_FAILED ? TP_REG_F_CLOSED : 0;
 	e->pid = pid;
 	e->restarts = restarts;
 	e->since_ns = tp_now_ns();

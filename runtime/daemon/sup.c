@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "troupe/error.h"
 #include "log_dmsg.h"
+#include "node_deliver.h"
 #include "sup.h"
 
 #define MS 1000000LL
@@ -396,6 +397,7 @@ static void sup_exited(struct tp_sup *s, unsigned i, int status)
 	struct tp_child *c = &s->ch[i];
 	sup_drain_output(s, i);
 	sup_log_exit(s, i, c->pid, status);
+	tp_deliver_held(s->node, i);
 	c->pid = 0;
 	c->status = status;
 	bool expected = s->stopping || c->held || (s->stop_mask & BIT(i));

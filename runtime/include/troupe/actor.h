@@ -53,7 +53,12 @@ struct tp_actor_ops {
 	 * exit code 1. */
 	int (*init)(tp_actor *self, void *state, int argc, char **argv);
 	/* Called for each message, in mailbox order (priority first).  A
-	 * negative return is logged; the actor goes on. */
+	 * negative return is logged and counted (refused); the actor goes
+	 * on.  For a request (TP_MSG_F_REQUEST) not yet answered, the
+	 * runtime answers it with an error reply carrying that code (e.g.
+	 * tp_decode's -TP_ETYPE or -TP_EDECODE), so that the caller's
+	 * tp_call returns it at once.  A request to an actor without
+	 * receive is answered -TP_ENOSYS. */
 	int (*receive)(tp_actor *self, void *state, const struct tp_msg *msg);
 	/* Called once on a clean stop (SIGTERM from the daemon, tp_exit). */
 	void (*stop)(tp_actor *self, void *state);
@@ -112,6 +117,16 @@ TP_API
 int tp_reply_msg(tp_actor *self, const struct tp_msg *req, uint32_t type,
 		 const pb_msgdesc_t *fields, const void *msg);
 
+/* Answers request req with an error reply (docs/WIRE.md): its tp_call
+ * returns -err at once (err: a TP_E* code, either sign); reason, a short
+ * sentence (NULL: none), is what troupectl call prints.  Returns what
+ * tp_reply_msg returns, or -TP_EINVAL when req is no request. */
+TP_API
+int tp_reply_error(tp_actor *self, const struct tp_msg *req, int err, const char *reason);
+
+/* Type id of the error reply's payload, troupe.Error (monitor.options). */
+#define TP_ERROR_MSGID 14
+
 /* The same with a payload that is already encoded (routers, echo); never
  * -TP_EENCODE. */
 TP_API
@@ -127,7 +142,15 @@ int tp_reply_bytes(tp_actor *self, const struct tp_msg *req, uint32_t type,
  * that arrives meanwhile stays queued, in order, for the receive callback.
  * A reply that comes after the deadline is dropped.  A request lost on its
  * way to another node ends the call at once with the error of its
- * Undeliverable notice (troupe/monitor.h).  Returns 0, or
+ * Undeliverable notice (troupe/monitor.h); one the receiver could not
+ * serve ends it at once with the code of its error reply.  Returns 0, or
+ *   -TP_ECLOSED    the receiver is stopped (not running and not coming
+ *                  back: stopped, failed, or a temporary actor that
+ *                  ended), or it died while it held the request
+ *   any code of an error reply: the receiver's receive returned it
+ *                  (-TP_ETYPE: a type it does not take, -TP_EDECODE: the
+ *                  payload does not decode as its type, ...), or it
+ *                  answered with tp_reply_error
  *   -TP_ETIMEDOUT  no reply by the deadline
  *   -TP_ETYPE      a reply of another type than rep_type
  *   -TP_EDECODE    the reply does not decode with rep_fields
