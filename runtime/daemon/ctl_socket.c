@@ -81,6 +81,7 @@ int tp_ctl_open(struct tp_ctl *c, const char *path, struct tp_sup *s,
 	c->epfd = epfd;
 	c->lfd = -1;
 	c->next_corr = 1;
+	c->reload_client = -1;
 	for (int k = 0; k < TP_CTL_CLIENTS; k++) {
 		c->client[k] = -1;
 		tp_loop_fd_set(&c->h_client[k], ctl_on_client, c, (unsigned)k);
@@ -120,6 +121,8 @@ static void ctl_drop(struct tp_ctl *c, int k)
 	for (int j = 0; j < TP_CTL_CALLS; j++)
 		if (c->call[j].client == k)
 			c->call[j].client = -1;
+	if (c->reload_client == k)
+		c->reload_client = -1;
 }
 
 /* Only the daemon's own user and root may control it. */
@@ -186,7 +189,10 @@ static void ctl_info(const struct tp_ctl *c, unsigned i, troupe_ActorInfo *a)
 	a->capacity = e->depth;
 	a->msg_max = e->msg_max;
 	a->restarts = e->restarts;
-	a->uptime_ms = (uint64_t)(tp_now_ns() - e->since_ns) / MS;
+	/* The age of its process; none without one (down, backoff, failed). */
+	const struct tp_child *ch = &c->sup->ch[i];
+	a->has_uptime = e->pid > 0;
+	a->uptime_ms = e->pid > 0 ? (uint64_t)(tp_now_ns() - ch->up_ns) / MS : 0;
 }
 
 static int ctl_actor(struct tp_ctl *c, const troupe_CtlRequest *q, troupe_CtlReply *r)
@@ -351,7 +357,26 @@ static int ctl_do_reload(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 	int rc = c->reload ? tp_reloader_request(c->reload, r->msg, sizeof r->msg)
 			   : -TP_ENOSYS;
 	r->err = rc < 0 ? -rc : 0;
+	/* Answered once done, with the actors it could not start named. */
+	if (rc == 0 && tp_reloader_pending(c->reload)) {
+		c->reload_client = k;
+		return 1;
+	}
 	return 0;
+}
+
+void tp_ctl_reload_done(void *arg, int err, const char *msg)
+{
+	static troupe_CtlReply r;
+	struct tp_ctl *c = arg;
+	int k = c->reload_client;
+	if (k < 0)
+		return;
+	c->reload_client = -1;
+	memset(&r, 0, sizeof r);
+	r.err = err < 0 ? -err : err;
+	snprintf(r.msg, sizeof r.msg, "%s", msg);
+	ctl_reply(c, k, &r);
 }
 
 /* Tracing stays on until the last tracer's time is up. */

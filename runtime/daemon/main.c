@@ -269,6 +269,8 @@ static int main_run(struct tp_topology *t, const char *path,
 		code = EXIT_FAILED;
 	}
 	ctl.reload = &rl;
+	rl.done = tp_ctl_reload_done;
+	rl.done_arg = &ctl;
 	ctl.links = ld;
 	if (code == EXIT_CLEAN && ld && tp_linkd_open(ld, &mon, epfd)) {
 		tp_ctl_close(&ctl);

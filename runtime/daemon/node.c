@@ -297,7 +297,7 @@ static void node_remove(struct tp_mailbox *m, const char *mailbox)
  * lost: they are statistics).  Readers learn of the move from the
  * registry's layout, bumped last. */
 uint64_t tp_node_relayout(struct tp_node *n, const int *from, unsigned old_actors,
-			  uint64_t removed)
+			  uint64_t removed, int *errs)
 {
 	static struct tp_mailbox box[TP_REG_MAX];
 	static struct tp_reg_entry ent[TP_REG_MAX];
@@ -319,7 +319,7 @@ uint64_t tp_node_relayout(struct tp_node *n, const int *from, unsigned old_actor
 			continue;
 		}
 		node_init_actor(n, i);
-		if (node_create(n, i))
+		if ((errs[i] = node_create(n, i)))
 			failed |= (uint64_t)1 << i;
 	}
 	/* The daemon's entry and what follows it (the links' outboxes) move

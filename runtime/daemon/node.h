@@ -65,9 +65,10 @@ int tp_node_check(const struct tp_topology *topo);
  * outboxes) move as a block after the actors; the entries and counters
  * are rewritten.  Returns the new actors whose mailbox could not be
  * created (logged).  The registry's count and layout change only with
- * tp_node_relayout_done, once whatever follows n->count is republished. */
+ * tp_node_relayout_done, once whatever follows n->count is republished.
+ * errs[i] gets the error of each new actor i whose mailbox failed. */
 uint64_t tp_node_relayout(struct tp_node *n, const int *from, unsigned old_actors,
-			  uint64_t removed);
+			  uint64_t removed, int *errs);
 
 /* Ends a relayout: the registry counts reg_count entries (n->count, or
  * more when the links publish the peers' actors after them) and its

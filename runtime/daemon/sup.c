@@ -566,6 +566,10 @@ int tp_sup_ctl_start(struct tp_sup *s, unsigned i)
 	struct tp_child *c = &s->ch[i];
 	if (s->stopping)
 		return -TP_ESTATE;
+	/* Being stopped (a stop that raced a restart, say): started again
+	 * once it is down, as restart does, rather than "already running". */
+	if (c->pid && c->state == TP_STATE_STOPPING)
+		return tp_sup_ctl_restart(s, i, NULL);
 	if (c->pid)
 		return -TP_EBUSY;
 	c->held = false;

@@ -100,7 +100,8 @@ bool tp_sup_done(const struct tp_sup *s);
 
 /* Operator commands on actor i.  They do not count toward restart
  * intensity.  stop: -TP_ESTATE if already stopped for good.  start:
- * -TP_EBUSY if it runs.  restart: stops it (if running) and starts it
+ * -TP_EBUSY if it runs (one being stopped is restarted instead, as by
+ * restart).  restart: stops it (if running) and starts it
  * again.  exec (may be NULL) replaces its executable from now on
  * (upgrade); its mailbox and queued mail stay.  -TP_ESTATE while the node
  * stops. */
