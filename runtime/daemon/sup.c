@@ -16,6 +16,7 @@
 #include "troupe/error.h"
 #include "log_dmsg.h"
 #include "node_deliver.h"
+#include "topo_exec.h"
 #include "sup.h"
 
 #define MS 1000000LL
@@ -108,9 +109,20 @@ static void sup_child(const struct tp_sup *s, unsigned i, char **argv, int out)
 		_exit(127);
 	sup_setenv(s, i);
 	tp_node_handoff(s->node, i);
-	execvp(argv[0], argv);
-	dprintf(2, "troupe: cannot exec %s for actor %s: %s\n", argv[0],
-		s->topo->actors[i].name, strerror(errno));
+	/* A path is exec'd as is: execvp would run a file of another
+	 * architecture through /bin/sh (its ENOEXEC fallback).  A bare name
+	 * (an exec_prefix such as valgrind) is looked up in PATH. */
+	if (strchr(argv[0], '/'))
+		execv(argv[0], argv);
+	else
+		execvp(argv[0], argv);
+	int e = errno;
+	char why[TP_TOPO_PATH_MAX + 200];
+	if (e == ENOEXEC && tp_exec_check(argv[0], why, sizeof why))
+		dprintf(2, "troupe: actor %s: %s\n", s->topo->actors[i].name, why);
+	else
+		dprintf(2, "troupe: cannot exec %s for actor %s: %s\n", argv[0],
+			s->topo->actors[i].name, strerror(e));
 	_exit(127);
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "troupe/error.h"
 #include "log_dmsg.h"
+#include "topo_exec.h"
 #include "topo_reload.h"
 
 #define BIT(i) ((uint64_t)1 << (i))
@@ -38,12 +39,11 @@ static int reloader_check(struct tp_reloader *r, FILE *f)
 	if (!errs)
 		errs = tp_topology_resolve(&r->next, f);
 	if (!errs)
+		errs = tp_topology_check_execs(&r->next, f);
+	if (!errs)
 		errs = tp_reload_plan(r->live, &r->next, &r->plan, f);
-	if (!errs && tp_node_check(&r->next)) {
-		fprintf(f, "%s: the transports cannot carry the new topology "
-			"(see the daemon's log)\n", r->path);
-		errs++;
-	}
+	if (!errs)
+		errs += tp_node_check(&r->next, f);
 	return errs;
 }
 
