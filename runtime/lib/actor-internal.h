@@ -60,6 +60,8 @@ struct tp_actor {
 
 	int epfd;
 	int sigfd;
+	int ready_fd;                   /* TROUPE_READY_FD until told; -1 */
+	bool ready_later;               /* init asked to say ready itself */
 	uint32_t next_corr;
 	int send_timeout_ms;
 	bool stopping;

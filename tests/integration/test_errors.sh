@@ -28,9 +28,9 @@ INI
 node_start "$node" "$WORK/topo.ini"
 log="$WORK/$node.log"
 for a in victim caller greeter; do
-	ctl -n "$node" -t $((10000 * SLOW)) wait-for "$a" >/dev/null || fail "$a is not up"
+	ctl -n "$node" -t $((10 * SLOW)) wait-for "$a" >/dev/null || fail "$a is not up"
 done
-ctl -n "$node" -t $((10000 * SLOW)) wait-for gone --state down >/dev/null ||
+ctl -n "$node" -t $((10 * SLOW)) wait-for gone --state down >/dev/null ||
 	fail "the temporary actor did not end"
 
 # Well under the 5 s deadline, with room for a loaded machine.
@@ -59,7 +59,7 @@ probe served ok
 call() {   # call WANT-STDERR troupectl-call-args...
 	local want=$1 t0 t1 ms rc; shift
 	t0=$(date +%s%N)
-	ctl -n "$node" -t 5000 call "$@" >"$WORK/out" 2>"$WORK/err"; rc=$?
+	ctl -n "$node" -t 5 call "$@" >"$WORK/out" 2>"$WORK/err"; rc=$?
 	t1=$(date +%s%N)
 	ms=$(( (t1 - t0) / 1000000 ))
 	[ "$rc" -eq 1 ] || fail "call $*: exit $rc, want 1: $(cat "$WORK/err")"
@@ -77,10 +77,10 @@ call 'troupectl: victim: receive of type 1005 failed (already in use)' \
 call 'troupectl: victim: try later (system limit exceeded)' victim demo.Echo data=later
 call 'troupectl: victim: died while it held the request (closed by peer)' \
 	victim demo.Echo data=die
-ctl -n "$node" -t $((10000 * SLOW)) wait-for victim >/dev/null || fail "victim did not come back"
-ctl -n "$node" -t 5000 call victim demo.Echo data=hi >/dev/null || fail "victim does not answer after its restart"
+ctl -n "$node" -t $((10 * SLOW)) wait-for victim >/dev/null || fail "victim did not come back"
+ctl -n "$node" -t 5 call victim demo.Echo data=hi >/dev/null || fail "victim does not answer after its restart"
 ctl -n "$node" stop victim || fail "cannot stop victim"
-ctl -n "$node" -t $((10000 * SLOW)) wait-for victim --state down >/dev/null || fail "victim did not stop"
+ctl -n "$node" -t $((10 * SLOW)) wait-for victim --state down >/dev/null || fail "victim did not stop"
 call 'troupectl: victim is stopped (closed by peer)' victim demo.Echo data=hi
 
 # Refused mail is counted, one-way as well as calls.

@@ -18,8 +18,8 @@ exec = echo
 INI
 node_start "$N" "$T"
 tc() { ctl -n "$N" "$@"; }
-tc -t $((10000 * SLOW)) wait-for gr >/dev/null || fail "gr not up"
-tc -t $((10000 * SLOW)) wait-for ec >/dev/null || fail "ec not up"
+tc -t $((10 * SLOW)) wait-for gr >/dev/null || fail "gr not up"
+tc -t $((10 * SLOW)) wait-for ec >/dev/null || fail "ec not up"
 uptime() { tc -j status "$1" | sed -n 's/.*"uptime_s":\([0-9.a-z]*\).*/\1/p'; }
 # Old enough that an uptime of its process cannot read 0.0 (bounded wait).
 for ((i = 0; i < 50 * SLOW; i++)); do
@@ -44,11 +44,11 @@ for ((i = 0; i < 100 * SLOW; i++)); do
 	sleep 0.1
 done
 [ -n "$p" ] && [ "$p" != 0 ] && [ "$p" != "$gr" ] || fail "start during a stop did not bring gr back"
-tc -t $((10000 * SLOW)) wait-for gr >/dev/null || fail "gr not up after start"
+tc -t $((10 * SLOW)) wait-for gr >/dev/null || fail "gr not up after start"
 
 # A down actor has no uptime.
 tc stop ec || fail "stop ec"
-tc -t $((10000 * SLOW)) wait-for ec --state down >/dev/null || fail "ec not down"
+tc -t $((10 * SLOW)) wait-for ec --state down >/dev/null || fail "ec not down"
 [ "$(uptime ec)" = null ] || fail "down actor's uptime_s is $(uptime ec), want null"
 row=$(tc list | grep '^ec ')
 [ "$(echo "$row" | awk '{print $NF}')" = - ] || fail "down actor's UPTIME_S: [$row]"

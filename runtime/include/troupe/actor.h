@@ -50,7 +50,8 @@ struct tp_msg {
 struct tp_actor_ops {
 	size_t state_size;
 	/* Called once before any mail; a negative return ends the actor with
-	 * exit code 1. */
+	 * exit code 1 (2 for -TP_ECONFIG), reported by the daemon as a start
+	 * failure with that error. */
 	int (*init)(tp_actor *self, void *state, int argc, char **argv);
 	/* Called for each message, in mailbox order (priority first).  A
 	 * negative return is logged and counted (refused); the actor goes
@@ -64,10 +65,34 @@ struct tp_actor_ops {
 	void (*stop)(tp_actor *self, void *state);
 };
 
-/* Runs the actor: attaches its mailbox, calls init, then waits on mail,
- * timers and watched fds until stopped.  Returns the process exit code. */
+/* Runs the actor: attaches its mailbox, calls init, tells the daemon it
+ * is ready once init returned 0 (unless init called tp_actor_ready_later),
+ * then waits on mail, timers and watched fds until stopped.  Returns the
+ * process exit code:
+ *   0     a clean stop (SIGTERM from the daemon), or tp_exit(self, 0)
+ *   N     tp_exit(self, N)
+ *   1     init returned an error, the start failed (the daemon logs "failed
+ *         to start: init: <error>"), or the loop failed
+ *   2     the start failed for its configuration (-TP_ECONFIG): not
+ *         started by a troupe daemon (TROUPE_NODE, TROUPE_ACTOR), no such
+ *         actor in the node's registry, a transport this build has not,
+ *         or init returned -TP_ECONFIG
+ * The daemon treats any non-zero code as an abnormal exit (transient
+ * actors are restarted). */
 TP_API
 int tp_actor_main(const struct tp_actor_ops *ops, int argc, char **argv);
+
+/* Readiness (docs/SUPERVISION.md): an actor is `starting` until it is
+ * ready, and its supervisor starts the next one only then.  By default it
+ * is ready when init returns 0.  An init that completes later (a
+ * connection, a first reading) calls tp_actor_ready_later in init, then
+ * tp_actor_ready once it is ready; it must within the topology's
+ * start_timeout_ms, or the daemon kills it (start failure, start_timeout).
+ * Calls after the first do nothing. */
+TP_API
+void tp_actor_ready_later(tp_actor *self);
+TP_API
+void tp_actor_ready(tp_actor *self);
 
 #define TP_ACTOR_MAIN(ops) \
 	int main(int argc, char **argv) { return tp_actor_main(&(ops), argc, argv); }
