@@ -222,8 +222,8 @@ static int reply_common(tp_actor *self, const struct tp_msg *req, uint32_t type,
 
 int tp_reply_error(tp_actor *self, const struct tp_msg *req, int err, const char *reason)
 {
-	if (!(req->flags & TP_MSG_F_REQUEST))
-		return -TP_EINVAL;
+	if (!(req->flags & TP_MSG_F_REQUEST) || err == 0)
+		return -TP_EINVAL;   /* no request, or no error to tell */
 	struct tp_dest *p;
 	int rc = mail_dest(self, req->sender, true, &p);
 	if (rc)

@@ -145,7 +145,7 @@ int tp_reply_msg(tp_actor *self, const struct tp_msg *req, uint32_t type,
 /* Answers request req with an error reply (docs/WIRE.md): its tp_call
  * returns -err at once (err: a TP_E* code, either sign); reason, a short
  * sentence (NULL: none), is what troupectl call prints.  Returns what
- * tp_reply_msg returns, or -TP_EINVAL when req is no request. */
+ * tp_reply_msg returns, or -TP_EINVAL when req is no request or err is 0. */
 TP_API
 int tp_reply_error(tp_actor *self, const struct tp_msg *req, int err, const char *reason);
 
