@@ -517,6 +517,7 @@ static void sup_apply(struct tp_sup *s, const struct tp_tree_verdict *v)
 		if (!(v->down & BIT(i)))
 			continue;
 		sup_ungroup(s, BIT(i));
+		s->queue &= ~BIT(i);   /* not started yet, and now not at all */
 		c->fail_on_exit = (v->failed & BIT(i)) != 0;
 		if (c->pid)
 			s->stop_mask |= BIT(i);
@@ -768,6 +769,7 @@ int tp_sup_ctl_stop(struct tp_sup *s, unsigned i)
 		return -TP_ESTATE;
 	c->held = true;
 	sup_ungroup(s, BIT(i));
+	s->queue &= ~BIT(i);
 	if (c->pid)
 		s->stop_mask |= BIT(i);
 	else

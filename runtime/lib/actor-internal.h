@@ -66,6 +66,8 @@ struct tp_actor {
 	int send_timeout_ms;
 	bool stopping;
 	int exit_code;
+	uint32_t accepts[TP_ACCEPT_MAX];  /* tp_accept_msg; none: every type */
+	unsigned n_accepts;
 	uint32_t held_corr;             /* the request receive handles; 0: none */
 	bool answered;                  /* ... already answered (reply or error) */
 	uint64_t dropped_late;          /* replies after their call's deadline */

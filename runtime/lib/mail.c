@@ -8,6 +8,7 @@
 #include <string.h>
 #include <pb_decode.h>
 #include <pb_encode.h>
+#include "troupe/monitor.h"
 #include "actor-internal.h"
 #include "clock.h"
 
@@ -366,12 +367,37 @@ int tp_call_msg(tp_actor *self, const char *to,
 	}
 }
 
-/* A request receive failed with rc: its caller learns it now, not at its
+int tp_accept_msg(tp_actor *self, uint32_t type)
+{
+	for (unsigned i = 0; i < self->n_accepts; i++)
+		if (self->accepts[i] == type)
+			return 0;
+	if (self->n_accepts == TP_ACCEPT_MAX)
+		return -TP_ELIMIT;
+	self->accepts[self->n_accepts++] = type;
+	return 0;
+}
+
+/* Does the actor take m: a type it declared, or any when it declared
+ * none; always the daemon's notices. */
+static bool mail_takes(const tp_actor *self, const struct tp_msg *m)
+{
+	if (!self->n_accepts || tp_msg_is_down(m) || tp_msg_is_undeliverable(m))
+		return true;
+	for (unsigned i = 0; i < self->n_accepts; i++)
+		if (self->accepts[i] == m->type)
+			return true;
+	return false;
+}
+
+/* A request refused with rc: its caller learns it now, not at its
  * deadline. */
 static void mail_refuse(tp_actor *self, const struct tp_msg *m, int rc)
 {
 	char why[64];
-	if (self->ops->receive)
+	if (!mail_takes(self, m))
+		snprintf(why, sizeof why, "does not take type %u", (unsigned)m->type);
+	else if (self->ops->receive)
 		snprintf(why, sizeof why, "receive of type %u failed", (unsigned)m->type);
 	else
 		snprintf(why, sizeof why, "takes no messages");
@@ -402,14 +428,17 @@ void tp_mail_dispatch(tp_actor *self, const struct tp_env *env)
 				 env->type, env->prio);
 	}
 	int rc = -TP_ENOSYS;
-	if (self->ops->receive) {
+	bool takes = mail_takes(self, &m);
+	if (!takes) {
+		rc = -TP_ETYPE;   /* not a type it declared: receive never sees it */
+	} else if (self->ops->receive) {
 		rc = self->ops->receive(self, self->state, &m);
 		if (self->ctr)
 			tp_counters_time(self->ctr, self->box.ix, tp_now_ns() - t0);
 	}
 	if (rc < 0) {
 		tp_counters_refused(self->ctr, self->box.ix);
-		if (self->ops->receive)
+		if (takes && self->ops->receive)
 			tp_log("receive of type %u from %s: %s", m.type, m.sender,
 			       tp_strerror(rc));
 	}

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Errors that travel: a call that cannot be served (a type the receiver
-# does not take, a payload that does not decode, receive returning an
-# error, tp_reply_error, the receiver dying while it holds the request, a
-# receiver that is stopped) ends at once with the receiver's error, from an
-# actor's tp_call and from troupectl call alike, not at the 5 s deadline.
+# does not take, or did not declare with tp_accept; a payload that does
+# not decode; receive returning an error; tp_reply_error; the receiver
+# dying while it holds the request; a receiver that is stopped) ends at
+# once with the receiver's error, from an actor's tp_call and from
+# troupectl call alike, not at the 5 s deadline.
 . "$(dirname "$0")/lib.sh"
 node=$(unique err)
 cat >"$WORK/topo.ini" <<INI
@@ -24,10 +25,14 @@ args = --probe victim --gone gone
 msg_max = 512
 [actor greeter]
 exec = greeter
+[actor picky]
+exec = refuser
+args = --picky
+msg_max = 512
 INI
 node_start "$node" "$WORK/topo.ini"
 log="$WORK/$node.log"
-for a in victim caller greeter; do
+for a in victim caller greeter picky; do
 	ctl -n "$node" -t $((10 * SLOW)) wait-for "$a" >/dev/null || fail "$a is not up"
 done
 ctl -n "$node" -t $((10 * SLOW)) wait-for gone --state down >/dev/null ||
@@ -72,6 +77,11 @@ call 'troupectl: greeter: receive of type 1001 failed (message of another type)'
 # Hello's id with a varint for its string field 1.
 call 'troupectl: greeter: receive of type 1100 failed (payload does not decode)' \
 	greeter 1100 0801
+# A type the actor did not declare (tp_accept): refused before its receive,
+# which would have echoed it.
+call 'troupectl: picky: does not take type 1004 (message of another type)' \
+	picky demo.LogLine text=x
+ctl -n "$node" -t 5 call picky demo.Echo data=hi >/dev/null || fail "picky refused a type it takes"
 call 'troupectl: victim: receive of type 1005 failed (already in use)' \
 	victim demo.Echo data=fail
 call 'troupectl: victim: try later (system limit exceeded)' victim demo.Echo data=later
@@ -94,6 +104,7 @@ done
 # victim: fail and wrong-type and undecodable from the probe, fail from
 # troupectl; later returned 0 (answered by tp_reply_error), die never returned.
 [ "$(refused victim)" = 4 ] || fail "victim refused $(refused victim), want 4"
+[ "$(refused picky)" = 1 ] || fail "picky refused $(refused picky), want 1"
 
 node_stop "$DPID" || fail "daemon exited with $?"
 assert_clean "$node"

@@ -149,6 +149,17 @@ int tp_reply_msg(tp_actor *self, const struct tp_msg *req, uint32_t type,
 TP_API
 int tp_reply_error(tp_actor *self, const struct tp_msg *req, int err, const char *reason);
 
+/* Declares a message type the actor takes (in init, once per type).
+ * Once it declared one, mail of any other type is refused before receive:
+ * counted refused and, for a request, answered at once with an error
+ * reply -TP_ETYPE ("does not take type N").  Notices from the daemon
+ * (Down, Undeliverable) always reach receive.  Returns 0, or -TP_ELIMIT
+ * (TP_ACCEPT_MAX declared already). */
+#define TP_ACCEPT_MAX 32
+TP_API
+int tp_accept_msg(tp_actor *self, uint32_t type);
+#define tp_accept(self, Type) tp_accept_msg((self), Type##_msgid)
+
 /* Type id of the error reply's payload, troupe.Error (monitor.options). */
 #define TP_ERROR_MSGID 14
 

@@ -10,8 +10,11 @@
  * actor that has ended), and prints one line per call with its error and
  * how long it took, for the test to check against the 5 s deadline.
  *
- * With --exit it ends at once, with code 0. */
+ * With --exit it ends at once, with code 0.  With --picky it declares
+ * demo.Echo as the one type it takes (tp_accept) and answers any message
+ * it gets with its own bytes: a refusal can only come from the runtime. */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +25,7 @@
 struct refuser {
 	const char *peer;
 	const char *gone;
+	bool picky;
 };
 
 static void refuser_echo(demo_Echo *e, const char *s)
@@ -72,6 +76,8 @@ static void refuser_probe(tp_actor *self, const struct refuser *r)
 static int refuser_receive(tp_actor *self, void *state, const struct tp_msg *m)
 {
 	struct refuser *r = state;
+	if (r->picky)
+		return tp_reply_bytes(self, m, m->type, m->payload, m->len);
 	demo_Echo e;
 	int rc = tp_decode(m, demo_Echo, &e);
 	if (rc)
@@ -99,6 +105,11 @@ static int refuser_init(tp_actor *self, void *state, int argc, char **argv)
 			r->peer = argv[++i];
 		} else if (strcmp(argv[i], "--gone") == 0 && i + 1 < argc) {
 			r->gone = argv[++i];
+		} else if (strcmp(argv[i], "--picky") == 0) {
+			r->picky = true;
+			int rc = tp_accept(self, demo_Echo);
+			if (rc)
+				return rc;
 		} else if (strcmp(argv[i], "--exit") == 0) {
 			tp_exit(self, 0);
 		} else {
