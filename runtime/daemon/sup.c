@@ -601,6 +601,7 @@ static void sup_exited(struct tp_sup *s, unsigned i, int status)
 	c->pid = 0;
 	c->status = status;
 	bool expected = s->stopping || c->held || (s->stop_mask & BIT(i));
+	c->start_failed = !expected && c->state == TP_STATE_STARTING && sup_waits_ready(s, i);
 	s->stop_mask &= ~BIT(i);
 	if (s->stop_cur == (int)i)
 		s->stop_cur = -1;

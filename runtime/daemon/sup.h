@@ -35,6 +35,7 @@ struct tp_child {
 	int64_t ready_due_ns;
 	int init_err;
 	bool start_timed_out;
+	bool start_failed;       /* its last process ended before it was ready */
 	char exec[TP_TOPO_PATH_MAX];  /* upgrade: replaces the topology's; "" */
 	struct tp_logcap log;
 };

@@ -5,13 +5,16 @@
 # under rest_for_one starts one after the other.  wait-for does not return
 # during init.  An init that fails is reported as a start failure with
 # init's error; one that takes longer than start_timeout_ms is killed
-# (start_timeout).
+# (start_timeout); monitors get Down start_failed.
 . "$(dirname "$0")/lib.sh"
 N=$(unique r)
 INIT_MS=$((1500 * SLOW))
 cat >"$WORK/topo.ini" <<INI
 [node]
 name = rdy
+[actor watcher]
+exec = watcher
+args = bad hang
 [supervisor chain]
 strategy = rest_for_one
 [actor s1]
@@ -73,6 +76,10 @@ wait_for "$log" 'bad \(pid [0-9]+\) failed to start: init: invalid argument' 10
 grep -qE 'bad \(pid [0-9]+\) exited with code' "$log" && fail "init failure logged as an exit"
 # Start timeout: killed, said so.
 wait_for "$log" 'hang \(pid [0-9]+\) failed to start: start_timeout \(not ready within 500 ms\)' 10
+# Its monitors learn it too: Down start_failed, with init's error (1:
+# TP_EINVAL) or TP_ETIMEDOUT (3).
+wait_for "$log" '^watcher\[[0-9]*\]: down bad reason=start_failed code=1 ' 10
+wait_for "$log" '^watcher\[[0-9]*\]: down hang reason=start_failed code=3 ' 10
 for a in s1 s2 s3 after; do
 	[ "$(field "$(tc -j status $a)" state)" = up ] || fail "$a is not up"
 done
