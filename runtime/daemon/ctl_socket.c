@@ -79,9 +79,9 @@ int tp_ctl_open(struct tp_ctl *c, const char *path, struct tp_sup *s,
 	c->node = n;
 	c->mon = m;
 	c->epfd = epfd;
+	c->reload_client = -1;
 	c->lfd = -1;
 	c->next_corr = 1;
-	c->reload_client = -1;
 	for (int k = 0; k < TP_CTL_CLIENTS; k++) {
 		c->client[k] = -1;
 		tp_loop_fd_set(&c->h_client[k], ctl_on_client, c, (unsigned)k);

@@ -57,19 +57,19 @@ struct tp_actor {
 	struct tp_stash stash;
 	struct tp_timer timers[TP_TIMERS_MAX];
 	struct tp_watch watches[TP_FDS_MAX];
-
-	int epfd;
-	int sigfd;
 	int ready_fd;                   /* TROUPE_READY_FD until told; -1 */
 	bool ready_later;               /* init asked to say ready itself */
-	uint32_t next_corr;
-	int send_timeout_ms;
-	bool stopping;
-	int exit_code;
 	uint32_t accepts[TP_ACCEPT_MAX];  /* tp_accept_msg; none: every type */
 	unsigned n_accepts;
 	uint32_t held_corr;             /* the request receive handles; 0: none */
 	bool answered;                  /* ... already answered (reply or error) */
+
+	int epfd;
+	int sigfd;
+	uint32_t next_corr;
+	int send_timeout_ms;
+	bool stopping;
+	int exit_code;
 	uint64_t dropped_late;          /* replies after their call's deadline */
 	uint64_t dropped_bad;           /* envelopes that did not decode */
 };
