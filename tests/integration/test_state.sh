@@ -54,9 +54,12 @@ row=$(tc list | grep '^ec ')
 [ "$(echo "$row" | awk '{print $NF}')" = - ] || fail "down actor's UPTIME_S: [$row]"
 
 # A reload whose new actor cannot get its mailbox (an object of its name
-# is in the way: the test made it, the test removes it).
+# is in the way: the test made it, the test removes it).  gr changes too,
+# so that the reload waits for gr's stop: troupectl gets the result once
+# the reload is done, not its plan.
 in_way=/dev/shm/troupe.$N.e9.ring
 : >"$in_way" || fail "cannot create $in_way"
+sed -i 's/^shutdown_ms = 1500$/shutdown_ms = 1400/' "$T"
 cat >>"$T" <<INI
 [actor e9]
 exec = echo
@@ -65,8 +68,9 @@ INI
 out=$(tc reload 2>&1); rc=$?
 rm -f "$in_way"
 [ "$rc" = 1 ] || fail "reload with a failed actor: exit $rc, want 1: $out"
-echo "$out" | grep -qF "failed: e9 (cannot create its mailbox: already in use)" ||
+echo "$out" | grep -qF "1 restarted, 1 started, 0 stopped; failed: e9 (cannot create its mailbox: already in use)" ||
 	fail "reload did not name e9: $out"
+[ "$(actor_pid "$N" gr)" != "$p" ] || fail "the changed gr was not restarted"
 [ "$(tc -j status e9 | grep -o '"state":"[a-z]*"')" = '"state":"failed"' ] || fail "e9 not failed"
 
 node_stop "$DPID" || fail "daemon exited with $?"
