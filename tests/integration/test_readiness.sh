@@ -21,14 +21,17 @@ strategy = rest_for_one
 exec = slowinit
 args = --init-ms $INIT_MS
 supervisor = chain
+start_timeout_ms = $((INIT_MS * 4))
 [actor s2]
 exec = slowinit
 args = --init-ms $INIT_MS
 supervisor = chain
+start_timeout_ms = $((INIT_MS * 4))
 [actor s3]
 exec = slowinit
 args = --later $INIT_MS
 supervisor = chain
+start_timeout_ms = $((INIT_MS * 4))
 [actor bad]
 exec = slowinit
 args = --fail-init
