@@ -1,12 +1,14 @@
-/* Executables checked against this machine (see topo_exec.h).  The
- * machine is the daemon's own: its ELF header, read from /proc/self/exe,
- * so that no #ifdef per architecture is needed and a daemon under
- * qemu-user checks for the architecture it was built for. */
+/* Executables checked against this machine (see topo_exec.h): what the
+ * daemon is built for (its ELF header, read from /proc/self/exe, so that
+ * no #ifdef per architecture is needed), what the kernel runs natively
+ * (/proc/sys/kernel/arch), and what binfmt_misc hands to an emulator. */
+#include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include "troupe/error.h"
 #include "topo_exec.h"
@@ -18,19 +20,87 @@ struct exec_arch {
 	uint16_t machine;        /* EM_*, in the host's byte order */
 };
 
+/* Names as qemu-user's programs have them (qemu-aarch64, qemu-arm...);
+ * the kernel's names (/proc/sys/kernel/arch, uname -m) begin with them. */
 static const struct { uint16_t em; const char *name; } exec_machines[] = {
 	{ EM_X86_64, "x86_64" }, { EM_386, "i386" }, { EM_AARCH64, "aarch64" },
-	{ EM_ARM, "arm" }, { EM_RISCV, "riscv" }, { EM_MIPS, "mips" },
-	{ EM_PPC, "powerpc" }, { EM_PPC64, "powerpc64" }, { EM_S390, "s390" },
+	{ EM_ARM, "arm" }, { EM_RISCV, "riscv64" }, { EM_MIPS, "mips" },
+	{ EM_PPC64, "ppc64" }, { EM_PPC, "ppc" }, { EM_S390, "s390x" },
 };
 
-static const char *exec_machine_name(const struct exec_arch *a, char *buf, size_t n)
+static const char *exec_machine_name(uint16_t em, char *buf, size_t n)
 {
 	for (size_t i = 0; i < sizeof exec_machines / sizeof exec_machines[0]; i++)
-		if (exec_machines[i].em == a->machine)
+		if (exec_machines[i].em == em)
 			return exec_machines[i].name;
-	snprintf(buf, n, "ELF machine %u", a->machine);
+	snprintf(buf, n, "ELF machine %u", em);
 	return buf;
+}
+
+/* The machine the kernel runs natively: /proc/sys/kernel/arch, which
+ * qemu-user passes through (its uname says the emulated machine), else
+ * uname.  0 when unknown. */
+static uint16_t exec_kernel_machine(char *name, size_t n)
+{
+	struct utsname u;
+	FILE *f = fopen("/proc/sys/kernel/arch", "re");
+	name[0] = '\0';
+	if (f) {
+		if (!fgets(name, (int)n, f))
+			name[0] = '\0';
+		fclose(f);
+		name[strcspn(name, "\n")] = '\0';
+	}
+	if (!name[0] && uname(&u) == 0)
+		snprintf(name, n, "%.31s", u.machine);
+	if (name[0] == 'i' && strlen(name) == 4 && strcmp(name + 2, "86") == 0)
+		return EM_386;   /* i386 .. i686 */
+	for (size_t i = 0; i < sizeof exec_machines / sizeof exec_machines[0]; i++)
+		if (strncmp(name, exec_machines[i].name, strlen(exec_machines[i].name)) == 0 ||
+		    (exec_machines[i].em == EM_RISCV && strncmp(name, "riscv", 5) == 0))
+			return exec_machines[i].em;
+	return 0;
+}
+
+static int exec_hex(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Does an enabled binfmt_misc entry run ELF files of machine em (bytes 18
+ * and 19 of its magic, in the file's byte order): qemu-user-binfmt, say? */
+static bool exec_binfmt(uint16_t em, bool msb)
+{
+	DIR *d = opendir("/proc/sys/fs/binfmt_misc");
+	struct dirent *de;
+	bool found = false;
+	unsigned char want[2] = { (unsigned char)(msb ? em >> 8 : em),
+				  (unsigned char)(msb ? em : em >> 8) };
+	while (d && !found && (de = readdir(d))) {
+		char path[300], text[1024];
+		if (de->d_name[0] == '.' || strcmp(de->d_name, "register") == 0 ||
+		    strcmp(de->d_name, "status") == 0)
+			continue;
+		snprintf(path, sizeof path, "/proc/sys/fs/binfmt_misc/%s", de->d_name);
+		FILE *f = fopen(path, "re");
+		if (!f)
+			continue;
+		size_t len = fread(text, 1, sizeof text - 1, f);
+		fclose(f);
+		text[len] = '\0';
+		const char *m = strstr(text, "\nmagic ");
+		if (strncmp(text, "enabled", 7) != 0 || !m)
+			continue;
+		unsigned char b[20];
+		size_t k = 0;
+		for (m += 7; k < sizeof b && exec_hex(m[0]) >= 0 && exec_hex(m[1]) >= 0; m += 2)
+			b[k++] = (unsigned char)(exec_hex(m[0]) << 4 | exec_hex(m[1]));
+		found = k == sizeof b && memcmp(b, ELFMAG, SELFMAG) == 0 &&
+			b[18] == want[0] && b[19] == want[1];
+	}
+	if (d)
+		closedir(d);
+	return found;
 }
 
 /* Reads the first bytes of path: 0, or -errno. */
@@ -116,22 +186,20 @@ int tp_exec_check(const char *path, char *why, size_t n)
 				"ELF executable nor a script with #!%s%s", path, "", "");
 	if (exec_self(&self))
 		return 0;   /* cannot tell what we are: the exec will say */
+	/* Runs here: built as the daemon is, or for the kernel's own machine
+	 * (a daemon under qemu-user starting host programs), or through a
+	 * binfmt_misc handler. */
 	if (it.cls == self.cls && it.data == self.data && it.machine == self.machine)
 		return 0;
-	char b1[32], b2[32];
-	const char *its = exec_machine_name(&it, b1, sizeof b1);
-	const char *ours = exec_machine_name(&self, b2, sizeof b2);
-	if (it.machine == self.machine)   /* same machine, other class or order */
-		snprintf(why, n, "exec format error: %s is a %d-bit %s-endian %s binary, "
-			 "this machine runs %d-bit %s-endian; build it for this machine "
-			 "or set exec_prefix", path, it.cls == ELFCLASS64 ? 64 : 32,
-			 it.data == ELFDATA2MSB ? "big" : "little", its,
-			 self.cls == ELFCLASS64 ? 64 : 32,
-			 self.data == ELFDATA2MSB ? "big" : "little");
-	else
-		snprintf(why, n, "exec format error: %s is %s %s binary, this machine "
-			 "runs %s; set exec_prefix (e.g. qemu-%s) or build it for %s",
-			 path, strchr("aeiox", its[0]) ? "an" : "a", its, ours, its, ours);
+	char kname[64], b1[32];
+	uint16_t kernel = exec_kernel_machine(kname, sizeof kname);
+	if ((kernel && it.machine == kernel) || exec_binfmt(it.machine, it.data == ELFDATA2MSB))
+		return 0;
+	const char *its = exec_machine_name(it.machine, b1, sizeof b1);
+	snprintf(why, n, "exec format error: %s is %s %s binary, this machine runs %s; "
+		 "set exec_prefix (e.g. qemu-%s) or build it for %s", path,
+		 strchr("aeiox", its[0]) ? "an" : "a", its, kname[0] ? kname : "?", its,
+		 kname[0] ? kname : "this machine");
 	return -TP_ECONFIG;
 }
 

@@ -10,13 +10,15 @@
 #include <stdio.h>
 #include "topo.h"
 
-/* Is path something the kernel execs here: an ELF executable of this
- * machine's architecture (class, byte order and machine those of the
- * running daemon, /proc/self/exe), or a script whose #! interpreter
- * exists and is executable?  0, or -TP_ECONFIG with a sentence in why
- * ("exec format error: PATH is an aarch64 binary, this machine runs
- * x86_64; set exec_prefix ..."), or -TP_ENOENT / -TP_EPERM / -TP_ESYS
- * (cannot read it) with why. */
+/* Is path something the kernel execs here: an ELF executable built as
+ * the running daemon is (class, byte order, machine: /proc/self/exe), or
+ * for the machine the kernel runs natively (/proc/sys/kernel/arch: a
+ * daemon under qemu-user may start host programs), or one an enabled
+ * binfmt_misc entry runs; or a script whose #! interpreter exists and is
+ * executable?  0, or -TP_ECONFIG with a sentence in why ("exec format
+ * error: PATH is an aarch64 binary, this machine runs x86_64; set
+ * exec_prefix ..."), or -TP_ENOENT / -TP_EPERM / -TP_ESYS (cannot read
+ * it) with why. */
 int tp_exec_check(const char *path, char *why, size_t n);
 
 /* tp_exec_check for every resolved actor of t not run through an
