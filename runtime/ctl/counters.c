@@ -67,11 +67,12 @@ static void show_json(const troupe_Counters *x, bool first)
 {
 	printf("%s{\"name\":\"%s\",\"sent\":%llu,\"received\":%llu,"
 	       "\"dropped\":%llu,\"rejected_full\":%llu,\"restarts\":%u,"
-	       "\"hwm\":%llu,\"depth\":%u,\"latency\":{\"n\":%llu", first ? "" : ",",
-	       x->name, (unsigned long long)x->sent,
+	       "\"hwm\":%llu,\"depth\":%u,\"refused\":%llu,\"latency\":{\"n\":%llu",
+	       first ? "" : ",", x->name, (unsigned long long)x->sent,
 	       (unsigned long long)x->received, (unsigned long long)x->dropped,
 	       (unsigned long long)x->rejected_full, x->restarts,
-	       (unsigned long long)x->hwm, x->depth, (unsigned long long)x->latency_n);
+	       (unsigned long long)x->hwm, x->depth, (unsigned long long)x->refused,
+	       (unsigned long long)x->latency_n);
 	json_us("mean_us", x->latency_n ? (double)x->latency_sum_ns / (double)x->latency_n
 					: -1);
 	json_us("p50_us", lat_quantile(x, 0.50));

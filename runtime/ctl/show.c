@@ -11,17 +11,20 @@ void ctl_show_header(void)
 
 void ctl_show_actor(const troupe_ActorInfo *a, bool json, bool first, bool verbose)
 {
-	double up = (double)a->uptime_ms / 1000;
+	/* Uptime is its process's: empty (-, null) when it has none. */
+	char up[24] = "-";
+	if (a->has_uptime)
+		snprintf(up, sizeof up, "%.1f", (double)a->uptime_ms / 1000);
 	if (json) {
 		printf("%s{\"name\":\"%s\",\"pid\":%d,\"state\":\"%s\",\"transport\":\"%s\","
 		       "\"depth\":%u,\"capacity\":%u,\"msg_max\":%u,\"restarts\":%u,"
-		       "\"uptime_s\":%.1f,\"supervisor\":\"%s\",\"restart\":\"%s\"}",
+		       "\"uptime_s\":%s,\"supervisor\":\"%s\",\"restart\":\"%s\"}",
 		       first ? "" : ",", a->name, a->pid, a->state, a->transport,
-		       a->depth, a->capacity, a->msg_max, a->restarts, up,
-		       a->supervisor, a->restart);
+		       a->depth, a->capacity, a->msg_max, a->restarts,
+		       a->has_uptime ? up : "null", a->supervisor, a->restart);
 		return;
 	}
-	printf("%-16s %7d %-9s %-5s %5u/%-5u %8u %9.1f", a->name, a->pid, a->state,
+	printf("%-16s %7d %-9s %-5s %5u/%-5u %8u %9s", a->name, a->pid, a->state,
 	       a->transport, a->depth, a->capacity, a->restarts, up);
 	if (verbose)
 		printf("  supervisor=%s restart=%s msg_max=%u", a->supervisor,

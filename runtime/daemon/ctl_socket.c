@@ -84,6 +84,7 @@ int tp_ctl_open(struct tp_ctl *c, const char *path, struct tp_sup *s,
 	c->node = n;
 	c->mon = m;
 	c->epfd = epfd;
+	c->reload_client = -1;
 	c->lfd = -1;
 	for (int k = 0; k < TP_CTL_CLIENTS; k++) {
 		c->client[k] = -1;
@@ -124,6 +125,8 @@ static void ctl_drop(struct tp_ctl *c, int k)
 	for (int j = 0; j < TP_CTL_CALLS; j++)
 		if (c->call[j].client == k)
 			c->call[j].client = -1;
+	if (c->reload_client == k)
+		c->reload_client = -1;
 }
 
 /* Only the daemon's own user and root may control it. */
@@ -225,7 +228,10 @@ static void ctl_info(const struct tp_ctl *c, unsigned i, troupe_ActorInfo *a)
 	a->capacity = e->depth;
 	a->msg_max = e->msg_max;
 	a->restarts = e->restarts;
-	a->uptime_ms = (uint64_t)(tp_now_ns() - e->since_ns) / MS;
+	/* The age of its process; none without one (down, backoff, failed). */
+	const struct tp_child *ch = &c->sup->ch[i];
+	a->has_uptime = e->pid > 0;
+	a->uptime_ms = e->pid > 0 ? (uint64_t)(tp_now_ns() - ch->up_ns) / MS : 0;
 }
 
 static int ctl_actor(struct tp_ctl *c, const troupe_CtlRequest *q, troupe_CtlReply *r)
@@ -321,6 +327,11 @@ static int ctl_do_send(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 	if (i < 0)
 		return 0;
 	bool call = q->cmd == troupe_CtlRequest_Cmd_CALL;
+	if (call && (c->node->ent[i].flags & TP_REG_F_CLOSED)) {
+		/* Nobody would read it before the deadline (tp_call does the same). */
+		ctl_err(r, -TP_ECLOSED, "%s is stopped", q->name);
+		return 0;
+	}
 	uint32_t corr = 0;
 	int j = call ? ctl_new_call(c, k, q->timeout_ms, c->node->ent[i].name, &corr) : 0;
 	if (j < 0) {
@@ -362,6 +373,7 @@ static int ctl_do_counters(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 		/* shm counts evictions in the ring; mq only per sending handle. */
 		o->dropped = v.dropped + st.dropped;
 		o->rejected_full = v.rejected_full;
+		o->refused = v.refused;
 		o->restarts = n->ent[i].restarts;
 		o->hwm = v.hwm;
 		o->depth = st.depth;
@@ -385,7 +397,26 @@ static int ctl_do_reload(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 	int rc = c->reload ? tp_reloader_request(c->reload, r->msg, sizeof r->msg)
 			   : -TP_ENOSYS;
 	r->err = rc < 0 ? -rc : 0;
+	/* Answered once done, with the actors it could not start named. */
+	if (rc == 0 && tp_reloader_pending(c->reload)) {
+		c->reload_client = k;
+		return 1;
+	}
 	return 0;
+}
+
+void tp_ctl_reload_done(void *arg, int err, const char *msg)
+{
+	static troupe_CtlReply r;
+	struct tp_ctl *c = arg;
+	int k = c->reload_client;
+	if (k < 0)
+		return;
+	c->reload_client = -1;
+	memset(&r, 0, sizeof r);
+	r.err = err < 0 ? -err : err;
+	snprintf(r.msg, sizeof r.msg, "%s", msg);
+	ctl_reply(c, k, &r);
 }
 
 /* Tracing stays on until the last tracer's time is up. */
@@ -479,7 +510,12 @@ static void ctl_call_done(struct tp_ctl *c, const struct tp_env *env)
 			return;
 		}
 		memset(&r, 0, sizeof r);
-		if (env->payload_len > sizeof r.payload.bytes) {
+		char why[sizeof r.msg - TP_ENV_NAME_MAX - 2];
+		int err = tp_mailbox_error_read(env, why, sizeof why);
+		if (err) {
+			r.err = -err;
+			snprintf(r.msg, sizeof r.msg, "%s: %s", env->sender, why);
+		} else if (env->payload_len > sizeof r.payload.bytes) {
 			ctl_err(&r, -TP_ETOOBIG, "reply of %s is too big for the control "
 				"protocol", env->sender);
 		} else {

@@ -51,6 +51,7 @@ struct tp_ctl {
 	struct tp_linkd *links;  /* node links (linkd.h), NULL when none */
 	struct tp_reloader *reload;   /* set after tp_ctl_open; NULL: RELOAD refused */
 	int64_t trace_until_ns;       /* TRACE: when to clear the flag; 0 none */
+	int reload_client;            /* waits for a reload's result; -1 none */
 };
 
 /* Creates the socket (its folder too, mode 0700), replacing a stale one:
@@ -60,6 +61,10 @@ struct tp_ctl {
 int tp_ctl_open(struct tp_ctl *c, const char *path, struct tp_sup *s,
 		struct tp_node *n, struct tp_monitors *m, int epfd);
 
+
+/* A reload that waited for stops is done (tp_reloader.done, arg c):
+ * answers the client that asked for it. */
+void tp_ctl_reload_done(void *arg, int err, const char *msg);
 
 /* Calls past their deadline are answered TP_ETIMEDOUT. */
 void tp_ctl_timer(struct tp_ctl *c);

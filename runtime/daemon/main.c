@@ -21,6 +21,7 @@
 #include "node.h"
 #include "node_topics.h"
 #include "notify.h"
+#include "topo_exec.h"
 #include "topo_reload.h"
 #include "sup.h"
 #include "topo.h"
@@ -272,6 +273,8 @@ static int main_run(struct tp_topology *t, const char *path,
 		code = EXIT_FAILED;
 	}
 	ctl.reload = &rl;
+	rl.done = tp_ctl_reload_done;
+	rl.done_arg = &ctl;
 	ctl.links = ld;
 	if (code == EXIT_CLEAN && ld && tp_linkd_open(ld, &mon, epfd)) {
 		tp_ctl_close(&ctl);
@@ -340,8 +343,15 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	const char *path = argv[optind];
-	int errs = tp_topology_load(path, &o, &topo, stderr);
-	errs += tp_topology_resolve(&topo, stderr);
+	int load_errs = tp_topology_load(path, &o, &topo, stderr);
+	int errs = load_errs + tp_topology_resolve(&topo, stderr);
+	/* What a start would refuse, all of it in one run: the executables
+	 * here, the kernel's limits with --check (a start checks those as it
+	 * creates the mailboxes, and logs every one). */
+	if (!load_errs)
+		errs += tp_topology_check_execs(&topo, stderr);
+	if (check && !load_errs)
+		errs += tp_node_check(&topo, stderr);
 	if (errs) {
 		fprintf(stderr, "troupe: %s: %d error%s\n", path, errs, errs == 1 ? "" : "s");
 		return EXIT_USAGE;

@@ -289,36 +289,76 @@ int tp_node_sweep(struct tp_node *n)
 	return removed;
 }
 
-/* One check per transport, over all of its mailboxes at once: the limits
- * (mq's RLIMIT_MSGQUEUE) are per user, not per mailbox. */
-static int node_check(struct tp_node *n)
+/* One problem of mailbox i on transport tr, located in the file. */
+static void node_say(const struct tp_node *n, unsigned i, const struct tp_transport *tr,
+		     int rc, const char *err, FILE *errs)
+{
+	const struct tp_topology *t = n->topo;
+	const char *why = err[0] ? err : tp_strerror(rc);
+	if (i < t->n_actors)
+		fprintf(errs, "%s:%d: [actor %s]: transport %s: %s\n", t->file,
+			t->actors[i].line, t->actors[i].name, tr->name, why);
+	else
+		fprintf(errs, "%s:%d: [node]: the mailbox %s (transport %s): %s\n", t->file,
+			t->node.line, n->ent[i].name, tr->name, why);
+}
+
+/* Every problem of the transports with their mailboxes, one line each in
+ * errs: each mailbox alone first (a depth over msg_max, say, named at its
+ * actor), then, once per transport, those that passed alone together (the
+ * limits per user or per system: RLIMIT_MSGQUEUE, queues_max, /dev/shm's
+ * space), named at the first of them.  Returns how many. */
+static int node_check(struct tp_node *n, FILE *errs)
 {
 	struct tp_mbox_attr attrs[TP_REG_MAX];
 	char err[512];
+	int bad = 0;
 	for (size_t k = 0; tp_transports[k]; k++) {
 		const struct tp_transport *tr = tp_transports[k];
 		size_t cnt = 0;
-		for (unsigned i = 0; i < n->count; i++)
-			if (n->box[i].t == tr)
-				attrs[cnt++] = node_attr(n, i);
-		if (cnt == 0)
-			continue;
+		int first = -1, alone = 0;
+		for (unsigned i = 0; i < n->count; i++) {
+			if (n->box[i].t != tr)
+				continue;
+			struct tp_mbox_attr a = node_attr(n, i);
+			err[0] = '\0';
+			int rc = tr->check(&a, 1, err, sizeof err);
+			/* The daemon's mailbox takes the largest actor's msg_max:
+			 * that actor's line says it. */
+			if (rc && (i < n->topo->n_actors || !alone)) {
+				node_say(n, i, tr, rc, err, errs);
+				bad++;
+				alone++;
+			}
+			if (rc)
+				continue;
+			if (first < 0)
+				first = (int)i;
+			attrs[cnt++] = a;
+		}
+		if (cnt < 2)
+			continue;   /* one alone was checked already */
 		err[0] = '\0';
 		int rc = tr->check(attrs, cnt, err, sizeof err);
 		if (rc) {
-			tp_derr("transport %s cannot carry this topology: %s", tr->name,
-				err[0] ? err : tp_strerror(rc));
-			return rc;
+			const struct tp_topology *t = n->topo;
+			bool actor = (unsigned)first < t->n_actors;
+			fprintf(errs, "%s:%d: [%s%s] and %zu more mailboxes of transport %s, "
+				"together: %s\n", t->file,
+				actor ? t->actors[first].line : t->node.line,
+				actor ? "actor " : "node", actor ? t->actors[first].name : "",
+				cnt - 1, tr->name, err[0] ? err : tp_strerror(rc));
+			bad++;
 		}
 	}
-	return 0;
+	return bad;
 }
 
-int tp_node_check(const struct tp_topology *topo)
+int tp_node_check(const struct tp_topology *topo, FILE *errs)
 {
 	static struct tp_node tmp;
 	tp_node_init(&tmp, topo);
-	return node_check(&tmp);
+	return node_check(&tmp, errs);
 }
 
 static int node_create(struct tp_node *n, unsigned i)
@@ -350,7 +390,7 @@ static void node_remove(struct tp_mailbox *m, const char *mailbox)
  * lost: they are statistics).  Readers learn of the move from the
  * registry's layout, bumped last. */
 uint64_t tp_node_relayout(struct tp_node *n, const int *from, unsigned old_actors,
-			  uint64_t removed)
+			  uint64_t removed, int *errs)
 {
 	static struct tp_mailbox box[TP_REG_MAX];
 	static struct tp_reg_entry ent[TP_REG_MAX];
@@ -372,7 +412,7 @@ uint64_t tp_node_relayout(struct tp_node *n, const int *from, unsigned old_actor
 			continue;
 		}
 		node_init_actor(n, i);
-		if (node_create(n, i))
+		if ((errs[i] = node_create(n, i)))
 			failed |= (uint64_t)1 << i;
 	}
 	/* The daemon's entry and what follows it (the links' outboxes) move
@@ -414,9 +454,20 @@ void tp_node_relayout_done(struct tp_node *n, unsigned reg_count)
 
 int tp_node_mailboxes(struct tp_node *n)
 {
-	int rc = node_check(n);
-	if (rc)
-		return rc;
+	/* Every problem, each a line of the log, before anything is made. */
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return -TP_ENOMEM;
+	int bad = node_check(n, f);
+	fclose(f);
+	for (char *line = strtok(text, "\n"); bad && line; line = strtok(NULL, "\n"))
+		tp_derr("%s", line);
+	free(text);
+	if (bad)
+		return -TP_ELIMIT;
+	int rc;
 	for (unsigned i = 0; i < n->count; i++)
 		if ((rc = node_create(n, i)))
 			return rc;
@@ -454,6 +505,9 @@ void tp_node_set(struct tp_node *n, unsigned i, enum tp_actor_state state,
 {
 	struct tp_reg_entry *e = &n->ent[i];
 	e->state = state;
+	/* Only states set after a start: a node's actors are published DOWN
+	 * before they start, and a call to one not started yet waits. */
+	e->flags = state == TP_STATE_DOWN || state == TP_STATE_FAILED ? TP_REG_F_CLOSED : 0;
 	e->pid = pid;
 	e->restarts = restarts;
 	e->since_ns = tp_now_ns();

@@ -5,6 +5,7 @@
 #define TROUPE_NODE_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include "mailbox.h"
 #include "registry.h"
@@ -53,13 +54,16 @@ int tp_node_lock(struct tp_node *n);
  * objects it removed. */
 int tp_node_sweep(struct tp_node *n);
 
-/* Checks each transport against the kernel's limits, then creates every
- * mailbox.  Reports failures on stderr; returns 0 or a negative code. */
+/* Checks each transport against the kernel's limits (every problem
+ * logged, one line each), then creates every mailbox.  Returns 0 or a
+ * negative code (-TP_ELIMIT: the limits). */
 int tp_node_mailboxes(struct tp_node *n);
 
-/* The transports' limits checked for topo, as tp_node_mailboxes does (a
- * reload checks the new topology first).  0 or a negative code (logged). */
-int tp_node_check(const struct tp_topology *topo);
+/* The transports' limits checked for topo, as tp_node_mailboxes does,
+ * creating nothing (troupe --check; a reload checks the new topology
+ * first): every problem a line "FILE:LINE: [actor NAME]: transport T: what
+ * and how to fix it" in errs.  Returns how many. */
+int tp_node_check(const struct tp_topology *topo, FILE *errs);
 
 /* Reload: n->topo now holds the new topology; actor i's mailbox is the
  * old actor from[i]'s (-1: a new actor, whose mailbox is created), of
@@ -68,9 +72,10 @@ int tp_node_check(const struct tp_topology *topo);
  * outboxes) move as a block after the actors; the entries and counters
  * are rewritten.  Returns the new actors whose mailbox could not be
  * created (logged).  The registry's count and layout change only with
- * tp_node_relayout_done, once whatever follows n->count is republished. */
+ * tp_node_relayout_done, once whatever follows n->count is republished.
+ * errs[i] gets the error of each new actor i whose mailbox failed. */
 uint64_t tp_node_relayout(struct tp_node *n, const int *from, unsigned old_actors,
-			  uint64_t removed);
+			  uint64_t removed, int *errs);
 
 /* Ends a relayout: the registry counts reg_count entries (n->count, or
  * more when the links publish the peers' actors after them) and its

@@ -6,6 +6,7 @@
 #include "troupe/error.h"
 #include "clock.h"
 #include "ctlpath.h"
+#include "log_dmsg.h"
 #include "node_deliver.h"
 
 /* Large enough for any mailbox the daemon sends to from the control
@@ -52,4 +53,41 @@ int tp_deliver_msg(struct tp_node *n, unsigned i, uint32_t type,
 		return -TP_EENCODE;
 	return tp_deliver_bytes(n, i, TP_DAEMON_NAME, type, 0, 0, body,
 				os.bytes_written);
+}
+
+/* The mailbox that mail for `to` ("actor", the daemon, "actor@node") goes
+ * into: the actor's, the daemon's own, or the outbox of that node's link. */
+static int deliver_route(const struct tp_node *n, const char *to)
+{
+	const char *at = strchr(to, '@');
+	if (!at)
+		return strcmp(to, TP_DAEMON_NAME) == 0 ? (int)TP_NODE_DAEMON(n) :
+		       tp_deliver_find(n, to);
+	for (unsigned i = 0; i < n->count; i++)
+		if (n->ent[i].node[0] && strcmp(n->ent[i].node, at + 1) == 0)
+			return (int)i;
+	return -1;
+}
+
+int tp_deliver_held(struct tp_node *n, unsigned i)
+{
+	static uint8_t buf[DELIVER_BUF];
+	struct tp_held h;
+	if (!tp_counters_held(n->ctr, i, &h))
+		return 0;
+	const char *name = n->ent[i].name;
+	int j = deliver_route(n, h.from);
+	if (j < 0 || !n->box[j].mb) {
+		tp_dwarn("%s died holding a call from %s, which is gone", name, h.from);
+		return -TP_ENOENT;
+	}
+	struct tp_refusal r = { .from = name, .to = h.from, .corr = h.corr, .type = h.type,
+				.prio = (uint8_t)(h.prio > 3 ? 3 : h.prio), .err = -TP_ECLOSED,
+				.reason = "died while it held the request" };
+	size_t cap = n->box[j].msg_max < sizeof buf ? n->box[j].msg_max : sizeof buf;
+	int rc = tp_mailbox_refuse(&n->box[j], buf, cap, &r, 0);
+	if (rc)
+		tp_dwarn("%s died holding a call from %s; cannot answer it: %s", name,
+			 h.from, tp_strerror(rc));
+	return rc;
 }

@@ -105,7 +105,7 @@ void tp_notify_tick(const struct tp_sup *s)
 	if (nt.fd < 0)
 		return;
 	notify_status(s);
-	if (!nt.ready && notify_healthy(s)) {
+	if (!nt.ready && notify_healthy(s) && tp_sup_all_ready(s)) {   /* every init done */
 		nt.ready = true;
 		notify_send("READY=1");
 	}

@@ -15,6 +15,8 @@
 #include <unistd.h>
 #include "troupe/error.h"
 #include "log_dmsg.h"
+#include "node_deliver.h"
+#include "topo_exec.h"
 #include "sup.h"
 
 #define MS 1000000LL
@@ -33,6 +35,17 @@ static void sup_on_output(struct tp_loop_fd *h, uint32_t events)
 	tp_sup_output(h->owner, h->ix);
 }
 
+static void sup_read_ready(struct tp_sup *s, unsigned i);
+static bool sup_waits_ready(const struct tp_sup *s, unsigned i);
+static int sup_ready_pipe(struct tp_sup *s, unsigned i, int r[2]);
+static void sup_apply(struct tp_sup *s, const struct tp_tree_verdict *v);
+
+static void sup_on_ready(struct tp_loop_fd *h, uint32_t events)
+{
+	(void)events;
+	sup_read_ready(h->owner, h->ix);
+}
+
 int tp_sup_init(struct tp_sup *s, const struct tp_topology *t,
 		struct tp_node *n, int epfd)
 {
@@ -42,13 +55,17 @@ int tp_sup_init(struct tp_sup *s, const struct tp_topology *t,
 	s->epfd = epfd;
 	s->self = getpid();
 	s->stop_cur = -1;
+	s->awaiting = -1;
 	s->started_ns = tp_now_ns();
-	for (unsigned i = 0; i < TP_REG_MAX; i++)
+	for (unsigned i = 0; i < TP_REG_MAX; i++) {
 		tp_loop_fd_set(&s->out_h[i], sup_on_output, s, i);
+		tp_loop_fd_set(&s->ready_h[i], sup_on_ready, s, i);
+	}
 	tp_tree_init(&s->tree, t);
 	for (unsigned i = 0; i < t->n_actors; i++) {
 		memset(&s->ch[i], 0, sizeof s->ch[i]);
 		s->ch[i].out_fd = -1;
+		s->ch[i].ready_fd = -1;
 		int rc = tp_logcap_init(&s->ch[i].log, t->actors[i].name,
 					t->node.log_dir, t->node.mode & 0666);
 		if (rc)
@@ -90,7 +107,7 @@ static void sup_setenv(const struct tp_sup *s, unsigned i)
 /* In the child, after fork: never returns.  It runs in its own process
  * group so that a terminal's Ctrl-C reaches only the daemon, which then
  * stops the actors in order; and dies with the daemon (PDEATHSIG). */
-static void sup_child(const struct tp_sup *s, unsigned i, char **argv, int out)
+static void sup_child(const struct tp_sup *s, unsigned i, char **argv, int out, int ready)
 {
 	setpgid(0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -106,10 +123,29 @@ static void sup_child(const struct tp_sup *s, unsigned i, char **argv, int out)
 	if (nul < 0 || dup2(nul, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		_exit(127);
 	sup_setenv(s, i);
+	if (ready >= 0) {   /* the one descriptor it inherits for readiness */
+		char v[16];
+		snprintf(v, sizeof v, "%d", ready);
+		if (fcntl(ready, F_SETFD, 0) == 0)
+			setenv("TROUPE_READY_FD", v, 1);
+	} else {
+		unsetenv("TROUPE_READY_FD");
+	}
 	tp_node_handoff(s->node, i);
-	execvp(argv[0], argv);
-	dprintf(2, "troupe: cannot exec %s for actor %s: %s\n", argv[0],
-		s->topo->actors[i].name, strerror(errno));
+	/* A path is exec'd as is: execvp would run a file of another
+	 * architecture through /bin/sh (its ENOEXEC fallback).  A bare name
+	 * (an exec_prefix such as valgrind) is looked up in PATH. */
+	if (strchr(argv[0], '/'))
+		execv(argv[0], argv);
+	else
+		execvp(argv[0], argv);
+	int e = errno;
+	char why[TP_TOPO_PATH_MAX + 200];
+	if (e == ENOEXEC && tp_exec_check(argv[0], why, sizeof why))
+		dprintf(2, "troupe: actor %s: %s\n", s->topo->actors[i].name, why);
+	else
+		dprintf(2, "troupe: cannot exec %s for actor %s: %s\n", argv[0],
+			s->topo->actors[i].name, strerror(e));
 	_exit(127);
 }
 
@@ -133,9 +169,16 @@ static int sup_spawn(struct tp_sup *s, unsigned i)
 	const struct tp_actor_conf *a = &s->topo->actors[i];
 	char buf[2 * TP_TOPO_STR_MAX + 16];
 	char *argv[2 * TP_TOPO_ARGV_MAX];
-	int p[2];
+	int p[2], r[2] = { -1, -1 };
+	bool wait_ready = sup_waits_ready(s, i);
 	int rc = sup_argv(s, i, buf, sizeof buf, argv);
 	if (rc || (rc = sup_pipe(s, i, p))) {
+		tp_derr("cannot start %s: %s", a->name, tp_strerror(rc));
+		return rc;
+	}
+	if (wait_ready && (rc = sup_ready_pipe(s, i, r))) {
+		close(p[0]);   /* closing removes it from epoll */
+		close(p[1]);
 		tp_derr("cannot start %s: %s", a->name, tp_strerror(rc));
 		return rc;
 	}
@@ -143,37 +186,164 @@ static int sup_spawn(struct tp_sup *s, unsigned i)
 	fflush(stdout);   /* the child must not inherit buffered output */
 	pid_t pid = fork();
 	if (pid == 0)
-		sup_child(s, i, argv, p[1]);
+		sup_child(s, i, argv, p[1], r[1]);
 	int e = errno;
 	close(p[1]);
+	if (r[1] >= 0)
+		close(r[1]);
 	if (pid < 0) {
 		close(p[0]);   /* closing removes it from epoll */
+		if (r[0] >= 0)
+			close(r[0]);
 		tp_derr("cannot start %s: fork: %s", a->name, strerror(e));
 		return -tp_err_from_errno(e);
 	}
 	c->pid = pid;
 	c->out_fd = p[0];
+	c->ready_fd = r[0];
 	c->log.pid = pid;
 	c->killed = false;
 	c->fail_on_exit = false;
+	c->init_err = 0;
+	c->start_timed_out = false;
 	c->up_ns = tp_now_ns();
-	sup_set(s, i, TP_STATE_UP);
+	c->ready_due_ns = c->up_ns + (int64_t)a->start_timeout_ms * MS;
+	/* Up once its init returned 0 (sup_ready); a program that is no
+	 * Troupe actor (ready = exec) once it runs. */
+	sup_set(s, i, wait_ready ? TP_STATE_STARTING : TP_STATE_UP);   /* with its pid */
 	tp_dmsg("started %s (pid %d)", a->name, (int)pid);
 	return 0;
+}
+
+/* A spawn that failed: at the node's first start the node fails (nothing
+ * it was told to run may be missing); later it counts as a crash. */
+static void sup_spawn_failed(struct tp_sup *s, unsigned i)
+{
+	if (s->booting) {
+		s->failed = true;
+		sup_set(s, i, TP_STATE_FAILED);
+		tp_sup_stop(s);
+		return;
+	}
+	struct tp_tree_verdict v;
+	tp_tree_exit(&s->tree, i, TP_EXIT_ABNORMAL, tp_now_ns(), &v);
+	if (!(v.restart & BIT(i)))
+		sup_set(s, i, TP_STATE_FAILED);
+	sup_apply(s, &v);
+}
+
+/* Starts what waits in the queue, in start order, one at a time: the next
+ * only once the one before is ready. */
+static void sup_pump(struct tp_sup *s)
+{
+	while (s->awaiting < 0 && s->queue && !s->stopping) {
+		unsigned order[TP_REG_MAX];
+		if (tp_tree_ordered(&s->tree, s->queue, order) == 0) {
+			s->queue = 0;
+			break;
+		}
+		unsigned i = order[0];
+		s->queue &= ~BIT(i);
+		if (s->ch[i].pid)
+			continue;   /* started meanwhile (an operator's start) */
+		if (sup_spawn(s, i))
+			sup_spawn_failed(s, i);
+		else if (s->ch[i].state == TP_STATE_STARTING)
+			s->awaiting = (int)i;
+	}
+	if (!s->queue && s->awaiting < 0)
+		s->booting = false;
 }
 
 void tp_sup_start(struct tp_sup *s)
 {
 	unsigned order[TP_REG_MAX];
 	unsigned n = tp_tree_ordered(&s->tree, ~(uint64_t)0, order);
-	for (unsigned k = 0; k < n; k++) {
-		if (sup_spawn(s, order[k]) == 0)
-			continue;
-		s->failed = true;
-		sup_set(s, order[k], TP_STATE_FAILED);
-		tp_sup_stop(s);
+	for (unsigned k = 0; k < n; k++)
+		s->queue |= BIT(order[k]);
+	s->booting = true;
+	sup_pump(s);
+}
+
+bool tp_sup_all_ready(const struct tp_sup *s)
+{
+	if (s->queue || s->awaiting >= 0)
+		return false;
+	for (unsigned i = 0; i < s->topo->n_actors; i++)
+		if (s->ch[i].state == TP_STATE_STARTING)
+			return false;
+	return true;
+}
+
+/* ---------------------------------------------------------------- readiness */
+
+static bool sup_waits_ready(const struct tp_sup *s, unsigned i)
+{
+	return strcmp(s->topo->actors[i].ready, "exec") != 0;
+}
+
+/* The pipe actor i tells its readiness on (libtroupe, TROUPE_READY_FD):
+ * r[0] ours, in the loop; r[1] the child's. */
+static int sup_ready_pipe(struct tp_sup *s, unsigned i, int r[2])
+{
+	if (pipe2(r, O_CLOEXEC) < 0)
+		return -tp_err_from_errno(errno);
+	fcntl(r[0], F_SETFL, O_NONBLOCK);
+	int rc = tp_loop_ctl(s->epfd, EPOLL_CTL_ADD, r[0], EPOLLIN, &s->ready_h[i]);
+	if (rc) {
+		close(r[0]);
+		close(r[1]);
+		r[0] = r[1] = -1;
+	}
+	return rc;
+}
+
+static void sup_close_ready(struct tp_sup *s, unsigned i)
+{
+	struct tp_child *c = &s->ch[i];
+	if (c->ready_fd < 0)
+		return;
+	epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->ready_fd, NULL);
+	close(c->ready_fd);
+	c->ready_fd = -1;
+}
+
+/* Actor i's init returned 0: it is up, and the next start may go. */
+static void sup_ready(struct tp_sup *s, unsigned i)
+{
+	struct tp_child *c = &s->ch[i];
+	if (c->state == TP_STATE_STARTING) {
+		sup_set(s, i, TP_STATE_UP);
+		tp_ddebug("%s ready after %lld ms", s->topo->actors[i].name,
+			  (long long)((tp_now_ns() - c->up_ns) / MS));
+	}
+	if (s->awaiting == (int)i) {
+		s->awaiting = -1;
+		sup_pump(s);
+	}
+}
+
+/* What libtroupe says on the pipe, one short write: "ready\n", or
+ * "failed CODE\n" just before it exits. */
+static void sup_read_ready(struct tp_sup *s, unsigned i)
+{
+	struct tp_child *c = &s->ch[i];
+	char buf[64];
+	if (i >= s->topo->n_actors || c->ready_fd < 0)
+		return;
+	ssize_t n = read(c->ready_fd, buf, sizeof buf - 1);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		sup_close_ready(s, i);
 		return;
 	}
+	buf[n] = '\0';
+	int code;
+	if (strncmp(buf, "ready", 5) == 0)
+		sup_ready(s, i);
+	else if (sscanf(buf, "failed %d", &code) == 1)
+		c->init_err = code;
 }
 
 /* ---------------------------------------------------------------- output */
@@ -300,6 +470,7 @@ static void sup_group(struct tp_sup *s, uint64_t mask, unsigned delay_ms)
 	}
 	/* A free slot always exists: groups are disjoint and non-empty. */
 	s->grp[free_g] = (struct tp_sup_group){ .mask = mask, .delay_ms = delay_ms };
+	s->queue &= ~mask;   /* the group starts them, when it is due */
 	for (unsigned i = 0; i < s->tree.n_actors; i++) {
 		if (!(mask & BIT(i)))
 			continue;
@@ -346,6 +517,7 @@ static void sup_apply(struct tp_sup *s, const struct tp_tree_verdict *v)
 		if (!(v->down & BIT(i)))
 			continue;
 		sup_ungroup(s, BIT(i));
+		s->queue &= ~BIT(i);   /* not started yet, and now not at all */
 		c->fail_on_exit = (v->failed & BIT(i)) != 0;
 		if (c->pid)
 			s->stop_mask |= BIT(i);
@@ -367,9 +539,35 @@ static void sup_apply(struct tp_sup *s, const struct tp_tree_verdict *v)
 
 /* ---------------------------------------------------------------- exits */
 
+/* An actor that ended before it was ready failed to start: said so, with
+ * init's error when libtroupe told it, rather than as a crash. */
+static void sup_log_start_failure(const struct tp_sup *s, unsigned i, pid_t pid,
+				  int status)
+{
+	const struct tp_child *c = &s->ch[i];
+	const char *name = s->topo->actors[i].name;
+	if (c->start_timed_out)
+		tp_dwarn("%s (pid %d) failed to start: start_timeout (not ready within "
+			 "%d ms)", name, (int)pid, s->topo->actors[i].start_timeout_ms);
+	else if (c->init_err)
+		tp_dwarn("%s (pid %d) failed to start: init: %s", name, (int)pid,
+			 tp_strerror(c->init_err));
+	else if (WIFSIGNALED(status))
+		tp_dwarn("%s (pid %d) failed to start: killed by signal %d (%s) before "
+			 "it was ready", name, (int)pid, WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+	else
+		tp_dwarn("%s (pid %d) failed to start: exited with code %d before it "
+			 "was ready", name, (int)pid, WEXITSTATUS(status));
+}
+
 static void sup_log_exit(const struct tp_sup *s, unsigned i, pid_t pid, int status)
 {
 	const char *name = s->topo->actors[i].name;
+	if (s->ch[i].state == TP_STATE_STARTING && sup_waits_ready(s, i)) {
+		sup_log_start_failure(s, i, pid, status);
+		return;
+	}
 	/* A crash is a warning; an end the daemon asked for is not. */
 	enum tp_dlevel lv = status == 0 || s->ch[i].state == TP_STATE_STOPPING ?
 			    TP_DLOG_INFO : TP_DLOG_WARNING;
@@ -395,10 +593,15 @@ static void sup_exited(struct tp_sup *s, unsigned i, int status)
 {
 	struct tp_child *c = &s->ch[i];
 	sup_drain_output(s, i);
+	for (int k = 0; c->ready_fd >= 0 && k < 4; k++)
+		sup_read_ready(s, i);   /* "failed CODE", written before it exited */
+	sup_close_ready(s, i);
 	sup_log_exit(s, i, c->pid, status);
+	tp_deliver_held(s->node, i);
 	c->pid = 0;
 	c->status = status;
 	bool expected = s->stopping || c->held || (s->stop_mask & BIT(i));
+	c->start_failed = !expected && c->state == TP_STATE_STARTING && sup_waits_ready(s, i);
 	s->stop_mask &= ~BIT(i);
 	if (s->stop_cur == (int)i)
 		s->stop_cur = -1;
@@ -414,7 +617,10 @@ static void sup_exited(struct tp_sup *s, unsigned i, int status)
 		c->fail_on_exit = (v.failed & BIT(i)) != 0;
 		sup_apply(s, &v);
 	}
+	if (s->awaiting == (int)i)
+		s->awaiting = -1;   /* failed to start: the next one's turn */
 	sup_progress(s);
+	sup_pump(s);
 	if (s->on_exit)
 		s->on_exit(s->on_exit_arg, i, status, c->fail_on_exit);
 }
@@ -440,6 +646,12 @@ int64_t tp_sup_next_deadline(const struct tp_sup *s)
 	int64_t next = INT64_MAX;
 	if (s->stop_cur >= 0)
 		next = s->ch[s->stop_cur].due_ns;
+	for (unsigned i = 0; i < s->topo->n_actors; i++) {
+		const struct tp_child *c = &s->ch[i];
+		if (c->state == TP_STATE_STARTING && c->pid && !c->start_timed_out &&
+		    sup_waits_ready(s, i) && c->ready_due_ns < next)
+			next = c->ready_due_ns;
+	}
 	if (s->stopping)
 		return next;
 	for (unsigned g = 0; g < TP_REG_MAX; g++)
@@ -470,28 +682,34 @@ static void sup_escalate(struct tp_sup *s, unsigned i)
 	sup_exited_expected(s, i);
 }
 
-/* Starts a due group in start order.  An actor that cannot be spawned
- * counts as one that crashed at once. */
+/* A due group joins the start queue: its actors start in start order,
+ * each once the one before is ready.  One that cannot be spawned counts
+ * as one that crashed at once (sup_spawn_failed). */
 static void sup_start_group(struct tp_sup *s, unsigned g)
 {
-	unsigned order[TP_REG_MAX], failed[TP_REG_MAX], nf = 0;
-	unsigned n = tp_tree_ordered(&s->tree, s->grp[g].mask, order);
+	s->queue |= s->grp[g].mask;
 	s->grp[g].mask = 0;
-	for (unsigned k = 0; k < n; k++)
-		if (sup_spawn(s, order[k]))
-			failed[nf++] = order[k];
-	for (unsigned k = 0; k < nf && !s->stopping; k++) {
-		struct tp_tree_verdict v;
-		tp_tree_exit(&s->tree, failed[k], TP_EXIT_ABNORMAL, tp_now_ns(), &v);
-		if (!(v.restart & BIT(failed[k])))
-			sup_set(s, failed[k], TP_STATE_FAILED);
-		sup_apply(s, &v);
+	sup_pump(s);
+}
+
+/* An actor not ready within its start_timeout_ms is killed: its start
+ * failed (reason start_timeout), which counts as a crash. */
+static void sup_start_timeouts(struct tp_sup *s, int64_t now)
+{
+	for (unsigned i = 0; i < s->topo->n_actors; i++) {
+		struct tp_child *c = &s->ch[i];
+		if (c->state != TP_STATE_STARTING || !c->pid || c->start_timed_out ||
+		    c->ready_due_ns > now || !sup_waits_ready(s, i))
+			continue;
+		c->start_timed_out = true;
+		kill(c->pid, SIGKILL);
 	}
 }
 
 void tp_sup_timer(struct tp_sup *s)
 {
 	int64_t now = tp_now_ns();
+	sup_start_timeouts(s, now);
 	if (s->stop_cur >= 0 && s->ch[s->stop_cur].due_ns <= now)
 		sup_escalate(s, (unsigned)s->stop_cur);
 	for (unsigned g = 0; g < TP_REG_MAX && !s->stopping; g++)
@@ -508,6 +726,7 @@ void tp_sup_stop(struct tp_sup *s)
 		return;
 	s->stopping = true;
 	memset(s->grp, 0, sizeof s->grp);
+	s->queue = 0;
 	for (unsigned i = 0; i < s->topo->n_actors; i++) {
 		if (s->ch[i].pid)
 			s->stop_mask |= BIT(i);
@@ -551,6 +770,7 @@ int tp_sup_ctl_stop(struct tp_sup *s, unsigned i)
 		return -TP_ESTATE;
 	c->held = true;
 	sup_ungroup(s, BIT(i));
+	s->queue &= ~BIT(i);
 	if (c->pid)
 		s->stop_mask |= BIT(i);
 	else
@@ -564,6 +784,10 @@ int tp_sup_ctl_start(struct tp_sup *s, unsigned i)
 	struct tp_child *c = &s->ch[i];
 	if (s->stopping)
 		return -TP_ESTATE;
+	/* Being stopped (a stop that raced a restart, say): started again
+	 * once it is down, as restart does, rather than "already running". */
+	if (c->pid && c->state == TP_STATE_STOPPING)
+		return tp_sup_ctl_restart(s, i, NULL);
 	if (c->pid)
 		return -TP_EBUSY;
 	c->held = false;
@@ -606,6 +830,7 @@ int tp_sup_relayout(struct tp_sup *s, const int *from, uint64_t removed)
 	for (unsigned o = 0; o < TP_REG_ACTORS_MAX; o++)
 		if (removed & BIT(o)) {
 			sup_close_output(s, o);
+			sup_close_ready(s, o);
 			tp_logcap_fini(&s->ch[o].log);
 		}
 	for (unsigned i = 0; i < t->n_actors; i++)
@@ -618,10 +843,14 @@ int tp_sup_relayout(struct tp_sup *s, const int *from, uint64_t removed)
 			if (c->out_fd >= 0 && (unsigned)from[i] != i &&
 			    tp_loop_ctl(s->epfd, EPOLL_CTL_MOD, c->out_fd, EPOLLIN, &s->out_h[i]))
 				tp_derr("reload: %s's output: %s", t->actors[i].name, strerror(errno));
+			if (c->ready_fd >= 0 && (unsigned)from[i] != i &&
+			    tp_loop_ctl(s->epfd, EPOLL_CTL_MOD, c->ready_fd, EPOLLIN, &s->ready_h[i]))
+				tp_derr("reload: %s's readiness: %s", t->actors[i].name, strerror(errno));
 			continue;
 		}
 		memset(c, 0, sizeof *c);
 		c->out_fd = -1;
+		c->ready_fd = -1;
 		c->log.file_fd = -1;
 		c->held = true;   /* until the reload starts it */
 		int r = tp_logcap_init(&c->log, t->actors[i].name, t->node.log_dir,
@@ -630,6 +859,14 @@ int tp_sup_relayout(struct tp_sup *s, const int *from, uint64_t removed)
 			rc = r;
 	}
 	s->stop_mask = sup_remap(s->stop_mask, from, t->n_actors);
+	s->queue = sup_remap(s->queue, from, t->n_actors);
+	if (s->awaiting >= 0) {
+		int cur = -1;
+		for (unsigned i = 0; i < t->n_actors; i++)
+			if (from[i] == s->awaiting)
+				cur = (int)i;
+		s->awaiting = cur;
+	}
 	if (s->stop_cur >= 0) {
 		int cur = -1;
 		for (unsigned i = 0; i < t->n_actors; i++)
@@ -647,6 +884,7 @@ void tp_sup_fini(struct tp_sup *s)
 {
 	for (unsigned i = 0; i < s->topo->n_actors; i++) {
 		sup_close_output(s, i);
+		sup_close_ready(s, i);
 		tp_logcap_fini(&s->ch[i].log);
 	}
 }

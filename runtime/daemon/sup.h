@@ -28,6 +28,14 @@ struct tp_child {
 	bool held;               /* stopped by the operator: not restarted */
 	bool fail_on_exit;       /* being stopped because its supervisor gave up */
 	int status;              /* its last wait status */
+	/* Readiness (ready = init): the read end of the pipe libtroupe
+	 * tells "ready" or "failed CODE" on, -1 when none; when the start
+	 * fails if not ready (start_timeout_ms); init's error, if it said. */
+	int ready_fd;
+	int64_t ready_due_ns;
+	int init_err;
+	bool start_timed_out;
+	bool start_failed;       /* its last process ended before it was ready */
 	char exec[TP_TOPO_PATH_MAX];  /* upgrade: replaces the topology's; "" */
 	struct tp_logcap log;
 };
@@ -62,6 +70,12 @@ struct tp_sup {
 	tp_sup_exit_fn *on_exit;
 	void *on_exit_arg;
 	struct tp_loop_fd out_h[TP_REG_MAX];   /* the loop's handle of ch[i]'s output */
+	struct tp_loop_fd ready_h[TP_REG_MAX]; /* ... and of its readiness pipe */
+	/* Starts in start order, one at a time: the next once the one
+	 * started before it is ready (OTP's start_link). */
+	uint64_t queue;          /* actors waiting for their turn */
+	int awaiting;            /* started, not ready yet; -1 none */
+	bool booting;            /* the node's first start: a spawn failure fails it */
 	/* Last, and only slots below topo->n_actors are ever written: each is
 	 * ~2.5 KiB (the output line buffer), and clearing all 64 at start made
 	 * 150 KiB resident whatever the topology's size. */
@@ -73,9 +87,14 @@ struct tp_sup {
 int tp_sup_init(struct tp_sup *s, const struct tp_topology *t,
 		struct tp_node *n, int epfd);
 
-/* Spawns every actor in start order.  A failure to spawn one stops the
- * node (tp_sup_done becomes true, s->failed is set). */
+/* Spawns every actor in start order, each once the one before is ready
+ * (its init returned 0; at once for ready = exec).  A failure to spawn one
+ * stops the node (tp_sup_done becomes true, s->failed is set). */
 void tp_sup_start(struct tp_sup *s);
+
+/* Is every actor that should run started and ready (none starting, none
+ * waiting for its turn)?  For systemd's READY=1. */
+bool tp_sup_all_ready(const struct tp_sup *s);
 
 /* SIGCHLD: reaps every exited child and applies the tree's verdicts. */
 void tp_sup_reap(struct tp_sup *s);
@@ -100,7 +119,8 @@ bool tp_sup_done(const struct tp_sup *s);
 
 /* Operator commands on actor i.  They do not count toward restart
  * intensity.  stop: -TP_ESTATE if already stopped for good.  start:
- * -TP_EBUSY if it runs.  restart: stops it (if running) and starts it
+ * -TP_EBUSY if it runs (one being stopped is restarted instead, as by
+ * restart).  restart: stops it (if running) and starts it
  * again.  exec (may be NULL) replaces its executable from now on
  * (upgrade); its mailbox and queued mail stay.  -TP_ESTATE while the node
  * stops. */

@@ -434,6 +434,13 @@ static void topo_level(struct topo_ctx *c, const struct topo_key *k,
 	topo_oneof(c, k, val, field, names);
 }
 
+static void topo_ready(struct topo_ctx *c, const struct topo_key *k,
+		       const char *val, void *field)
+{
+	static const char *const names[] = { "init", "exec", NULL };
+	topo_oneof(c, k, val, field, names);
+}
+
 #define NODE_KEY(n, fn, lo, hi) \
 	{ #n, fn, offsetof(struct tp_node_conf, n), \
 	  sizeof ((struct tp_node_conf *)0)->n, lo, hi }
@@ -482,6 +489,8 @@ static const struct topo_key topo_actor_keys[] = {
 	{ "links", topo_links, offsetof(struct tp_actor_conf, restart_with),
 	  sizeof ((struct tp_actor_conf *)0)->restart_with, 0, 0 },
 	ACTOR_KEY(export, topo_export, 0, 0),
+	ACTOR_KEY(ready, topo_ready, 0, 0),
+	ACTOR_KEY(start_timeout_ms, topo_int, 1, 600000),
 	ACTOR_KEY(subscribe, topo_subscribe, 0, 0),
 	{ NULL, NULL, 0, 0, 0, 0 }
 };
@@ -560,6 +569,8 @@ static void topo_actor_defaults(struct tp_actor_conf *a, const char *name, int l
 	a->restart = TP_RESTART_PERMANENT;
 	a->line = line;
 	a->shutdown_ms = -1;
+	snprintf(a->ready, sizeof a->ready, "init");
+	a->start_timeout_ms = TP_TOPO_START_TIMEOUT_DEFAULT;
 }
 
 /* Checks the section just ended for its required keys. */

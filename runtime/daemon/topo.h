@@ -26,6 +26,7 @@
 #define TP_TOPO_BACKOFF_DEFAULT 100
 #define TP_TOPO_BACKOFF_CAP_MS 5000
 #define TP_TOPO_SHUTDOWN_TIMEOUT_DEFAULT 2000
+#define TP_TOPO_START_TIMEOUT_DEFAULT 5000
 #define TP_TOPO_RESTART_LIMIT_MAX 100
 #define TP_TOPO_DEPTH_DEFAULT 10
 #define TP_TOPO_MSG_MAX_DEFAULT 1024
@@ -105,6 +106,10 @@ struct tp_actor_conf {
 	int order;                         /* position among all sections */
 	int sup_line;                      /* line of its supervisor key, 0 if none */
 	int restart_with_line;
+	/* Readiness: "init" (libtroupe tells the daemon once init returned
+	 * 0) or "exec" (a program that is no Troupe actor: up once started). */
+	char ready[8];
+	int start_timeout_ms;              /* init must return within it */
 	char subscribe[TP_TOPO_STR_MAX];   /* as written */
 	int subscribe_line;
 	unsigned n_subs;                   /* parsed from subscribe */

@@ -39,6 +39,7 @@ static const struct { uint32_t id; const char *type; } msgids_runtime[] = {
 	{ troupe_Demonitor_msgid, "troupe.Demonitor" },
 	{ troupe_Down_msgid, "troupe.Down" },
 	{ troupe_Undeliverable_msgid, "troupe.Undeliverable" },
+	{ troupe_Error_msgid, "troupe.Error" },
 };
 
 static int msgids_add(struct table *tb, const struct decl *d,

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "troupe/error.h"
 #include "log_dmsg.h"
+#include "topo_exec.h"
 #include "topo_reload.h"
 
 #define BIT(i) ((uint64_t)1 << (i))
@@ -38,12 +39,11 @@ static int reloader_check(struct tp_reloader *r, FILE *f)
 	if (!errs)
 		errs = tp_topology_resolve(&r->next, f);
 	if (!errs)
+		errs = tp_topology_check_execs(&r->next, f);
+	if (!errs)
 		errs = tp_reload_plan(r->live, &r->next, &r->plan, f);
-	if (!errs && tp_node_check(&r->next)) {
-		fprintf(f, "%s: the transports cannot carry the new topology "
-			"(see the daemon's log)\n", r->path);
-		errs++;
-	}
+	if (!errs)
+		errs += tp_node_check(&r->next, f);
 	return errs;
 }
 
@@ -81,6 +81,8 @@ int tp_reloader_request(struct tp_reloader *r, char *msg, size_t n)
 	snprintf(msg, n, "reload: %s: %u kept, %u restarted, %u started, %u stopped",
 		 r->path, p->n_keep, p->n_restart, p->n_start, p->n_stop);
 	tp_dmsg("%s", msg);
+	snprintf(r->result, sizeof r->result, "%s", msg);
+	r->result_err = 0;
 	r->wait = p->removed;
 	for (unsigned i = 0; i < r->next.n_actors; i++)
 		if (p->act[i] == TP_RELOAD_RESTART)
@@ -90,7 +92,26 @@ int tp_reloader_request(struct tp_reloader *r, char *msg, size_t n)
 			tp_sup_ctl_stop(r->sup, o);   /* -TP_ESTATE: already down */
 	r->pending = true;
 	tp_reloader_tick(r);
-	return 0;
+	if (r->pending)
+		return 0;
+	snprintf(msg, n, "%s", r->result);
+	return r->result_err;
+}
+
+bool tp_reloader_pending(const struct tp_reloader *r)
+{
+	return r->pending;
+}
+
+/* One actor the reload could not start, named in its result. */
+static void reloader_failed(struct tp_reloader *r, unsigned i, int rc, const char *what)
+{
+	size_t len = strlen(r->result);
+	snprintf(r->result + len, sizeof r->result - len, "%s%s (%s: %s)",
+		 r->result_err ? ", " : "; failed: ", r->live->actors[i].name, what,
+		 tp_strerror(rc));
+	if (!r->result_err)
+		r->result_err = rc;
 }
 
 /* slot[i]: where actor i of the file goes; from[slot]: its old index. */
@@ -134,7 +155,8 @@ static void reloader_apply(struct tp_reloader *r)
 	 * that go. */
 	if (r->links)
 		tp_linkd_relayout(r->links, from, old_actors);
-	uint64_t failed = tp_node_relayout(r->node, from, old_actors, r->plan.removed);
+	int errs[TP_REG_MAX];
+	uint64_t failed = tp_node_relayout(r->node, from, old_actors, r->plan.removed, errs);
 	tp_sup_relayout(r->sup, from, r->plan.removed);
 	tp_monitors_relayout(r->mon, from);
 	unsigned reg_count = r->node->count;
@@ -148,15 +170,22 @@ static void reloader_apply(struct tp_reloader *r)
 		bool restart = from[i] < 0 || (r->wait & BIT(from[i]));
 		if (!restart)
 			continue;
-		if (failed & BIT(i))
+		if (failed & BIT(i)) {
 			tp_node_set(r->node, i, TP_STATE_FAILED, 0, 0);
-		else
+			reloader_failed(r, i, errs[i], "cannot create its mailbox");
+		} else {
 			start |= BIT(i);
+		}
 	}
 	unsigned order[TP_REG_MAX];
 	unsigned n = tp_tree_ordered(&r->sup->tree, start, order);
-	for (unsigned k = 0; k < n; k++)
-		tp_sup_ctl_start(r->sup, order[k]);   /* logs its own failure */
+	for (unsigned k = 0; k < n; k++) {
+		int rc = tp_sup_ctl_start(r->sup, order[k]);   /* logs its own failure */
+		if (rc)
+			reloader_failed(r, order[k], rc, "cannot start it");
+	}
+	if (r->result_err)
+		tp_dwarn("%s", r->result);
 	tp_dmsg("reload: done; %u actor%s", r->live->n_actors,
 		r->live->n_actors == 1 ? "" : "s");
 }
@@ -175,4 +204,6 @@ void tp_reloader_tick(struct tp_reloader *r)
 			return;
 	r->pending = false;
 	reloader_apply(r);
+	if (r->done)
+		r->done(r->done_arg, r->result_err, r->result);
 }

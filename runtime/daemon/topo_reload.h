@@ -27,6 +27,14 @@ struct tp_reloader {
 	bool pending;                  /* waiting for stops */
 	uint64_t wait;                 /* old actors that must end first */
 	struct tp_reload_plan plan;
+	/* Once it is carried out: what it did, and which new or changed
+	 * actors it could not start (no mailbox, no process), named. */
+	char result[1024];
+	int result_err;                /* 0, or the first failure's code */
+	/* Called when a reload that had to wait for stops is done (the
+	 * control socket answers troupectl then); NULL: none. */
+	void (*done)(void *arg, int err, const char *msg);
+	void *done_arg;
 	struct tp_topology next;       /* in the file's order */
 };
 
@@ -39,8 +47,15 @@ void tp_reloader_init(struct tp_reloader *r, struct tp_topology *live,
 /* Starts a reload.  Fills msg (n bytes) with what it does, or with why
  * not: the file's errors one per line ("FILE:LINE: [section]: ..."), and
  * the node is left as it was.  Returns 0, -TP_ECONFIG (errors in msg),
- * -TP_EBUSY (a reload is under way) or -TP_ESTATE (the node stops). */
+ * -TP_EBUSY (a reload is under way) or -TP_ESTATE (the node stops).
+ * When nothing had to stop first, the reload is done on return: msg is
+ * its result, and the code that of the first actor it could not start
+ * (msg names each); else it goes on (tp_reloader_pending) and r->done
+ * gets the result. */
 int tp_reloader_request(struct tp_reloader *r, char *msg, size_t n);
+
+/* Is a reload waiting for stops? */
+bool tp_reloader_pending(const struct tp_reloader *r);
 
 /* From the daemon's loop: completes a pending reload once its stops are
  * done; abandons it when the node stops. */

@@ -62,6 +62,12 @@ struct tp_actor {
 	struct tp_fanout fan;
 	struct tp_timer timers[TP_TIMERS_MAX];
 	struct tp_watch watches[TP_FDS_MAX];
+	int ready_fd;                   /* TROUPE_READY_FD until told; -1 */
+	bool ready_later;               /* init asked to say ready itself */
+	uint32_t accepts[TP_ACCEPT_MAX];  /* tp_accept_msg; none: every type */
+	unsigned n_accepts;
+	uint32_t held_corr;             /* the request receive handles; 0: none */
+	bool answered;                  /* ... already answered (reply or error) */
 
 	int epfd;
 	int sigfd;

@@ -1,6 +1,7 @@
 /* The actor process: attach the mailbox, run init, then one epoll loop on
  * mail, timers, the actor's own fds and signals until stopped. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -82,6 +83,44 @@ static void actor_on_signal(tp_actor *self)
 			self->stopping = true;   /* SIGHUP: reserved for reload */
 }
 
+/* Readiness: the daemon hands a pipe (TROUPE_READY_FD) that is told once
+ * "ready" (init returned 0, or tp_actor_ready) or "failed CODE" (the
+ * start failed), then closed.  Kept from the actor's own children. */
+static void actor_ready_fd(tp_actor *self)
+{
+	self->ready_fd = -1;
+	const char *v = getenv("TROUPE_READY_FD");
+	if (!v)
+		return;
+	char *end;
+	long fd = strtol(v, &end, 10);
+	unsetenv("TROUPE_READY_FD");
+	if (*end == '\0' && fd > 2 && fd < 65536 && fcntl((int)fd, F_SETFD, FD_CLOEXEC) == 0)
+		self->ready_fd = (int)fd;
+}
+
+static void actor_tell(tp_actor *self, const char *line)
+{
+	if (self->ready_fd < 0)
+		return;
+	/* One write of a few bytes: atomic on a pipe; a daemon gone is EPIPE,
+	 * which changes nothing here. */
+	ssize_t w = write(self->ready_fd, line, strlen(line));
+	(void)w;
+	close(self->ready_fd);
+	self->ready_fd = -1;
+}
+
+void tp_actor_ready_later(tp_actor *self)
+{
+	self->ready_later = true;
+}
+
+void tp_actor_ready(tp_actor *self)
+{
+	actor_tell(self, "ready\n");
+}
+
 static int actor_setup(tp_actor *self, const struct tp_actor_ops *ops)
 {
 	int rc;
@@ -106,6 +145,10 @@ static int actor_setup(tp_actor *self, const struct tp_actor_ops *ops)
 
 static void actor_teardown(tp_actor *self)
 {
+	if (self->ready_fd >= 0) {   /* never said ready: the daemon sees EOF */
+		close(self->ready_fd);
+		self->ready_fd = -1;
+	}
 	tp_watch_fini(self);
 	tp_topics_fini(self);
 	tp_mail_fini(self);
@@ -160,13 +203,19 @@ int tp_actor_main(const struct tp_actor_ops *ops, int argc, char **argv)
 	static tp_actor actor;   /* one per process; static keeps it off the heap */
 	tp_actor *self = &actor;
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	actor_ready_fd(self);
 	int rc = actor_setup(self, ops);
 	if (rc == 0 && ops->init && (rc = ops->init(self, self->state, argc, argv)) < 0)
 		tp_log("init failed: %s", tp_strerror(rc));
 	if (rc) {
+		char line[32];
+		snprintf(line, sizeof line, "failed %d\n", rc < 0 ? -rc : rc);
+		actor_tell(self, line);
 		actor_teardown(self);
 		return rc == -TP_ECONFIG ? 2 : 1;
 	}
+	if (!self->ready_later)
+		tp_actor_ready(self);
 	actor_loop(self);
 	if (ops->stop)
 		ops->stop(self, self->state);

@@ -123,6 +123,49 @@ void tp_counters_drop(struct tp_counters *c, unsigned i)
 		ADD(&c->c[i].dropped, 1);
 }
 
+void tp_counters_refused(struct tp_counters *c, unsigned i)
+{
+	if (c && i < TP_REG_MAX)
+		ADD(&c->c[i].refused, 1);
+}
+
+/* The corr id is stored last with release: a holder killed while it wrote
+ * the rest leaves corr 0 (released before), so the daemon reads a whole
+ * record or none.  Its process is dead when the daemon reads. */
+void tp_counters_hold(struct tp_counters *c, unsigned i, const char *from,
+		      uint32_t corr, uint32_t type, unsigned prio)
+{
+	if (!c || i >= TP_REG_MAX)
+		return;
+	struct tp_held *h = &c->c[i].held;
+	size_t n = strnlen(from, TP_ENV_NAME_MAX);
+	memcpy(h->from, from, n);
+	h->from[n] = '\0';
+	h->type = type;
+	h->prio = prio;
+	__atomic_store_n(&h->corr, corr, __ATOMIC_RELEASE);
+}
+
+void tp_counters_release(struct tp_counters *c, unsigned i)
+{
+	if (c && i < TP_REG_MAX)
+		__atomic_store_n(&c->c[i].held.corr, 0, __ATOMIC_RELEASE);
+}
+
+bool tp_counters_held(struct tp_counters *c, unsigned i, struct tp_held *out)
+{
+	if (!c || i >= TP_REG_MAX)
+		return false;
+	struct tp_held *h = &c->c[i].held;
+	uint32_t corr = __atomic_exchange_n(&h->corr, 0, __ATOMIC_ACQUIRE);
+	if (!corr)
+		return false;
+	*out = *h;
+	out->corr = corr;
+	out->from[TP_ENV_NAME_MAX] = '\0';   /* never trust shared memory twice */
+	return true;
+}
+
 void tp_counters_recv(struct tp_counters *c, unsigned i, bool discarded)
 {
 	if (!c || i >= TP_REG_MAX)
@@ -173,6 +216,7 @@ void tp_counters_get(const struct tp_counters *c, unsigned i, struct tp_ctr *out
 	out->received = LOAD(&k->received);
 	out->dropped = LOAD(&k->dropped);
 	out->rejected_full = LOAD(&k->rejected_full);
+	out->refused = LOAD(&k->refused);
 	out->hwm = LOAD(&k->hwm);
 	for (unsigned b = 0; b < TP_CTR_BUCKETS; b++)
 		out->handling[b] = LOAD(&k->handling[b]);

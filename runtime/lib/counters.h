@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "troupe/envelope.h"
 #include "registry.h"
 
 /* Handling time buckets: < 10 µs, < 100 µs, < 1 ms, < 10 ms, < 100 ms,
@@ -20,7 +21,7 @@
  * [2^(b-1), 2^b) µs, the last one 2^24 µs (16.8 s) and longer. */
 #define TP_LAT_BUCKETS 26
 #define TP_CTR_MAGIC 0x54524354u   /* "TCRT" */
-#define TP_CTR_VERSION 3
+#define TP_CTR_VERSION 4
 /* Trace events kept: the newest, a ring. */
 #define TP_TRACE_SLOTS 256
 
@@ -38,6 +39,15 @@ struct tp_ctr {
 	uint64_t lat_sum_ns;
 	uint64_t lat_max_ns;
 	uint64_t lat[TP_LAT_BUCKETS];
+	uint64_t refused;         /* handled with an error (receive returned one) */
+	/* The request its actor handles now, written by that actor only and
+	 * read by the daemon once the actor died (tp_counters_held). */
+	struct tp_held {
+		uint32_t corr;            /* 0: none; stored last, with release */
+		uint32_t type;
+		uint32_t prio;
+		char from[TP_ENV_NAME_MAX + 1];   /* the requester */
+	} held;
 } __attribute__((aligned(64)));
 
 enum tp_trace_kind {
@@ -92,6 +102,17 @@ void tp_counters_send_undo(struct tp_counters *c, unsigned i);
 void tp_counters_recv(struct tp_counters *c, unsigned i, bool discarded);
 /* ... and discarded one it had taken out and counted. */
 void tp_counters_drop(struct tp_counters *c, unsigned i);
+/* ... and refused it: its receive callback returned an error. */
+void tp_counters_refused(struct tp_counters *c, unsigned i);
+/* Mailbox i's actor starts handling request corr (of type, prio) from
+ * `from` (tp_counters_hold), or is done with it (tp_counters_release).
+ * Only the receiving actor calls them. */
+void tp_counters_hold(struct tp_counters *c, unsigned i, const char *from,
+		      uint32_t corr, uint32_t type, unsigned prio);
+void tp_counters_release(struct tp_counters *c, unsigned i);
+/* Daemon, once mailbox i's actor is dead: the request it held, taken out
+ * (true), or false when it held none. */
+bool tp_counters_held(struct tp_counters *c, unsigned i, struct tp_held *out);
 /* ... and its receive callback took ns. */
 void tp_counters_time(struct tp_counters *c, unsigned i, int64_t ns);
 /* Mailbox i's actor took a message sent ns ago (negative: unknown, not

@@ -3,10 +3,12 @@
  * receive that lets tp_call wait for its reply while other mail waits in
  * order.  Buffers are allocated at start; the send/receive path allocates
  * nothing (the first send to an actor attaches its mailbox, once). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pb_decode.h>
 #include <pb_encode.h>
+#include "troupe/monitor.h"
 #include "actor-internal.h"
 #include "clock.h"
 #include "log_limit.h"
@@ -215,7 +217,39 @@ static int reply_common(tp_actor *self, const struct tp_msg *req, uint32_t type,
 {
 	struct tp_env env;
 	env_fill(self, &env, req->sender, type, req->prio, TP_ENV_F_REPLY, req->corr);
-	return mail_send(self, req->sender, &env, pl, 0);
+	int rc = mail_send(self, req->sender, &env, pl, 0);
+	if (rc == 0 && req->corr == self->held_corr)
+		self->answered = true;   /* no error reply for it after receive */
+	return rc;
+}
+
+int tp_reply_error(tp_actor *self, const struct tp_msg *req, int err, const char *reason)
+{
+	if (!(req->flags & TP_MSG_F_REQUEST) || err == 0)
+		return -TP_EINVAL;   /* no request, or no error to tell */
+	struct tp_dest *p;
+	int rc = tp_mail_dest(self, req->sender, true, &p);
+	if (rc)
+		return rc;
+	struct tp_refusal r = { .from = self->name, .to = req->sender, .corr = req->corr,
+				.type = req->type, .prio = req->prio, .err = err,
+				.reason = reason };
+	int64_t deadline = tp_send_deadline(0, self->send_timeout_ms, tp_now_ns());
+	rc = tp_mailbox_refuse(&p->box, self->sbuf, p->box.msg_max, &r, deadline);
+	if (rc == 0 && req->corr == self->held_corr)
+		self->answered = true;
+	return rc;
+}
+
+/* Is `to` one of this node's actors that is down for good?  Then a
+ * request to it would wait out its deadline in a mailbox nobody reads. */
+static bool mail_is_closed(tp_actor *self, const char *to)
+{
+	struct tp_dest *p;
+	struct tp_reg_entry e;
+	return tp_mail_dest(self, to, false, &p) == 0 &&
+	       tp_registry_get(self->reg, p->box.ix, &e) == 0 &&
+	       !e.node[0] && (e.flags & TP_REG_F_CLOSED);
 }
 
 int tp_send_msg(tp_actor *self, const char *to, uint32_t type,
@@ -346,6 +380,8 @@ int tp_call_msg(tp_actor *self, const char *to,
 	uint32_t corr = tp_random_corr();   /* unguessable: see mail_from_callee */
 	env_fill(self, &env, to, req_type, TP_PRIO_NORMAL, TP_ENV_F_REQUEST, corr);
 	struct payload pl = { .fields = req_fields, .msg = req };
+	if (mail_is_closed(self, to))
+		return -TP_ECLOSED;
 	int rc = mail_send(self, to, &env, &pl, timeout_ms);
 	if (rc)
 		return rc;
@@ -373,6 +409,8 @@ int tp_call_msg(tp_actor *self, const char *to,
 				continue;
 			}
 			tp_mailbox_took(&self->box, &env, 0);
+			if ((rc = tp_mailbox_error_read(&env, NULL, 0)))
+				return rc;   /* the receiver could not serve it */
 			struct tp_msg m = { .type = env.type, .payload = env.payload,
 					    .len = env.payload_len };
 			return tp_decode_msg(&m, rep_type, rep_fields, rep);
@@ -382,6 +420,45 @@ int tp_call_msg(tp_actor *self, const char *to,
 			return rc;
 		stash_push(&self->stash, self->rbuf, n);
 	}
+}
+
+int tp_accept_msg(tp_actor *self, uint32_t type)
+{
+	for (unsigned i = 0; i < self->n_accepts; i++)
+		if (self->accepts[i] == type)
+			return 0;
+	if (self->n_accepts == TP_ACCEPT_MAX)
+		return -TP_ELIMIT;
+	self->accepts[self->n_accepts++] = type;
+	return 0;
+}
+
+/* Does the actor take m: a type it declared, or any when it declared
+ * none; always the daemon's notices. */
+static bool mail_takes(const tp_actor *self, const struct tp_msg *m)
+{
+	if (!self->n_accepts || tp_msg_is_down(m) || tp_msg_is_undeliverable(m))
+		return true;
+	for (unsigned i = 0; i < self->n_accepts; i++)
+		if (self->accepts[i] == m->type)
+			return true;
+	return false;
+}
+
+/* A request refused with rc: its caller learns it now, not at its
+ * deadline. */
+static void mail_refuse(tp_actor *self, const struct tp_msg *m, int rc)
+{
+	char why[64];
+	if (!mail_takes(self, m))
+		snprintf(why, sizeof why, "does not take type %u", (unsigned)m->type);
+	else if (self->ops->receive)
+		snprintf(why, sizeof why, "receive of type %u failed", (unsigned)m->type);
+	else
+		snprintf(why, sizeof why, "takes no messages");
+	int e = tp_reply_error(self, m, rc, why);
+	if (e)
+		tp_log("error reply to %s: %s", m->sender, tp_strerror(e));
 }
 
 void tp_mail_dispatch(tp_actor *self, const struct tp_env *env)
@@ -398,13 +475,35 @@ void tp_mail_dispatch(tp_actor *self, const struct tp_env *env)
 	};
 	int64_t t0 = self->ctr ? tp_now_ns() : 0;
 	tp_mailbox_took(&self->box, env, t0);
-	if (!self->ops->receive)
-		return;
-	int rc = self->ops->receive(self, self->state, &m);
-	if (self->ctr)
-		tp_counters_time(self->ctr, self->box.ix, tp_now_ns() - t0);
-	if (rc < 0)
-		tp_log("receive of type %u from %s: %s", m.type, m.sender, tp_strerror(rc));
+	bool request = (env->flags & TP_ENV_F_REQUEST) && env->corr;
+	if (request) {
+		/* Held where the daemon finds it if we die with it. */
+		self->held_corr = env->corr;
+		self->answered = false;
+		tp_counters_hold(self->ctr, self->box.ix, env->sender, env->corr,
+				 env->type, env->prio);
+	}
+	int rc = -TP_ENOSYS;
+	bool takes = mail_takes(self, &m);
+	if (!takes) {
+		rc = -TP_ETYPE;   /* not a type it declared: receive never sees it */
+	} else if (self->ops->receive) {
+		rc = self->ops->receive(self, self->state, &m);
+		if (self->ctr)
+			tp_counters_time(self->ctr, self->box.ix, tp_now_ns() - t0);
+	}
+	if (rc < 0) {
+		tp_counters_refused(self->ctr, self->box.ix);
+		if (takes && self->ops->receive)
+			tp_log("receive of type %u from %s: %s", m.type, m.sender,
+			       tp_strerror(rc));
+	}
+	if (request) {
+		if (rc < 0 && !self->answered)
+			mail_refuse(self, &m, rc);
+		tp_counters_release(self->ctr, self->box.ix);
+		self->held_corr = 0;
+	}
 }
 
 unsigned tp_mail_drain_stash(tp_actor *self)

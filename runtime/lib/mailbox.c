@@ -1,8 +1,15 @@
 /* One mailbox end, counted and traced (see mailbox.h). */
+#include <stdio.h>
 #include <string.h>
+#include <pb_decode.h>
+#include <pb_encode.h>
+#include "troupe/actor.h"
 #include "troupe/error.h"
 #include "clock.h"
 #include "mailbox.h"
+#include "monitor.pb.h"
+
+_Static_assert(TP_ERROR_MSGID == troupe_Error_msgid, "monitor.options and actor.h");
 
 static void mailbox_limits(struct tp_mailbox *m, uint32_t msg_max, uint32_t depth)
 {
@@ -148,4 +155,43 @@ int tp_mailbox_stat(const struct tp_mailbox *m, struct tp_mbox_stat *st)
 {
 	memset(st, 0, sizeof *st);
 	return m->mb ? m->t->stat(m->mb, st) : 0;
+}
+
+int tp_mailbox_refuse(struct tp_mailbox *m, uint8_t *buf, size_t cap,
+		      const struct tp_refusal *r, int64_t deadline)
+{
+	struct tp_env env = { .version = TP_ENV_VERSION, .flags = TP_ENV_F_REPLY,
+			      .prio = r->prio, .type = TP_ERROR_MSGID, .corr = r->corr };
+	if (strlen(r->from) > TP_ENV_NAME_MAX || strlen(r->to) > TP_ENV_NAME_MAX)
+		return -TP_EINVAL;
+	strcpy(env.sender, r->from);
+	strcpy(env.dest, r->to);
+	int off = tp_env_encode_head(buf, cap, &env);
+	if (off < 0)
+		return off;
+	troupe_Error e = { .error = r->err < 0 ? -r->err : r->err, .type = r->type };
+	snprintf(e.reason, sizeof e.reason, "%s", r->reason ? r->reason : "");
+	pb_ostream_t os = pb_ostream_from_buffer(buf + off, cap - (size_t)off);
+	if (!pb_encode(&os, troupe_Error_fields, &e))
+		return strcmp(PB_GET_ERROR(&os), "stream full") == 0 ? -TP_ETOOBIG
+								     : -TP_EENCODE;
+	tp_env_set_len(buf, (uint32_t)os.bytes_written);
+	tp_env_set_sent(buf, (uint64_t)tp_now_ns());
+	return tp_mailbox_send(m, buf, (size_t)off + os.bytes_written, r->prio, deadline,
+			       TP_VIA_SEND);
+}
+
+int tp_mailbox_error_read(const struct tp_env *env, char *reason, size_t n)
+{
+	if (env->type != TP_ERROR_MSGID || !(env->flags & TP_ENV_F_REPLY))
+		return 0;
+	troupe_Error e = troupe_Error_init_zero;
+	pb_istream_t is = pb_istream_from_buffer(env->payload, env->payload_len);
+	/* A code of 0 or past the table is no error we know: still an error. */
+	bool ok = pb_decode(&is, troupe_Error_fields, &e) && e.error > 0;
+	if (reason && n)
+		snprintf(reason, n, "%s", ok ? e.reason : "malformed error reply");
+	if (!ok)
+		return -TP_EDECODE;
+	return e.error < TP_ERR_COUNT ? -(int)e.error : -TP_ESYS;
 }

@@ -120,6 +120,33 @@ void tp_mailbox_latency(struct tp_mailbox *m, int64_t lat_ns);
 void tp_mailbox_trace(const struct tp_mailbox *m, enum tp_trace_kind kind,
 		      const uint8_t *env_bytes, size_t len, int rc, int64_t lat_ns);
 
+/* Error replies (docs/WIRE.md, "Error replies"): a reply, with the
+ * request's corr id and priority, of type TP_ERROR_MSGID whose payload is a
+ * troupe.Error (its TP_E* code, the request's type, a reason).  Whoever
+ * finds that a request cannot be served sends one: the receiver's runtime,
+ * or the daemon for a receiver that died holding it. */
+struct tp_refusal {
+	const char *from;        /* the receiver: the reply's sender */
+	const char *to;          /* the requester: the reply's destination */
+	uint32_t corr;           /* the request's */
+	uint32_t type;           /* the request's type id */
+	uint8_t prio;            /* the request's */
+	int err;                 /* TP_E* code, either sign */
+	const char *reason;      /* a short sentence (cut at 95 bytes) */
+};
+
+/* Encodes the error reply r into buf (cap bytes) and puts it into m (the
+ * requester's mailbox) by deadline, as tp_mailbox_send.  Returns what
+ * tp_mailbox_send returns, or -TP_ETOOBIG / -TP_EINVAL (names too long
+ * for the envelope), -TP_EENCODE. */
+int tp_mailbox_refuse(struct tp_mailbox *m, uint8_t *buf, size_t cap,
+		      const struct tp_refusal *r, int64_t deadline);
+
+/* Is env an error reply?  Then its code, negative (-TP_EDECODE when its
+ * payload is no troupe.Error), with its reason in reason[n] (may be NULL);
+ * else 0. */
+int tp_mailbox_error_read(const struct tp_env *env, char *reason, size_t n);
+
 /* Its current depth and limits (the transport's stat); a closed mailbox
  * is all zeros.  0 or what stat returns. */
 int tp_mailbox_stat(const struct tp_mailbox *m, struct tp_mbox_stat *st);

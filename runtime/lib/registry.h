@@ -25,6 +25,14 @@ enum tp_actor_state {
 	TP_STATE_FAILED = 5,   /* restart limit reached */
 };
 
+/* tp_reg_entry.flags */
+enum {
+	/* Down and not coming back (stopped, failed, a temporary actor that
+	 * ended), after it ran: a call to it fails at once (-TP_ECLOSED)
+	 * rather than waiting in its mailbox for its deadline. */
+	TP_REG_F_CLOSED = 1 << 0,
+};
+
 struct tp_reg_entry {
 	char name[TP_NAME_MAX + 1];
 	char transport[8];     /* at most TP_TRANSPORT_NAME_MAX (registry.c) */
@@ -34,7 +42,7 @@ struct tp_reg_entry {
 	int32_t pid;           /* 0 when no process */
 	uint32_t state;        /* enum tp_actor_state */
 	uint32_t restarts;
-	uint32_t reserved;
+	uint32_t flags;        /* TP_REG_F_* */
 	int64_t since_ns;      /* CLOCK_MONOTONIC of the last state change */
 	/* Empty for the node's own actors.  An actor of another node, reached
 	 * through the node link whose outbox is `mailbox`; name "*" stands for

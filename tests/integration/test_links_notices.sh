@@ -97,6 +97,9 @@ for round in 1 2; do
 		sleep 0.1
 	done
 	[ -n "$pid" ] && [ "$pid" != 0 ] || fail "victim on $b has no pid"
+	# Up, not starting: a kill during its init is a failed start, told
+	# as such (reason start_failed), not a crash.
+	ctl -n "$b" -t $((10 * SLOW)) wait-for victim >/dev/null || fail "round $round: victim on $b is not up"
 	kill -KILL "$pid"
 	old=$pid
 	for ((i = 0; i < 100 * SLOW; i++)); do

@@ -12,10 +12,12 @@ name = log
 log_level = $2
 [actor talker]
 exec = /bin/sh
+ready = exec
 exec_prefix = env
 args = -c "echo hello; echo my pid is \$\$ >&2; exec sleep 60"
 [actor crasher]
 exec = /bin/sh
+ready = exec
 exec_prefix = env
 restart = temporary
 args = -c "echo bye; exit 3"

@@ -14,19 +14,23 @@ name = mon
 backoff_ms = 300
 [actor exiter]
 exec = /bin/sh
+ready = exec
 exec_prefix = env
 restart = temporary
 args = -c "$WAIT; exit 3"
 [actor victim]
 exec = /bin/sh
+ready = exec
 exec_prefix = env
 args = -c "exec sleep 60"
 [actor stoppee]
 exec = /bin/sh
+ready = exec
 exec_prefix = env
 args = -c "exec sleep 60"
 [actor quiet]
 exec = /bin/sh
+ready = exec
 exec_prefix = env
 restart = temporary
 args = -c "$WAIT; exit 7"
@@ -35,6 +39,7 @@ restart = temporary
 restart_limit = 0
 [actor doomed]
 exec = /bin/sh
+ready = exec
 exec_prefix = env
 supervisor = fragile
 args = -c "$WAIT; exit 5"

@@ -17,49 +17,60 @@ backoff_ms = 0
 shutdown_timeout_ms = 3000
 [actor a]
 exec = /bin/sh
+ready = exec
 $SLEEPER
 [supervisor all]
 strategy = one_for_all
 [actor b]
 exec = /bin/sh
+ready = exec
 supervisor = all
 $SLEEPER
 [actor c]
 exec = /bin/sh
+ready = exec
 supervisor = all
 $SLEEPER
 [actor g]
 exec = /bin/sh
+ready = exec
 supervisor = all
 $SLEEPER
 [supervisor rest]
 strategy = rest_for_one
 [actor d]
 exec = /bin/sh
+ready = exec
 supervisor = rest
 $SLEEPER
 [actor e]
 exec = /bin/sh
+ready = exec
 supervisor = rest
 $SLEEPER
 [actor f]
 exec = /bin/sh
+ready = exec
 supervisor = rest
 $SLEEPER
 [actor tn]
 exec = /bin/sh
+ready = exec
 restart = transient
 args = -c "sleep 0.2; exit 0"
 [actor ta]
 exec = /bin/sh
+ready = exec
 restart = transient
 args = -c "[ -e $WORK/ta.mark ] && exec sleep 60; touch $WORK/ta.mark; exit 3"
 [actor tmp]
 exec = /bin/sh
+ready = exec
 restart = temporary
 args = -c "sleep 0.2; exit 4"
 [actor stubborn]
 exec = /bin/sh
+ready = exec
 shutdown_ms = 300
 args = -c "trap '' TERM; while :; do sleep 0.1; done"
 INI
@@ -139,12 +150,14 @@ restart_window_s = 60
 backoff_ms = 0
 [actor steady]
 exec = /bin/sh
+ready = exec
 $SLEEPER
 [supervisor inner]
 restart_limit = 1
 restart_window_s = 60
 [actor crashy]
 exec = /bin/sh
+ready = exec
 supervisor = inner
 args = -c "sleep 0.2; exit 7"
 INI

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 #include "mailbox.h"
 #include "clock.h"
+#include "troupe/actor.h"
 #include "troupe/error.h"
 #include "env_test.h"
 
@@ -180,6 +181,81 @@ static void traces_each_move_once(void **st)
 		;
 }
 
+/* An error reply: a REPLY with the request's corr id and priority, type
+ * TP_ERROR_MSGID, its code and reason read back; counted like any mail.
+ * Ordinary replies and malformed error payloads are told apart. */
+static void error_reply_round_trip(void **st)
+{
+	(void)st;
+	uint8_t buf[MSG_MAX], in[MSG_MAX];
+	struct tp_refusal r = { .from = "greeter", .to = "me", .corr = 77, .type = 1001,
+				.prio = 2, .err = -TP_ETYPE, .reason = "receive of type 1001 failed" };
+	uint64_t sent = get().sent;
+	assert_int_equal(tp_mailbox_refuse(&tx, buf, sizeof buf, &r, 0), 0);
+	assert_int_equal(get().sent, sent + 1);
+	struct tp_env env;
+	int bad = -1;
+	assert_true(tp_mailbox_recv(&own, in, sizeof in, 0, &env, &bad) > 0);
+	assert_int_equal(bad, 0);
+	assert_int_equal(env.flags, TP_ENV_F_REPLY);
+	assert_int_equal(env.corr, 77);
+	assert_int_equal(env.prio, 2);
+	assert_int_equal(env.type, TP_ERROR_MSGID);
+	assert_string_equal(env.sender, "greeter");
+	assert_string_equal(env.dest, "me");
+	char why[128];
+	assert_int_equal(tp_mailbox_error_read(&env, why, sizeof why), -TP_ETYPE);
+	assert_string_equal(why, "receive of type 1001 failed");
+
+	/* A positive code is the same code. */
+	r.err = TP_EBUSY;
+	assert_int_equal(tp_mailbox_refuse(&tx, buf, sizeof buf, &r, 0), 0);
+	assert_true(tp_mailbox_recv(&own, in, sizeof in, 0, &env, &bad) > 0);
+	assert_int_equal(tp_mailbox_error_read(&env, NULL, 0), -TP_EBUSY);
+
+	/* Not an error reply: an ordinary reply, or a request of that type. */
+	struct tp_env other = env;
+	other.type = 1101;
+	assert_int_equal(tp_mailbox_error_read(&other, why, sizeof why), 0);
+	other = env;
+	other.flags = TP_ENV_F_REQUEST;
+	assert_int_equal(tp_mailbox_error_read(&other, why, sizeof why), 0);
+	/* A payload that is no troupe.Error, or a code of 0, is still an error. */
+	other = env;
+	other.payload = (const uint8_t *)"\xff\xff";
+	other.payload_len = 2;
+	assert_int_equal(tp_mailbox_error_read(&other, why, sizeof why), -TP_EDECODE);
+	assert_string_equal(why, "malformed error reply");
+	other.payload_len = 0;
+	assert_int_equal(tp_mailbox_error_read(&other, NULL, 0), -TP_EDECODE);
+	/* Names too long for the envelope are refused before anything is sent. */
+	char longname[TP_ENV_NAME_MAX + 2];
+	memset(longname, 'x', sizeof longname - 1);
+	longname[sizeof longname - 1] = '\0';
+	r.to = longname;
+	assert_int_equal(tp_mailbox_refuse(&tx, buf, sizeof buf, &r, 0), -TP_EINVAL);
+}
+
+/* The request an actor holds is found once, whole, by the daemon. */
+static void held_request_taken_once(void **st)
+{
+	(void)st;
+	struct tp_held h;
+	assert_false(tp_counters_held(ctr, IX, &h));
+	tp_counters_hold(ctr, IX, "caller@b2", 1234, 1005, 1);
+	assert_true(tp_counters_held(ctr, IX, &h));
+	assert_int_equal(h.corr, 1234);
+	assert_int_equal(h.type, 1005);
+	assert_int_equal(h.prio, 1);
+	assert_string_equal(h.from, "caller@b2");
+	assert_false(tp_counters_held(ctr, IX, &h));   /* taken out */
+	tp_counters_hold(ctr, IX, "caller", 5, 1005, 1);
+	tp_counters_release(ctr, IX);
+	assert_false(tp_counters_held(ctr, IX, &h));   /* done with it */
+	assert_false(tp_counters_held(NULL, IX, &h));
+	assert_false(tp_counters_held(ctr, TP_REG_MAX, &h));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -187,6 +263,8 @@ int main(void)
 		cmocka_unit_test(counts_exactly),
 		cmocka_unit_test(malformed_is_counted_dropped),
 		cmocka_unit_test(traces_each_move_once),
+		cmocka_unit_test(error_reply_round_trip),
+		cmocka_unit_test(held_request_taken_once),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

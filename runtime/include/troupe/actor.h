@@ -53,19 +53,49 @@ struct tp_msg {
 struct tp_actor_ops {
 	size_t state_size;
 	/* Called once before any mail; a negative return ends the actor with
-	 * exit code 1. */
+	 * exit code 1 (2 for -TP_ECONFIG), reported by the daemon as a start
+	 * failure with that error. */
 	int (*init)(tp_actor *self, void *state, int argc, char **argv);
 	/* Called for each message, in mailbox order (priority first).  A
-	 * negative return is logged; the actor goes on. */
+	 * negative return is logged and counted (refused); the actor goes
+	 * on.  For a request (TP_MSG_F_REQUEST) not yet answered, the
+	 * runtime answers it with an error reply carrying that code (e.g.
+	 * tp_decode's -TP_ETYPE or -TP_EDECODE), so that the caller's
+	 * tp_call returns it at once.  A request to an actor without
+	 * receive is answered -TP_ENOSYS. */
 	int (*receive)(tp_actor *self, void *state, const struct tp_msg *msg);
 	/* Called once on a clean stop (SIGTERM from the daemon, tp_exit). */
 	void (*stop)(tp_actor *self, void *state);
 };
 
-/* Runs the actor: attaches its mailbox, calls init, then waits on mail,
- * timers and watched fds until stopped.  Returns the process exit code. */
+/* Runs the actor: attaches its mailbox, calls init, tells the daemon it
+ * is ready once init returned 0 (unless init called tp_actor_ready_later),
+ * then waits on mail, timers and watched fds until stopped.  Returns the
+ * process exit code:
+ *   0     a clean stop (SIGTERM from the daemon), or tp_exit(self, 0)
+ *   N     tp_exit(self, N)
+ *   1     init returned an error, the start failed (the daemon logs "failed
+ *         to start: init: <error>"), or the loop failed
+ *   2     the start failed for its configuration (-TP_ECONFIG): not
+ *         started by a troupe daemon (TROUPE_NODE, TROUPE_ACTOR), no such
+ *         actor in the node's registry, a transport this build has not,
+ *         or init returned -TP_ECONFIG
+ * The daemon treats any non-zero code as an abnormal exit (transient
+ * actors are restarted). */
 TP_API
 int tp_actor_main(const struct tp_actor_ops *ops, int argc, char **argv);
+
+/* Readiness (docs/SUPERVISION.md): an actor is `starting` until it is
+ * ready, and its supervisor starts the next one only then.  By default it
+ * is ready when init returns 0.  An init that completes later (a
+ * connection, a first reading) calls tp_actor_ready_later in init, then
+ * tp_actor_ready once it is ready; it must within the topology's
+ * start_timeout_ms, or the daemon kills it (start failure, start_timeout).
+ * Calls after the first do nothing. */
+TP_API
+void tp_actor_ready_later(tp_actor *self);
+TP_API
+void tp_actor_ready(tp_actor *self);
 
 #define TP_ACTOR_MAIN(ops) \
 	int main(int argc, char **argv) { return tp_actor_main(&(ops), argc, argv); }
@@ -115,6 +145,27 @@ TP_API
 int tp_reply_msg(tp_actor *self, const struct tp_msg *req, uint32_t type,
 		 const pb_msgdesc_t *fields, const void *msg);
 
+/* Answers request req with an error reply (docs/WIRE.md): its tp_call
+ * returns -err at once (err: a TP_E* code, either sign); reason, a short
+ * sentence (NULL: none), is what troupectl call prints.  Returns what
+ * tp_reply_msg returns, or -TP_EINVAL when req is no request or err is 0. */
+TP_API
+int tp_reply_error(tp_actor *self, const struct tp_msg *req, int err, const char *reason);
+
+/* Declares a message type the actor takes (in init, once per type).
+ * Once it declared one, mail of any other type is refused before receive:
+ * counted refused and, for a request, answered at once with an error
+ * reply -TP_ETYPE ("does not take type N").  Notices from the daemon
+ * (Down, Undeliverable) always reach receive.  Returns 0, or -TP_ELIMIT
+ * (TP_ACCEPT_MAX declared already). */
+#define TP_ACCEPT_MAX 32
+TP_API
+int tp_accept_msg(tp_actor *self, uint32_t type);
+#define tp_accept(self, Type) tp_accept_msg((self), Type##_msgid)
+
+/* Type id of the error reply's payload, troupe.Error (monitor.options). */
+#define TP_ERROR_MSGID 14
+
 /* The same with a payload that is already encoded (routers, echo); never
  * -TP_EENCODE. */
 TP_API
@@ -130,7 +181,15 @@ int tp_reply_bytes(tp_actor *self, const struct tp_msg *req, uint32_t type,
  * that arrives meanwhile stays queued, in order, for the receive callback.
  * A reply that comes after the deadline is dropped.  A request lost on its
  * way to another node ends the call at once with the error of its
- * Undeliverable notice (troupe/monitor.h).  Returns 0, or
+ * Undeliverable notice (troupe/monitor.h); one the receiver could not
+ * serve ends it at once with the code of its error reply.  Returns 0, or
+ *   -TP_ECLOSED    the receiver is stopped (not running and not coming
+ *                  back: stopped, failed, or a temporary actor that
+ *                  ended), or it died while it held the request
+ *   any code of an error reply: the receiver's receive returned it
+ *                  (-TP_ETYPE: a type it does not take, -TP_EDECODE: the
+ *                  payload does not decode as its type, ...), or it
+ *                  answered with tp_reply_error
  *   -TP_ETIMEDOUT  no reply by the deadline
  *   -TP_ETYPE      a reply of another type than rep_type
  *   -TP_EDECODE    the reply does not decode with rep_fields

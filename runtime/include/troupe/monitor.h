@@ -26,6 +26,11 @@ enum tp_down_reason {
 	TP_DOWN_NOPROC = 4,         /* no such actor, or not running (or, on
 				       another node, not exported to this one) */
 	TP_DOWN_NOCONNECTION = 5,   /* on another node, and the link dropped */
+	TP_DOWN_START_FAILED = 6,   /* it ended before it was ready: code is
+				       init's TP_E* error (positive),
+				       TP_ETIMEDOUT when not ready within its
+				       start_timeout_ms, else its exit code or
+				       signal number */
 };
 
 struct tp_down {
@@ -63,7 +68,7 @@ TP_API
 int tp_down_decode(const struct tp_msg *m, struct tp_down *out);
 
 /* "exit", "signal", "restart_limit", "stopped", "noproc",
- * "noconnection"; "?" otherwise. */
+ * "noconnection", "start_failed"; "?" otherwise. */
 TP_API
 const char *tp_down_reason_name(int reason);
 
