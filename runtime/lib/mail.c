@@ -80,6 +80,8 @@ static int mail_lookup(tp_actor *self, const char *to, bool reply,
 {
 	char local[TP_NAME_MAX + 1];
 	const char *node = "", *at = strchr(to, '@');
+	if (!self->reg)   /* an actor outside a node (a test's, a fuzzer's) */
+		return -TP_ENOENT;
 	if (at) {
 		if ((size_t)(at - to) > TP_NAME_MAX || at == to)
 			return -TP_ENOENT;
