@@ -107,6 +107,18 @@ void tp_mail_fini(tp_actor *self);
 void tp_mail_dispatch(tp_actor *self, const struct tp_env *env);
 /* Delivers stashed mail; returns how many were delivered. */
 unsigned tp_mail_drain_stash(tp_actor *self);
+/* What a send or a publish carries: a message to encode (fields), or
+ * bytes already encoded (len of msg). */
+struct tp_payload {
+	const pb_msgdesc_t *fields;
+	const void *msg;
+	size_t len;
+};
+
+/* Puts the payload into buf (room bytes): its length, or -TP_ETOOBIG,
+ * -TP_EENCODE (mail.c; one encoder for mail and topics). */
+int tp_payload_put(const struct tp_payload *pl, uint8_t *buf, size_t room);
+
 /* Receives and dispatches what is waiting, at most max messages. */
 void tp_mail_drain(tp_actor *self, unsigned max);
 

@@ -133,11 +133,20 @@ int tp_mail_dest(tp_actor *self, const char *to, bool reply, struct tp_dest **ou
 }
 
 /* The payload to send: a message to encode, or bytes already encoded. */
-struct payload {
-	const pb_msgdesc_t *fields;
-	const void *msg;
-	size_t len;         /* of msg, when fields is NULL */
-};
+int tp_payload_put(const struct tp_payload *pl, uint8_t *buf, size_t room)
+{
+	if (pl->fields) {
+		pb_ostream_t os = pb_ostream_from_buffer(buf, room);
+		if (!pb_encode(&os, pl->fields, pl->msg))
+			return strcmp(PB_GET_ERROR(&os), "stream full") == 0 ?
+			       -TP_ETOOBIG : -TP_EENCODE;
+		return (int)os.bytes_written;
+	}
+	if (pl->len > room)
+		return -TP_ETOOBIG;
+	memcpy(buf, pl->msg, pl->len);
+	return (int)pl->len;
+}
 
 int64_t tp_send_deadline(int timeout_ms, int default_ms, int64_t now)
 {
@@ -153,7 +162,7 @@ int64_t tp_send_deadline(int timeout_ms, int default_ms, int64_t now)
 }
 
 static int mail_send(tp_actor *self, const char *to, const struct tp_env *env,
-		     const struct payload *pl, int timeout_ms)
+		     const struct tp_payload *pl, int timeout_ms)
 {
 	/* Checked first: a bad timeout fails the same whatever the mailbox. */
 	if (tp_send_deadline(timeout_ms, self->send_timeout_ms, 0) < 0)
@@ -165,18 +174,9 @@ static int mail_send(tp_actor *self, const char *to, const struct tp_env *env,
 	int off = tp_env_encode_head(self->sbuf, p->box.msg_max, env);
 	if (off < 0)
 		return off;
-	size_t room = p->box.msg_max - off, len = pl->len;
-	if (pl->fields) {
-		pb_ostream_t os = pb_ostream_from_buffer(self->sbuf + off, room);
-		if (!pb_encode(&os, pl->fields, pl->msg))
-			return strcmp(PB_GET_ERROR(&os), "stream full") == 0 ?
-			       -TP_ETOOBIG : -TP_EENCODE;
-		len = os.bytes_written;
-	} else {
-		if (len > room)
-			return -TP_ETOOBIG;
-		memcpy(self->sbuf + off, pl->msg, len);
-	}
+	int len = tp_payload_put(pl, self->sbuf + off, p->box.msg_max - off);
+	if (len < 0)
+		return len;
 	tp_env_set_len(self->sbuf, (uint32_t)len);
 	/* Stamped last, after encoding: latency is the time in the mailbox
 	 * (and a full one's wait), not our own encoding.  The same reading
@@ -205,7 +205,7 @@ static void env_fill(tp_actor *self, struct tp_env *env, const char *to,
 }
 
 static int send_common(tp_actor *self, const char *to, uint32_t type,
-		       const struct payload *pl, const struct tp_send_opts *opts)
+		       const struct tp_payload *pl, const struct tp_send_opts *opts)
 {
 	struct tp_env env;
 	int prio = opts ? opts->prio : TP_PRIO_NORMAL;
@@ -215,7 +215,7 @@ static int send_common(tp_actor *self, const char *to, uint32_t type,
 }
 
 static int reply_common(tp_actor *self, const struct tp_msg *req, uint32_t type,
-			const struct payload *pl)
+			const struct tp_payload *pl)
 {
 	struct tp_env env;
 	env_fill(self, &env, req->sender, type, req->prio, TP_ENV_F_REPLY, req->corr);
@@ -258,28 +258,28 @@ int tp_send_msg(tp_actor *self, const char *to, uint32_t type,
 		const pb_msgdesc_t *fields, const void *msg,
 		const struct tp_send_opts *opts)
 {
-	struct payload pl = { .fields = fields, .msg = msg };
+	struct tp_payload pl = { .fields = fields, .msg = msg };
 	return send_common(self, to, type, &pl, opts);
 }
 
 int tp_send_bytes(tp_actor *self, const char *to, uint32_t type,
 		  const void *payload, size_t len, const struct tp_send_opts *opts)
 {
-	struct payload pl = { .msg = payload, .len = len };
+	struct tp_payload pl = { .msg = payload, .len = len };
 	return send_common(self, to, type, &pl, opts);
 }
 
 int tp_reply_msg(tp_actor *self, const struct tp_msg *req, uint32_t type,
 		 const pb_msgdesc_t *fields, const void *msg)
 {
-	struct payload pl = { .fields = fields, .msg = msg };
+	struct tp_payload pl = { .fields = fields, .msg = msg };
 	return reply_common(self, req, type, &pl);
 }
 
 int tp_reply_bytes(tp_actor *self, const struct tp_msg *req, uint32_t type,
 		   const void *payload, size_t len)
 {
-	struct payload pl = { .msg = payload, .len = len };
+	struct tp_payload pl = { .msg = payload, .len = len };
 	return reply_common(self, req, type, &pl);
 }
 
@@ -381,7 +381,7 @@ int tp_call_msg(tp_actor *self, const char *to,
 	struct tp_env env;
 	uint32_t corr = tp_random_corr();   /* unguessable: see mail_from_callee */
 	env_fill(self, &env, to, req_type, TP_PRIO_NORMAL, TP_ENV_F_REQUEST, corr);
-	struct payload pl = { .fields = req_fields, .msg = req };
+	struct tp_payload pl = { .fields = req_fields, .msg = req };
 	if (mail_is_closed(self, to))
 		return -TP_ECLOSED;
 	int rc = mail_send(self, to, &env, &pl, timeout_ms);

@@ -4,7 +4,6 @@
  * first.  The table is the daemon's (topictab.h); the daemon side is
  * runtime/daemon/node_topics.c. */
 #include <string.h>
-#include <pb_encode.h>
 #include "troupe/topic.h"
 #include "actor-internal.h"
 #include "clock.h"
@@ -25,37 +24,20 @@ static int pubsub_dest(void *ctx, const char *name, struct tp_mailbox **out)
 	return rc;
 }
 
-/* The payload to publish: a message to encode, or bytes already encoded. */
-struct pub_payload {
-	const pb_msgdesc_t *fields;
-	const void *msg;
-	size_t len;
-};
-
 /* Encodes once, at the fan-out's offset of the send buffer, then fans out. */
 static int pubsub_publish(tp_actor *self, const char *topic, uint32_t type,
-			  const struct pub_payload *pl)
+			  const struct tp_payload *pl)
 {
 	if (tp_topic_name_check(topic))
 		return -TP_EINVAL;
 	if (!self->fan.tab)
 		return -TP_ENOENT;
-	size_t off = tp_fanout_offset(self->name, topic), len;
+	size_t off = tp_fanout_offset(self->name, topic);
 	if (off >= self->sbuf_len)
 		return -TP_ETOOBIG;
-	size_t room = self->sbuf_len - off;
-	if (pl->fields) {
-		pb_ostream_t os = pb_ostream_from_buffer(self->sbuf + off, room);
-		if (!pb_encode(&os, pl->fields, pl->msg))
-			return strcmp(PB_GET_ERROR(&os), "stream full") == 0 ?
-			       -TP_ETOOBIG : -TP_EENCODE;
-		len = os.bytes_written;
-	} else {
-		if (pl->len > room)
-			return -TP_ETOOBIG;
-		memcpy(self->sbuf + off, pl->msg, pl->len);
-		len = pl->len;
-	}
+	int len = tp_payload_put(pl, self->sbuf + off, self->sbuf_len - off);
+	if (len < 0)
+		return len;
 	return tp_fanout_publish(&self->fan, topic, type, self->sbuf, (uint32_t)len,
 				 tp_now_ns());
 }
@@ -63,14 +45,14 @@ static int pubsub_publish(tp_actor *self, const char *topic, uint32_t type,
 int tp_publish_msg(tp_actor *self, const char *topic, uint32_t type,
 		   const pb_msgdesc_t *fields, const void *msg)
 {
-	struct pub_payload pl = { .fields = fields, .msg = msg };
+	struct tp_payload pl = { .fields = fields, .msg = msg };
 	return pubsub_publish(self, topic, type, &pl);
 }
 
 int tp_publish_bytes(tp_actor *self, const char *topic, uint32_t type,
 		     const void *payload, size_t len)
 {
-	struct pub_payload pl = { .msg = payload, .len = len };
+	struct tp_payload pl = { .msg = payload, .len = len };
 	return pubsub_publish(self, topic, type, &pl);
 }
 

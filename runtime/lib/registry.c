@@ -116,6 +116,16 @@ int tp_registry_open_mine(const char *node, struct tp_registry **out)
 	return registry_open(node, true, out);
 }
 
+int tp_ipc_unlink(const char *node, const char *obj)
+{
+	char path[64];
+	if (tp_ipc_name(path, sizeof path, node, obj))
+		return -TP_ETOOBIG;
+	if (shm_unlink(path) && errno != ENOENT)
+		return -tp_err_from_errno(errno);
+	return 0;
+}
+
 void tp_registry_close(struct tp_registry *r)
 {
 	if (r)
@@ -124,46 +134,31 @@ void tp_registry_close(struct tp_registry *r)
 
 int tp_registry_unlink(const char *node)
 {
-	char path[64];
-	if (tp_ipc_name(path, sizeof path, node, "registry"))
-		return -TP_ETOOBIG;
-	if (shm_unlink(path) && errno != ENOENT)
-		return -tp_err_from_errno(errno);
-	return 0;
+	return tp_ipc_unlink(node, "registry");
 }
 
-static void write_begin(struct tp_registry *r)
-{
-	__atomic_fetch_add(&r->seq, 1, __ATOMIC_ACQ_REL);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-}
-
-static void write_end(struct tp_registry *r)
-{
-	__atomic_fetch_add(&r->seq, 1, __ATOMIC_RELEASE);
-}
 
 void tp_registry_put(struct tp_registry *r, unsigned i, const struct tp_reg_entry *e)
 {
 	if (i >= TP_REG_MAX)
 		return;
-	write_begin(r);
+	tp_seq_write_begin(&r->seq);
 	memcpy(&r->e[i], e, sizeof *e);
-	write_end(r);
+	tp_seq_write_end(&r->seq);
 }
 
 void tp_registry_set_count(struct tp_registry *r, unsigned count)
 {
-	write_begin(r);
+	tp_seq_write_begin(&r->seq);
 	r->count = count > TP_REG_MAX ? TP_REG_MAX : count;
-	write_end(r);
+	tp_seq_write_end(&r->seq);
 }
 
 void tp_registry_relayout(struct tp_registry *r)
 {
-	write_begin(r);
+	tp_seq_write_begin(&r->seq);
 	__atomic_fetch_add(&r->layout, 1, __ATOMIC_RELAXED);
-	write_end(r);
+	tp_seq_write_end(&r->seq);
 }
 
 uint32_t tp_registry_layout(const struct tp_registry *r)
@@ -173,9 +168,9 @@ uint32_t tp_registry_layout(const struct tp_registry *r)
 
 void tp_registry_set_daemon(struct tp_registry *r, pid_t pid)
 {
-	write_begin(r);
+	tp_seq_write_begin(&r->seq);
 	r->daemon_pid = pid;
-	write_end(r);
+	tp_seq_write_end(&r->seq);
 }
 
 /* Copies src under the seqlock.  The copy is taken with relaxed atomic

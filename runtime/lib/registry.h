@@ -55,6 +55,22 @@ struct tp_registry;
 /* Object names under the node's prefix: "/troupe.<node>.<obj>".  Returns
  * 0 or -TP_ETOOBIG. */
 int tp_ipc_name(char *buf, size_t n, const char *node, const char *obj);
+/* Removes the node's shared-memory object obj (gone already is fine):
+ * 0, -TP_ETOOBIG, or the system's error. */
+int tp_ipc_unlink(const char *node, const char *obj);
+
+/* The writer's half of a seqlock over a daemon-owned segment: seq is odd
+ * while a write is under way (the registry, the topic table). */
+static inline void tp_seq_write_begin(uint32_t *seq)
+{
+	__atomic_fetch_add(seq, 1, __ATOMIC_ACQ_REL);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static inline void tp_seq_write_end(uint32_t *seq)
+{
+	__atomic_fetch_add(seq, 1, __ATOMIC_RELEASE);
+}
 
 /* Daemon: creates (replacing any stale one) and maps read-write. */
 int tp_registry_create(const char *node, mode_t mode, struct tp_registry **out);

@@ -108,26 +108,11 @@ void tp_topictab_close(struct tp_topictab *t)
 
 int tp_topictab_unlink(const char *node)
 {
-	char path[64];
-	if (tp_ipc_name(path, sizeof path, node, "topics"))
-		return -TP_ETOOBIG;
-	if (shm_unlink(path) && errno != ENOENT)
-		return -tp_err_from_errno(errno);
-	return 0;
+	return tp_ipc_unlink(node, "topics");
 }
 
 /* ---------------------------------------------------------------- subscriptions */
 
-static void write_begin(struct tp_topictab *t)
-{
-	__atomic_fetch_add(&t->seq, 1, __ATOMIC_ACQ_REL);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-}
-
-static void write_end(struct tp_topictab *t)
-{
-	__atomic_fetch_add(&t->seq, 1, __ATOMIC_RELEASE);
-}
 
 void tp_topictab_sub_put(struct tp_topictab *t, unsigned i, const struct tp_sub *s,
 			 bool fresh)
@@ -138,25 +123,25 @@ void tp_topictab_sub_put(struct tp_topictab *t, unsigned i, const struct tp_sub 
 		__atomic_store_n(&t->ctr[i].delivered, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&t->ctr[i].dropped, 0, __ATOMIC_RELAXED);
 	}
-	write_begin(t);
+	tp_seq_write_begin(&t->seq);
 	memcpy(&t->sub[i], s, sizeof *s);
 	unsigned n = 0;
 	for (unsigned k = 0; k < TP_TT_SUBS_MAX; k++)
 		if (t->sub[k].kind != TP_SUB_FREE)
 			n = k + 1;
 	t->nsubs = n;
-	write_end(t);
+	tp_seq_write_end(&t->seq);
 }
 
 void tp_topictab_retained_declare(struct tp_topictab *t, unsigned k, const char *topic)
 {
 	if (k >= TP_TT_RETAINED_MAX)
 		return;
-	write_begin(t);
+	tp_seq_write_begin(&t->seq);
 	snprintf(t->ret[k].topic, sizeof t->ret[k].topic, "%s", topic);
 	if (t->nretained < k + 1)
 		t->nretained = k + 1;
-	write_end(t);
+	tp_seq_write_end(&t->seq);
 }
 
 uint32_t tp_topictab_seq(const struct tp_topictab *t)
