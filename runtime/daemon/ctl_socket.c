@@ -232,6 +232,10 @@ static void ctl_info(const struct tp_ctl *c, unsigned i, troupe_ActorInfo *a)
 	const struct tp_child *ch = &c->sup->ch[i];
 	a->has_uptime = e->pid > 0;
 	a->uptime_ms = e->pid > 0 ? (uint64_t)(tp_now_ns() - ch->up_ns) / MS : 0;
+	/* How long it has held the message it handles (the watchdog's view). */
+	int64_t busy = e->pid > 0 ? tp_counters_busy_since(c->node->ctr, i) : 0, now = tp_now_ns();
+	a->busy = busy > 0 && busy <= now;
+	a->busy_ms = a->busy ? (uint64_t)(now - busy) / MS : 0;
 }
 
 static int ctl_actor(struct tp_ctl *c, const troupe_CtlRequest *q, troupe_CtlReply *r)

@@ -69,7 +69,7 @@ static int deliver_route(const struct tp_node *n, const char *to)
 	return -1;
 }
 
-int tp_deliver_held(struct tp_node *n, unsigned i)
+int tp_deliver_held(struct tp_node *n, unsigned i, bool hung)
 {
 	static uint8_t buf[DELIVER_BUF];
 	struct tp_held h;
@@ -82,8 +82,10 @@ int tp_deliver_held(struct tp_node *n, unsigned i)
 		return -TP_ENOENT;
 	}
 	struct tp_refusal r = { .from = name, .to = h.from, .corr = h.corr, .type = h.type,
-				.prio = (uint8_t)(h.prio > 3 ? 3 : h.prio), .err = -TP_ECLOSED,
-				.reason = "died while it held the request" };
+				.prio = (uint8_t)(h.prio > 3 ? 3 : h.prio),
+				.err = hung ? -TP_ETIMEDOUT : -TP_ECLOSED,
+				.reason = hung ? "hung while it held the request (watchdog_ms)"
+					       : "died while it held the request" };
 	size_t cap = n->box[j].msg_max < sizeof buf ? n->box[j].msg_max : sizeof buf;
 	int rc = tp_mailbox_refuse(&n->box[j], buf, cap, &r, 0);
 	if (rc)

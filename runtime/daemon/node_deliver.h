@@ -4,6 +4,7 @@
 #ifndef TROUPE_DELIVER_H
 #define TROUPE_DELIVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <pb.h>
@@ -22,12 +23,13 @@ int tp_deliver_msg(struct tp_node *n, unsigned i, uint32_t type,
 
 /* Actor i's process has ended: if it held a request (it died, or was
  * killed, inside its receive callback), answers its caller with an error
- * reply -TP_ECLOSED from i's name, at once, so that the call does not
+ * reply from i's name, at once (-TP_ECLOSED; -TP_ETIMEDOUT if the
+ * watchdog killed it as hung), so that the call does not
  * wait for its deadline.  The caller may be one of the node's actors,
  * troupectl (the daemon's mailbox), or an actor of another node (through
  * that node's link outbox).  Returns 0 (answered, or nothing held) or the
  * error of the send, which it logs. */
-int tp_deliver_held(struct tp_node *n, unsigned i);
+int tp_deliver_held(struct tp_node *n, unsigned i, bool hung);
 
 /* Index of the mailbox of actor name, or -1. */
 int tp_deliver_find(const struct tp_node *n, const char *name);

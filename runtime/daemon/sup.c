@@ -25,6 +25,13 @@
 static void sup_set(struct tp_sup *s, unsigned i, enum tp_actor_state st)
 {
 	struct tp_child *c = &s->ch[i];
+	if (st == TP_STATE_UP && c->state != TP_STATE_UP) {   /* the watchdog starts */
+		struct tp_ctr k;
+		int64_t now = tp_now_ns();
+		tp_counters_get(s->node->ctr, i, &k);
+		tp_wd_reset(&c->wd, k.received, now);
+		c->wd_due_ns = now + tp_wd_period_ns((int64_t)s->topo->actors[i].watchdog_ms * MS);
+	}
 	c->state = st;
 	tp_node_set(s->node, i, st, c->pid, c->restarts);
 }
@@ -39,6 +46,7 @@ static void sup_read_ready(struct tp_sup *s, unsigned i);
 static bool sup_waits_ready(const struct tp_sup *s, unsigned i);
 static int sup_ready_pipe(struct tp_sup *s, unsigned i, int r[2]);
 static void sup_apply(struct tp_sup *s, const struct tp_tree_verdict *v);
+static bool sup_watched(const struct tp_sup *s, unsigned i);
 
 static void sup_on_ready(struct tp_loop_fd *h, uint32_t events)
 {
@@ -206,6 +214,8 @@ static int sup_spawn(struct tp_sup *s, unsigned i)
 	c->fail_on_exit = false;
 	c->init_err = 0;
 	c->start_timed_out = false;
+	c->hung = false;
+	tp_counters_busy(s->node->ctr, i, 0);   /* its last process may have died busy */
 	c->up_ns = tp_now_ns();
 	c->ready_due_ns = c->up_ns + (int64_t)a->start_timeout_ms * MS;
 	/* Up once its init returned 0 (sup_ready); a program that is no
@@ -597,7 +607,7 @@ static void sup_exited(struct tp_sup *s, unsigned i, int status)
 		sup_read_ready(s, i);   /* "failed CODE", written before it exited */
 	sup_close_ready(s, i);
 	sup_log_exit(s, i, c->pid, status);
-	tp_deliver_held(s->node, i);
+	tp_deliver_held(s->node, i, c->hung);
 	c->pid = 0;
 	c->status = status;
 	bool expected = s->stopping || c->held || (s->stop_mask & BIT(i));
@@ -651,6 +661,8 @@ int64_t tp_sup_next_deadline(const struct tp_sup *s)
 		if (c->state == TP_STATE_STARTING && c->pid && !c->start_timed_out &&
 		    sup_waits_ready(s, i) && c->ready_due_ns < next)
 			next = c->ready_due_ns;
+		if (sup_watched(s, i) && c->wd_due_ns < next)
+			next = c->wd_due_ns;
 	}
 	if (s->stopping)
 		return next;
@@ -706,10 +718,67 @@ static void sup_start_timeouts(struct tp_sup *s, int64_t now)
 	}
 }
 
+/* An actor up, with a watchdog, whose process the watchdog has not
+ * killed yet. */
+static bool sup_watched(const struct tp_sup *s, unsigned i)
+{
+	const struct tp_child *c = &s->ch[i];
+	return c->state == TP_STATE_UP && c->pid && !c->hung && !c->killed &&
+	       s->topo->actors[i].watchdog_ms > 0;
+}
+
+/* Its mailbox's depth: the transport's, where it can tell, else what was
+ * sent and not yet received. */
+static uint64_t sup_waiting(const struct tp_sup *s, unsigned i, const struct tp_ctr *k)
+{
+	const struct tp_mailbox *m = &s->node->box[i];
+	struct tp_mbox_stat st;
+	if (m->t && (m->t->caps & TP_CAP_STAT_DEPTH) && tp_mailbox_stat(m, &st) == 0)
+		return st.depth;
+	return k->sent > k->received ? k->sent - k->received : 0;
+}
+
+/* A hung actor (sup_watchdog.h) is killed at once, without its stop
+ * callback: its loop does not turn, so it could not run one.  Its exit
+ * is a crash (its supervisor restarts it); the message it held is
+ * counted as dropped and, if a call, answered (tp_deliver_held); its
+ * monitors get Down with reason hung. */
+static void sup_watchdogs(struct tp_sup *s, int64_t now)
+{
+	for (unsigned i = 0; i < s->topo->n_actors; i++) {
+		struct tp_child *c = &s->ch[i];
+		if (!sup_watched(s, i) || c->wd_due_ns > now)
+			continue;
+		int64_t limit = (int64_t)s->topo->actors[i].watchdog_ms * MS, held;
+		struct tp_ctr k;
+		tp_counters_get(s->node->ctr, i, &k);
+		enum tp_wd_verdict v = tp_wd_check(&c->wd, now, limit,
+						   tp_counters_busy_since(s->node->ctr, i),
+						   k.received, sup_waiting(s, i, &k), &held);
+		c->wd_due_ns = now + tp_wd_period_ns(limit);
+		if (v == TP_WD_OK)
+			continue;
+		const char *name = s->topo->actors[i].name;
+		if (v == TP_WD_HELD)
+			tp_dwarn("%s (pid %d) hung: it has held one message for %lld ms "
+				 "(watchdog_ms %d); killing it", name, (int)c->pid,
+				 (long long)(held / MS), s->topo->actors[i].watchdog_ms);
+		else
+			tp_dwarn("%s (pid %d) hung: mail has waited %lld ms and its loop has "
+				 "taken none (watchdog_ms %d); killing it", name, (int)c->pid,
+				 (long long)(held / MS), s->topo->actors[i].watchdog_ms);
+		if (v == TP_WD_HELD)
+			tp_counters_drop(s->node->ctr, i);
+		c->hung = true;
+		kill(c->pid, SIGKILL);
+	}
+}
+
 void tp_sup_timer(struct tp_sup *s)
 {
 	int64_t now = tp_now_ns();
 	sup_start_timeouts(s, now);
+	sup_watchdogs(s, now);
 	if (s->stop_cur >= 0 && s->ch[s->stop_cur].due_ns <= now)
 		sup_escalate(s, (unsigned)s->stop_cur);
 	for (unsigned g = 0; g < TP_REG_MAX && !s->stopping; g++)

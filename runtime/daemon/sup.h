@@ -12,6 +12,7 @@
 #include "node.h"
 #include "topo.h"
 #include "sup_tree.h"
+#include "sup_watchdog.h"
 #include "loop.h"
 
 /* How long a SIGKILLed actor may take to be reaped before we go on. */
@@ -36,6 +37,11 @@ struct tp_child {
 	int init_err;
 	bool start_timed_out;
 	bool start_failed;       /* its last process ended before it was ready */
+	/* Its watchdog (watchdog_ms): what it saw, when it looks next, and
+	 * whether it killed this process as hung. */
+	struct tp_wd wd;
+	int64_t wd_due_ns;
+	bool hung;
 	char exec[TP_TOPO_PATH_MAX];  /* upgrade: replaces the topology's; "" */
 	struct tp_logcap log;
 };
@@ -102,7 +108,8 @@ void tp_sup_reap(struct tp_sup *s);
 /* Actor i's output pipe is readable. */
 void tp_sup_output(struct tp_sup *s, unsigned i);
 
-/* The timer fired: starts due groups, escalates a slow stop. */
+/* The timer fired: starts due groups, escalates a slow stop, kills a
+ * hung actor (its watchdog_ms). */
 void tp_sup_timer(struct tp_sup *s);
 
 /* When tp_sup_timer must run next (CLOCK_MONOTONIC ns), INT64_MAX if never. */

@@ -76,6 +76,8 @@ void tp_monitors_reason(const struct tp_child *c, int status, bool failed,
 		d->reason = troupe_Down_Reason_RESTART_LIMIT;
 	else if (c->start_failed)
 		d->reason = troupe_Down_Reason_START_FAILED;
+	else if (c->hung)
+		d->reason = troupe_Down_Reason_HUNG;
 	else if (c->state == TP_STATE_DOWN && (c->held || c->killed ||
 		 (WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM)))
 		d->reason = troupe_Down_Reason_STOPPED;
@@ -84,7 +86,9 @@ void tp_monitors_reason(const struct tp_child *c, int status, bool failed,
 	else
 		d->reason = troupe_Down_Reason_EXIT;
 	/* A failed start says why: init's error, or its start_timeout. */
-	if (d->reason == troupe_Down_Reason_START_FAILED && c->start_timed_out)
+	if (d->reason == troupe_Down_Reason_HUNG)
+		d->code = TP_ETIMEDOUT;
+	else if (d->reason == troupe_Down_Reason_START_FAILED && c->start_timed_out)
 		d->code = TP_ETIMEDOUT;
 	else if (d->reason == troupe_Down_Reason_START_FAILED && c->init_err)
 		d->code = c->init_err;

@@ -492,6 +492,7 @@ static const struct topo_key topo_actor_keys[] = {
 	ACTOR_KEY(ready, topo_ready, 0, 0),
 	ACTOR_KEY(start_timeout_ms, topo_int, 1, 600000),
 	ACTOR_KEY(subscribe, topo_subscribe, 0, 0),
+	ACTOR_KEY(watchdog_ms, topo_int, 0, 3600000),
 	{ NULL, NULL, 0, 0, 0, 0 }
 };
 
@@ -573,11 +574,26 @@ static void topo_actor_defaults(struct tp_actor_conf *a, const char *name, int l
 	a->start_timeout_ms = TP_TOPO_START_TIMEOUT_DEFAULT;
 }
 
+static unsigned topo_key_index(const struct topo_key *keys, const char *name)
+{
+	unsigned i = 0;
+	while (keys[i].name && strcmp(keys[i].name, name) != 0)
+		i++;
+	return i;
+}
+
 /* Checks the section just ended for its required keys. */
 static void topo_section_end(struct topo_ctx *c)
 {
 	if (c->kind == TOPO_ACTOR && !c->seen[0])
 		topo_err_at(c, c->sect_line, c->label, "missing key 'exec'");
+	/* The watchdog reads the progress libtroupe reports: a program that
+	 * is no Troupe actor reports none, and would look hung. */
+	const struct tp_actor_conf *a = c->base;
+	if (c->kind == TOPO_ACTOR && a->watchdog_ms && strcmp(a->ready, "exec") == 0)
+		topo_err_at(c, c->seen[topo_key_index(topo_actor_keys, "watchdog_ms")],
+			    c->label, "watchdog_ms needs ready = init: a program that is "
+			    "no Troupe actor reports no progress");
 	if (c->kind == TOPO_PEER && !c->seen[0])
 		topo_err_at(c, c->sect_line, c->label, "missing key 'address'");
 	c->kind = TOPO_NONE;

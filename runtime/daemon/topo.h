@@ -110,6 +110,9 @@ struct tp_actor_conf {
 	 * 0) or "exec" (a program that is no Troupe actor: up once started). */
 	char ready[8];
 	int start_timeout_ms;              /* init must return within it */
+	/* 0: off; else holding one message longer, or mail waiting while
+	 * its loop has not turned for this long, is hung (sup_watchdog). */
+	int watchdog_ms;
 	char subscribe[TP_TOPO_STR_MAX];   /* as written */
 	int subscribe_line;
 	unsigned n_subs;                   /* parsed from subscribe */

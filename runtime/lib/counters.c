@@ -166,6 +166,19 @@ bool tp_counters_held(struct tp_counters *c, unsigned i, struct tp_held *out)
 	return true;
 }
 
+void tp_counters_busy(struct tp_counters *c, unsigned i, int64_t ns)
+{
+	if (c && i < TP_REG_MAX)
+		__atomic_store_n(&c->c[i].busy_ns, ns, __ATOMIC_RELAXED);
+}
+
+int64_t tp_counters_busy_since(const struct tp_counters *c, unsigned i)
+{
+	if (!c || i >= TP_REG_MAX)
+		return 0;
+	return __atomic_load_n(&c->c[i].busy_ns, __ATOMIC_RELAXED);
+}
+
 void tp_counters_recv(struct tp_counters *c, unsigned i, bool discarded)
 {
 	if (!c || i >= TP_REG_MAX)

@@ -21,7 +21,7 @@
  * [2^(b-1), 2^b) µs, the last one 2^24 µs (16.8 s) and longer. */
 #define TP_LAT_BUCKETS 26
 #define TP_CTR_MAGIC 0x54524354u   /* "TCRT" */
-#define TP_CTR_VERSION 4
+#define TP_CTR_VERSION 5
 /* Trace events kept: the newest, a ring. */
 #define TP_TRACE_SLOTS 256
 
@@ -40,6 +40,10 @@ struct tp_ctr {
 	uint64_t lat_max_ns;
 	uint64_t lat[TP_LAT_BUCKETS];
 	uint64_t refused;         /* handled with an error (receive returned one) */
+	/* CLOCK_MONOTONIC when its actor took the message it handles now, 0
+	 * while it handles none: written by that actor, read by the daemon's
+	 * watchdog (watchdog_ms) and `troupectl list`. */
+	int64_t busy_ns;
 	/* The request its actor handles now, written by that actor only and
 	 * read by the daemon once the actor died (tp_counters_held). */
 	struct tp_held {
@@ -113,6 +117,11 @@ void tp_counters_release(struct tp_counters *c, unsigned i);
 /* Daemon, once mailbox i's actor is dead: the request it held, taken out
  * (true), or false when it held none. */
 bool tp_counters_held(struct tp_counters *c, unsigned i, struct tp_held *out);
+/* Mailbox i's actor starts handling a message taken at ns (0: is done
+ * with it); the actor, or the daemon (0) before it starts one. */
+void tp_counters_busy(struct tp_counters *c, unsigned i, int64_t ns);
+/* Since when mailbox i's actor handles its message; 0: none. */
+int64_t tp_counters_busy_since(const struct tp_counters *c, unsigned i);
 /* ... and its receive callback took ns. */
 void tp_counters_time(struct tp_counters *c, unsigned i, int64_t ns);
 /* Mailbox i's actor took a message sent ns ago (negative: unknown, not

@@ -477,6 +477,7 @@ void tp_mail_dispatch(tp_actor *self, const struct tp_env *env)
 	};
 	int64_t t0 = self->ctr ? tp_now_ns() : 0;
 	tp_mailbox_took(&self->box, env, t0);
+	tp_counters_busy(self->ctr, self->box.ix, t0);   /* for the watchdog */
 	bool request = (env->flags & TP_ENV_F_REQUEST) && env->corr;
 	if (request) {
 		/* Held where the daemon finds it if we die with it. */
@@ -506,6 +507,7 @@ void tp_mail_dispatch(tp_actor *self, const struct tp_env *env)
 		tp_counters_release(self->ctr, self->box.ix);
 		self->held_corr = 0;
 	}
+	tp_counters_busy(self->ctr, self->box.ix, 0);
 }
 
 unsigned tp_mail_drain_stash(tp_actor *self)

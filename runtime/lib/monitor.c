@@ -14,6 +14,7 @@ _Static_assert(TP_DOWN_MSGID == troupe_Down_msgid, "monitor.options and monitor.
 _Static_assert((int)TP_DOWN_NOPROC == (int)troupe_Down_Reason_NOPROC, "monitor.proto and monitor.h");
 _Static_assert((int)TP_DOWN_NOCONNECTION == (int)troupe_Down_Reason_NOCONNECTION,
 	       "monitor.proto and monitor.h");
+_Static_assert((int)TP_DOWN_HUNG == (int)troupe_Down_Reason_HUNG, "Down reasons");
 _Static_assert((int)TP_DOWN_START_FAILED == (int)troupe_Down_Reason_START_FAILED,
 	       "monitor.proto and monitor.h");
 _Static_assert(TP_UNDELIVERABLE_MSGID == troupe_Undeliverable_msgid, "monitor.options and monitor.h");
@@ -82,7 +83,7 @@ const char *tp_down_reason_name(int reason)
 		[TP_DOWN_RESTART_LIMIT] = "restart_limit",
 		[TP_DOWN_STOPPED] = "stopped", [TP_DOWN_NOPROC] = "noproc",
 		[TP_DOWN_NOCONNECTION] = "noconnection",
-		[TP_DOWN_START_FAILED] = "start_failed",
+		[TP_DOWN_START_FAILED] = "start_failed", [TP_DOWN_HUNG] = "hung",
 	};
 	return reason >= 0 && reason < (int)(sizeof names / sizeof names[0]) ?
 	       names[reason] : "?";

@@ -51,7 +51,7 @@ tc stop ec || fail "stop ec"
 tc -t $((10 * SLOW)) wait-for ec --state down >/dev/null || fail "ec not down"
 [ "$(uptime ec)" = null ] || fail "down actor's uptime_s is $(uptime ec), want null"
 row=$(tc list | grep '^ec ')
-[ "$(echo "$row" | awk '{print $NF}')" = - ] || fail "down actor's UPTIME_S: [$row]"
+[ "$(echo "$row" | awk '{print $(NF-1)}')" = - ] || fail "down actor's UPTIME_S: [$row]"
 
 # A reload whose new actor cannot get its mailbox (an object of its name
 # is in the way: the test made it, the test removes it).  gr changes too,

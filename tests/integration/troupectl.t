@@ -4,11 +4,11 @@ actors echo and sink; "tc" is troupectl -n $N).
 Reading:
 
   $ tc list
-  NAME                 PID STATE     TRANS       DEPTH RESTARTS  UPTIME_S
-  echo +[0-9]+ up +mq +0/10 +0 +[0-9.]+ (re)
-  sink +[0-9]+ up +mq +0/10 +0 +[0-9.]+ (re)
+  NAME                 PID STATE     TRANS       DEPTH RESTARTS  UPTIME_S  BUSY_MS
+  echo +[0-9]+ up +mq +0/10 +0 +[0-9.]+ +- (re)
+  sink +[0-9]+ up +mq +0/10 +0 +[0-9.]+ +- (re)
   $ tc -j status echo
-  \{"name":"echo","pid":[0-9]+,"state":"up","transport":"mq","depth":0,"capacity":10,"msg_max":1024,"restarts":0,"uptime_s":[0-9.]+,"supervisor":"t[0-9]+n","restart":"permanent"\} (re)
+  \{"name":"echo","pid":[0-9]+,"state":"up","transport":"mq","depth":0,"capacity":10,"msg_max":1024,"restarts":0,"uptime_s":[0-9.]+,"supervisor":"t[0-9]+n","restart":"permanent","busy_ms":null\} (re)
   $ tc status nobody
   troupectl: no actor 'nobody' (no such actor or mailbox)
   [4]

@@ -31,6 +31,9 @@ enum tp_down_reason {
 				       TP_ETIMEDOUT when not ready within its
 				       start_timeout_ms, else its exit code or
 				       signal number */
+	TP_DOWN_HUNG = 7,           /* its watchdog_ms found it hung (holding
+				       one message, or not taking waiting
+				       mail) and killed it; code TP_ETIMEDOUT */
 };
 
 struct tp_down {
@@ -68,7 +71,7 @@ TP_API
 int tp_down_decode(const struct tp_msg *m, struct tp_down *out);
 
 /* "exit", "signal", "restart_limit", "stopped", "noproc",
- * "noconnection", "start_failed"; "?" otherwise. */
+ * "noconnection", "start_failed", "hung"; "?" otherwise. */
 TP_API
 const char *tp_down_reason_name(int reason);
 

@@ -10,6 +10,11 @@
  * actor that has ended), and prints one line per call with its error and
  * how long it took, for the test to check against the 5 s deadline.
  *
+ * For the watchdog (tests/integration/test_watchdog.sh): "hang" blocks
+ * inside receive for good (it holds the message); "stall" answers, then
+ * blocks for good in a timer callback 10 ms later (it holds nothing, and
+ * its loop no longer takes mail).
+ *
  * With --exit it ends at once, with code 0.  With --picky it declares
  * demo.Echo as the one type it takes (tp_accept) and answers any message
  * it gets with its own bytes: a refusal can only come from the runtime. */
@@ -18,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <troupe/troupe.h>
 #include "echo.pb.h"
 #include "logger.pb.h"
@@ -73,6 +79,19 @@ static void refuser_probe(tp_actor *self, const struct refuser *r)
 	printf("probe done\n");
 }
 
+static void refuser_block(void)
+{
+	fflush(stdout);
+	for (;;)
+		pause();   /* only SIGKILL ends it: the watchdog's */
+}
+
+static void refuser_stall(tp_actor *self, void *state, void *arg)
+{
+	(void)self, (void)state, (void)arg;
+	refuser_block();
+}
+
 static int refuser_receive(tp_actor *self, void *state, const struct tp_msg *m)
 {
 	struct refuser *r = state;
@@ -91,6 +110,13 @@ static int refuser_receive(tp_actor *self, void *state, const struct tp_msg *m)
 	if (e.data.size == 3 && memcmp(e.data.bytes, "die", 3) == 0) {
 		fflush(stdout);
 		raise(SIGKILL);
+	}
+	if (e.data.size == 4 && memcmp(e.data.bytes, "hang", 4) == 0)
+		refuser_block();
+	if (e.data.size == 5 && memcmp(e.data.bytes, "stall", 5) == 0) {
+		int id = tp_timer_start(self, 10, 0, refuser_stall, NULL);
+		if (id < 0)
+			return id;
 	}
 	if (e.data.size == 5 && memcmp(e.data.bytes, "later", 5) == 0)
 		return tp_reply_error(self, m, TP_ELIMIT, "try later");
