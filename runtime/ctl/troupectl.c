@@ -11,6 +11,9 @@
 #include "registry.h"
 #include "ctl.h"
 #include "pbtext.h"
+
+/* Most words troupectl spawn passes on. */
+#define TP_TOPO_ARGV_SPAWN 60
 #include "types.h"
 
 /* Most FIELD=VALUE words of one send or call. */
@@ -62,7 +65,8 @@ static int ctl_simple(const struct ctl_cmd *c, struct ctl_opts *o, int argc, cha
 	int code = ctl_request(o, &q, &r);
 	if (code || (code = ctl_check(o, &r)))
 		return code;
-	if (c->cmd == troupe_CtlRequest_Cmd_RELOAD && !o->quiet)
+	if ((c->cmd == troupe_CtlRequest_Cmd_RELOAD || c->cmd == troupe_CtlRequest_Cmd_DESPAWN) &&
+	    !o->quiet)
 		printf("%s\n", r.msg);
 	if (c->cmd != troupe_CtlRequest_Cmd_LIST && c->cmd != troupe_CtlRequest_Cmd_STATUS)
 		return CTL_OK;
@@ -279,6 +283,36 @@ static int ctl_topics(const struct ctl_cmd *c, struct ctl_opts *o, int argc, cha
 	return ctl_topics_run(o);
 }
 
+/* spawn TEMPLATE NAME [ARGS...]: the words go as one string, a word with
+ * a blank in quotes, as the topology's args are written. */
+static int ctl_spawn(const struct ctl_cmd *c, struct ctl_opts *o, int argc, char **argv)
+{
+	static troupe_CtlRequest q;
+	static troupe_CtlReply r;
+	memset(&q, 0, sizeof q);
+	q.cmd = c->cmd;
+	snprintf(q.exec, sizeof q.exec, "%s", argv[0]);
+	snprintf(q.name, sizeof q.name, "%s", argv[1]);
+	size_t len = 0;
+	for (int k = 2; k < argc; k++) {
+		bool quote = strpbrk(argv[k], " \t") != NULL;
+		int w = snprintf(q.args + len, sizeof q.args - len, "%s%s%s%s", len ? " " : "",
+				 quote ? "\"" : "", argv[k], quote ? "\"" : "");
+		if (w < 0 || (size_t)w >= sizeof q.args - len || strchr(argv[k], '"')) {
+			fprintf(stderr, "troupectl: spawn: the arguments are too long, or "
+				"hold a '\"'\n");
+			return CTL_USAGE;
+		}
+		len += (size_t)w;
+	}
+	int code = ctl_request(o, &q, &r);
+	if (code || (code = ctl_check(o, &r)))
+		return code;
+	if (!o->quiet)
+		printf("%s\n", r.msg);
+	return CTL_OK;
+}
+
 /* pub TOPIC TYPE [FIELD=VALUE...]: the payload as send makes it. */
 static int ctl_pub(const struct ctl_cmd *c, struct ctl_opts *o, int argc, char **argv)
 {
@@ -312,6 +346,11 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  "high-water mark, depth, latency p50/p99/max; -v: latency and handling time "
 	  "histograms", 0, 0,
 	  troupe_CtlRequest_Cmd_COUNTERS, ctl_counters },
+	{ "spawn", "TEMPLATE NAME [ARGS...]", "start a dynamic child of a [template]: its "
+	  "own mailbox, registry entry and counters, ARGS after the template's", 2,
+	  2 + TP_TOPO_ARGV_SPAWN, troupe_CtlRequest_Cmd_SPAWN, ctl_spawn },
+	{ "despawn", "NAME", "stop a dynamic child and remove it with its mailbox", 1, 1,
+	  troupe_CtlRequest_Cmd_DESPAWN, ctl_simple },
 	{ "reload", "", "re-read the node's topology file: start new actors, stop removed "
 	  "ones, restart changed ones", 0, 0, troupe_CtlRequest_Cmd_RELOAD, ctl_simple },
 	{ "trace", "[NAME]", "messages sent, received and through node links (to or by "

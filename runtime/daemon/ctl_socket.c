@@ -22,6 +22,7 @@
 #include "random.h"
 #include "ctl_socket.h"
 #include "node_topics.h"
+#include "ctl_spawn.h"
 
 #define MS 1000000LL
 
@@ -414,7 +415,7 @@ void tp_ctl_reload_done(void *arg, int err, const char *msg)
 	static troupe_CtlReply r;
 	struct tp_ctl *c = arg;
 	int k = c->reload_client;
-	if (k < 0)
+	if (tp_ctl_spawn_done(c, err, msg) || k < 0)
 		return;
 	c->reload_client = -1;
 	memset(&r, 0, sizeof r);
@@ -458,6 +459,8 @@ static ctl_handler *const ctl_handlers[] = {
 	[troupe_CtlRequest_Cmd_LINKS] = tp_ctl_do_links,
 	[troupe_CtlRequest_Cmd_RELOAD] = ctl_do_reload,
 	[troupe_CtlRequest_Cmd_TRACE] = ctl_do_trace,
+	[troupe_CtlRequest_Cmd_SPAWN] = tp_ctl_do_spawn,
+	[troupe_CtlRequest_Cmd_DESPAWN] = tp_ctl_do_despawn,
 };
 
 static void ctl_request(struct tp_ctl *c, int k)
@@ -551,7 +554,8 @@ static void ctl_mail(struct tp_ctl *c)
 			tp_mailbox_took(box, &env, 0);
 		if (rc == 0 && (env.flags & TP_ENV_F_REPLY))
 			ctl_call_done(c, &env);
-		else if (rc == 0 && (rc = tp_node_topics_request(n, &env)) == 1)
+		else if (rc == 0 && (rc = tp_node_topics_request(n, &env)) == 1 &&
+			 (rc = tp_ctl_spawn_request(c, &env)) == 1)
 			rc = tp_monitors_request(c->mon, tp_deliver_find(n, env.sender),
 						 env.type, env.payload, env.payload_len);
 		if (rc && tp_log_limit(&c->mail_log, tp_now_ns(), note, sizeof note))

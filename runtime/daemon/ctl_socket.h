@@ -52,6 +52,9 @@ struct tp_ctl {
 	struct tp_reloader *reload;   /* set after tp_ctl_open; NULL: RELOAD refused */
 	int64_t trace_until_ns;       /* TRACE: when to clear the flag; 0 none */
 	int reload_client;            /* waits for a reload's result; -1 none */
+	/* An actor that waits for its despawn's result ("" none), its call. */
+	char spawn_waiter[TP_NAME_MAX + 1];
+	uint32_t spawn_corr;
 };
 
 /* Creates the socket (its folder too, mode 0700), replacing a stale one:

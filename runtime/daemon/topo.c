@@ -59,6 +59,7 @@ struct topo_ctx {
 	struct tp_peer_conf scratch_peer;
 	struct tp_topic_conf scratch_topic;
 	int order;                 /* sections of actors and supervisors so far */
+	bool template_section;     /* the actor section is a [template NAME] */
 };
 
 static void topo_err_at(struct topo_ctx *c, int line, const char *label,
@@ -434,6 +435,18 @@ static void topo_level(struct topo_ctx *c, const struct topo_key *k,
 	topo_oneof(c, k, val, field, names);
 }
 
+/* Only a template has children. */
+static void topo_max_children(struct topo_ctx *c, const struct topo_key *k,
+			      const char *val, void *field)
+{
+	if (!c->template_section) {
+		topo_err(c, "max_children is for [template NAME] sections");
+		return;
+	}
+	topo_int(c, k, val, field);
+	((struct tp_actor_conf *)c->base)->max_children_line = c->line;
+}
+
 static void topo_ready(struct topo_ctx *c, const struct topo_key *k,
 		       const char *val, void *field)
 {
@@ -493,6 +506,7 @@ static const struct topo_key topo_actor_keys[] = {
 	ACTOR_KEY(start_timeout_ms, topo_int, 1, 600000),
 	ACTOR_KEY(subscribe, topo_subscribe, 0, 0),
 	ACTOR_KEY(watchdog_ms, topo_int, 0, 3600000),
+	ACTOR_KEY(max_children, topo_max_children, 0, TP_REG_ACTORS_MAX),
 	{ NULL, NULL, 0, 0, 0, 0 }
 };
 
@@ -590,6 +604,9 @@ static void topo_section_end(struct topo_ctx *c)
 	/* The watchdog reads the progress libtroupe reports: a program that
 	 * is no Troupe actor reports none, and would look hung. */
 	const struct tp_actor_conf *a = c->base;
+	if (c->kind == TOPO_ACTOR && c->template_section && a->restart_with[0])
+		topo_err_at(c, a->restart_with_line, c->label, "restart_with is not for "
+			    "templates: a child is restarted alone or by its supervisor's strategy");
 	if (c->kind == TOPO_ACTOR && a->watchdog_ms && strcmp(a->ready, "exec") == 0)
 		topo_err_at(c, c->seen[topo_key_index(topo_actor_keys, "watchdog_ms")],
 			    c->label, "watchdog_ms needs ready = init: a program that is "
@@ -608,6 +625,90 @@ static const struct tp_actor_conf *topo_find_actor(const struct tp_topology *t,
 	return NULL;
 }
 
+const struct tp_actor_conf *tp_topology_template(const struct tp_topology *t,
+						 const char *name)
+{
+	for (unsigned i = 0; i < t->n_templates; i++)
+		if (strcmp(t->templates[i].name, name) == 0)
+			return &t->templates[i];
+	return NULL;
+}
+
+int tp_topology_child(const struct tp_actor_conf *tmpl, const char *name, const char *args,
+		      struct tp_actor_conf *child, char *why, size_t n)
+{
+	if (!tp_name_is_valid(name)) {
+		snprintf(why, n, "invalid actor name '%s' (1 to %d of A-Z a-z 0-9 _ -)",
+			 name, TP_NAME_MAX);
+		return -TP_EINVAL;
+	}
+	if (!args)
+		args = "";
+	*child = *tmpl;
+	snprintf(child->name, sizeof child->name, "%s", name);
+	snprintf(child->template_of, sizeof child->template_of, "%s", tmpl->name);
+	child->max_children = 0;
+	if (strlen(args) >= sizeof child->spawn_args ||
+	    (size_t)snprintf(child->args, sizeof child->args, "%s%s%s", tmpl->args,
+			     tmpl->args[0] && args[0] ? " " : "", args) >= sizeof child->args) {
+		snprintf(why, n, "the arguments do not fit: at most %zu characters with "
+			 "the template's", sizeof child->args - 1);
+		return -TP_ETOOBIG;
+	}
+	snprintf(child->spawn_args, sizeof child->spawn_args, "%s", args);
+	char buf[TP_TOPO_STR_MAX];
+	char *argv[TP_TOPO_ARGV_MAX];
+	int argc = 0;
+	if (tp_topology_split(child->args, buf, sizeof buf, argv, &argc, TP_TOPO_ARGV_MAX - 2)) {
+		snprintf(why, n, "the arguments do not split into at most %d words "
+			 "(an unclosed quote?)", TP_TOPO_ARGV_MAX - 2);
+		return -TP_EINVAL;
+	}
+	return 0;
+}
+
+void tp_topology_renumber(struct tp_topology *t)
+{
+	int *ord[TP_REG_MAX + TP_TOPO_SUP_MAX];
+	unsigned n = 0;
+	for (unsigned i = 0; i < t->n_actors; i++)
+		ord[n++] = &t->actors[i].order;
+	for (unsigned i = 0; i < t->n_sups; i++)
+		ord[n++] = &t->sups[i].order;
+	for (unsigned i = 1; i < n; i++)   /* insertion sort: stable */
+		for (unsigned k = i; k > 0 && *ord[k - 1] > *ord[k]; k--) {
+			int *x = ord[k];
+			ord[k] = ord[k - 1];
+			ord[k - 1] = x;
+		}
+	for (unsigned i = 0; i < n; i++)
+		*ord[i] = (int)i;
+}
+
+/* [template NAME]: an actor's keys, for children started at run time. */
+static void topo_template_begin(struct topo_ctx *c, const char *name)
+{
+	struct tp_topology *t = c->t;
+	const struct tp_actor_conf *dup = NULL;
+	c->kind = TOPO_ACTOR;
+	c->template_section = true;
+	c->keys = topo_actor_keys;
+	c->base = &c->scratch_actor;
+	if (!tp_name_is_valid(name))
+		topo_err(c, "invalid template name '%s' (1 to %d of A-Z a-z 0-9 _ -)",
+			 name, TP_NAME_MAX);
+	else if ((dup = tp_topology_template(t, name)))
+		topo_err(c, "duplicate template '%s' (first at line %d)", name, dup->line);
+	else if (t->n_templates >= TP_TOPO_TEMPLATES_MAX)
+		topo_err(c, "too many templates (at most %d)", TP_TOPO_TEMPLATES_MAX);
+	else
+		c->base = &t->templates[t->n_templates++];
+	topo_actor_defaults(c->base, name, c->line);
+	struct tp_actor_conf *a = c->base;
+	a->max_children = TP_TOPO_CHILDREN_DEFAULT;
+	a->order = INT_MAX / 2;   /* its children start after the topology's actors */
+}
+
 /* Picks where an [actor NAME] section's keys go.  A section in error still
  * has its keys checked, into a scratch struct, so that every error shows. */
 static void topo_actor_begin(struct topo_ctx *c, const char *name)
@@ -615,6 +716,7 @@ static void topo_actor_begin(struct topo_ctx *c, const char *name)
 	struct tp_topology *t = c->t;
 	const struct tp_actor_conf *dup = NULL;
 	c->kind = TOPO_ACTOR;
+	c->template_section = false;
 	c->keys = topo_actor_keys;
 	c->actor_sections++;
 	c->base = &c->scratch_actor;
@@ -752,6 +854,8 @@ static void topo_section_begin(struct topo_ctx *c, char *sect)
 		char *name = sect + 5;
 		name += strspn(name, " \t");
 		topo_actor_begin(c, name);
+	} else if (strncmp(sect, "template", 8) == 0 && (sect[8] == ' ' || sect[8] == '\t')) {
+		topo_template_begin(c, sect + 8 + strspn(sect + 8, " \t"));
 	} else if (strncmp(sect, "supervisor", 10) == 0 &&
 		   (sect[10] == ' ' || sect[10] == '\t')) {
 		topo_sup_begin(c, sect + 10 + strspn(sect + 10, " \t"));
@@ -764,7 +868,7 @@ static void topo_section_begin(struct topo_ctx *c, char *sect)
 		c->kind = TOPO_IGNORED;
 	} else {
 		topo_err(c, "unknown section [%s] (expected [node], [actor NAME], "
-			 "[supervisor NAME], [peer NAME] or [topic NAME])", sect);
+			 "[supervisor NAME], [template NAME], [peer NAME] or [topic NAME])", sect);
 		c->kind = TOPO_IGNORED;
 	}
 }
@@ -958,6 +1062,14 @@ static void topo_check_tree(struct topo_ctx *c)
 			else if (!topo_find_actor(t, argv[k]))
 				topo_err_at(c, a->restart_with_line, label,
 					    "restart_with: no actor '%s'", argv[k]);
+	}
+	for (unsigned i = 0; i < t->n_templates; i++) {
+		const struct tp_actor_conf *a = &t->templates[i];
+		char label[48];
+		snprintf(label, sizeof label, "template %s", a->name);
+		if (a->supervisor[0] && !topo_find_sup(t, a->supervisor))
+			topo_err_at(c, a->sup_line, label, "supervisor: no [supervisor %s]",
+				    a->supervisor);
 	}
 	for (unsigned i = 0; i < t->n_sups; i++) {
 		struct tp_sup_conf *s = &t->sups[i];
@@ -1165,6 +1277,9 @@ int tp_topology_resolve(struct tp_topology *t, FILE *errs)
 	for (unsigned i = 0; i < t->n_actors; i++)
 		if (t->actors[i].exec[0])   /* else already reported as missing */
 			n += topo_resolve_one(t, &t->actors[i], errs);
+	for (unsigned i = 0; i < t->n_templates; i++)
+		if (t->templates[i].exec[0])
+			n += topo_resolve_one(t, &t->templates[i], errs);
 	/* The executables known, so are the types they declare. */
 	return n ? n : tp_msgids_check(t, errs);
 }

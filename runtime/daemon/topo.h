@@ -32,6 +32,10 @@
 #define TP_TOPO_MSG_MAX_DEFAULT 1024
 /* Supervisors besides the node's own (the root of the tree). */
 #define TP_TOPO_SUP_MAX 16
+/* Templates of dynamic children ([template NAME]), and the children one
+ * may have at once by default (max_children). */
+#define TP_TOPO_TEMPLATES_MAX 16
+#define TP_TOPO_CHILDREN_DEFAULT 16
 /* Other nodes this node links to ([peer NAME] sections). */
 #define TP_TOPO_PEER_MAX 16
 #define TP_TOPO_PEER_QUEUE_DEFAULT 256
@@ -113,6 +117,14 @@ struct tp_actor_conf {
 	/* 0: off; else holding one message longer, or mail waiting while
 	 * its loop has not turned for this long, is hung (sup_watchdog). */
 	int watchdog_ms;
+	/* A template ([template NAME]): children it may have at once.  A
+	 * dynamic child (troupectl spawn, tp_spawn): its template's name and
+	 * the arguments it was spawned with (after the template's args);
+	 * both "" for the topology's own actors. */
+	int max_children;
+	int max_children_line;
+	char template_of[TP_NAME_MAX + 1];
+	char spawn_args[TP_TOPO_STR_MAX];
 	char subscribe[TP_TOPO_STR_MAX];   /* as written */
 	int subscribe_line;
 	unsigned n_subs;                   /* parsed from subscribe */
@@ -167,7 +179,24 @@ struct tp_topology {
 	unsigned n_warnings;               /* lines said as warnings, not errors */
 	unsigned n_topics;
 	struct tp_topic_conf topics[TP_TOPO_TOPICS_MAX];
+	unsigned n_templates;              /* [template NAME]: no process of its own */
+	struct tp_actor_conf templates[TP_TOPO_TEMPLATES_MAX];
 };
+
+/* The template called name, or NULL. */
+const struct tp_actor_conf *tp_topology_template(const struct tp_topology *t,
+						 const char *name);
+
+/* Fills *child as a dynamic child of template tmpl, called name, with
+ * args after the template's own.  0, or -TP_EINVAL (a bad name; words
+ * that do not split) or -TP_ETOOBIG (the args do not fit), with why. */
+int tp_topology_child(const struct tp_actor_conf *tmpl, const char *name, const char *args,
+		      struct tp_actor_conf *child, char *why, size_t n);
+
+/* Numbers the actors' and supervisors' order 0, 1, ... keeping their
+ * sequence (ties: supervisors after actors, then by index): the tree is
+ * built from small orders, and dynamic children come and go. */
+void tp_topology_renumber(struct tp_topology *t);
 
 /* Command-line overrides; any member may be NULL. */
 struct tp_topo_opts {

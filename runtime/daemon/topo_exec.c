@@ -207,14 +207,16 @@ int tp_topology_check_execs(const struct tp_topology *t, FILE *errs)
 {
 	int bad = 0;
 	char why[TP_TOPO_PATH_MAX + 200];
-	for (unsigned i = 0; i < t->n_actors; i++) {
-		const struct tp_actor_conf *a = &t->actors[i];
+	for (unsigned i = 0; i < t->n_actors + t->n_templates; i++) {
+		const struct tp_actor_conf *a = i < t->n_actors ? &t->actors[i]
+				: &t->templates[i - t->n_actors];
 		if (!a->path[0] || access(a->path, X_OK) ||
 		    a->exec_prefix[0] || t->node.exec_prefix[0])
 			continue;   /* not resolved (said so), or run by its prefix */
 		if (tp_exec_check(a->path, why, sizeof why) == 0)
 			continue;
-		fprintf(errs, "%s:%d: [actor %s]: %s\n", t->file, a->exec_line, a->name, why);
+		fprintf(errs, "%s:%d: [%s %s]: %s\n", t->file, a->exec_line,
+			i < t->n_actors ? "actor" : "template", a->name, why);
 		bad++;
 	}
 	return bad;

@@ -25,6 +25,7 @@ struct tp_reloader {
 	struct tp_monitors *mon;
 	struct tp_linkd *links;        /* NULL: the node has no links */
 	bool pending;                  /* waiting for stops */
+	const char *op;                /* "reload", "spawn", "despawn": for the log */
 	uint64_t wait;                 /* old actors that must end first */
 	struct tp_reload_plan plan;
 	/* Once it is carried out: what it did, and which new or changed
@@ -53,6 +54,21 @@ void tp_reloader_init(struct tp_reloader *r, struct tp_topology *live,
  * (msg names each); else it goes on (tp_reloader_pending) and r->done
  * gets the result. */
 int tp_reloader_request(struct tp_reloader *r, char *msg, size_t n);
+
+/* A dynamic child: starts one of template tmpl called name, with args
+ * after the template's, as a reload that adds it would (its mailbox,
+ * registry entry, counters; under the template's supervisor).  Done on
+ * return.  0, -TP_ENOENT (no such template), -TP_EBUSY (the name is
+ * taken, or a reload is under way), -TP_ELIMIT (max_children, or the
+ * node's 64 actors), -TP_EINVAL / -TP_ETOOBIG (name, args),
+ * -TP_ECONFIG (the node's limits), -TP_ESTATE; msg says which. */
+int tp_reloader_spawn(struct tp_reloader *r, const char *tmpl, const char *name,
+		      const char *args, char *msg, size_t n);
+
+/* Stops dynamic child name and removes it with its mailbox, as a reload
+ * that drops it would: pending until it has stopped (r->done).  0,
+ * -TP_ENOENT, -TP_EPERM (no dynamic child), -TP_EBUSY, -TP_ESTATE. */
+int tp_reloader_despawn(struct tp_reloader *r, const char *name, char *msg, size_t n);
 
 /* Is a reload waiting for stops? */
 bool tp_reloader_pending(const struct tp_reloader *r);

@@ -6,5 +6,6 @@
 #include "troupe/actor.h"
 #include "troupe/monitor.h"
 #include "troupe/topic.h"
+#include "troupe/spawn.h"
 #include "troupe/version.h"
 #endif
