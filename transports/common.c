@@ -68,3 +68,17 @@ long tp_proc_long(const char *path)
 	}
 	return v;
 }
+
+int tp_check_sndbuf(const struct tp_mbox_attr *a, uint32_t per_msg, char *err, size_t errlen)
+{
+	long wmem = tp_proc_long("/proc/sys/net/core/wmem_max");
+	uint64_t want = (uint64_t)a->depth * (a->msg_max + per_msg);
+	if (wmem <= 0 || want <= 2 * (uint64_t)wmem)
+		return 0;
+	snprintf(err, errlen, "depth %u x msg_max %u needs a send buffer of %llu bytes, more "
+		 "than the kernel grants (twice /proc/sys/net/core/wmem_max, %ld): raise it "
+		 "(sysctl net.core.wmem_max=%llu) or lower depth or msg_max", a->depth,
+		 a->msg_max, (unsigned long long)want, wmem,
+		 (unsigned long long)(want + 1) / 2);
+	return -TP_ELIMIT;
+}

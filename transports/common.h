@@ -31,4 +31,10 @@ int tp_tcp_peer_uid(int fd, uid_t *uid);
 /* A number from a /proc/sys file (a kernel limit); -1 if unreadable. */
 long tp_proc_long(const char *path);
 
+/* A socket mailbox's sender asks for a send buffer of depth messages of
+ * msg_max + per_msg bytes (what the kernel charges for each); the kernel
+ * grants at most twice net.core.wmem_max, and then the mailbox holds
+ * fewer than depth.  0, or -TP_ELIMIT with the fix in err. */
+int tp_check_sndbuf(const struct tp_mbox_attr *a, uint32_t per_msg, char *err, size_t errlen);
+
 #endif

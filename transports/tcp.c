@@ -42,6 +42,7 @@ extern const struct tp_transport tp_transport_tcp;
 
 #define LANES TP_FRAMES_LANES
 #define TCP_CONNS_MAX 64
+#define TCP_FRAME_HEAD 4u   /* the length before each frame */
 #define TAG_LISTEN 0xffffffffu
 #define TAG_PENDING 0xfffffffeu
 static const char *const tcp_sweep_suffixes[] = { ".tcp", ".new", NULL };
@@ -66,7 +67,10 @@ struct tp_mbox {
 
 static int tcp_check(const struct tp_mbox_attr *attrs, size_t n, char *err, size_t errlen)
 {
-	return tp_transport_check_policy(&tp_transport_tcp, attrs, n, err, errlen);
+	int rc = tp_transport_check_policy(&tp_transport_tcp, attrs, n, err, errlen);
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = tp_check_sndbuf(&attrs[i], TCP_FRAME_HEAD, err, errlen);
+	return rc;
 }
 
 static struct tp_mbox *tcp_new(void)
@@ -206,7 +210,7 @@ static int tcp_connect(struct tp_mbox *mb, int l)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	/* A fixed send buffer of about depth frames: no autotuning, so that
 	 * "full" stays put (the receiver's socket buffer adds its own). */
-	int sndbuf = (int)(mb->depth * (mb->msg_max + 4u));
+	int sndbuf = (int)(mb->depth * (mb->msg_max + TCP_FRAME_HEAD));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
 	if (connect(fd, (struct sockaddr *)&mb->addr, sizeof mb->addr) < 0 ||
 	    write(fd, &hello, 1) != 1) {

@@ -32,6 +32,8 @@
 extern const struct tp_transport tp_transport_unix;
 
 #define LANES 2   /* 0: high, 1: normal */
+/* What the kernel charges a datagram beyond its bytes, about. */
+#define UNIX_MSG_OVERHEAD 512u
 static const char *const unix_suffix[LANES] = { ".hi.sock", ".sock" };
 static const char *const unix_sweep_suffixes[] = { ".sock", ".attr", ".new", NULL };
 
@@ -66,6 +68,8 @@ static int unix_check(const struct tp_mbox_attr *attrs, size_t n, char *err, siz
 				 qlen, attrs[i].depth);
 			return -TP_ELIMIT;
 		}
+		if ((rc = tp_check_sndbuf(&attrs[i], UNIX_MSG_OVERHEAD, err, errlen)))
+			return rc;
 	}
 	return 0;
 }
@@ -240,7 +244,7 @@ static int unix_connect(struct tp_mbox *mb, int l)
 	if (fd < 0)
 		return -tp_err_from_errno(errno);
 	/* A datagram is charged to the sender's buffer until it is read. */
-	int sndbuf = (int)(mb->depth * (mb->msg_max + 512u));
+	int sndbuf = (int)(mb->depth * (mb->msg_max + UNIX_MSG_OVERHEAD));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
 	if (connect(fd, (struct sockaddr *)&mb->addr[l], sizeof mb->addr[l]) < 0) {
 		int e = errno;

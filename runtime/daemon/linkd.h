@@ -181,4 +181,9 @@ int tp_linkd_find(const struct tp_linkd *d, const char *name);
  * checked when it was loaded): 0, -TP_EINVAL, -TP_ELIMIT. */
 int tp_linkd_access_load(struct tp_link_access *acc, const struct tp_topology *t);
 
+/* troupe --check: can the node listen where its topology says (listen =)?
+ * Binds and closes at once.  The number of problems, each written to
+ * errs with file:line and the fix. */
+int tp_linkd_check_listen(const struct tp_topology *t, FILE *errs);
+
 #endif

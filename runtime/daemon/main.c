@@ -351,7 +351,7 @@ int main(int argc, char **argv)
 	if (!load_errs)
 		errs += tp_topology_check_execs(&topo, stderr);
 	if (check && !load_errs)
-		errs += tp_node_check(&topo, stderr);
+		errs += tp_node_check(&topo, stderr) + tp_linkd_check_listen(&topo, stderr);
 	if (errs) {
 		fprintf(stderr, "troupe: %s: %d error%s\n", path, errs, errs == 1 ? "" : "s");
 		return EXIT_USAGE;

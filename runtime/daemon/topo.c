@@ -319,6 +319,8 @@ static void topo_addr(struct topo_ctx *c, const struct topo_key *k,
 		return;
 	}
 	topo_copy(c, k, val, field);
+	if (c->kind == TOPO_NODE)
+		c->t->node.listen_line = c->line;   /* --check's port check names it */
 }
 
 static const char *const topo_restart_names[TP_RESTART_COUNT] = {

@@ -151,6 +151,7 @@ struct tp_node_conf {
 	char log_level[8];                 /* error, warning, info, debug */
 	/* Node links (docs/DESIGN.md "Node links"); listen empty: no links. */
 	char listen[TP_TOPO_ADDR_MAX];     /* host:port */
+	int listen_line;
 	char key_file[TP_TOPO_PATH_MAX];   /* as written; relative to the file's dir */
 	int link_heartbeat_ms;             /* 0: the link's default */
 	int link_dead_ms;

@@ -3,7 +3,9 @@
 # each with file:line and the fix: mailboxes over the kernel's mq limits
 # (msg_max, msgsize_max, RLIMIT_MSGQUEUE for all of them together), an
 # executable of another architecture, a file that is no program, a script
-# whose #! interpreter is missing, a missing executable.  A start with an
+# whose #! interpreter is missing, a missing executable; a listening
+# address that is taken, socket mailboxes the kernel's send buffers
+# cannot hold.  A start with an
 # executable of another architecture is refused with one clear line before
 # anything starts (no restart loop, nothing left behind).
 . "$(dirname "$0")/lib.sh"
@@ -117,6 +119,49 @@ grep -qF "$D/arm.ini:6: [actor arm]: exec format error: $D/./foreign is $article
 	{ cat "$log"; fail "no clear exec format error line"; }
 grep -q "started" "$log" && { cat "$log"; fail "an actor was started"; }
 assert_clean "$node"
+
+# Sockets: a listening address another program holds, and socket
+# mailboxes whose send buffer the kernel would cap below depth messages.
+wmem=$(cat /proc/sys/net/core/wmem_max)
+depth=$(cat /proc/sys/net/unix/max_dgram_qlen)
+[ "$depth" -gt 20 ] && depth=20
+big=$(( (2 * wmem) / depth + 1024 ))   # depth of them overflow twice wmem_max
+[ "$big" -le 1048576 ] || fail "net.core.wmem_max ($wmem) is too large to overflow with msg_max <= 1 MiB"
+python3 -c 'import socket,sys,time
+s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(1)
+print(s.getsockname()[1], flush=True); time.sleep(60)' >"$WORK/port" &
+holder=$!
+for ((i = 0; i < 50; i++)); do [ -s "$WORK/port" ] && break; sleep 0.1; done
+port=$(cat "$WORK/port")
+[ -n "$port" ] || fail "no port from the listener"
+group_key "$D/key"
+cat >"$D/sock.ini" <<INI
+[node]
+name = chk
+listen = 127.0.0.1:$port
+key_file = $D/key
+[actor u]
+exec = echo
+transport = unix
+depth = $depth
+msg_max = $big
+[actor t]
+exec = echo
+transport = tcp
+depth = $depth
+msg_max = $big
+INI
+$RUNNER "$B/bin/troupe" --check -A "$B/actors" "$D/sock.ini" >"$WORK/out" 2>&1
+rc=$?
+kill "$holder"
+wait "$holder" 2>/dev/null
+[ "$rc" -eq 2 ] || { cat "$WORK/out"; fail "--check of busy sockets: exit $rc, want 2"; }
+A=$D/sock.ini
+want "$A:3: [node]: listen: cannot listen on 127.0.0.1:$port: Address already in use"
+want "$A:5: [actor u]: transport unix: depth $depth x msg_max $big needs a send buffer of"
+want "(sysctl net.core.wmem_max="
+want "$A:10: [actor t]: transport tcp: depth $depth x msg_max $big needs a send buffer of"
+want "troupe: $A: 3 errors"
 
 # A valid topology still checks clean.
 cat >"$D/ok.ini" <<INI
