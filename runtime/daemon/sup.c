@@ -495,7 +495,8 @@ static void sup_group(struct tp_sup *s, uint64_t mask, unsigned delay_ms)
 
 static void sup_log_gave_up(struct tp_sup *s, const struct tp_tree_verdict *v)
 {
-	for (unsigned k = s->tree.n_sups; k-- > 0;) {   /* inner ones first */
+	unsigned n = s->tree.n_sups < TP_TREE_SUP_MAX ? s->tree.n_sups : TP_TREE_SUP_MAX;
+	for (unsigned k = n; k-- > 0;) {   /* inner ones first */
 		if (!(v->gave_up & (1u << k)))
 			continue;
 		const struct tp_tree_sup *sp = &s->tree.sup[k];
