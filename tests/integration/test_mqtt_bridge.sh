@@ -227,6 +227,8 @@ DAEMONS+=("$WPID")
 wait_for "$WORK/status" '^online$' 5
 kill -KILL "$(actor_pid "$n" mqtt-bridge)"
 wait_for "$WORK/status" '^offline$' 10
+kill "$WPID" 2>/dev/null
+wait "$WPID" 2>/dev/null
 
 # A wrong password: refused, said plainly, retried with backoff.
 grep -E '^badpw\[[0-9]+\]: broker 127\.0\.0\.1:[0-9]+ refused the connection: .*(authori|password)' "$log" ||
@@ -234,6 +236,8 @@ grep -E '^badpw\[[0-9]+\]: broker 127\.0\.0\.1:[0-9]+ refused the connection: .*
 [ "$(grep -c '^badpw\[[0-9]*\]: broker .* refused' "$log")" -eq 1 ] ||
 	fail "the refusal is repeated at every retry"
 
+kill "$RPID" 2>/dev/null
+wait "$RPID" 2>/dev/null
 node_stop "$DPID" || fail "node did not stop cleanly"
 assert_clean "$n"
 echo "ok: readings $(wc -l <"$WORK/readings") on the broker, spool in order across a restart and a kill -9"
