@@ -98,6 +98,7 @@ int bridge_conn_init(struct bridge *b);
 void bridge_conn_start(struct bridge *b);      /* a connection attempt now */
 void bridge_conn_tick(struct bridge *b);       /* keepalive, once a second */
 void bridge_conn_pump(struct bridge *b);       /* sends spooled messages */
+void bridge_conn_kick(struct bridge *b);       /* the same, outside libmosquitto's callbacks */
 int bridge_conn_publish0(struct bridge *b, const char *topic, uint32_t type,
 			 const void *payload, size_t len);
 void bridge_conn_stop(struct bridge *b);       /* status offline, disconnect */

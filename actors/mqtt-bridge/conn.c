@@ -20,6 +20,7 @@
 #define TYPE_PROP "troupe-type"
 
 static void conn_fd_ready(tp_actor *self, void *state, int fd, unsigned events, void *arg);
+static void conn_after(struct bridge *b, int rc);
 
 /* Watches the socket for what libmosquitto needs now. */
 static void conn_watch(struct bridge *b)
@@ -31,9 +32,17 @@ static void conn_watch(struct bridge *b)
 	if (b->watched_fd >= 0)
 		tp_fd_unwatch(b->self, b->watched_fd);
 	b->watched_fd = -1;
-	if (fd >= 0 && tp_fd_watch(b->self, fd, ev, conn_fd_ready, b) == 0) {
+	if (fd < 0)
+		return;
+	int rc = tp_fd_watch(b->self, fd, ev, conn_fd_ready, b);
+	if (rc == 0) {
 		b->watched_fd = fd;
 		b->watched_events = ev;
+	} else {
+		/* Unwatched, the connection would hang until its keepalive:
+		 * end it now and try again. */
+		printf("cannot watch the broker's socket: %s\n", tp_strerror(rc));
+		b->lost = true;
 	}
 }
 
@@ -124,7 +133,7 @@ int bridge_conn_publish0(struct bridge *b, const char *topic, uint32_t type,
 	mosquitto_property *p = conn_type_prop(type);
 	int rc = mosquitto_publish_v5(b->mosq, NULL, topic, (int)len, payload, 0, false, p);
 	mosquitto_property_free_all(&p);
-	conn_watch(b);
+	conn_after(b, rc);
 	return rc == MOSQ_ERR_SUCCESS ? 0 : -1;
 }
 
@@ -218,17 +227,18 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
 }
 
 /* After every call into libmosquitto: a connection that ended inside it
- * is torn down here, outside its callbacks. */
-static void conn_after(struct bridge *b, int rc, const char *what)
+ * (or whose socket cannot be watched) is torn down here, outside its
+ * callbacks, where destroying the instance is allowed. */
+static void conn_after(struct bridge *b, int rc)
 {
-	if (rc != MOSQ_ERR_SUCCESS && !b->lost) {
+	if (rc != MOSQ_ERR_SUCCESS)
 		b->lost = true;
-		(void)what;
-	}
-	if (b->lost)
-		conn_teardown(b, rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
-	else
+	if (!b->lost)
 		conn_watch(b);
+	if (b->lost)
+		conn_teardown(b, rc == MOSQ_ERR_ERRNO ? strerror(errno) :
+				 rc != MOSQ_ERR_SUCCESS ? mosquitto_strerror(rc) :
+				 "the broker closed it");
 }
 
 static void conn_fd_ready(tp_actor *self, void *state, int fd, unsigned events, void *arg)
@@ -245,14 +255,21 @@ static void conn_fd_ready(tp_actor *self, void *state, int fd, unsigned events, 
 	/* Acknowledgements free room for more in flight. */
 	if (rc == MOSQ_ERR_SUCCESS && !b->lost)
 		bridge_conn_pump(b);
-	conn_after(b, rc, "io");
+	conn_after(b, rc);
+}
+
+void bridge_conn_kick(struct bridge *b)
+{
+	bridge_conn_pump(b);
+	if (b->mosq)
+		conn_after(b, MOSQ_ERR_SUCCESS);
 }
 
 void bridge_conn_tick(struct bridge *b)
 {
 	if (!b->mosq)
 		return;
-	conn_after(b, mosquitto_loop_misc(b->mosq), "misc");
+	conn_after(b, mosquitto_loop_misc(b->mosq));
 }
 
 void bridge_conn_start(struct bridge *b)
@@ -296,7 +313,7 @@ void bridge_conn_start(struct bridge *b)
 	if (rc != MOSQ_ERR_SUCCESS && b->attempt == 0 && !b->ever_connected)
 		printf("broker %s:%d not reachable yet: %s; retrying with backoff\n", c->host,
 		       c->port, rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
-	conn_after(b, rc, "connect");
+	conn_after(b, rc);
 }
 
 int bridge_conn_init(struct bridge *b)

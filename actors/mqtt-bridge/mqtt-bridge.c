@@ -68,7 +68,7 @@ static int bridge_receive(tp_actor *self, void *state, const struct tp_msg *m)
 	}
 	if (away)
 		b->ctr.spooled++;
-	bridge_conn_pump(b);
+	bridge_conn_kick(b);
 	return 0;
 }
 

@@ -227,6 +227,7 @@ DAEMONS+=("$WPID")
 wait_for "$WORK/status" '^online$' 5
 kill -KILL "$(actor_pid "$n" mqtt-bridge)"
 wait_for "$WORK/status" '^offline$' 10
+offline="$status $(printf offline | od -An -tx1 | tr -d ' \n')"
 kill "$WPID" 2>/dev/null
 wait "$WPID" 2>/dev/null
 
@@ -238,6 +239,14 @@ grep -E '^badpw\[[0-9]+\]: broker 127\.0\.0\.1:[0-9]+ refused the connection: .*
 
 kill "$RPID" 2>/dev/null
 wait "$RPID" 2>/dev/null
+online="$status $(printf online | od -An -tx1 | tr -d ' \n')"
+for ((i = 0; i < 50 * SLOW; i++)); do   # the restarted bridge is back
+	[ "$(sub_once "$status" 2)" = "$online" ] && break
+	sleep 0.1
+done
+[ "$(sub_once "$status" 2)" = "$online" ] || fail "the restarted bridge did not say online"
 node_stop "$DPID" || fail "node did not stop cleanly"
 assert_clean "$n"
+# A clean stop says offline itself (a clean disconnect fires no will).
+[ "$(sub_once "$status" 5)" = "$offline" ] || fail "status after a clean stop: $(sub_once "$status" 2)"
 echo "ok: readings $(wc -l <"$WORK/readings") on the broker, spool in order across a restart and a kill -9"
