@@ -166,7 +166,8 @@ python3 -c 'import sys; s = list(map(int, sys.argv[1].split())); sys.exit(not (l
 
 # In: mosquitto_pub -> the bridge -> the node's topic cmd/x -> sub.
 printf '\x08\x07' >"$WORK/seq7"
-mosquitto_pub -h 127.0.0.1 -p "$PORT" -q 1 -t site/cmd/x -f "$WORK/seq7" || fail "mosquitto_pub"
+timeout 10 mosquitto_pub -h 127.0.0.1 -p "$PORT" -q 1 -t site/cmd/x -f "$WORK/seq7" ||
+	fail "mosquitto_pub"
 wait_for "$log" '^sub\[[0-9]+\]: got cmd/x seq=7 from mqtt-bridge' 10
 
 # A recorder with a session that outlives the broker's restart.
@@ -249,4 +250,5 @@ node_stop "$DPID" || fail "node did not stop cleanly"
 assert_clean "$n"
 # A clean stop says offline itself (a clean disconnect fires no will).
 [ "$(sub_once "$status" 5)" = "$offline" ] || fail "status after a clean stop: $(sub_once "$status" 2)"
+broker_stop
 echo "ok: readings $(wc -l <"$WORK/readings") on the broker, spool in order across a restart and a kill -9"
