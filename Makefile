@@ -294,6 +294,9 @@ $(B)/tests/%: $(O)/tests/unit/%.o $(O)/tests/unit/harness.o $(B)/lib/libtroupe-d
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -linih $(LDLIBS_TP) $(LDLIBS_LINK) -lm
 
+# The MQTT bridge's spool, tested apart from the bridge (no libmosquitto).
+$(B)/tests/test_mqtt_spool: $(O)/actors/mqtt-bridge/spool.o
+
 # troupectl's codec, tested apart from troupectl.
 $(B)/tests/test_pbtext: $(O)/runtime/ctl/pbtext.o $(O)/runtime/ctl/types.o $(O)/gen/msgtab.o
 
