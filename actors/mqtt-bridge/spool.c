@@ -3,6 +3,10 @@
  * because an entry leaves by its acknowledgement, which is one unlink; a
  * log would need compaction.  The file is written to a temporary name and
  * renamed, so a bridge killed mid-write leaves a whole entry or none. */
+/* 64-bit file offsets and inode numbers on 32-bit targets too: without,
+ * readdir fails (EOVERFLOW) on a filesystem with large inode numbers, and
+ * an armhf bridge would find its spool empty. */
+#define _FILE_OFFSET_BITS 64
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -186,7 +190,8 @@ static int spool_load(struct spool *s)
 	uint64_t *seqs = malloc(cap * sizeof *seqs);
 	struct dirent *de;
 	char path[4200];
-	while (seqs && (de = readdir(d))) {
+	int err = 0;
+	while (seqs && (errno = 0, de = readdir(d)) != NULL) {
 		uint64_t seq;
 		char tail[8];
 		if (de->d_name[0] == '.' && strstr(de->d_name, ".tmp")) {
@@ -198,16 +203,25 @@ static int spool_load(struct spool *s)
 			continue;
 		if (n == cap) {
 			uint64_t *m = realloc(seqs, 2 * cap * sizeof *seqs);
-			if (!m)
+			if (!m) {
+				err = ENOMEM;
 				break;
+			}
 			seqs = m;
 			cap *= 2;
 		}
 		seqs[n++] = seq;
 	}
+	/* A directory that cannot be read to its end is an error, not an
+	 * empty spool: what it holds would be lost silently. */
+	if (!err && seqs && !de && errno)
+		err = errno;
 	closedir(d);
-	if (!seqs)
+	if (!seqs || err) {
+		free(seqs);
+		errno = err ? err : ENOMEM;
 		return -1;
+	}
 	qsort(seqs, n, sizeof *seqs, seq_cmp);
 	int loaded = 0;
 	static struct spool_entry e;

@@ -3,6 +3,8 @@
  * counted, and the file mirror: what a restarted bridge loads, in order,
  * and what it cleans up (a cut write, a torn file, the newest beyond the
  * depth under drop_newest). */
+/* readdir on 32-bit targets, as in spool.c. */
+#define _FILE_OFFSET_BITS 64
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <errno.h>
 #include <cmocka.h>
 #include "../../actors/mqtt-bridge/spool.h"
 
@@ -41,8 +44,10 @@ static unsigned files_in(const char *dir)
 	unsigned n = 0;
 	DIR *d = opendir(dir);
 	assert_non_null(d);
-	for (struct dirent *de; (de = readdir(d));)
+	struct dirent *de;
+	while ((errno = 0, de = readdir(d)) != NULL)
 		n += de->d_name[0] != '.';
+	assert_int_equal(errno, 0);
 	closedir(d);
 	return n;
 }
