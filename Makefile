@@ -126,7 +126,8 @@ LIB_OBJ := $(patsubst %.c,$(O)/%.o,$(LIB_SRC)) $(call pb_o,$(PROTOS_RT))
 DAEMON_SRC := $(filter-out runtime/daemon/main.c,$(wildcard runtime/daemon/*.c)) \
 	      $(wildcard runtime/link/*.c)
 DAEMON_OBJ := $(patsubst %.c,$(O)/%.o,$(DAEMON_SRC))
-STD_ACTORS := $(notdir $(patsubst %/,%,$(dir $(wildcard actors/*/*.c))))
+# mqtt-bridge is many files and needs libmosquitto: its own rule (below).
+STD_ACTORS := $(filter-out mqtt-bridge,$(notdir $(patsubst %/,%,$(dir $(wildcard actors/*/*.c)))))
 ACTOR_PB_OBJ := $(call pb_o,$(PROTOS_ACT))
 TEST_ACTORS := $(notdir $(patsubst %/,%,$(dir $(wildcard tests/actors/*/*.c))))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
@@ -167,6 +168,15 @@ override CPPFLAGS += -DTP_LINK_RESOLVE
 endif
 BINS := $(B)/bin/troupe $(B)/bin/troupectl
 ACTOR_BINS := $(addprefix $(B)/actors/,$(STD_ACTORS))
+# The MQTT bridge links Debian's libmosquitto, which exists for glibc
+# targets as a shared library only: no bridge in a static build (boards)
+# nor with musl (toolchain/x86_64-linux-musl.mk says MQTT_BRIDGE := no).
+MQTT_BRIDGE ?= yes
+ifneq ($(filter -static,$(LDFLAGS)),)
+MQTT_BRIDGE := no
+endif
+BRIDGE_BIN := $(if $(filter yes,$(MQTT_BRIDGE)),$(B)/actors/mqtt-bridge)
+BRIDGE_OBJ := $(patsubst %.c,$(O)/%.o,$(wildcard actors/mqtt-bridge/*.c))
 
 # Every object may include any generated header: generate them first.
 GEN_H := $(patsubst %.proto,$(G)/%.pb.h,$(notdir $(PROTOS_RT) $(PROTOS_ACT) $(PROTOS_TEST))) \
@@ -175,7 +185,7 @@ GEN_H := $(patsubst %.proto,$(G)/%.pb.h,$(notdir $(PROTOS_RT) $(PROTOS_ACT) $(PR
 .SECONDARY:
 .PHONY: all lib test test-unit test-integration test-native test-cross test-regressions check-layers \
 	demo bench clean help setup fuzz fuzz-build size soak test-actors mutants
-all: $(LIBTROUPE_A) $(LIBTROUPE_SO) $(BINS) $(ACTOR_BINS)
+all: $(LIBTROUPE_A) $(LIBTROUPE_SO) $(BINS) $(ACTOR_BINS) $(BRIDGE_BIN)
 
 # ---------------------------------------------------------------- rules
 vpath %.proto runtime/proto $(sort $(dir $(PROTOS_ACT) $(PROTOS_TEST)))
@@ -271,6 +281,10 @@ $(3)/$(1): $(O)/$(2)/$(1)/$(1).o $(ACTOR_PB_OBJ) $(TP_LIB)
 endef
 $(foreach a,$(STD_ACTORS),$(eval $(call actor_rule,$(a),actors,$(B)/actors)))
 $(foreach a,$(TEST_ACTORS),$(eval $(call actor_rule,$(a),tests/actors,$(B)/tests/actors)))
+$(B)/actors/mqtt-bridge: $(BRIDGE_OBJ) $(TP_LIB)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(BRIDGE_OBJ) $(TP_LIB_LINK) $(LDLIBS_TP) -lmosquitto $(LDLIBS)
 # Test actors speak the runtime's own messages raw (Monitor, Down): like
 # any actor outside libtroupe, they carry their own generated descriptors.
 $(addprefix $(B)/tests/actors/,$(TEST_ACTORS)): $(call pb_o,$(PROTOS_RT))
@@ -279,6 +293,9 @@ $(B)/tests/%: $(O)/tests/unit/%.o $(O)/tests/unit/harness.o $(B)/lib/libtroupe-d
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -linih $(LDLIBS_TP) $(LDLIBS_LINK) -lm
+
+# The MQTT bridge's spool, tested apart from the bridge (no libmosquitto).
+$(B)/tests/test_mqtt_spool: $(O)/actors/mqtt-bridge/spool.o
 
 # troupectl's codec, tested apart from troupectl.
 $(B)/tests/test_pbtext: $(O)/runtime/ctl/pbtext.o $(O)/runtime/ctl/types.o $(O)/gen/msgtab.o

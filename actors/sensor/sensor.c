@@ -2,7 +2,9 @@
  * pipeline.  The signal is simulated: a slow sine with noise and, every
  * so often, a surge that makes the filter raise an alarm.
  *
- * Options: --rate HZ (10)  --count N (0: forever)  --to ACTOR (filter) */
+ * Options: --rate HZ (10)  --count N (0: forever)  --to ACTOR (filter)
+ *          --topic TOPIC (publish each reading there instead of sending
+ *          it: a topic never pushes back, so the sequence always advances) */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 
 struct sensor {
 	const char *to;
+	const char *topic;  /* publish here instead of sending to `to` */
 	unsigned count;     /* readings to send; 0 for no end */
 	uint32_t seq;
 	unsigned rejected;
@@ -35,7 +38,8 @@ static void sensor_tick(tp_actor *self, void *state, void *arg)
 		.value = simulate(s->seq + 1),
 		.time_us = (uint64_t)(tp_now_ns() / 1000),
 	};
-	int rc = tp_send(self, s->to, demo_Reading, &r);
+	int rc = s->topic ? tp_publish(self, s->topic, demo_Reading, &r) :
+			    tp_send(self, s->to, demo_Reading, &r);
 	if (rc == 0) {
 		s->seq++;
 	} else {
@@ -43,7 +47,7 @@ static void sensor_tick(tp_actor *self, void *state, void *arg)
 		 * next tick (the sequence does not advance). */
 		s->rejected++;
 		printf("reading %u not sent to %s: %s (%u so far)\n",
-		       r.seq, s->to, tp_strerror(rc), s->rejected);
+		       r.seq, s->topic ? s->topic : s->to, tp_strerror(rc), s->rejected);
 	}
 	if (s->count && s->seq >= s->count) {
 		tp_timer_stop(self, s->timer);
@@ -63,6 +67,8 @@ static int sensor_init(tp_actor *self, void *state, int argc, char **argv)
 			s->count = (unsigned)atoi(argv[i + 1]);
 		else if (strcmp(argv[i], "--to") == 0)
 			s->to = argv[i + 1];
+		else if (strcmp(argv[i], "--topic") == 0)
+			s->topic = argv[i + 1];
 		else {
 			fprintf(stderr, "unknown option %s\n", argv[i]);
 			return -TP_EINVAL;

@@ -93,7 +93,7 @@ INSTALLED := $(addprefix $(BINDIR)/,$(notdir $(BINS))) \
 	$(addprefix $(CMAKEDIR)/,TroupeConfig.cmake TroupeConfigVersion.cmake TroupeActor.cmake) \
 	$(addprefix $(INCLUDEDIR)/troupe/,$(notdir $(PUBLIC_H))) \
 	$(addprefix $(INCLUDEDIR)/troupe/nanopb/,$(notdir $(NANOPB_H))) \
-	$(addprefix $(LIBEXECDIR)/troupe/,$(notdir $(ACTOR_BINS) $(ACTOR_MSGIDS))) \
+	$(addprefix $(LIBEXECDIR)/troupe/,$(notdir $(ACTOR_BINS) $(ACTOR_MSGIDS) $(BRIDGE_BIN))) \
 	$(patsubst $(SHARE)/%,$(DATADIR)/troupe/%,$(SDK_SHARE))
 
 .PHONY: install uninstall
@@ -109,7 +109,7 @@ install: all
 		runtime/sdk/TroupeActor.cmake $(D)$(CMAKEDIR)/
 	$(Q)install -m 644 $(PUBLIC_H) $(D)$(INCLUDEDIR)/troupe/
 	$(Q)install -m 644 $(NANOPB_H) $(D)$(INCLUDEDIR)/troupe/nanopb/
-	$(Q)install -m 755 $(ACTOR_BINS) $(D)$(LIBEXECDIR)/troupe/
+	$(Q)install -m 755 $(ACTOR_BINS) $(BRIDGE_BIN) $(D)$(LIBEXECDIR)/troupe/
 	$(Q)install -m 644 $(ACTOR_MSGIDS) $(D)$(LIBEXECDIR)/troupe/
 	$(Q)cd $(SHARE) && cp -p --parents $(patsubst $(SHARE)/%,%,$(SDK_SHARE)) $(abspath $(D)$(DATADIR))/troupe/
 	$(Q)test -e $(D)$(SYSCONFDIR)/troupe/topology.ini || \
