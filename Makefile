@@ -50,8 +50,12 @@ Q := @
 endif
 
 # nanopb from Debian is built with its default options; generated code must
-# match them (docs/DESIGN.md).
-override CPPFLAGS += -D_GNU_SOURCE
+# match them (docs/DESIGN.md).  64-bit file offsets and inode numbers on
+# 32-bit targets too: without, readdir fails (EOVERFLOW) on a filesystem
+# with large inode numbers (armhf under qemu-user on a 64-bit host, a big
+# card).  No public header holds an off_t or ino_t, so actors built
+# without it are unaffected.
+override CPPFLAGS += -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64
 
 # ---------------------------------------------------------------- layers
 # Each folder compiles with the include paths of its own layer and of the

@@ -4,6 +4,7 @@
 #include <troupe/troupe.h>
 #include "filter.pb.h"
 #include "logger.pb.h"
+#include "sensor.pb.h"
 
 struct logger {
 	unsigned long lines;
@@ -28,6 +29,11 @@ static int logger_receive(tp_actor *self, void *state, const struct tp_msg *m)
 		demo_LogLine ll;
 		if ((rc = tp_decode(m, demo_LogLine, &ll)) == 0)
 			printf("%s: %s\n", m->sender, ll.text);
+	} else if (tp_msg_is(m, demo_Reading)) {
+		demo_Reading r;
+		if ((rc = tp_decode(m, demo_Reading, &r)) == 0)
+			printf("%s%sseq=%u value=%.2f (from %s)\n", m->topic ? m->topic : "",
+			       m->topic ? ": " : "", r.seq, r.value, m->sender);
 	} else {
 		printf("from %s: message of type %u, %zu bytes\n", m->sender, m->type, m->len);
 		rc = 0;

@@ -3,10 +3,6 @@
  * because an entry leaves by its acknowledgement, which is one unlink; a
  * log would need compaction.  The file is written to a temporary name and
  * renamed, so a bridge killed mid-write leaves a whole entry or none. */
-/* 64-bit file offsets and inode numbers on 32-bit targets too: without,
- * readdir fails (EOVERFLOW) on a filesystem with large inode numbers, and
- * an armhf bridge would find its spool empty. */
-#define _FILE_OFFSET_BITS 64
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

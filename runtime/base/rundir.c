@@ -1,8 +1,5 @@
 /* The node's runtime directory: where the control socket and the unix
  * and tcp mailboxes' files live (see rundir.h). */
-/* 64-bit d_ino: on 32-bit ARM a plain readdir fails with EOVERFLOW on
- * filesystems with large inode numbers. */
-#define _FILE_OFFSET_BITS 64
 #include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>

@@ -3,9 +3,6 @@
  * protoc --descriptor_set_out) and NAME.msgids ("ID TYPE FILE:LINE") on
  * its search path.  The descriptor set is read with a small protobuf wire
  * reader: troupectl needs names, numbers, types and enum values only. */
-/* 32-bit readdir fails (EOVERFLOW) on a filesystem with 64-bit inodes
- * without it (armhf under qemu-user on a 64-bit host, big filesystems). */
-#define _FILE_OFFSET_BITS 64
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>

@@ -3,8 +3,6 @@
  * counted, and the file mirror: what a restarted bridge loads, in order,
  * and what it cleans up (a cut write, a torn file, the newest beyond the
  * depth under drop_newest). */
-/* readdir on 32-bit targets, as in spool.c. */
-#define _FILE_OFFSET_BITS 64
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
