@@ -41,6 +41,8 @@ static int reloader_check(struct tp_reloader *r, FILE *f)
 	if (!errs)
 		errs = tp_topology_check_execs(&r->next, f);
 	if (!errs)
+		errs = tp_topology_privs(&r->next, f);
+	if (!errs)
 		errs = tp_reload_plan(r->live, &r->next, &r->plan, f);
 	if (!errs)
 		errs += tp_node_check(&r->next, f);
