@@ -151,6 +151,11 @@ static void sup_child(const struct tp_sup *s, unsigned i, char **argv, int out, 
 			(unsigned)s->topo->actors[i].privs.gid, why);
 		_exit(126);
 	}
+	/* A change of credentials clears the parent-death signal: set it
+	 * again, or an actor of another user outlives a killed daemon. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != s->self)
+		_exit(1);
 	/* A path is exec'd as is: execvp would run a file of another
 	 * architecture through /bin/sh (its ENOEXEC fallback).  A bare name
 	 * (an exec_prefix such as valgrind) is looked up in PATH. */

@@ -6,9 +6,10 @@
  * accept_from is kept that way: the mailbox belongs to the receiver's
  * uid, and its group is one that every allowed sender of another uid has
  * and no other actor has.  When no such group exists, or an actor to be
- * kept out runs as the receiver's uid or as root (owner or root pass any
- * mode), the topology is refused with the reason and the fix: never a
- * mailbox more open than written.  Names are looked up in the system's
+ * kept out runs as root, as the receiver's uid or as an allowed sender's
+ * (owner or root pass any mode; one uid can use another process of that
+ * uid's descriptors), the topology is refused with the reason and the
+ * fix: never a mailbox more open than written.  Names are looked up in the system's
  * databases here, once; the child only makes the system calls
  * (sup_privs.c). */
 #include <errno.h>
@@ -295,6 +296,20 @@ static void privs_mailbox(struct privs_ctx *c, unsigned i)
 				  "it runs as root, which no mode keeps out; give it a user",
 				  t->actors[k].name);
 	}
+	/* Processes of one uid can use each other's descriptors (ptrace,
+	 * /proc/PID/fd): one of them allowed means all of them are. */
+	for (unsigned k = 0; k < t->n_actors; k++)
+		for (unsigned y = 0; ((out >> k) & 1) && y < t->n_actors; y++)
+			if (y != i && !((out >> y) & 1) &&
+			    t->actors[y].privs.uid == t->actors[k].privs.uid &&
+			    t->actors[k].privs.uid != rp->uid && t->actors[k].privs.uid != 0) {
+				privs_err(c, r->accept_line, label, "accept_from: cannot keep "
+					  "%s out: it runs as the same user (uid %u) as %s, which "
+					  "may send; give one of them another user",
+					  t->actors[k].name, (unsigned)t->actors[k].privs.uid,
+					  t->actors[y].name);
+				break;
+			}
 	if (!t->node.privs)
 		return;   /* every actor is the daemon's user: nothing to hand out */
 	rp->owned = true;
