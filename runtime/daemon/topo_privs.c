@@ -24,6 +24,9 @@
 #include <unistd.h>
 #include "topo.h"
 
+/* login.defs' UID_MIN on Debian and most others: below it, system users. */
+#define PRIVS_FIRST_REGULAR_UID 1000
+
 struct privs_ctx {
 	struct tp_topology *t;
 	FILE *errs;
@@ -178,6 +181,15 @@ static void privs_actor(struct privs_ctx *c, struct tp_actor_conf *a)
 	/* The daemon's own user and group: nothing to change (a daemon
 	 * that is no root may name itself). */
 	p->drop = p->uid != geteuid() || p->gid != getegid();
+	/* The mailbox becomes this user's: systemd-logind (RemoveIPC=yes,
+	 * its default) deletes a regular user's POSIX shm and queues when
+	 * the user's last session ends, under a running node. */
+	if (p->drop && p->uid >= PRIVS_FIRST_REGULAR_UID && c->errs)
+		fprintf(c->errs, "%s:%d: [%s]: warning: %s: uid %u is a regular user's: "
+			"systemd-logind's RemoveIPC deletes its POSIX shm and queues (this "
+			"actor's mailbox) when its last session ends; use a system user "
+			"(useradd --system)\n", c->t->file, uline, ulabel, ukey,
+			(unsigned)p->uid);
 	if (!p->drop) {   /* it keeps the daemon's groups too */
 		p->n_groups = 0;
 		for (int k = 0; k < n; k++)
