@@ -24,8 +24,11 @@
 #include <unistd.h>
 #include "topo.h"
 
-/* login.defs' UID_MIN on Debian and most others: below it, system users. */
+/* login.defs' UID_MIN and UID_MAX on Debian and most others: regular
+ * users, the ones logind cleans up after (below, system users; above,
+ * nobody and dynamic users). */
 #define PRIVS_FIRST_REGULAR_UID 1000
+#define PRIVS_LAST_REGULAR_UID 60000
 
 struct privs_ctx {
 	struct tp_topology *t;
@@ -79,14 +82,104 @@ static bool privs_capable(void)
 	return true;
 }
 
+/* ---------------------------------------------------------------- lookups
+ * Through NSS where the C library can load its modules; a static build
+ * (a board's bundle) reads /etc/passwd and /etc/group itself, as glibc's
+ * NSS would need its shared modules at run time. */
+
+struct privs_pw {
+	uid_t uid;
+	gid_t gid;
+	char name[TP_TOPO_ID_MAX];
+};
+
+static bool privs_pw_set(const struct passwd *pw, struct privs_pw *out)
+{
+	if (!pw)
+		return false;
+	out->uid = pw->pw_uid;
+	out->gid = pw->pw_gid;
+	snprintf(out->name, sizeof out->name, "%s", pw->pw_name);
+	return true;
+}
+
+#ifdef TP_NSS
+static bool privs_pw_find(const char *name, uid_t uid, struct privs_pw *out)
+{
+	return privs_pw_set(name ? getpwnam(name) : getpwuid(uid), out);
+}
+
+static bool privs_gr_find(const char *name, gid_t *gid)
+{
+	struct group *g = getgrnam(name);
+	if (g)
+		*gid = g->gr_gid;
+	return g != NULL;
+}
+
+static int privs_grouplist(const char *user, gid_t gid, gid_t *list, int *cnt)
+{
+	return getgrouplist(user, gid, list, cnt);
+}
+#else
+static bool privs_pw_find(const char *name, uid_t uid, struct privs_pw *out)
+{
+	FILE *f = fopen("/etc/passwd", "re");
+	struct passwd *pw;
+	bool found = false;
+	while (f && !found && (pw = fgetpwent(f)))
+		if (name ? strcmp(pw->pw_name, name) == 0 : pw->pw_uid == uid)
+			found = privs_pw_set(pw, out);
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static bool privs_gr_find(const char *name, gid_t *gid)
+{
+	FILE *f = fopen("/etc/group", "re");
+	struct group *g;
+	bool found = false;
+	while (f && !found && (g = fgetgrent(f)))
+		if (strcmp(g->gr_name, name) == 0) {
+			*gid = g->gr_gid;
+			found = true;
+		}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* getgrouplist's contract: gid first, then every group naming user. */
+static int privs_grouplist(const char *user, gid_t gid, gid_t *list, int *cnt)
+{
+	FILE *f = fopen("/etc/group", "re");
+	struct group *g;
+	int n = 0, max = *cnt;
+	if (max > 0)
+		list[n] = gid;
+	n++;
+	while (f && (g = fgetgrent(f)))
+		for (char **m = g->gr_mem; m && *m; m++)
+			if (strcmp(*m, user) == 0 && g->gr_gid != gid) {
+				if (n < max)
+					list[n] = g->gr_gid;
+				n++;
+				break;
+			}
+	if (f)
+		fclose(f);
+	int over = n > max;
+	*cnt = n > max ? max : n;
+	return over ? -1 : n;
+}
+#endif
+
 static bool privs_group(const char *v, gid_t *gid)
 {
-	struct group *g = getgrnam(v);
 	unsigned long n;
-	if (g) {
-		*gid = g->gr_gid;
+	if (privs_gr_find(v, gid))
 		return true;
-	}
 	if (privs_number(v, &n)) {
 		*gid = (gid_t)n;
 		return true;
@@ -139,14 +232,14 @@ static void privs_actor(struct privs_ctx *c, struct tp_actor_conf *a)
 	char pw_name[TP_TOPO_ID_MAX] = "";
 	if (user[0]) {
 		unsigned long num;
-		struct passwd *pw = getpwnam(user);
-		if (!pw && privs_number(user, &num))
-			pw = getpwuid((uid_t)num);
-		if (pw) {
-			p->uid = pw->pw_uid;
-			p->gid = pw->pw_gid;
+		struct privs_pw pw;
+		bool have = privs_pw_find(user, 0, &pw) ||
+			    (privs_number(user, &num) && privs_pw_find(NULL, (uid_t)num, &pw));
+		if (have) {
+			p->uid = pw.uid;
+			p->gid = pw.gid;
 			named = true;
-			snprintf(pw_name, sizeof pw_name, "%s", pw->pw_name);
+			snprintf(pw_name, sizeof pw_name, "%s", pw.name);
 		} else if (privs_number(user, &num)) {
 			p->uid = (uid_t)num;
 			if (!group[0]) {
@@ -173,7 +266,7 @@ static void privs_actor(struct privs_ctx *c, struct tp_actor_conf *a)
 	if (named) {   /* the user's other groups, as a login would have them */
 		gid_t list[TP_TOPO_GROUPS_MAX];
 		int cnt = TP_TOPO_GROUPS_MAX;
-		if (getgrouplist(pw_name, p->gid, list, &cnt) < 0)
+		if (privs_grouplist(pw_name, p->gid, list, &cnt) < 0)
 			cnt = TP_TOPO_GROUPS_MAX;   /* more than we keep: the first ones */
 		for (int k = 0; k < cnt; k++)
 			privs_add(p, list[k]);
@@ -184,7 +277,8 @@ static void privs_actor(struct privs_ctx *c, struct tp_actor_conf *a)
 	/* The mailbox becomes this user's: systemd-logind (RemoveIPC=yes,
 	 * its default) deletes a regular user's POSIX shm and queues when
 	 * the user's last session ends, under a running node. */
-	if (p->drop && p->uid >= PRIVS_FIRST_REGULAR_UID && c->errs)
+	if (p->drop && p->uid >= PRIVS_FIRST_REGULAR_UID &&
+	    p->uid <= PRIVS_LAST_REGULAR_UID && c->errs)
 		fprintf(c->errs, "%s:%d: [%s]: warning: %s: uid %u is a regular user's: "
 			"systemd-logind's RemoveIPC deletes its POSIX shm and queues (this "
 			"actor's mailbox) when its last session ends; use a system user "
@@ -372,8 +466,11 @@ int tp_topology_privs(struct tp_topology *t, FILE *errs)
 			t->node.privs = true;
 	}
 	privs_node_group(&c);
-	if (c.errors)
+	if (c.errors) {   /* ids unknown: only the names of accept_from still */
+		for (unsigned i = 0; i < t->n_actors; i++)
+			privs_allowed(&c, &t->actors[i]);
 		return c.errors;
+	}
 	if (t->node.privs) {
 		privs_transports(&c);
 		for (unsigned i = 0; i < t->n_actors; i++)
