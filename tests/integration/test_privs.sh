@@ -136,7 +136,11 @@ wait_for "$WORK/$n.log" 'started intruder' 10
 pids=()
 for a in logger filter sensor guard feeder intruder; do pids+=("$(actor_pid "$n" "$a")"); done
 kill -KILL "$DPID"; wait "$DPID" 2>/dev/null
-pids_gone 5 "${pids[@]}" || fail "actors outlived their killed daemon: $(ps -o pid=,user=,args= -p "$(IFS=,; echo "${pids[*]}")" | xargs)"
+if ! pids_gone 5 "${pids[@]}"; then
+	left=$(ps -o pid=,user=,args= -p "$(IFS=,; echo "${pids[*]}")" | xargs)
+	kill -KILL "${pids[@]}" 2>/dev/null   # ours: else they keep the users alive
+	fail "actors outlived their killed daemon: $left"
+fi
 want=$(stale_line "$n")
 mv "$WORK/$n.log" "$WORK/$n.2.log"
 node_start "$n" "$WORK/privs.ini"
