@@ -169,6 +169,9 @@ TP_LIB_LINK := -L$(B)/lib -ltroupe \
 # static program, which would need its NSS modules at run time
 # (runtime/link/link_sock.h).
 override CPPFLAGS += -DTP_LINK_RESOLVE
+# Users and groups through NSS likewise; a static daemon reads
+# /etc/passwd and /etc/group itself (runtime/daemon/topo_privs.c).
+override CPPFLAGS += -DTP_NSS
 endif
 BINS := $(B)/bin/troupe $(B)/bin/troupectl
 ACTOR_BINS := $(addprefix $(B)/actors/,$(STD_ACTORS))

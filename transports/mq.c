@@ -186,6 +186,15 @@ static int mq_create(const char *path, const struct tp_mbox_attr *attr,
 		return mq_explain(errno, attr, err, errlen);
 	}
 	fchmod(q, attr->mode);   /* mq_open honoured the umask; the node's mode wins */
+	if (attr->owned && fchown(q, attr->uid, attr->gid) < 0) {
+		int e = errno;
+		if (err)
+			snprintf(err, errlen, "cannot give it to uid %u gid %u: %s",
+				 (unsigned)attr->uid, (unsigned)attr->gid, strerror(e));
+		mq_close(q);
+		mq_unlink(path);
+		return -tp_err_from_errno(e);
+	}
 	int rc = mq_new(q, out);
 	if (rc || attr->when_full == TP_FULL_BLOCK)
 		return rc;
@@ -193,7 +202,9 @@ static int mq_create(const char *path, const struct tp_mbox_attr *attr,
 	struct tp_attr_file a = { attr->depth, attr->msg_max, attr->when_full, 0 };
 	if ((rc = tp_rundir_make(attr->mode, err ? err : af, err ? errlen : sizeof af)) ||
 	    (rc = tp_rundir_path(af, sizeof af, path, MQ_ATTR_SUFFIX)) ||
-	    (rc = tp_attr_write(af, &a, attr->mode & 0666))) {
+	    (rc = tp_attr_write(af, &a, attr->owned ? 0640 : attr->mode & 0666)) ||
+	    (attr->owned && chown(af, (uid_t)-1, attr->gid) < 0 &&
+	     (rc = -tp_err_from_errno(errno)))) {
 		mq_close((*out)->q);
 		free(*out);
 		mq_unlink(path);

@@ -230,6 +230,14 @@ static int shm_create(const char *path, const struct tp_mbox_attr *attr,
 		return e == EEXIST ? -TP_EBUSY : -tp_err_from_errno(e);
 	}
 	fchmod(fd, attr->mode);   /* shm_open honoured the umask; the node's mode wins */
+	if (attr->owned && fchown(fd, attr->uid, attr->gid) < 0) {
+		int e2 = errno;
+		snprintf(err, errlen, "cannot give it to uid %u gid %u: %s",
+			 (unsigned)attr->uid, (unsigned)attr->gid, strerror(e2));
+		close(fd);
+		shm_unlink(ring);
+		return -tp_err_from_errno(e2);
+	}
 	uint64_t size = shm_size(attr->depth, attr->msg_max);
 	/* Every page now: a sparse ring on a tmpfs that fills up later would
 	 * kill its users with SIGBUS at their first touch of a new slot. */
@@ -245,7 +253,8 @@ static int shm_create(const char *path, const struct tp_mbox_attr *attr,
 	int wake = -1;
 	if (mkfifo(fifo, attr->mode) < 0 ||
 	    chmod(fifo, attr->mode) < 0 ||
-	    (wake = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+	    (wake = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW)) < 0 ||
+	    (attr->owned && fchown(wake, attr->uid, attr->gid) < 0)) {
 		e = errno;
 		snprintf(err, errlen, "%s", strerror(e));
 		if (wake >= 0)

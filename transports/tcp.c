@@ -67,6 +67,13 @@ struct tp_mbox {
 
 static int tcp_check(const struct tp_mbox_attr *attrs, size_t n, char *err, size_t errlen)
 {
+	/* A connection is taken only from the node's user (tcp_peer.c). */
+	for (size_t i = 0; i < n; i++)
+		if (attrs[i].owned) {
+			snprintf(err, errlen, "tcp cannot carry mail between actors of "
+				 "different users: use mq or shm");
+			return -TP_ECONFIG;
+		}
 	int rc = tp_transport_check_policy(&tp_transport_tcp, attrs, n, err, errlen);
 	for (size_t i = 0; i < n && !rc; i++)
 		rc = tp_check_sndbuf(&attrs[i], TCP_FRAME_HEAD, err, errlen);

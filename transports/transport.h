@@ -35,6 +35,13 @@ struct tp_mbox_attr {
 	mode_t mode;         /* permissions of the IPC object */
 	uint32_t when_full;  /* enum tp_when_full */
 	uint32_t spin_us;    /* shm: receiver spins this long before sleeping */
+	/* Least privilege (docs/TOPOLOGY.md, accept_from): when owned, the
+	 * objects are given to uid:gid (the receiver's user, a group of
+	 * its allowed senders) and mode applies to them; a transport that
+	 * cannot check senders by group refuses (-TP_ECONFIG). */
+	bool owned;
+	uid_t uid;
+	gid_t gid;
 };
 
 struct tp_mbox_stat {

@@ -61,6 +61,13 @@ static int unix_check(const struct tp_mbox_attr *attrs, size_t n, char *err, siz
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
+		/* SCM_CREDENTIALS carries no supplementary groups: the
+		 * receiver could not tell an allowed sender by its group. */
+		if (attrs[i].owned) {
+			snprintf(err, errlen, "unix cannot carry mail between actors of "
+				 "different users: use mq or shm");
+			return -TP_ECONFIG;
+		}
 		if (qlen > 0 && (long)attrs[i].depth > qlen) {
 			snprintf(err, errlen, "depth %u exceeds /proc/sys/net/unix/max_dgram_qlen "
 				 "(%ld), the kernel's bound on a datagram queue: raise it (sysctl "

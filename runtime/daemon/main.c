@@ -350,6 +350,9 @@ int main(int argc, char **argv)
 	 * creates the mailboxes, and logs every one). */
 	if (!load_errs)
 		errs += tp_topology_check_execs(&topo, stderr);
+	/* Users and groups: unknown ones, and what this daemon may not do. */
+	if (!load_errs)
+		errs += tp_topology_privs(&topo, stderr);
 	if (check && !load_errs)
 		errs += tp_node_check(&topo, stderr) + tp_linkd_check_listen(&topo, stderr);
 	if (errs) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "troupe/error.h"
 #include "common.h"
+#include "rundir.h"
 #include "log_dmsg.h"
 #include "ctlpath.h"
 #include "node.h"
@@ -52,13 +53,73 @@ static const struct tp_transport *node_auto(void)
  * default. */
 static struct tp_mbox_attr node_attr(const struct tp_node *n, unsigned i)
 {
-	if (i >= n->topo->n_actors)
-		return (struct tp_mbox_attr){ .depth = n->ent[i].depth,
-			.msg_max = n->ent[i].msg_max, .mode = n->topo->node.mode };
+	const struct tp_node_conf *nd = &n->topo->node;
+	if (i >= n->topo->n_actors) {
+		/* With actors of other users, the daemon's mailbox and the
+		 * links' outboxes take mail from every actor: the node's group
+		 * writes them (a shm sender maps the ring: read too). */
+		struct tp_mbox_attr at = { .depth = n->ent[i].depth,
+			.msg_max = n->ent[i].msg_max, .mode = nd->mode };
+		if (nd->privs)
+			at = (struct tp_mbox_attr){ .depth = at.depth, .msg_max = at.msg_max,
+				.mode = n->box[i].t && strcmp(n->box[i].t->name, "mq") == 0 ?
+					0620 : 0660,
+				.owned = true, .uid = geteuid(), .gid = nd->node_gid };
+		return at;
+	}
 	const struct tp_actor_conf *a = &n->topo->actors[i];
+	const struct tp_actor_privs *p = &a->privs;
 	return (struct tp_mbox_attr){ .depth = a->depth, .msg_max = a->msg_max,
-		.mode = n->topo->node.mode, .when_full = a->when_full,
-		.spin_us = a->spin_us };
+		.mode = p->owned ? p->box_mode : nd->mode, .when_full = a->when_full,
+		.spin_us = a->spin_us, .owned = p->owned, .uid = p->box_uid,
+		.gid = p->box_gid };
+}
+
+int tp_node_share(const struct tp_node *n, const char *obj, mode_t bits)
+{
+	const struct tp_node_conf *nd = &n->topo->node;
+	char path[64];
+	if (!nd->privs)
+		return 0;
+	if (tp_ipc_name(path, sizeof path, nd->name, obj))
+		return -TP_ETOOBIG;
+	int fd = shm_open(path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return -tp_err_from_errno(errno);
+	struct stat st;
+	int rc = 0;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid())
+		rc = -TP_EPERM;   /* not what we just made */
+	else if (fchown(fd, (uid_t)-1, nd->node_gid) < 0 ||
+		 fchmod(fd, (nd->mode | bits) & 0660) < 0)
+		rc = -tp_err_from_errno(errno);
+	close(fd);
+	if (rc)
+		tp_derr("cannot give %s to the node's group %u: %s", path,
+			(unsigned)nd->node_gid, tp_strerror(rc));
+	return rc;
+}
+
+/* The run dir holds the mq mailboxes' policy files, which senders of
+ * every user read: the node's group may search it (not list-and-write). */
+static int node_share_rundir(const struct tp_node *n)
+{
+	const struct tp_node_conf *nd = &n->topo->node;
+	char dir[256], err[256];
+	if (!nd->privs)
+		return 0;
+	int rc = tp_rundir_make(nd->mode | 0040, err, sizeof err);
+	if (rc) {
+		tp_derr("%s", err);
+		return rc;
+	}
+	if (tp_rundir(dir, sizeof dir) || chown(dir, (uid_t)-1, nd->node_gid) < 0 ||
+	    chmod(dir, 0750) < 0) {
+		rc = -tp_err_from_errno(errno);
+		tp_derr("cannot give the run dir %s to the node's group: %s", dir,
+			tp_strerror(rc));
+	}
+	return rc;
 }
 
 void tp_node_own_entry(struct tp_node *n, unsigned i, const struct tp_transport *tr,
@@ -467,11 +528,10 @@ int tp_node_mailboxes(struct tp_node *n)
 	free(text);
 	if (bad)
 		return -TP_ELIMIT;
-	int rc;
-	for (unsigned i = 0; i < n->count; i++)
-		if ((rc = node_create(n, i)))
-			return rc;
-	return 0;
+	int rc = node_share_rundir(n);
+	for (unsigned i = 0; !rc && i < n->count; i++)
+		rc = node_create(n, i);
+	return rc;
 }
 
 int tp_node_publish(struct tp_node *n)
@@ -491,10 +551,16 @@ int tp_node_publish(struct tp_node *n)
 	}
 	tp_registry_set_count(n->reg, n->count);
 	tp_registry_set_daemon(n->reg, getpid());
+	/* Actors of other users read the registry (never write it) and
+	 * count in the counters. */
+	if ((rc = tp_node_share(n, "registry", 0040)))
+		return rc;
 	/* Without counters the node runs; troupectl counters says so. */
 	if ((rc = tp_counters_create(t->node.name, t->node.mode, &n->ctr))) {
 		tp_dwarn("cannot create the counters: %s; counting nothing", tp_strerror(rc));
 		n->ctr = NULL;
+	} else if (tp_node_share(n, "counters", 0060)) {
+		tp_dwarn("counting nothing in other users' actors");
 	}
 	tp_node_bind(n);
 	return 0;

@@ -97,6 +97,12 @@ void tp_node_repair(struct tp_node *n, pid_t pid);
  * mailbox cannot be opened by (bound sockets), as TROUPE_MBOX_FD. */
 void tp_node_handoff(struct tp_node *n, unsigned i);
 
+/* With actors of other users (topology's privs): gives the node's shm
+ * object obj ("registry", "counters", "topics"), just made by this
+ * daemon, to the node's group with the node's mode plus bits (0040 read,
+ * 0060 read and write).  0 (also without privs), or the error, logged. */
+int tp_node_share(const struct tp_node *n, const char *obj, mode_t bits);
+
 /* Closes and unlinks every mailbox, unlinks the registry, then unlinks and
  * releases the lock.  Safe on a partly set up node. */
 void tp_node_fini(struct tp_node *n);

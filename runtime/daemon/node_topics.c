@@ -19,6 +19,9 @@ int tp_node_topics_create(struct tp_node *n)
 		tp_derr("cannot create the topic table: %s", tp_strerror(rc));
 		return rc;
 	}
+	/* Publishers and run-time subscribers of every user write it. */
+	if ((rc = tp_node_share(n, "topics", 0060)))
+		return rc;
 	memset(n->subs, 0, sizeof n->subs);
 	unsigned i = 0;
 	for (unsigned a = 0; a < t->n_actors; a++)

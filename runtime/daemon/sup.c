@@ -18,6 +18,7 @@
 #include "node_deliver.h"
 #include "topo_exec.h"
 #include "sup.h"
+#include "sup_privs.h"
 
 #define MS 1000000LL
 #define BIT(i) ((uint64_t)1 << (i))
@@ -140,6 +141,21 @@ static void sup_child(const struct tp_sup *s, unsigned i, char **argv, int out, 
 		unsetenv("TROUPE_READY_FD");
 	}
 	tp_node_handoff(s->node, i);
+	/* Last, as it gives up what the steps above needed.  A failure is a
+	 * failed start (exit 126 before it was ready), said on the actor's
+	 * output, which is the log. */
+	char why[TP_TOPO_PATH_MAX + 200];
+	if (tp_privs_drop(&s->topo->actors[i].privs, why, sizeof why) < 0) {
+		dprintf(2, "troupe: actor %s: cannot run as uid %u gid %u: %s\n",
+			s->topo->actors[i].name, (unsigned)s->topo->actors[i].privs.uid,
+			(unsigned)s->topo->actors[i].privs.gid, why);
+		_exit(126);
+	}
+	/* A change of credentials clears the parent-death signal: set it
+	 * again, or an actor of another user outlives a killed daemon. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != s->self)
+		_exit(1);
 	/* A path is exec'd as is: execvp would run a file of another
 	 * architecture through /bin/sh (its ENOEXEC fallback).  A bare name
 	 * (an exec_prefix such as valgrind) is looked up in PATH. */
@@ -148,7 +164,6 @@ static void sup_child(const struct tp_sup *s, unsigned i, char **argv, int out, 
 	else
 		execvp(argv[0], argv);
 	int e = errno;
-	char why[TP_TOPO_PATH_MAX + 200];
 	if (e == ENOEXEC && tp_exec_check(argv[0], why, sizeof why))
 		dprintf(2, "troupe: actor %s: %s\n", s->topo->actors[i].name, why);
 	else

@@ -235,6 +235,37 @@ static void topo_words(struct topo_ctx *c, const struct topo_key *k,
 		topo_copy(c, k, val, field);
 }
 
+/* user, group, actor_user, actor_group, [node] group: a name or a
+ * number, looked up later (tp_topology_privs), which says unknown ones
+ * at the line kept here. */
+static void topo_id(struct topo_ctx *c, const struct topo_key *k,
+		    const char *val, void *field)
+{
+	if (*val == '\0' || strpbrk(val, " \t:,")) {
+		topo_err(c, "%s: '%s' is not a user or group name or number", k->name, val);
+		return;
+	}
+	if (!topo_copy(c, k, val, field))
+		return;
+	if (c->kind == TOPO_ACTOR) {
+		struct tp_actor_conf *a = c->base;
+		*(strcmp(k->name, "user") == 0 ? &a->user_line : &a->group_line) = c->line;
+	} else {
+		struct tp_node_conf *n = c->base;
+		*(strcmp(k->name, "actor_user") == 0 ? &n->actor_user_line :
+		  strcmp(k->name, "actor_group") == 0 ? &n->actor_group_line :
+		  &n->group_line) = c->line;
+	}
+}
+
+/* accept_from: actor names, checked once all sections are read. */
+static void topo_accept(struct topo_ctx *c, const struct topo_key *k,
+			const char *val, void *field)
+{
+	((struct tp_actor_conf *)c->base)->accept_line = c->line;
+	topo_words(c, k, val, field);
+}
+
 static void topo_node_name(struct topo_ctx *c, const struct topo_key *k,
 			   const char *val, void *field)
 {
@@ -485,6 +516,9 @@ static const struct topo_key topo_node_keys[] = {
 	NODE_KEY(link_heartbeat_ms, topo_int, 10, 600000),
 	NODE_KEY(link_dead_ms, topo_int, 20, 3600000),
 	NODE_KEY(link_frame_max, topo_int, 4096, 1024 * 1024 + 1024),
+	NODE_KEY(actor_user, topo_id, 0, 0),
+	NODE_KEY(actor_group, topo_id, 0, 0),
+	NODE_KEY(group, topo_id, 0, 0),
 	{ NULL, NULL, 0, 0, 0, 0 }
 };
 
@@ -509,6 +543,9 @@ static const struct topo_key topo_actor_keys[] = {
 	ACTOR_KEY(subscribe, topo_subscribe, 0, 0),
 	ACTOR_KEY(watchdog_ms, topo_int, 0, 3600000),
 	ACTOR_KEY(max_children, topo_max_children, 0, TP_REG_ACTORS_MAX),
+	ACTOR_KEY(user, topo_id, 0, 0),
+	ACTOR_KEY(group, topo_id, 0, 0),
+	ACTOR_KEY(accept_from, topo_accept, 0, 0),
 	{ NULL, NULL, 0, 0, 0, 0 }
 };
 

@@ -46,6 +46,28 @@
 #define TP_TOPO_SUBS_MAX 8
 #define TP_TOPO_TOPICS_MAX 32
 
+/* Users and groups (topo_privs.c): a name or a number as written. */
+#define TP_TOPO_ID_MAX 64
+/* Groups an actor runs with: its own, the user's others, the node's. */
+#define TP_TOPO_GROUPS_MAX 32
+
+/* Who actor i runs as and who owns its mailbox, worked out from the
+ * user, group and accept_from keys by tp_topology_privs (topo_privs.c).
+ * drop: the child changes its credentials to these before exec; else it
+ * keeps the daemon's.  owned: the mailbox is given to box_uid:box_gid
+ * with box_mode; else it is the daemon's, with the node's mode. */
+struct tp_actor_privs {
+	bool drop;
+	uid_t uid;
+	gid_t gid;
+	unsigned n_groups;                 /* supplementary, gid included */
+	gid_t groups[TP_TOPO_GROUPS_MAX];
+	bool owned;
+	uid_t box_uid;
+	gid_t box_gid;
+	mode_t box_mode;
+};
+
 /* One filter of an actor's subscribe key. */
 struct tp_topo_sub {
 	char filter[TP_TOPIC_MAX + 1];
@@ -129,6 +151,12 @@ struct tp_actor_conf {
 	int subscribe_line;
 	unsigned n_subs;                   /* parsed from subscribe */
 	struct tp_topo_sub subs[TP_TOPO_SUBS_MAX];
+	/* Least privilege (docs/TOPOLOGY.md): as written, and their lines. */
+	char user[TP_TOPO_ID_MAX];         /* empty: [node] actor_user */
+	char group[TP_TOPO_ID_MAX];        /* empty: [node] actor_group */
+	char accept_from[TP_TOPO_STR_MAX]; /* actor names; empty: every actor */
+	int user_line, group_line, accept_line;
+	struct tp_actor_privs privs;       /* tp_topology_privs */
 };
 
 struct tp_node_conf {
@@ -156,6 +184,14 @@ struct tp_node_conf {
 	int link_heartbeat_ms;             /* 0: the link's default */
 	int link_dead_ms;
 	int link_frame_max;
+	/* Least privilege: the actors' default user and group, and the
+	 * node's group (shared objects, every dropped actor has it). */
+	char actor_user[TP_TOPO_ID_MAX];
+	char actor_group[TP_TOPO_ID_MAX];
+	char group[TP_TOPO_ID_MAX];
+	int actor_user_line, actor_group_line, group_line;
+	bool privs;                        /* some actor is dropped: tp_topology_privs */
+	gid_t node_gid;                    /* with privs: the shared objects' group */
 };
 
 /* A [peer NAME] section: another node this node links to. */
@@ -233,6 +269,13 @@ int tp_topology_split(const char *s, char *buf, size_t n, char **argv,
  * (topo_topics.c). */
 int tp_topology_subscribe_parse(const char *val, struct tp_topo_sub *out, unsigned max,
 				unsigned *n, char *err, size_t errlen);
+
+/* Resolves the users and groups of t (names looked up now, in the
+ * system's databases) into each actor's privs, checks that this daemon
+ * may change to them and that every accept_from can be kept by owner,
+ * group and mode; one line per problem in errs, "FILE:LINE: [section]:
+ * key: ...", with the fix; returns how many (topo_privs.c). */
+int tp_topology_privs(struct tp_topology *t, FILE *errs);
 
 const char *tp_restart_name(enum tp_restart r);
 const char *tp_strategy_name(enum tp_strategy s);

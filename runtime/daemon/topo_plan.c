@@ -38,6 +38,10 @@ static bool reload_changed(const struct tp_topology *ct, const struct tp_actor_c
 	       c->restart != n->restart || strcmp(c->supervisor, n->supervisor) ||
 	       reload_shutdown_ms(ct, c) != reload_shutdown_ms(nt, n) ||
 	       strcmp(c->restart_with, n->restart_with) || strcmp(c->export, n->export) ||
+	       c->privs.drop != n->privs.drop || c->privs.uid != n->privs.uid ||
+	       c->privs.gid != n->privs.gid || c->privs.n_groups != n->privs.n_groups ||
+	       memcmp(c->privs.groups, n->privs.groups,
+		      c->privs.n_groups * sizeof c->privs.groups[0]) ||
 	       ct->node.send_timeout_ms != nt->node.send_timeout_ms;
 }
 
@@ -69,6 +73,11 @@ static int reload_mailbox(const struct tp_actor_conf *c, const struct tp_actor_c
 		RELOAD_ERR(errs, n->line, sect, "when_full changed from %s to %s: a running "
 			   "node keeps its mailboxes; stop the node to apply it",
 			   tp_when_full_name(c->when_full), tp_when_full_name(n->when_full));
+	if (c->privs.owned != n->privs.owned || c->privs.box_uid != n->privs.box_uid ||
+	    c->privs.box_gid != n->privs.box_gid || c->privs.box_mode != n->privs.box_mode)
+		RELOAD_ERR(errs, n->line, sect, "its mailbox's owner, group or mode changed "
+			   "(user, group or accept_from): a running node keeps its "
+			   "mailboxes; stop the node to apply it");
 	if (strcmp(c->transport, n->transport))
 		RELOAD_ERR(errs, n->line, sect, "transport changed from %s to %s: a running "
 			   "node keeps its mailboxes; stop the node to apply it",
@@ -91,6 +100,9 @@ static int reload_node(const struct tp_topology *cur, const struct tp_topology *
 	NODE_STR(log);
 	NODE_STR(log_level);
 	NODE_STR(log_dir);
+	if (c->privs != n->privs || c->node_gid != n->node_gid)
+		RELOAD_ERR(errs, n->line, "node", "the node's group, or whether actors run "
+			   "as other users, changed: restart the node to apply it");
 	if (c->mode != n->mode)
 		RELOAD_ERR(errs, n->line, "node", "mode changed from %04o to %04o: "
 			   "restart the node to apply it", (unsigned)c->mode, (unsigned)n->mode);

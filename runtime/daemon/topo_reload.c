@@ -69,6 +69,8 @@ static int reloader_plan(struct tp_reloader *r, FILE *f)
 {
 	int errs = tp_topology_check_execs(&r->next, f);
 	if (!errs)
+		errs = tp_topology_privs(&r->next, f);
+	if (!errs)
 		errs = tp_reload_plan(r->live, &r->next, &r->plan, f);
 	if (!errs)
 		errs += tp_node_check(&r->next, f);

@@ -163,6 +163,7 @@ struct bad_case {
 
 static const struct bad_case bad_cases[] = {
 	{ "bad-unknown-key.ini", 1, { "bad-unknown-key.ini:5: [actor a]: unknown key 'depht'" } },
+	{ "bad-user.ini", 1, { "bad-user.ini:6: [actor a]: user: 'two words' is not a user or group name or number" } },
 	{ "bad-depth-zero.ini", 1, { "bad-depth-zero.ini:6: [actor a]: depth: 0 is out of range (1 to 65535)" } },
 	{ "bad-missing-exec.ini", 1, { "bad-missing-exec.ini:7: [actor b]: missing key 'exec'" } },
 	{ "bad-dup-actor.ini", 1, { "bad-dup-actor.ini:7: [actor a]: duplicate actor 'a' (first at line 3)" } },
@@ -286,6 +287,51 @@ static void test_old_links(void **state)
 	free(t);
 }
 
+/* Users and groups are looked up after the file parsed (topo_privs.c):
+ * every unknown one and every accept_from that cannot be kept is named at
+ * its key's line, all in one run. */
+static void test_privs(void **state)
+{
+	(void)state;
+	struct tp_topology *t = calloc(1, sizeof *t);
+	char *text, *errs = NULL;
+	size_t len = 0;
+	assert_non_null(t);
+	assert_int_equal(load("privs.ini", NULL, t, &text), 0);
+	free(text);
+	FILE *f = open_memstream(&errs, &len);
+	assert_non_null(f);
+	int n = tp_topology_privs(t, f);
+	fclose(f);
+	static const char *const want[] = {
+		"privs.ini:9: [actor a]: user: no user 'nosuchuser-tp' on this system",
+		"privs.ini:14: [actor b]: group: no group 'nosuchgroup-tp' on this system",
+		"privs.ini:5: [node]: group: no group 'nosuchgroup-tp' on this system",
+		"privs.ini:10: [actor a]: accept_from: no actor 'zz'",
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+		if (!strstr(errs, want[i]))
+			fail_msg("no '%s' in:\n%s", want[i], errs);
+	assert_int_equal(n, 4);
+	free(errs);
+
+	/* One user for every actor: accept_from cannot keep anyone out. */
+	assert_int_equal(load("privs-accept.ini", NULL, t, &text), 0);
+	free(text);
+	errs = NULL;
+	f = open_memstream(&errs, &len);
+	assert_non_null(f);
+	n = tp_topology_privs(t, f);
+	fclose(f);
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(errs, "privs-accept.ini:7: [actor a]: accept_from: cannot keep c "
+			       "out: it runs as the same user"));
+	assert_false(t->node.privs);
+	assert_false(t->actors[1].privs.drop);
+	free(errs);
+	free(t);
+}
+
 static void test_bad(void **state)
 {
 	(void)state;
@@ -323,6 +369,7 @@ int main(void)
 		cmocka_unit_test(test_topics),
 		cmocka_unit_test(test_old_links),
 		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_privs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
