@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Flow control per destination on a node link: two daemons on 127.0.0.1,
+# default link timings (heartbeat 1 s, dead after 3 s).  Node b has a
+# fast echo, a slow one (200 ms a message), a frozen one (600 s a
+# message, when_full = block) and a frozen one that drops its oldest
+# (drop_oldest), all behind the one link from a.  On a, a sensor sends 50
+# messages a second to each of the slow three for 12 s while a caller
+# calls the fast echo every 20 ms.  Asserted:
+#   - the link never flaps: no "closed" or "up again" line on either node,
+#     reconnects 0 on both;
+#   - the fast echo's calls all succeed, their median latency within 2x
+#     the baseline's (measured before the flood) plus 2 ms: generous, the
+#     bug made them fail at their 1 s deadline;
+#   - nothing to the slow three is lost in silence: of what the sensor's
+#     runtime took, each message was put into its mailbox on b (counted
+#     sent there; drop_oldest's drops among them, counted dropped) or came
+#     back to the sensor as an Undeliverable notice.
+. "$(dirname "$0")/lib.sh"
+a=$(unique fa) b=$(unique fb)
+# Ports apart from test_links.sh's and test_links_notices.sh's.
+base=$(( 20000 + ($$ % 4000) * 2 ))
+pa=$base pb=$((base + 1))
+group_key "$WORK/group.key"
+SECS=12
+
+linked_node "$WORK/a.ini" "$a" $pa "$b" $pb
+cat >>"$WORK/a.ini" <<INI
+[actor caller]
+exec = flowprobe
+args = --probe fast@$b --call fast@$b --base 40 --load-ms 2500 --secs $SECS
+[actor sensor]
+exec = flowprobe
+args = --probe fast@$b --flood slow@$b --flood frozen@$b --flood lossy@$b --start-ms 2000 --secs $SECS
+INI
+linked_node "$WORK/b.ini" "$b" $pb "$a" $pa
+cat >>"$WORK/b.ini" <<INI
+[actor fast]
+exec = echo
+export = $a
+[actor slow]
+exec = echo
+args = --delay-ms 200
+depth = 4
+export = $a
+[actor frozen]
+exec = echo
+args = --delay-ms 600000
+depth = 4
+export = $a
+[actor lossy]
+exec = echo
+args = --delay-ms 600000
+depth = 4
+when_full = drop_oldest
+export = $a
+INI
+
+node_start "$b" "$WORK/b.ini"; pid_b=$DPID
+node_start "$a" "$WORK/a.ini"; pid_a=$DPID
+L=$WORK/$a.log
+wait_for "$L" "^caller\[[0-9]*\]: baseline n=40 " 30
+wait_for "$L" "^caller\[[0-9]*\]: loaded " $((SECS + 30))
+
+# -- The fast echo, beside the flood.
+base_line=$(grep -E "^caller\[[0-9]*\]: baseline " "$L")
+load_line=$(grep -E "^caller\[[0-9]*\]: loaded " "$L")
+echo "$base_line"; echo "$load_line"
+field() { echo "$1" | sed -n "s/.* $2=\([0-9-]*\).*/\1/p"; }
+b_med=$(field "$base_line" median_us)
+l_med=$(field "$load_line" median_us) l_ok=$(field "$load_line" ok)
+l_bad=$(field "$load_line" failed)
+[ "$l_bad" -eq 0 ] || fail "$l_bad of the fast echo's calls failed beside the flood"
+[ "$l_ok" -ge $((SECS * 10)) ] || fail "only $l_ok calls to the fast echo in ${SECS}s"
+[ "$l_med" -le $((2 * b_med + 2000)) ] ||
+	fail "the fast echo's median went from $b_med us to $l_med us"
+
+# -- Nothing lost in silence.  jcount NAME FIELD: b's counter of mailbox NAME.
+jcount() {
+	local v; v=$(ctl -n "$b" -j counters | grep -o "\"name\":\"$1\",[^}]*" |
+		sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p")
+	echo "${v:-0}"
+}
+tally() { grep -E "^sensor\[[0-9]*\]: tally $1@$b " "$L" | tail -n 1; }
+accounted() {   # DEST: sent on a == put into its mailbox on b + notices
+	local t; t=$(tally "$1")
+	[ -n "$t" ] || return 1
+	[ "$(field "$t" sent)" -eq $(( $(jcount "$1" sent) + $(field "$t" notices) )) ]
+}
+for dest in slow frozen lossy; do
+	for ((i = 0; i < 100 * SLOW; i++)); do
+		accounted "$dest" && break
+		sleep 0.1
+	done
+	t=$(tally "$dest")
+	echo "$dest: $t; on $b: sent $(jcount "$dest" sent), dropped $(jcount "$dest" dropped)"
+	accounted "$dest" || fail "$dest: $t, but $(jcount "$dest" sent) put into its mailbox on $b"
+	[ "$(field "$t" sent)" -ge $((SECS * 25)) ] || fail "$dest: the sensor sent too little: $t"
+done
+# drop_oldest dropped what it did, and counted it.
+[ "$(jcount lossy dropped)" -gt 0 ] || fail "lossy: nothing counted dropped"
+
+# -- The link never flapped.
+for n in "$a" "$b"; do
+	! grep -E "link [^ ]+ \(.*\): (closed|up again)" "$WORK/$n.log" ||
+		fail "the link flapped on $n"
+	r=$(ctl -n "$n" -j links | sed -n 's/.*"reconnects":\([0-9]*\).*/\1/p')
+	[ "${r:-0}" -eq 0 ] || fail "node $n: $r reconnects"
+done
+
+node_stop $pid_a || fail "node $a exited with $?"
+node_stop $pid_b || fail "node $b exited with $?"
+assert_clean "$a"
+assert_clean "$b"
+echo ok
