@@ -43,6 +43,22 @@ int tp_ctl_do_links(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 		li->refused = p->refused;
 		li->notices = p->notices;
 		li->monitors = p->n_imon;
+		li->notices_lost = p->notices_lost;
+		li->held = p->hold.st.held;
+		li->held_max = p->hold.n_slots;
+		li->held_window = p->hold.per_dest;
+		li->held_expired = p->hold.st.expired;
+		li->held_refused = p->hold.st.refused;
+		/* Each destination with mail waiting, once (at most 8 listed). */
+		for (unsigned j = 0; j < p->hold.n_dests; j++) {
+			const struct tp_link_hold_dest *hq = &p->hold.q[j];
+			if (hq->dest < 0 ||
+			    li->held_for_count == sizeof li->held_for / sizeof li->held_for[0])
+				continue;
+			troupe_HeldFor *hf = &li->held_for[li->held_for_count++];
+			snprintf(hf->name, sizeof hf->name, "%s", c->node->ent[hq->dest].name);
+			hf->held = hq->count;
+		}
 		for (unsigned m = 0; m < TP_LINKD_RMON; m++)
 			li->watching += d->rmon[m].used && d->rmon[m].peer == i;
 	}
