@@ -339,6 +339,11 @@ void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
 	if (tp_linkd_mon_in(d, p, &env))
 		return;
 	int i = tp_deliver_find(n, env.dest);
+	/* The answer to a troupectl call across the link goes to the daemon's
+	 * own mailbox, where the control socket takes it (if it answers a
+	 * call that went out on this link: below). */
+	if (i < 0 && (env.flags & TP_ENV_F_REPLY) && strcmp(env.dest, TP_DAEMON_NAME) == 0)
+		i = (int)TP_NODE_DAEMON(n);
 	if (i < 0) {
 		linkd_refuse(p, &env, "no such actor");
 		tp_linkd_notice_remote(d, p, &env, TP_UNDELIVERABLE_NOPROC, -TP_ENOENT);
@@ -381,7 +386,8 @@ void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
 	 * wait), while the link goes on reading: heartbeats and the other
 	 * mailboxes' mail must not wait for this one.  Mail already held for
 	 * it goes first: new mail goes behind, never past it. */
-	bool block = d->topo->actors[i].when_full == TP_FULL_BLOCK;
+	bool block = (unsigned)i < d->topo->n_actors &&
+		     d->topo->actors[i].when_full == TP_FULL_BLOCK;
 	bool behind = tp_link_hold_count(&p->hold, i) > 0;
 	int rc = behind ? -TP_EFULL :
 		 block ? tp_mailbox_try(box, m, len, env.prio, TP_VIA_LINK)
@@ -410,6 +416,16 @@ int tp_linkd_send(struct tp_linkd *d, const char *node, const uint8_t *msg,
 	if (pi < 0)
 		return -TP_ENOENT;
 	struct tp_lpeer *p = &d->peer[pi];
+	struct tp_env env;
+	/* A request's reply is let in only as the answer to a call that
+	 * went out on this link (sender and dest as linkd_check_out makes
+	 * them: the callee without "@node"). */
+	if (tp_env_decode(msg, len, len, &env) == 0 && (env.flags & TP_ENV_F_REQUEST)) {
+		char *at = strchr(env.dest, '@');
+		if (at)
+			*at = '\0';
+		tp_linkd_call_out(p, &env);
+	}
 	int rc = tp_link_queue_push(&p->q, msg, len);
 	if (rc)
 		return rc;
