@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Flow control per destination on a node link: two daemons on 127.0.0.1,
-# default link timings (heartbeat 1 s, dead after 3 s).  Node b has a
+# default link timings (heartbeat 1 s, dead after 3 s; scaled under qemu).  Node b has a
 # fast echo, a slow one (200 ms a message), a frozen one (600 s a
 # message, when_full = block) and a frozen one that drops its oldest
 # (drop_oldest), all behind the one link from a.  On a, a sensor sends 50
@@ -27,7 +27,14 @@ pa=$base pb=$((base + 1))
 group_key "$WORK/group.key"
 SECS=12
 
+# The defaults natively; under qemu-user (SLOW 4) scaled as every wait
+# here is: an emulated daemon on a shared machine can miss 3 s of its own.
+timing() {
+	[ "$SLOW" -eq 1 ] && return
+	sed -i "/^key_file/a link_heartbeat_ms = $((1000 * SLOW))\nlink_dead_ms = $((3000 * SLOW))" "$1"
+}
 linked_node "$WORK/a.ini" "$a" $pa "$b" $pb
+timing "$WORK/a.ini"
 cat >>"$WORK/a.ini" <<INI
 [actor caller]
 exec = flowprobe
@@ -40,6 +47,7 @@ transport = shm
 depth = 256
 INI
 linked_node "$WORK/b.ini" "$b" $pb "$a" $pa
+timing "$WORK/b.ini"
 cat >>"$WORK/b.ini" <<INI
 [actor fast]
 exec = echo
