@@ -43,27 +43,48 @@ int tp_ctl_do_links(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 		li->refused = p->refused;
 		li->notices = p->notices;
 		li->monitors = p->n_imon;
+		li->notices_lost = p->notices_lost;
+		li->held = p->hold.st.held;
+		li->held_max = p->hold.n_slots;
+		li->held_window = p->hold.per_dest;
+		li->held_expired = p->hold.st.expired;
+		li->held_refused = p->hold.st.refused;
+		/* Each destination with mail waiting, once (at most 8 listed). */
+		for (unsigned j = 0; j < p->hold.n_dests; j++) {
+			const struct tp_link_hold_dest *hq = &p->hold.q[j];
+			if (hq->dest < 0 ||
+			    li->held_for_count == sizeof li->held_for / sizeof li->held_for[0])
+				continue;
+			troupe_HeldFor *hf = &li->held_for[li->held_for_count++];
+			snprintf(hf->name, sizeof hf->name, "%s", c->node->ent[hq->dest].name);
+			hf->held = hq->count;
+		}
 		for (unsigned m = 0; m < TP_LINKD_RMON; m++)
 			li->watching += d->rmon[m].used && d->rmon[m].peer == i;
 	}
 	return 0;
 }
 
-int tp_ctl_send_remote(struct tp_ctl *c, const troupe_CtlRequest *q,
+int tp_ctl_send_remote(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 		       troupe_CtlReply *r)
 {
 	static uint8_t buf[troupe_CtlRequest_size + 2 * TP_ENV_NAME_MAX + 64];
 	const char *at = strchr(q->name, '@');
-	int rc;
-	if (q->cmd == troupe_CtlRequest_Cmd_CALL) {
-		rc = -TP_ENOSYS;
-		snprintf(r->msg, sizeof r->msg, "calls to another node are not "
-			 "supported (send works): %.100s", q->name);
-	} else if (!c->links || tp_linkd_find(c->links, at + 1) < 0) {
+	bool call = q->cmd == troupe_CtlRequest_Cmd_CALL;
+	int rc, j = -1;
+	uint32_t corr = 0;
+	if (!c->links || tp_linkd_find(c->links, at + 1) < 0) {
 		rc = -TP_ENOENT;
 		snprintf(r->msg, sizeof r->msg, "no link to node '%.40s'", at + 1);
+	} else if (call && (j = tp_ctl_new_call(c, k, q->timeout_ms, q->name, &corr)) < 0) {
+		rc = j;
+		snprintf(r->msg, sizeof r->msg, "too many calls in flight");
 	} else {
+		/* A call's reply comes back to this daemon across the link,
+		 * which lets it in as the answer to this call only
+		 * (tp_linkd_send records it), then ctl_call_done relays it. */
 		struct tp_env env = { .version = TP_ENV_VERSION, .prio = 1, .type = q->type,
+				      .flags = call ? TP_ENV_F_REQUEST : 0, .corr = corr,
 				      .sent_ns = (uint64_t)tp_now_ns() };
 		snprintf(env.sender, sizeof env.sender, "%s", TP_DAEMON_NAME);
 		snprintf(env.dest, sizeof env.dest, "%s", q->name);
@@ -77,6 +98,10 @@ int tp_ctl_send_remote(struct tp_ctl *c, const troupe_CtlRequest *q,
 		if (rc)
 			snprintf(r->msg, sizeof r->msg, "cannot send to %.64s: %s", q->name,
 				 tp_strerror(rc));
+		if (rc && j >= 0)
+			c->call[j].client = -1;
+		if (!rc && call)
+			return 1;
 	}
 	r->err = -rc;
 	return 0;

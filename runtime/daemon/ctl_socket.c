@@ -300,8 +300,8 @@ static int ctl_do_lifecycle(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 	return 0;
 }
 
-static int ctl_new_call(struct tp_ctl *c, int k, uint32_t timeout_ms, const char *callee,
-			uint32_t *corr)
+int tp_ctl_new_call(struct tp_ctl *c, int k, uint32_t timeout_ms, const char *callee,
+		    uint32_t *corr)
 {
 	for (int j = 0; j < TP_CTL_CALLS; j++)
 		if (c->call[j].client < 0) {
@@ -322,7 +322,7 @@ static int ctl_do_send(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 	static troupe_CtlRequest local;
 	const char *at = strchr(q->name, '@');
 	if (at && strcmp(at + 1, c->node->topo->node.name) != 0)
-		return tp_ctl_send_remote(c, q, r);
+		return tp_ctl_send_remote(c, k, q, r);
 	if (at) {   /* "name@<this node>" */
 		local = *q;
 		local.name[at - q->name] = '\0';
@@ -338,7 +338,7 @@ static int ctl_do_send(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 		return 0;
 	}
 	uint32_t corr = 0;
-	int j = call ? ctl_new_call(c, k, q->timeout_ms, c->node->ent[i].name, &corr) : 0;
+	int j = call ? tp_ctl_new_call(c, k, q->timeout_ms, c->node->ent[i].name, &corr) : 0;
 	if (j < 0) {
 		ctl_err(r, j, "%s", "too many calls in flight");
 		return 0;

@@ -26,7 +26,9 @@ struct tp_ctl_call {
 	int client;              /* -1: slot free */
 	uint32_t corr;           /* random (tp_random_corr): not guessable */
 	int64_t deadline_ns;
-	char callee[TP_NAME_MAX + 1];   /* only its reply answers the call */
+	/* Only its reply answers the call: "actor", or "actor@node" for a
+	 * call across a node link. */
+	char callee[TP_ENV_NAME_MAX + 1];
 };
 
 struct tp_linkd;
@@ -73,13 +75,19 @@ void tp_ctl_reload_done(void *arg, int err, const char *msg);
 void tp_ctl_timer(struct tp_ctl *c);
 int64_t tp_ctl_next_deadline(const struct tp_ctl *c);
 
-/* Node links (ctl_links.c): the LINKS command, and SEND to an actor of
- * another node ("name@node").  Return 0: answer r now. */
+/* A CALL of client k in flight, answered by callee's reply with *corr or
+ * at the deadline: its slot, or -TP_ELIMIT. */
+int tp_ctl_new_call(struct tp_ctl *c, int k, uint32_t timeout_ms, const char *callee,
+		    uint32_t *corr);
+
+/* Node links (ctl_links.c): the LINKS command, and SEND and CALL to an
+ * actor of another node ("name@node").  Return 0: answer r now; 1 (a
+ * call sent): the reply answers later. */
 struct _troupe_CtlRequest;
 struct _troupe_CtlReply;
 int tp_ctl_do_links(struct tp_ctl *c, int k, const struct _troupe_CtlRequest *q,
 		    struct _troupe_CtlReply *r);
-int tp_ctl_send_remote(struct tp_ctl *c, const struct _troupe_CtlRequest *q,
+int tp_ctl_send_remote(struct tp_ctl *c, int k, const struct _troupe_CtlRequest *q,
 		       struct _troupe_CtlReply *r);
 
 /* Closes every client and removes the socket. */

@@ -17,7 +17,9 @@ void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
 		      const struct tp_link_event *ev);
 void tp_linkd_drain(struct tp_linkd *d, struct tp_lpeer *p);
 void tp_linkd_flush_queue(struct tp_linkd *d, struct tp_lpeer *p);
-bool tp_linkd_held_retry(struct tp_linkd *d, struct tp_lpeer *p);
+/* Tries p's held mail that is due at now: into its mailbox, or given up
+ * with a notice to its sender. */
+void tp_linkd_held_retry(struct tp_linkd *d, struct tp_lpeer *p, int64_t now);
 void tp_linkd_link_down(struct tp_linkd *d, struct tp_lpeer *p);
 /* Remote monitors' watchers: old local index o is now to[o] (-1: gone);
  * before the node's entries move. */

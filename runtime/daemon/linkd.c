@@ -83,8 +83,7 @@ int tp_linkd_init(struct tp_linkd *d, const struct tp_topology *t)
 static void conn_arm(struct tp_linkd *d, struct tp_lconn *c)
 {
 	const uint8_t *p;
-	uint32_t want = (c->paused ? 0 : EPOLLIN) | (c->connecting || tp_link_pending(&c->link, &p)
-				   ? EPOLLOUT : 0);
+	uint32_t want = EPOLLIN | (c->connecting || tp_link_pending(&c->link, &p) ? EPOLLOUT : 0);
 	if (want == c->events)
 		return;
 	if (tp_loop_ctl(d->epfd, EPOLL_CTL_MOD, c->fd, want, &c->h) == 0)
@@ -102,7 +101,6 @@ static int conn_attach(struct tp_linkd *d, struct tp_lconn *c, int fd, tp_loop_f
 	c->fd = fd;
 	c->events = EPOLLIN | EPOLLOUT;
 	c->roff = c->rlen = 0;
-	c->paused = false;
 	return 0;
 }
 
@@ -268,12 +266,13 @@ static bool linkd_on_event(struct tp_linkd *d, struct tp_lpeer *p,
 	return true;
 }
 
-/* Feeds the bytes read so far; stops early while incoming mail waits for
- * room in a local mailbox (p->held).  false when the link closed. */
+/* Feeds the bytes read so far, all of them: mail for a full mailbox
+ * waits in its own window (p->hold), never in the link.  false when the
+ * link closed. */
 static bool linkd_feed(struct tp_linkd *d, struct tp_lpeer *p)
 {
 	struct tp_lconn *c = &p->c;
-	while (c->roff < c->rlen && !p->held_len) {
+	while (c->roff < c->rlen) {
 		struct tp_link_event ev;
 		size_t used;
 		int rc = tp_link_feed(&c->link, c->rbuf + c->roff, c->rlen - c->roff,
@@ -293,10 +292,6 @@ static bool linkd_read(struct tp_linkd *d, struct tp_lpeer *p)
 	for (int turn = 0; turn < 8; turn++) {
 		if (!linkd_feed(d, p))
 			return false;
-		if (p->held_len) {
-			c->paused = true;   /* resumes when the mail is delivered */
-			return true;
-		}
 		ssize_t r = read(c->fd, c->rbuf, sizeof c->rbuf);
 		if (r == 0) {
 			tp_link_eof(&c->link);
@@ -497,12 +492,7 @@ static void linkd_on_pending(struct tp_loop_fd *h, uint32_t events)
 static void linkd_peer_timer(struct tp_linkd *d, struct tp_lpeer *p, int64_t now)
 {
 	int64_t next;
-	if (p->held_len && now >= p->held_retry && tp_linkd_held_retry(d, p) &&
-	    p->c.fd >= 0 && (!linkd_read(d, p) || !conn_flush(d, &p->c))) {
-		conn_flush(d, &p->c);
-		linkd_closed(d, p);
-		return;
-	}
+	tp_linkd_held_retry(d, p, now);
 	if (p->state == TP_LPEER_BACKOFF && now >= p->retry_at)
 		linkd_dial(d, p, now);
 	else if (p->c.fd >= 0) {
@@ -537,8 +527,7 @@ int64_t tp_linkd_next_deadline(const struct tp_linkd *d)
 	for (unsigned i = 0; i < d->n; i++) {
 		const struct tp_lpeer *p = &d->peer[i];
 		const struct tp_link *l = &p->c.link;
-		if (p->held_len)
-			next = linkd_min(next, p->held_retry);
+		next = linkd_min(next, tp_link_hold_next(&p->hold));
 		if (p->state == TP_LPEER_BACKOFF)
 			next = linkd_min(next, p->retry_at);
 		else if (p->c.fd >= 0 && l->state == TP_LINK_UP)
@@ -584,9 +573,10 @@ int tp_linkd_prepare(struct tp_linkd *d, struct tp_node *n)
 		struct tp_reg_entry *e = &n->ent[p->obx];
 		snprintf(e->node, sizeof e->node, "%s", p->conf->name);
 		tp_node_bind(n);   /* an outbox: traced by each mail's destination */
-		p->held = malloc(d->buf_cap);
-		if (!p->held || tp_link_queue_init(&p->q, p->conf->queue, e->msg_max,
-						   p->conf->when_full))
+		int64_t hold_ms = t->node.link_hold_ms ? t->node.link_hold_ms : TP_LINKD_HOLD_MS;
+		if (tp_link_hold_init(&p->hold, TP_LINKD_HOLD, TP_LINKD_HOLD_DESTS,
+				      TP_LINKD_HOLD_DEST, d->buf_cap, hold_ms * MS) ||
+		    tp_link_queue_init(&p->q, p->conf->queue, e->msg_max, p->conf->when_full))
 			return -TP_ENOMEM;
 		tp_linkd_queue_hooks(p);
 	}
@@ -635,8 +625,7 @@ void tp_linkd_close(struct tp_linkd *d)
 		}
 		conn_close(&p->c);
 		tp_link_queue_fini(&p->q);
-		free(p->held);
-		p->held = NULL;
+		tp_link_hold_fini(&p->hold);
 	}
 	for (unsigned k = 0; k < TP_LINKD_PENDING; k++)
 		conn_close(&d->pend[k]);

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include "link.h"
 #include "link_access.h"
+#include "link_hold.h"
 #include "link_queue.h"
 #include "troupe/monitor.h"
 #include "sup_monitor.h"
@@ -28,6 +29,17 @@
 #define TP_LINKD_RMON 64            /* monitors of remote actors */
 #define TP_LINKD_IMON 64            /* monitors a peer's actors hold here, per peer */
 #define TP_LINKD_CALLS 64           /* calls out on one link awaiting their reply */
+/* Incoming mail waiting for full mailboxes (link_hold.h), per link: the
+ * pool, one destination's window in it, and how many destinations may
+ * have mail waiting at once.  The window takes a reconnect's burst (what
+ * the peer queued while the link was down, for an actor still starting)
+ * and lets four destinations be stuck before the pool is full.  A slot
+ * holds a message of the largest size, allocated when first needed: 256
+ * KiB or so with the default msg_max, once that many waited. */
+#define TP_LINKD_HOLD 256
+#define TP_LINKD_HOLD_DEST 64
+#define TP_LINKD_HOLD_DESTS 16
+#define TP_LINKD_HOLD_MS 1000       /* link_hold_ms's default */
 
 enum tp_lpeer_state {
 	TP_LPEER_IDLE,        /* waiting for the peer to dial us */
@@ -40,7 +52,6 @@ enum tp_lpeer_state {
 struct tp_lconn {
 	int fd;                   /* -1: none */
 	bool connecting;          /* TCP connect not yet complete */
-	bool paused;              /* not reading: incoming mail waits for room */
 	uint32_t events;          /* current epoll mask */
 	struct tp_loop_fd h;      /* the loop's handle: a peer's, or a pending one's */
 	struct tp_link link;      /* live while fd >= 0 */
@@ -59,12 +70,9 @@ struct tp_lpeer {
 	struct tp_link_queue q;
 	bool outbox_on;           /* outbox in the epoll set */
 	struct tp_loop_fd h_outbox;
-	uint8_t *held;            /* incoming mail for a full local mailbox */
-	size_t held_len;
-	int held_to;              /* its mailbox index */
-	unsigned held_prio;
-	int64_t held_retry;       /* when to try again */
-	int64_t held_wait;        /* and the wait after that, doubling */
+	/* Incoming mail for full local mailboxes, per destination: the link
+	 * keeps reading meanwhile. */
+	struct tp_link_hold hold;
 	uint64_t ups, undeliverable, refused;
 	uint64_t notices, notices_lost;   /* Undeliverable sent; notices or Downs lost */
 	unsigned n_imon;          /* monitors of our actors by the peer's */

@@ -17,13 +17,6 @@
 #include "linkd-internal.h"
 #include "linkd_notice.h"
 
-/* A full local mailbox is tried again after 20 µs, then after twice as
- * long each time up to 1 ms: a busy receiver frees room within
- * microseconds (a fixed 1 ms capped a stream at one mailbox per ms), a
- * stopped one costs a try per ms.  No transport can tell us when room
- * comes: senders block inside send, and the daemon never blocks. */
-#define HELD_WAIT_MIN_NS 20000LL
-#define HELD_WAIT_MAX_NS 1000000LL
 /* Log the first few of a kind of loss, then every 1000th. */
 #define LOG_EVERY(count) ((count) <= 5 || (count) % 1000 == 0)
 
@@ -282,30 +275,6 @@ void tp_linkd_drain(struct tp_linkd *d, struct tp_lpeer *p)
 
 /* ---------------------------------------------------------------- incoming */
 
-/* Puts p->held into its mailbox; true when it went (or was given up). */
-bool tp_linkd_held_retry(struct tp_linkd *d, struct tp_lpeer *p)
-{
-	struct tp_node *n = d->node;
-	unsigned i = (unsigned)p->held_to;
-	int rc = tp_mailbox_try(&n->box[i], p->held, p->held_len, p->held_prio, TP_VIA_LINK);
-	if (rc == -TP_EFULL) {
-		p->held_retry = tp_now_ns() + p->held_wait;
-		if (p->held_wait < HELD_WAIT_MAX_NS)
-			p->held_wait *= 2;
-		return false;
-	}
-	if (rc) {
-		struct tp_env env;
-		tp_dmsg("link %s: mail for %s dropped: %s", p->conf->name,
-			n->ent[i].name, tp_strerror(rc));
-		if (tp_env_decode(p->held, p->held_len, p->held_len, &env) == 0)
-			tp_linkd_notice_remote(d, p, &env, TP_UNDELIVERABLE_FAILED, rc);
-	}
-	p->held_len = 0;
-	p->c.paused = false;
-	return true;
-}
-
 static void linkd_refuse(struct tp_lpeer *p, const struct tp_env *env, const char *why)
 {
 	char note[64];
@@ -314,6 +283,45 @@ static void linkd_refuse(struct tp_lpeer *p, const struct tp_env *env, const cha
 		tp_dmsg("link %s: refused mail from %s to %s: %s (%llu so far)%s",
 			p->conf->name, env->sender, env->dest, why,
 			(unsigned long long)p->refused, note);
+}
+
+/* Held mail (link_hold.h) is tried again as its backoff says: no
+ * transport can tell us when room comes (senders block inside send, and
+ * the daemon never blocks).  Once it has waited link_hold_ms, the last try
+ * is a send that counts it rejected when the mailbox is still full, and
+ * its sender is told, as a local sender is at its deadline. */
+void tp_linkd_held_retry(struct tp_linkd *d, struct tp_lpeer *p, int64_t now)
+{
+	struct tp_node *n = d->node;
+	int k;
+	bool told = false;
+	/* Each turn delivers a slot, gives it up or backs it off past now. */
+	for (unsigned turn = 0; turn < 2 * TP_LINKD_HOLD &&
+	     (k = tp_link_hold_due(&p->hold, now)) >= 0; turn++) {
+		struct tp_link_hold_slot *s = &p->hold.slot[k];
+		struct tp_mailbox *box = &n->box[tp_link_hold_dest_of(&p->hold, k)];
+		bool last = tp_link_hold_expired(&p->hold, k, now);
+		int rc = last ? tp_mailbox_send(box, s->buf, s->len, s->prio, 0, TP_VIA_LINK)
+			      : tp_mailbox_try(box, s->buf, s->len, s->prio, TP_VIA_LINK);
+		if (rc == -TP_EFULL && !last) {
+			tp_link_hold_backoff(&p->hold, k, now);
+			continue;
+		}
+		if (rc) {
+			struct tp_env env;
+			if (tp_env_decode(s->buf, s->len, s->len, &env) == 0) {
+				linkd_refuse(p, &env, rc == -TP_EFULL ? "its mailbox stayed full"
+					     : tp_strerror(rc));
+				tp_linkd_notice_remote(d, p, &env, rc == -TP_EFULL ?
+						       TP_UNDELIVERABLE_MAILBOX_FULL :
+						       TP_UNDELIVERABLE_FAILED, rc);
+				told = true;
+			}
+		}
+		tp_link_hold_done(&p->hold, k, rc == 0);
+	}
+	if (told)
+		tp_linkd_write(d, p);
 }
 
 void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
@@ -331,6 +339,11 @@ void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
 	if (tp_linkd_mon_in(d, p, &env))
 		return;
 	int i = tp_deliver_find(n, env.dest);
+	/* The answer to a troupectl call across the link goes to the daemon's
+	 * own mailbox, where the control socket takes it (if it answers a
+	 * call that went out on this link: below). */
+	if (i < 0 && (env.flags & TP_ENV_F_REPLY) && strcmp(env.dest, TP_DAEMON_NAME) == 0)
+		i = (int)TP_NODE_DAEMON(n);
 	if (i < 0) {
 		linkd_refuse(p, &env, "no such actor");
 		tp_linkd_notice_remote(d, p, &env, TP_UNDELIVERABLE_NOPROC, -TP_ENOENT);
@@ -357,31 +370,36 @@ void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
 						: (int64_t)env.sent_ns;
 	env.sent_ns = age < 0 ? 0 : age < now ? (uint64_t)(now - age) : 1;
 	size_t cap = n->ent[i].msg_max < d->buf_cap ? n->ent[i].msg_max : d->buf_cap;
-	int off = tp_env_encode_head(p->held, cap, &env);
+	uint8_t *m = d->buf;
+	int off = tp_env_encode_head(m, cap, &env);
 	if (off < 0 || env.payload_len > cap - (size_t)off) {
 		linkd_refuse(p, &env, "larger than its mailbox");
 		tp_linkd_notice_remote(d, p, &env, TP_UNDELIVERABLE_TOO_BIG, -TP_ETOOBIG);
 		return;
 	}
-	memcpy(p->held + off, env.payload, env.payload_len);
-	tp_env_set_len(p->held, env.payload_len);
-	p->held_len = (size_t)off + env.payload_len;
-	p->held_to = i;
-	p->held_prio = env.prio;
-	/* A full mailbox that blocks its senders holds the mail here: the
-	 * daemon tries again (tp_linkd_held_retry) as a sender would wait. */
-	bool block = d->topo->actors[i].when_full == TP_FULL_BLOCK;
-	int rc = block ? tp_mailbox_try(&n->box[i], p->held, p->held_len, env.prio, TP_VIA_LINK)
-		       : tp_mailbox_send(&n->box[i], p->held, p->held_len, env.prio, 0,
-					 TP_VIA_LINK);
-	if (rc == -TP_EFULL && block) {
-		/* Stop reading the link: TCP pushes back on the peer, as a
-		 * local sender would block. */
-		p->held_retry = tp_now_ns() + HELD_WAIT_MIN_NS;
-		p->held_wait = 2 * HELD_WAIT_MIN_NS;
-		return;
+	memcpy(m + off, env.payload, env.payload_len);
+	tp_env_set_len(m, env.payload_len);
+	size_t len = (size_t)off + env.payload_len;
+	struct tp_mailbox *box = &n->box[i];
+	/* A full mailbox that blocks its senders holds the mail here, in its
+	 * own window (tp_linkd_held_retry tries again as a sender would
+	 * wait), while the link goes on reading: heartbeats and the other
+	 * mailboxes' mail must not wait for this one.  Mail already held for
+	 * it goes first: new mail goes behind, never past it. */
+	bool block = (unsigned)i < d->topo->n_actors &&
+		     d->topo->actors[i].when_full == TP_FULL_BLOCK;
+	bool behind = tp_link_hold_count(&p->hold, i) > 0;
+	int rc = behind ? -TP_EFULL :
+		 block ? tp_mailbox_try(box, m, len, env.prio, TP_VIA_LINK)
+		       : tp_mailbox_send(box, m, len, env.prio, 0, TP_VIA_LINK);
+	if (rc == -TP_EFULL && (block || behind)) {
+		if (tp_link_hold_put(&p->hold, i, m, len, env.prio, now) == 0)
+			return;
+		/* Its window is full: refused now, as a full reject mailbox
+		 * refuses, so that its senders learn it and nobody else's
+		 * mail waits for it. */
+		tp_mailbox_reject(box, m, len, TP_VIA_LINK);
 	}
-	p->held_len = 0;
 	if (rc) {
 		linkd_refuse(p, &env, tp_strerror(rc));
 		tp_linkd_notice_remote(d, p, &env, rc == -TP_EFULL ? TP_UNDELIVERABLE_MAILBOX_FULL :
@@ -398,6 +416,16 @@ int tp_linkd_send(struct tp_linkd *d, const char *node, const uint8_t *msg,
 	if (pi < 0)
 		return -TP_ENOENT;
 	struct tp_lpeer *p = &d->peer[pi];
+	struct tp_env env;
+	/* A request's reply is let in only as the answer to a call that
+	 * went out on this link (sender and dest as linkd_check_out makes
+	 * them: the callee without "@node"). */
+	if (tp_env_decode(msg, len, len, &env) == 0 && (env.flags & TP_ENV_F_REQUEST)) {
+		char *at = strchr(env.dest, '@');
+		if (at)
+			*at = '\0';
+		tp_linkd_call_out(p, &env);
+	}
 	int rc = tp_link_queue_push(&p->q, msg, len);
 	if (rc)
 		return rc;

@@ -341,6 +341,8 @@ bool tp_linkd_mon_in(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env
 	}
 	if (!to_daemon)
 		return false;   /* troupectl send from the peer: ordinary mail */
+	if (env->flags & TP_ENV_F_REPLY)
+		return false;   /* to a troupectl call across the link: checked as any reply */
 	char watcher[TP_ENV_NAME_MAX + 1];
 	snprintf(watcher, sizeof watcher, "%s", env->sender);
 	char *at = strchr(watcher, '@');

@@ -1,6 +1,6 @@
 /* Node links across a reload (see linkd.h): the node's entries moved
  * (tp_node_relayout), so what the links hold by index follows them: each
- * peer's outbox, the local mailbox a held message waits for, the
+ * peer's outbox, the local mailboxes held messages wait for, the
  * watchers of remote monitors; and the peers are told what they may now
  * send to.  The peers' actors are published again (tp_linkd_publish)
  * once the node's entries have moved. */
@@ -24,20 +24,29 @@ void tp_linkd_relayout(struct tp_linkd *d, const int *from, unsigned old_actors)
 	for (unsigned pi = 0; pi < d->n; pi++) {
 		struct tp_lpeer *p = &d->peer[pi];
 		p->obx = n_actors + 1 + pi;
-		if (!p->held_len)
-			continue;
-		int w = (unsigned)p->held_to < old_actors ? to[p->held_to] : -1;
-		if (w >= 0) {
-			p->held_to = w;
-			continue;
+		for (unsigned j = 0; j < p->hold.n_dests; j++) {
+			struct tp_link_hold_dest *q = &p->hold.q[j];
+			if (q->dest < 0)
+				continue;
+			int w = (unsigned)q->dest < old_actors ? to[q->dest] : -1;
+			if (w >= 0) {
+				q->dest = w;   /* renamed in place: each entry once */
+				continue;
+			}
+			/* Its receiver left the node with the reload: its mail
+			 * goes, oldest first, each with its notice. */
+			tp_dmsg("link %s: %u message%s held for a removed actor dropped",
+				p->conf->name, q->count, q->count == 1 ? "" : "s");
+			int k;
+			while ((k = q->head) >= 0) {
+				struct tp_link_hold_slot *s = &p->hold.slot[k];
+				struct tp_env env;
+				if (tp_env_decode(s->buf, s->len, s->len, &env) == 0)
+					tp_linkd_notice_remote(d, p, &env, TP_UNDELIVERABLE_NOPROC,
+							       -TP_ENOENT);
+				tp_link_hold_done(&p->hold, k, false);
+			}
 		}
-		/* Its receiver left the node with the reload. */
-		struct tp_env env;
-		tp_dmsg("link %s: mail held for a removed actor dropped", p->conf->name);
-		if (tp_env_decode(p->held, p->held_len, p->held_len, &env) == 0)
-			tp_linkd_notice_remote(d, p, &env, TP_UNDELIVERABLE_NOPROC, -TP_ENOENT);
-		p->held_len = 0;
-		p->c.paused = false;
 	}
 	tp_linkd_mon_relayout(d, to, old_actors);
 	if (tp_linkd_access_load(&d->acc, d->topo))

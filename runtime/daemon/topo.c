@@ -515,6 +515,7 @@ static const struct topo_key topo_node_keys[] = {
 	NODE_KEY(key_file, topo_nonempty, 0, 0),
 	NODE_KEY(link_heartbeat_ms, topo_int, 10, 600000),
 	NODE_KEY(link_dead_ms, topo_int, 20, 3600000),
+	NODE_KEY(link_hold_ms, topo_int, 1, 3600000),
 	NODE_KEY(link_frame_max, topo_int, 4096, 1024 * 1024 + 1024),
 	NODE_KEY(actor_user, topo_id, 0, 0),
 	NODE_KEY(actor_group, topo_id, 0, 0),

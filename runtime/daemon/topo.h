@@ -183,6 +183,7 @@ struct tp_node_conf {
 	char key_file[TP_TOPO_PATH_MAX];   /* as written; relative to the file's dir */
 	int link_heartbeat_ms;             /* 0: the link's default */
 	int link_dead_ms;
+	int link_hold_ms;                  /* incoming mail waits for a full mailbox; 0: 1000 */
 	int link_frame_max;
 	/* Least privilege: the actors' default user and group, and the
 	 * node's group (shared objects, every dropped actor has it). */

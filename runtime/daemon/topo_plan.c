@@ -116,6 +116,7 @@ static int reload_node(const struct tp_topology *cur, const struct tp_topology *
 			   "restart the node to apply it", #f, c->f, n->f)
 	NODE_INT(link_heartbeat_ms);
 	NODE_INT(link_dead_ms);
+	NODE_INT(link_hold_ms);
 	NODE_INT(link_frame_max);
 #undef NODE_INT
 	return nerr;

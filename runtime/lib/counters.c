@@ -117,6 +117,12 @@ void tp_counters_send_undo(struct tp_counters *c, unsigned i)
 		__atomic_fetch_sub(&c->c[i].sent, 1, __ATOMIC_RELAXED);
 }
 
+void tp_counters_reject(struct tp_counters *c, unsigned i)
+{
+	if (c && i < TP_REG_MAX)
+		ADD(&c->c[i].rejected_full, 1);
+}
+
 void tp_counters_drop(struct tp_counters *c, unsigned i)
 {
 	if (c && i < TP_REG_MAX)

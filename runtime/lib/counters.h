@@ -100,6 +100,9 @@ uint64_t tp_counters_send_begin(struct tp_counters *c, unsigned i);
 void tp_counters_send_end(struct tp_counters *c, unsigned i, int rc, uint64_t depth);
 /* Takes back a send_begin whose message its sender keeps to try again. */
 void tp_counters_send_undo(struct tp_counters *c, unsigned i);
+/* A sender that kept a message for mailbox i gave it up, full, without
+ * trying again: rejected_full + 1. */
+void tp_counters_reject(struct tp_counters *c, unsigned i);
 /* Mailbox i's actor took a message out (and discarded it).  Counted
  * before it is handled: a reply may reach the requester before the
  * callback returns. */

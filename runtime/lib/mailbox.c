@@ -104,6 +104,16 @@ int tp_mailbox_try(struct tp_mailbox *m, const uint8_t *env, size_t len, unsigne
 	return mailbox_put(m, env, len, prio, 0, via, true);
 }
 
+void tp_mailbox_reject(struct tp_mailbox *m, const uint8_t *env, size_t len,
+		       enum tp_mailbox_via via)
+{
+	tp_counters_reject(m->ctr, m->ix);
+	if (tp_tracing(m->ctr))
+		tp_mailbox_trace(m, (enum tp_trace_kind)via, env, len, -TP_EFULL,
+				 via == TP_VIA_SEND ? -1 :
+				 tp_latency_ns(tp_env_sent(env), tp_now_ns()));
+}
+
 int tp_mailbox_recv(struct tp_mailbox *m, uint8_t *buf, size_t cap, int64_t deadline,
 		    struct tp_env *env, int *bad)
 {

@@ -85,6 +85,12 @@ int tp_mailbox_send(struct tp_mailbox *m, const uint8_t *env, size_t len, unsign
 int tp_mailbox_try(struct tp_mailbox *m, const uint8_t *env, size_t len, unsigned prio,
 		   enum tp_mailbox_via via);
 
+/* That sender gives a message for m up without another try (mail for m
+ * waits ahead of it, which a try could overtake): counted rejected_full
+ * and traced with -TP_EFULL, as a send that found m full. */
+void tp_mailbox_reject(struct tp_mailbox *m, const uint8_t *env, size_t len,
+		       enum tp_mailbox_via via);
+
 /* Takes the next message into buf (cap at least m->msg_max), waiting up to
  * deadline, and decodes its envelope into env (whose payload points into
  * buf), its payload at most m->msg_max.  Returns the message's length once
