@@ -34,7 +34,7 @@ struct topo_key {
 	long min, max;   /* numeric fields */
 };
 
-#define TOPO_KEYS_MAX 24
+#define TOPO_KEYS_MAX 32
 
 struct topo_ctx {
 	struct tp_topology *t;
