@@ -107,10 +107,10 @@ done
 # U -> root (group), root -> U, U receiving: the logger prints averages.
 wait_for "$WORK/$n.log" "^logger\[[0-9]+\]: seq=20 " 10
 # V -> root with accept_from, through V's group: guard gets feeder's readings.
-wait_for "$WORK/$n.log" "^guard\[[0-9]+\]: from feeder: " 10
+wait_for "$WORK/$n.log" "^guard\[[0-9]+\]: seq=[0-9]+ value=[0-9.]+ \(from feeder\)" 10
 # intruder is kept out, says so and counts.
 wait_for "$WORK/$n.log" "^intruder\[[0-9]+\]: reading 1 not sent to guard: permission denied \(3 so far\)" 10
-grep -qE "^guard\[[0-9]+\]: from intruder" "$WORK/$n.log" && fail "guard took mail from intruder"
+grep -qE "^guard\[[0-9]+\]: .*\(from intruder\)" "$WORK/$n.log" && fail "guard took mail from intruder"
 # The mailboxes as promised: the receiver's, the allowed senders' group.
 # sensor's: U's, and the node's group (feeder, of V, may send to it).
 [ "$(stat -c '%U %G %a' /dev/shm/troupe.$n.sensor.ring)" = "$U $U 660" ] ||
