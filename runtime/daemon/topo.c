@@ -656,6 +656,35 @@ static void topo_section_end(struct topo_ctx *c)
 	c->kind = TOPO_NONE;
 }
 
+/* The struct a new [KIND NAME] section fills: the next of *n (at most
+ * max) in arr (elements of size bytes), or c's scratch struct when the
+ * name is invalid (bad: why, else NULL), taken (dup_line > 0: where
+ * first) or there is no room, each said with the file's line. */
+static void *topo_slot(struct topo_ctx *c, void *scratch, const char *kind, const char *name,
+		       const char *bad, int dup_line, unsigned *n, unsigned max, void *arr,
+		       size_t size)
+{
+	if (bad) {
+		topo_err(c, "invalid %s name '%s' (%s)", strcmp(kind, "peer") ? kind : "node",
+			 name, bad);
+		return scratch;
+	}
+	if (dup_line > 0) {
+		topo_err(c, "duplicate %s '%s' (first at line %d)", kind, name, dup_line);
+		return scratch;
+	}
+	if (*n >= max) {
+		topo_err(c, "too many %ss (at most %u)", kind, max);
+		return scratch;
+	}
+	return (char *)arr + (size_t)(*n)++ * size;
+}
+
+#define TOPO_NAME_RULE "1 to 31 of A-Z a-z 0-9 _ -"
+_Static_assert(TP_NAME_MAX == 31, "TOPO_NAME_RULE");
+#define TOPO_BAD_NAME(name) (tp_name_is_valid(name) ? NULL : TOPO_NAME_RULE)
+#define TOPO_DUP_LINE(p) ((p) ? (p)->line : 0)
+
 static const struct tp_actor_conf *topo_find_actor(const struct tp_topology *t,
 						   const char *name)
 {
@@ -729,20 +758,12 @@ void tp_topology_renumber(struct tp_topology *t)
 static void topo_template_begin(struct topo_ctx *c, const char *name)
 {
 	struct tp_topology *t = c->t;
-	const struct tp_actor_conf *dup = NULL;
 	c->kind = TOPO_ACTOR;
 	c->template_section = true;
 	c->keys = topo_actor_keys;
-	c->base = &c->scratch_actor;
-	if (!tp_name_is_valid(name))
-		topo_err(c, "invalid template name '%s' (1 to %d of A-Z a-z 0-9 _ -)",
-			 name, TP_NAME_MAX);
-	else if ((dup = tp_topology_template(t, name)))
-		topo_err(c, "duplicate template '%s' (first at line %d)", name, dup->line);
-	else if (t->n_templates >= TP_TOPO_TEMPLATES_MAX)
-		topo_err(c, "too many templates (at most %d)", TP_TOPO_TEMPLATES_MAX);
-	else
-		c->base = &t->templates[t->n_templates++];
+	c->base = topo_slot(c, &c->scratch_actor, "template", name, TOPO_BAD_NAME(name),
+			    TOPO_DUP_LINE(tp_topology_template(t, name)), &t->n_templates,
+			    TP_TOPO_TEMPLATES_MAX, t->templates, sizeof t->templates[0]);
 	topo_actor_defaults(c->base, name, c->line);
 	struct tp_actor_conf *a = c->base;
 	a->max_children = TP_TOPO_CHILDREN_DEFAULT;
@@ -754,21 +775,13 @@ static void topo_template_begin(struct topo_ctx *c, const char *name)
 static void topo_actor_begin(struct topo_ctx *c, const char *name)
 {
 	struct tp_topology *t = c->t;
-	const struct tp_actor_conf *dup = NULL;
 	c->kind = TOPO_ACTOR;
 	c->template_section = false;
 	c->keys = topo_actor_keys;
 	c->actor_sections++;
-	c->base = &c->scratch_actor;
-	if (!tp_name_is_valid(name))
-		topo_err(c, "invalid actor name '%s' (1 to %d of A-Z a-z 0-9 _ -)",
-			 name, TP_NAME_MAX);
-	else if ((dup = topo_find_actor(t, name)))
-		topo_err(c, "duplicate actor '%s' (first at line %d)", name, dup->line);
-	else if (t->n_actors >= TP_REG_ACTORS_MAX)
-		topo_err(c, "too many actors (at most %d)", TP_REG_ACTORS_MAX);
-	else
-		c->base = &t->actors[t->n_actors++];
+	c->base = topo_slot(c, &c->scratch_actor, "actor", name, TOPO_BAD_NAME(name),
+			    TOPO_DUP_LINE(topo_find_actor(t, name)), &t->n_actors,
+			    TP_REG_ACTORS_MAX, t->actors, sizeof t->actors[0]);
 	topo_actor_defaults(c->base, name, c->line);
 	((struct tp_actor_conf *)c->base)->order = c->order++;
 }
@@ -785,20 +798,11 @@ static const struct tp_sup_conf *topo_find_sup(const struct tp_topology *t,
 static void topo_sup_begin(struct topo_ctx *c, const char *name)
 {
 	struct tp_topology *t = c->t;
-	const struct tp_sup_conf *dup = NULL;
 	c->kind = TOPO_SUP;
 	c->keys = topo_sup_keys;
-	c->base = &c->scratch_sup;
-	if (!tp_name_is_valid(name))
-		topo_err(c, "invalid supervisor name '%s' (1 to %d of A-Z a-z 0-9 _ -)",
-			 name, TP_NAME_MAX);
-	else if ((dup = topo_find_sup(t, name)))
-		topo_err(c, "duplicate supervisor '%s' (first at line %d)", name,
-			 dup->line);
-	else if (t->n_sups >= TP_TOPO_SUP_MAX)
-		topo_err(c, "too many supervisors (at most %d)", TP_TOPO_SUP_MAX);
-	else
-		c->base = &t->sups[t->n_sups++];
+	c->base = topo_slot(c, &c->scratch_sup, "supervisor", name, TOPO_BAD_NAME(name),
+			    TOPO_DUP_LINE(topo_find_sup(t, name)), &t->n_sups, TP_TOPO_SUP_MAX,
+			    t->sups, sizeof t->sups[0]);
 	topo_sup_defaults(c->base, name, c->line, c->order++);
 }
 
@@ -814,19 +818,11 @@ static const struct tp_peer_conf *topo_find_peer(const struct tp_topology *t,
 static void topo_peer_begin(struct topo_ctx *c, const char *name)
 {
 	struct tp_topology *t = c->t;
-	const struct tp_peer_conf *dup = NULL;
 	c->kind = TOPO_PEER;
 	c->keys = topo_peer_keys;
-	c->base = &c->scratch_peer;
-	if (!tp_name_is_valid(name))
-		topo_err(c, "invalid node name '%s' (1 to %d of A-Z a-z 0-9 _ -)",
-			 name, TP_NAME_MAX);
-	else if ((dup = topo_find_peer(t, name)))
-		topo_err(c, "duplicate peer '%s' (first at line %d)", name, dup->line);
-	else if (t->n_peers >= TP_TOPO_PEER_MAX)
-		topo_err(c, "too many peers (at most %d)", TP_TOPO_PEER_MAX);
-	else
-		c->base = &t->peers[t->n_peers++];
+	c->base = topo_slot(c, &c->scratch_peer, "peer", name, TOPO_BAD_NAME(name),
+			    TOPO_DUP_LINE(topo_find_peer(t, name)), &t->n_peers, TP_TOPO_PEER_MAX,
+			    t->peers, sizeof t->peers[0]);
 	struct tp_peer_conf *p = c->base;
 	memset(p, 0, sizeof *p);
 	snprintf(p->name, sizeof p->name, "%s", name);
@@ -849,19 +845,15 @@ static const struct tp_topic_conf *topo_find_topic(const struct tp_topology *t,
 static void topo_topic_begin(struct topo_ctx *c, const char *name)
 {
 	struct tp_topology *t = c->t;
-	const struct tp_topic_conf *dup = NULL;
 	c->kind = TOPO_TOPIC;
 	c->keys = topo_topic_keys;
-	c->base = &c->scratch_topic;
-	if (tp_topic_name_check(name))
-		topo_err(c, "invalid topic name '%s' (at most %d characters of printable "
-			 "ASCII, no blanks, no '+' or '#')", name, TP_TOPIC_MAX);
-	else if ((dup = topo_find_topic(t, name)))
-		topo_err(c, "duplicate topic '%s' (first at line %d)", name, dup->line);
-	else if (t->n_topics >= TP_TOPO_TOPICS_MAX)
-		topo_err(c, "too many topics (at most %d)", TP_TOPO_TOPICS_MAX);
-	else
-		c->base = &t->topics[t->n_topics++];
+	char rule[96];
+	snprintf(rule, sizeof rule, "at most %d characters of printable ASCII, no blanks, "
+		 "no '+' or '#'", TP_TOPIC_MAX);
+	c->base = topo_slot(c, &c->scratch_topic, "topic", name,
+			    tp_topic_name_check(name) ? rule : NULL,
+			    TOPO_DUP_LINE(topo_find_topic(t, name)), &t->n_topics,
+			    TP_TOPO_TOPICS_MAX, t->topics, sizeof t->topics[0]);
 	struct tp_topic_conf *tc = c->base;
 	memset(tc, 0, sizeof *tc);
 	snprintf(tc->name, sizeof tc->name, "%s", name);
