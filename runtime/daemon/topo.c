@@ -65,23 +65,29 @@ struct topo_ctx {
 static void topo_err_at(struct topo_ctx *c, int line, const char *label,
 			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+void tp_topology_verr(FILE *errs, const char *file, int line, const char *label,
+		      const char *fmt, va_list ap)
+{
+	if (!errs)
+		return;
+	fprintf(errs, "%s:", file);
+	if (line > 0)
+		fprintf(errs, "%d:", line);
+	if (label && *label)
+		fprintf(errs, " [%s]:", label);
+	fputc(' ', errs);
+	vfprintf(errs, fmt, ap);
+	fputc('\n', errs);
+}
+
 static void topo_err_at(struct topo_ctx *c, int line, const char *label,
 			const char *fmt, ...)
 {
 	c->errors++;
-	if (!c->errs)
-		return;
-	fprintf(c->errs, "%s:", c->t->file);
-	if (line > 0)
-		fprintf(c->errs, "%d:", line);
-	if (label && *label)
-		fprintf(c->errs, " [%s]:", label);
-	fputc(' ', c->errs);
 	va_list ap;
 	va_start(ap, fmt);
-	vfprintf(c->errs, fmt, ap);
+	tp_topology_verr(c->errs, c->t->file, line, label, fmt, ap);
 	va_end(ap);
-	fputc('\n', c->errs);
 }
 
 #define topo_err(c, ...) topo_err_at((c), (c)->line, (c)->label, __VA_ARGS__)

@@ -3,6 +3,7 @@
 #ifndef TROUPE_TOPOLOGY_H
 #define TROUPE_TOPOLOGY_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -220,6 +221,12 @@ struct tp_topology {
 	unsigned n_templates;              /* [template NAME]: no process of its own */
 	struct tp_actor_conf templates[TP_TOPO_TEMPLATES_MAX];
 };
+
+/* One error line, "FILE:LINE: [label]: message" (no LINE when line is 0,
+ * no label when empty), as every check of a topology writes them; errs
+ * may be NULL. */
+void tp_topology_verr(FILE *errs, const char *file, int line, const char *label,
+		      const char *fmt, va_list ap);
 
 /* The template called name, or NULL. */
 const struct tp_actor_conf *tp_topology_template(const struct tp_topology *t,

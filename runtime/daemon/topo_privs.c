@@ -43,14 +43,10 @@ static void privs_err(struct privs_ctx *c, int line, const char *label,
 		      const char *fmt, ...)
 {
 	c->errors++;
-	if (!c->errs)
-		return;
-	fprintf(c->errs, "%s:%d: [%s]: ", c->t->file, line, label);
 	va_list ap;
 	va_start(ap, fmt);
-	vfprintf(c->errs, fmt, ap);
+	tp_topology_verr(c->errs, c->t->file, line, label, fmt, ap);
 	va_end(ap);
-	fputc('\n', c->errs);
 }
 
 static bool privs_number(const char *s, unsigned long *out)
