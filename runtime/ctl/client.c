@@ -33,29 +33,37 @@ static int ctl_connect(const struct ctl_opts *o, int *fd)
 	return e == EACCES || e == EPERM ? CTL_DENIED : CTL_NO_NODE;
 }
 
-int ctl_request(const struct ctl_opts *o, const troupe_CtlRequest *q,
-		troupe_CtlReply *r)
+int ctl_open(const struct ctl_opts *o, const troupe_CtlRequest *q, int *fd)
 {
-	static uint8_t buf[troupe_CtlReply_size + 1];
-	int fd, code = ctl_connect(o, &fd);
+	static uint8_t buf[troupe_CtlRequest_size + 1];
+	int code = ctl_connect(o, fd);
 	if (code)
 		return code;
 	pb_ostream_t os = pb_ostream_from_buffer(buf, sizeof buf);
 	if (!pb_encode(&os, troupe_CtlRequest_fields, q)) {
 		fprintf(stderr, "troupectl: cannot encode the request: %s\n", PB_GET_ERROR(&os));
-		close(fd);
+		close(*fd);
 		return CTL_USAGE;
 	}
+	if (send(*fd, buf, os.bytes_written, MSG_NOSIGNAL) < 0) {
+		close(*fd);
+		return CTL_NO_NODE;
+	}
+	return CTL_OK;
+}
+
+int ctl_read(const struct ctl_opts *o, int fd, int timeout_ms, troupe_CtlReply *r)
+{
+	static uint8_t buf[troupe_CtlReply_size + 1];
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	ssize_t len = -1;
-	if (send(fd, buf, os.bytes_written, MSG_NOSIGNAL) >= 0 &&
-	    poll(&p, 1, o->timeout_ms) == 1)
+	if (poll(&p, 1, timeout_ms) == 1)
 		len = recv(fd, buf, sizeof buf, 0);
-	close(fd);
 	if (len <= 0) {
 		if (!o->quiet)
-			fprintf(stderr, "troupectl: node '%s' did not answer within %d ms\n",
-				o->node ? o->node : o->socket, o->timeout_ms);
+			fprintf(stderr, len == 0 ? "troupectl: node '%s' closed the connection\n" :
+				"troupectl: node '%s' did not answer within %d ms\n",
+				o->node ? o->node : o->socket, timeout_ms);
 		return len == 0 ? CTL_NO_NODE : CTL_TIMEOUT;
 	}
 	memset(r, 0, sizeof *r);
@@ -65,6 +73,17 @@ int ctl_request(const struct ctl_opts *o, const troupe_CtlRequest *q,
 		return CTL_FAILED;
 	}
 	return CTL_OK;
+}
+
+int ctl_request(const struct ctl_opts *o, const troupe_CtlRequest *q,
+		troupe_CtlReply *r)
+{
+	int fd, code = ctl_open(o, q, &fd);
+	if (code)
+		return code;
+	code = ctl_read(o, fd, o->timeout_ms, r);
+	close(fd);
+	return code;
 }
 
 int ctl_check(const struct ctl_opts *o, const troupe_CtlReply *r)

@@ -44,6 +44,13 @@ int ctl_trace_run(struct ctl_opts *o, const char *name);
 
 /* troupectl topics and pub (topics.c). */
 int ctl_topics_run(struct ctl_opts *o);
+/* sub FILTER [COUNT]: prints what is published to topics matching filter
+ * until interrupted, or until COUNT messages (each within -t). */
+int ctl_sub_run(struct ctl_opts *o, const char *filter, unsigned count);
+/* Connects and sends q: CTL_OK with *fd open, or an exit code. */
+int ctl_open(const struct ctl_opts *o, const troupe_CtlRequest *q, int *fd);
+/* One reply from fd within timeout_ms (-1: no limit): CTL_OK or an exit code. */
+int ctl_read(const struct ctl_opts *o, int fd, int timeout_ms, troupe_CtlReply *r);
 int ctl_pub_run(struct ctl_opts *o, const char *topic, uint32_t type, const uint8_t *payload,
 		size_t len);
 

@@ -313,6 +313,19 @@ static int ctl_spawn(const struct ctl_cmd *c, struct ctl_opts *o, int argc, char
 	return CTL_OK;
 }
 
+/* sub FILTER [COUNT] */
+static int ctl_sub(const struct ctl_cmd *c, struct ctl_opts *o, int argc, char **argv)
+{
+	(void)c;
+	char *end = NULL;
+	unsigned long n = argc > 1 ? strtoul(argv[1], &end, 10) : 0;
+	if (argc > 1 && (!*argv[1] || *end || n > 1000000)) {
+		fprintf(stderr, "troupectl: sub FILTER [COUNT]: COUNT is a number of messages\n");
+		return CTL_USAGE;
+	}
+	return ctl_sub_run(o, argv[0], (unsigned)n);
+}
+
 /* pub TOPIC TYPE [FIELD=VALUE...]: the payload as send makes it. */
 static int ctl_pub(const struct ctl_cmd *c, struct ctl_opts *o, int argc, char **argv)
 {
@@ -364,6 +377,9 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "pub", "TOPIC TYPE [FIELD=VALUE...]", "publish a message to a topic (as send makes "
 	  "it), straight into each subscriber's mailbox", 2, 2 + TP_CTL_FIELDS_MAX,
 	  troupe_CtlRequest_Cmd_NONE, ctl_pub },
+	{ "sub", "FILTER [COUNT]", "print what is published to topics matching an MQTT "
+	  "filter, decoded (-j: JSON), until interrupted or COUNT messages (each within -t)",
+	  1, 2, troupe_CtlRequest_Cmd_NONE, ctl_sub },
 	{ "help", "[COMMAND]", "help for one command", 0, 1, troupe_CtlRequest_Cmd_NONE, ctl_help },
 	{ NULL, NULL, NULL, 0, 0, 0, NULL },
 };

@@ -23,6 +23,7 @@
 #include "ctl_socket.h"
 #include "node_topics.h"
 #include "ctl_spawn.h"
+#include "ctl_sub.h"
 
 #define MS 1000000LL
 
@@ -128,6 +129,7 @@ static void ctl_drop(struct tp_ctl *c, int k)
 			c->call[j].client = -1;
 	if (c->reload_client == k)
 		c->reload_client = -1;
+	tp_ctl_sub_end(c, k);
 }
 
 /* Only the daemon's own user and root may control it. */
@@ -140,8 +142,11 @@ static bool ctl_peer_ok(int fd)
 	return cr.uid == 0 || cr.uid == geteuid();
 }
 
+/* Waiting for an answer, or subscribed (troupectl sub): never idle. */
 static bool ctl_in_call(const struct tp_ctl *c, int k)
 {
+	if (c->sub[k][0])
+		return true;
 	for (int j = 0; j < TP_CTL_CALLS; j++)
 		if (c->call[j].client == k)
 			return true;
@@ -461,6 +466,7 @@ static ctl_handler *const ctl_handlers[] = {
 	[troupe_CtlRequest_Cmd_TRACE] = ctl_do_trace,
 	[troupe_CtlRequest_Cmd_SPAWN] = tp_ctl_do_spawn,
 	[troupe_CtlRequest_Cmd_DESPAWN] = tp_ctl_do_despawn,
+	[troupe_CtlRequest_Cmd_SUB] = tp_ctl_do_sub,
 };
 
 static void ctl_request(struct tp_ctl *c, int k)
@@ -554,6 +560,8 @@ static void ctl_mail(struct tp_ctl *c)
 			tp_mailbox_took(box, &env, 0);
 		if (rc == 0 && (env.flags & TP_ENV_F_REPLY))
 			ctl_call_done(c, &env);
+		else if (rc == 0 && env.topic[0])
+			tp_ctl_sub_mail(c, &env);   /* published: for troupectl sub */
 		else if (rc == 0 && (rc = tp_node_topics_request(n, &env)) == 1 &&
 			 (rc = tp_ctl_spawn_request(c, &env)) == 1)
 			rc = tp_monitors_request(c->mon, tp_deliver_find(n, env.sender),

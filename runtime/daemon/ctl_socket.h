@@ -6,6 +6,7 @@
 #define TROUPE_CONTROL_H
 
 #include <stdint.h>
+#include "troupe/topic.h"
 #include "log_limit.h"
 #include "sup_monitor.h"
 #include "node.h"
@@ -57,6 +58,10 @@ struct tp_ctl {
 	/* An actor that waits for its despawn's result ("" none), its call. */
 	char spawn_waiter[TP_NAME_MAX + 1];
 	uint32_t spawn_corr;
+	/* troupectl sub: each client's filter ("" none), and the messages it
+	 * missed because its socket was full (ctl_sub.c). */
+	char sub[TP_CTL_CLIENTS][TP_TOPIC_MAX + 1];
+	uint32_t sub_dropped[TP_CTL_CLIENTS];
 };
 
 /* Creates the socket (its folder too, mode 0700), replacing a stale one:

@@ -1,6 +1,7 @@
 /* The node's topics, daemon side (see node_topics.h). */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <pb_decode.h>
 #include <pb_encode.h>
 #include "troupe/error.h"
@@ -119,6 +120,19 @@ int tp_node_topics_request(struct tp_node *n, const struct tp_env *env)
 		return -TP_EENCODE;
 	return tp_deliver_bytes(n, (unsigned)a, TP_DAEMON_NAME, troupe_SubscribeReply_msgid,
 				TP_ENV_F_REPLY, env->corr, body, os.bytes_written);
+}
+
+int tp_node_topics_daemon(struct tp_node *n, const char *filter, bool on)
+{
+	if (!n->topics)
+		return -TP_ENOENT;
+	if (tp_topic_filter_check(filter))
+		return -TP_EINVAL;
+	if (!on)
+		return topics_unsubscribe(n, TP_DAEMON_NAME, filter);
+	troupe_Subscribe req = { .policy = TP_TOPIC_DROP_NEWEST };
+	snprintf(req.filter, sizeof req.filter, "%s", filter);
+	return topics_subscribe(n, TP_NODE_DAEMON(n), getpid(), &req);
 }
 
 void tp_node_topics_exit(struct tp_node *n, pid_t pid)

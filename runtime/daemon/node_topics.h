@@ -20,6 +20,12 @@ int tp_node_topics_create(struct tp_node *n);
  * error of sending the answer.  1: not a topic request. */
 int tp_node_topics_request(struct tp_node *n, const struct tp_env *env);
 
+/* The daemon's own run-time subscription to filter, for troupectl sub:
+ * made (on) or ended.  drop_newest: a publisher never takes mail out of
+ * the daemon's mailbox, which carries requests and replies too.  0,
+ * -TP_EINVAL (no filter), -TP_ELIMIT (the table is full), -TP_ENOENT. */
+int tp_node_topics_daemon(struct tp_node *n, const char *filter, bool on);
+
 /* Process pid ended: its run-time subscriptions go, and a retained value
  * it was writing is repaired. */
 void tp_node_topics_exit(struct tp_node *n, pid_t pid);

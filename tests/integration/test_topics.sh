@@ -162,6 +162,40 @@ grep -qE '^sensors/kitchen/temp +demo.Reading +[0-9]+ +[0-9]+ pub ' "$WORK/topic
 	fail "troupectl topics: no retained value from pub: $(cat "$WORK/topics.txt")"
 grep -qE '^  seq = 5$' "$WORK/topics.txt" || fail "troupectl topics: retained seq is not 5"
 
+# troupectl sub: typed, with topic and publisher, text and JSON; two
+# clients of one filter share the daemon's one subscription, which ends
+# with the last of them.
+ctl -n "$n" -t $((10 * SLOW)) sub 'sensors/+/temp' 3 >"$WORK/sub.txt" 2>&1 &
+sub1=$!
+ctl -n "$n" -t $((10 * SLOW)) -j sub 'sensors/+/temp' 3 >"$WORK/sub.json" 2>&1 &
+sub2=$!
+for ((i = 0; i < 50 * SLOW; i++)); do
+	[ "$(sub_field troupe.daemon 'sensors/+/temp' count)" = 1 ] && break
+	sleep 0.1
+done
+[ "$(sub_field troupe.daemon 'sensors/+/temp' count)" = 1 ] ||
+	fail "troupectl sub: the daemon's subscriptions: $(ctl -n "$n" topics)"
+ctl -n "$n" pub sensors/hall/humidity demo.Reading seq=700 || fail "troupectl pub"
+for s in 701 702 703; do
+	ctl -n "$n" pub sensors/attic/temp demo.Reading seq=$s || fail "troupectl pub $s"
+done
+wait "$sub1" || fail "troupectl sub: exit $?: $(cat "$WORK/sub.txt")"
+wait "$sub2" || fail "troupectl sub -j: exit $?: $(cat "$WORK/sub.json")"
+[ "$(grep -c '^sensors/attic/temp from troupectl: demo.Reading$' "$WORK/sub.txt")" = 3 ] ||
+	fail "troupectl sub: $(cat "$WORK/sub.txt")"
+[ "$(grep -c '^  seq = 70[123]$' "$WORK/sub.txt")" = 3 ] || fail "troupectl sub: seqs: $(cat "$WORK/sub.txt")"
+grep -q 'humidity\|seq = 700' "$WORK/sub.txt" && fail "troupectl sub: a topic outside its filter"
+grep -q '^{"topic":"sensors/attic/temp","sender":"troupectl","message":{"type":"demo.Reading","msgid":1001,"fields":{"seq":701,' "$WORK/sub.json" ||
+	fail "troupectl sub -j: $(cat "$WORK/sub.json")"
+for ((i = 0; i < 50 * SLOW; i++)); do
+	[ "$(sub_field troupe.daemon 'sensors/+/temp' count)" = 0 ] && break
+	sleep 0.1
+done
+[ "$(sub_field troupe.daemon 'sensors/+/temp' count)" = 0 ] ||
+	fail "troupectl sub: the daemon's subscription outlived its clients"
+ctl -n "$n" sub 'sensors/#/x' 2>"$WORK/err" && fail "troupectl sub took a bad filter"
+grep -q "not an MQTT filter" "$WORK/err" || fail "troupectl sub: [$(cat "$WORK/err")]"
+
 node_stop "$DPID" 10
 assert_clean "$n"
 echo "PASS: topics"
