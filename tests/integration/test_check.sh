@@ -157,7 +157,9 @@ kill "$holder"
 wait "$holder" 2>/dev/null
 [ "$rc" -eq 2 ] || { cat "$WORK/out"; fail "--check of busy sockets: exit $rc, want 2"; }
 A=$D/sock.ini
-want "$A:3: [node]: listen: cannot listen on 127.0.0.1:$port: Address already in use"
+# strerror(EADDRINUSE): "Address already in use" (glibc), "Address in use" (musl)
+want "$A:3: [node]: listen: cannot listen on 127.0.0.1:$port: Address"
+want " in use: another program, or this node running already, holds it; choose another port"
 want "$A:5: [actor u]: transport unix: depth $depth x msg_max $big needs a send buffer of"
 want "(sysctl net.core.wmem_max="
 want "$A:10: [actor t]: transport tcp: depth $depth x msg_max $big needs a send buffer of"
