@@ -119,9 +119,6 @@ static void sup_setenv(const struct tp_sup *s, unsigned i)
 static void sup_child(const struct tp_sup *s, unsigned i, char **argv, int out, int ready)
 {
 	setpgid(0, 0);
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() != s->self)
-		_exit(1);   /* the daemon died before prctl took effect */
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	for (int sig = 1; sig < NSIG; sig++)
 		sigaction(sig, &dfl, NULL);
@@ -151,8 +148,9 @@ static void sup_child(const struct tp_sup *s, unsigned i, char **argv, int out, 
 			(unsigned)s->topo->actors[i].privs.gid, why);
 		_exit(126);
 	}
-	/* A change of credentials clears the parent-death signal: set it
-	 * again, or an actor of another user outlives a killed daemon. */
+	/* The parent-death signal last: a change of credentials clears it,
+	 * and an actor of another user would outlive a killed daemon.  A
+	 * daemon that died before it took effect is seen here. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != s->self)
 		_exit(1);
