@@ -309,6 +309,14 @@ static void check_reply(const troupe_CtlReply *r, bool ok, const troupe_CtlReque
 	case troupe_CtlRequest_Cmd_TRACE:
 		FUZZ_CHECK(r->err == 0 && r->counting);
 		break;
+	case troupe_CtlRequest_Cmd_SUB:
+		/* Subscribed only with a valid filter; else refused for it, for a
+		 * second subscription of this client, or a full table. */
+		FUZZ_CHECK(r->err == 0 || r->err == TP_EINVAL || r->err == TP_EBUSY ||
+			   r->err == TP_ELIMIT || r->err == TP_ENOENT);
+		FUZZ_CHECK(r->err != 0 || tp_topic_filter_check(q->filter) == 0);
+		FUZZ_CHECK(r->err != TP_EINVAL || tp_topic_filter_check(q->filter) != 0);
+		break;
 	default:
 		FUZZ_CHECK(r->err == TP_ENOSYS);
 	}
