@@ -58,7 +58,8 @@ int ctl_sub_run(struct ctl_opts *o, const char *filter, unsigned count)
 			break;
 		if (r.dropped > missed && !o->quiet)
 			fprintf(stderr, "troupectl: %u messages missed (this client did not keep "
-				"up)\n", r.dropped - missed);
+				"up, or they were over %u bytes)\n", r.dropped - missed,
+				(unsigned)sizeof r.payload.bytes);
 		missed = r.dropped;
 		sub_show(o, &r);
 	}

@@ -53,26 +53,30 @@ static void topics_subs(const struct ctl_opts *o, struct tp_topictab *t)
 	if (tp_topictab_subs_copy(t, s, TP_TT_SUBS_MAX, &n, &seq))
 		n = 0;
 	if (!o->json)
-		printf("%-16s %-32s %-11s %-8s %10s %10s\n", "SUBSCRIBER", "FILTER", "POLICY",
-		       "KIND", "DELIVERED", "DROPPED");
+		printf("%-16s %-32s %-11s %-8s %10s %10s %9s %9s\n", "SUBSCRIBER", "FILTER",
+		       "POLICY", "KIND", "DELIVERED", "DROPPED", "MSG/S", "DROP/S");
 	bool first = true;
 	for (unsigned i = 0; i < n; i++) {
 		if (s[i].kind == TP_SUB_FREE)
 			continue;
-		uint64_t dl, dr;
+		uint64_t dl, dr, dl_mps, dr_mps;
 		tp_topictab_sub_counts(t, i, &dl, &dr);
+		/* Over the daemon's last ten seconds (topic_rates.h). */
+		tp_topictab_sub_rates(t, i, &dl_mps, &dr_mps);
+		double rate = (double)dl_mps / 1e3, drop_rate = (double)dr_mps / 1e3;
 		if (o->json) {
 			printf("%s{\"subscriber\":\"%s\",\"filter\":", first ? "" : ",",
 			       s[i].actor);
 			topics_json_str(s[i].filter);
 			printf(",\"policy\":\"%s\",\"kind\":\"%s\",\"delivered\":%llu,"
-			       "\"dropped\":%llu}", tp_topic_policy_name(s[i].policy),
-			       kind_names[s[i].kind], (unsigned long long)dl,
-			       (unsigned long long)dr);
-		} else {
-			printf("%-16s %-32s %-11s %-8s %10llu %10llu\n", s[i].actor, s[i].filter,
+			       "\"dropped\":%llu,\"rate\":%.3f,\"drop_rate\":%.3f}",
 			       tp_topic_policy_name(s[i].policy), kind_names[s[i].kind],
-			       (unsigned long long)dl, (unsigned long long)dr);
+			       (unsigned long long)dl, (unsigned long long)dr, rate, drop_rate);
+		} else {
+			printf("%-16s %-32s %-11s %-8s %10llu %10llu %9.1f %9.1f\n", s[i].actor,
+			       s[i].filter, tp_topic_policy_name(s[i].policy),
+			       kind_names[s[i].kind], (unsigned long long)dl,
+			       (unsigned long long)dr, rate, drop_rate);
 		}
 		first = false;
 	}

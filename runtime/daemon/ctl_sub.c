@@ -48,12 +48,16 @@ void tp_ctl_sub_mail(struct tp_ctl *c, const struct tp_env *env)
 	for (int k = 0; k < TP_CTL_CLIENTS; k++) {
 		if (c->client[k] < 0 || !c->sub[k][0] || !tp_topic_match(c->sub[k], env->topic))
 			continue;
+		/* Larger than a control reply carries: not shown, but counted
+		 * among what the client missed, as one it could not keep up with. */
+		if (env->payload_len > sizeof r.payload.bytes) {
+			c->sub_dropped[k]++;
+			continue;
+		}
 		if (!encoded) {
 			memset(&r, 0, sizeof r);
 			r.version = 1;
 			r.type = env->type;
-			if (env->payload_len > sizeof r.payload.bytes)
-				return;   /* larger than troupectl takes: not shown */
 			r.payload.size = (pb_size_t)env->payload_len;
 			memcpy(r.payload.bytes, env->payload, env->payload_len);
 			snprintf(r.topic, sizeof r.topic, "%s", env->topic);

@@ -24,6 +24,7 @@
 #include "topo_exec.h"
 #include "topo_reload.h"
 #include "sup.h"
+#include "topic_rates.h"
 #include "topo.h"
 
 
@@ -164,11 +165,17 @@ static void main_loop(struct tp_sup *s, struct tp_ctl *ctl, struct tp_linkd *ld,
 	 * it changes, which saves a syscall on every turn of a busy link. */
 	int64_t armed = -1;
 	int tfd = main_ctx.tfd;
+	static struct tp_topic_rates rates;
 	while (!tp_sup_done(s)) {
 		tp_notify_tick(s);
 		int64_t next = tp_sup_next_deadline(s), cn = tp_ctl_next_deadline(ctl);
 		if (ld && tp_linkd_next_deadline(ld) < next)
 			next = tp_linkd_next_deadline(ld);
+		if (s->node->topics) {
+			int64_t tr = tp_topic_rates_tick(&rates, s->node->topics, tp_now_ns());
+			if (tr < next)
+				next = tr;
+		}
 		int64_t want = tp_notify_deadline(cn < next ? cn : next);
 		if (want != armed && main_arm_timer(tfd, want) < 0) {
 			tp_derr("cannot arm the timer: %s; stopping", strerror(errno));

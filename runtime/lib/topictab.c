@@ -32,6 +32,14 @@ struct tt_ret {
 struct tt_ctr {
 	uint64_t delivered;
 	uint64_t dropped;
+	/* Counted up at each fresh subscription in the slot: a rate never
+	 * spans two subscriptions. */
+	uint32_t gen;
+	uint32_t reserved;
+	/* Written by the daemon (topic_rates.c): thousandths of a message
+	 * per second over its last window. */
+	uint64_t delivered_mps;
+	uint64_t dropped_mps;
 };
 
 struct tp_topictab {
@@ -122,6 +130,9 @@ void tp_topictab_sub_put(struct tp_topictab *t, unsigned i, const struct tp_sub 
 	if (fresh) {
 		__atomic_store_n(&t->ctr[i].delivered, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&t->ctr[i].dropped, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&t->ctr[i].delivered_mps, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&t->ctr[i].dropped_mps, 0, __ATOMIC_RELAXED);
+		ADD(&t->ctr[i].gen, 1);
 	}
 	tp_seq_write_begin(&t->seq);
 	memcpy(&t->sub[i], s, sizeof *s);
@@ -201,6 +212,27 @@ void tp_topictab_sub_counts(const struct tp_topictab *t, unsigned i, uint64_t *d
 {
 	*delivered = i < TP_TT_SUBS_MAX ? LOAD(&t->ctr[i].delivered) : 0;
 	*dropped = i < TP_TT_SUBS_MAX ? LOAD(&t->ctr[i].dropped) : 0;
+}
+
+uint32_t tp_topictab_sub_gen(const struct tp_topictab *t, unsigned i)
+{
+	return i < TP_TT_SUBS_MAX ? LOAD(&t->ctr[i].gen) : 0;
+}
+
+void tp_topictab_sub_rates_put(struct tp_topictab *t, unsigned i, uint64_t delivered_mps,
+			       uint64_t dropped_mps)
+{
+	if (i >= TP_TT_SUBS_MAX)
+		return;
+	__atomic_store_n(&t->ctr[i].delivered_mps, delivered_mps, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->ctr[i].dropped_mps, dropped_mps, __ATOMIC_RELAXED);
+}
+
+void tp_topictab_sub_rates(const struct tp_topictab *t, unsigned i, uint64_t *delivered_mps,
+			   uint64_t *dropped_mps)
+{
+	*delivered_mps = i < TP_TT_SUBS_MAX ? LOAD(&t->ctr[i].delivered_mps) : 0;
+	*dropped_mps = i < TP_TT_SUBS_MAX ? LOAD(&t->ctr[i].dropped_mps) : 0;
 }
 
 /* ---------------------------------------------------------------- retained */

@@ -29,7 +29,7 @@
 #define TP_TT_RETAINED_MAX 32    /* retained topics of a node */
 #define TP_TT_RETAIN_BYTES 1024  /* largest retained payload */
 #define TP_TT_MAGIC 0x54505443u  /* "TTPC" */
-#define TP_TT_VERSION 1
+#define TP_TT_VERSION 2
 
 enum tp_sub_kind {
 	TP_SUB_FREE = 0,
@@ -90,6 +90,14 @@ void tp_topictab_dropped(struct tp_topictab *t, unsigned i);
 /* Its counters so far. */
 void tp_topictab_sub_counts(const struct tp_topictab *t, unsigned i, uint64_t *delivered,
 			    uint64_t *dropped);
+/* Slot i's generation: counted up at each fresh subscription in it. */
+uint32_t tp_topictab_sub_gen(const struct tp_topictab *t, unsigned i);
+/* Its rates in thousandths of a message per second, written by the
+ * daemon (topic_rates.h) and read by troupectl. */
+void tp_topictab_sub_rates_put(struct tp_topictab *t, unsigned i, uint64_t delivered_mps,
+			       uint64_t dropped_mps);
+void tp_topictab_sub_rates(const struct tp_topictab *t, unsigned i, uint64_t *delivered_mps,
+			   uint64_t *dropped_mps);
 
 /* Retained topics: how many are declared, and k's copied out (its value
  * too: -TP_EBUSY if a writer holds it through every try; then out->set is

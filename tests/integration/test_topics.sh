@@ -38,13 +38,21 @@ depth = 4
 subscribe = sensors/garage/temp drop_newest
 [actor late]
 exec = topics
+[actor ux]
+exec = topics
+transport = unix
+subscribe = sensors/kitchen/+ drop_newest
+[actor tc]
+exec = topics
+transport = tcp
+subscribe = sensors/kitchen/temp drop_newest
 [actor rt]
 exec = topics
 args = --sub sensors/hall/#
 INI
 node_start "$n" "$WORK/topics.ini"
 log=$WORK/$n.log
-for a in pub all temp old new late rt; do
+for a in pub all temp old new late rt ux tc; do
 	wait_for "$log" "^$a\[[0-9]*\]: ready" 10
 done
 
@@ -81,6 +89,12 @@ wait_count all 'got sensors/(kitchen/temp|hall/humidity) ' 5 10
 wait_count temp 'got sensors/kitchen/temp ' 3 10
 wait_count rt 'got sensors/hall/humidity ' 2 10
 [ "$(seqs temp sensors/kitchen/temp)" = "1 2 3 " ] || fail "temp got $(seqs temp sensors/kitchen/temp)"
+# Every transport: unix and tcp subscribers (drop_newest: no publisher can
+# take mail out of a socket) get the same, in order.
+wait_count ux 'got sensors/kitchen/temp ' 3 10
+wait_count tc 'got sensors/kitchen/temp ' 3 10
+[ "$(seqs ux sensors/kitchen/temp)" = "1 2 3 " ] || fail "unix subscriber got $(seqs ux sensors/kitchen/temp)"
+[ "$(seqs tc sensors/kitchen/temp)" = "1 2 3 " ] || fail "tcp subscriber got $(seqs tc sensors/kitchen/temp)"
 [ "$(count temp 'got sensors/hall')" -eq 0 ] || fail "sensors/+/temp matched sensors/hall/humidity"
 [ "$(count '[a-z]+' 'got other/')" -eq 0 ] || fail "other/x was delivered"
 [ "$(count rt 'got sensors/kitchen')" -eq 0 ] || fail "rt's sensors/hall/# matched kitchen"
@@ -108,11 +122,46 @@ want=$(seq -s ' ' 1 100)' '
 # all's two filters both match garage/temp: one delivery, by the first.
 [ "$(sub_field all 'sensors/#' delivered)" = 105 ] || fail "all: delivered"
 [ "$(sub_field all 'sensors/garage/+' delivered)" = 0 ] || fail "all: a second delivery"
+# A frozen unix subscriber drops by its policy too, and the publisher
+# never waits on its socket.
+ux_pid=$(actor_pid "$n" ux)
+kill -STOP "$ux_pid"
+send pub "burst sensors/kitchen/load 100"
+wait_for "$log" '^pub\[[0-9]+\]: published 100 on sensors/kitchen/load, 0 failed' 20
+uxd=$(sub_field ux 'sensors/kitchen/+' dropped) uxl=$(sub_field ux 'sensors/kitchen/+' delivered)
+[ "$uxd" -gt 0 ] && [ "$((uxd + uxl))" -eq 103 ] ||
+	fail "frozen unix subscriber: $uxl delivered + $uxd dropped, want 103 with some dropped"
+
+# Rates: the daemon's snapshots every 2 s show that burst as messages per
+# second, delivered and dropped, on the subscriptions that had it; none
+# on the one that never delivered.
+rate_seen=
+for _ in $(seq 1 40); do
+	dr=$(sub_field ux 'sensors/kitchen/+' drop_rate)
+	dl=$(sub_field all 'sensors/#' rate)
+	if python3 -c 'import sys; sys.exit(not (float(sys.argv[1]) > 0 and float(sys.argv[2]) > 0))' "$dr" "$dl"; then
+		rate_seen=1
+		break
+	fi
+	sleep 0.2
+done
+[ -n "$rate_seen" ] || fail "no rates in troupectl topics (drop_rate $dr, rate $dl)"
+r=$(sub_field all "sensors/garage/+" rate); [ "$r" = 0.0 ] || fail "a rate without deliveries: $r"
+ctl -n "$n" topics | grep -q 'MSG/S *DROP/S' || fail "troupectl topics shows no rate columns"
+kill -CONT "$ux_pid"
 kill -CONT "$old_pid" "$new_pid"
 wait_count old 'got sensors/garage/temp ' 4 10
 wait_count new 'got sensors/garage/temp ' 4 10
 [ "$(seqs old sensors/garage/temp)" = "97 98 99 100 " ] || fail "old got $(seqs old sensors/garage/temp)"
 [ "$(seqs new sensors/garage/temp)" = "1 2 3 4 " ] || fail "new got $(seqs new sensors/garage/temp)"
+
+# 1000 subscriptions churned: every one made and ended, none left in the
+# table, and a publish still reaches exactly the subscribers there are.
+send late "churn churn/# 1000"
+wait_for "$log" '^late\[[0-9]+\]: churned churn/#: ' 60
+grep -qE '^late\[[0-9]+\]: churned churn/#: 1000 subscribed, 1000 unsubscribed$' "$log" ||
+	fail "churn: $(grep -E '^late\[[0-9]+\]: churned' "$log")"
+[ "$(sub_field late 'churn/#' count)" = 0 ] || fail "churned subscriptions left in the table"
 
 # A late joiner gets the retained value first (kitchen/temp's last: 3).
 send late "sub sensors/kitchen/#"

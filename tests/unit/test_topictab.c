@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "harness.h"
+#include "topic_rates.h"
 #include "topictab.h"
 #include "troupe/error.h"
 
@@ -188,12 +189,74 @@ static void writer_killed(void **st)
 	tp_topictab_close(d);
 }
 
+/* The daemon's rates: messages per second over its last snapshots (up to
+ * ten seconds back), zero with no traffic, a window that starts again when
+ * the slot is reused by a new subscription, and no wake-up without
+ * subscriptions. */
+static void rates(void **st)
+{
+	(void)st;
+	static struct tp_topic_rates r;
+	struct tp_topictab *d;
+	const int64_t S = 1000000000LL;
+	uint64_t dl, dr;
+	assert_int_equal(tp_topictab_create(node, 0600, &d), 0);
+	assert_true(tp_topic_rates_tick(&r, d, 100 * S) == INT64_MAX);
+	struct tp_sub s = { .filter = "a/#", .actor = "x", .kind = TP_SUB_DECLARED };
+	tp_topictab_sub_put(d, 2, &s, true);
+	assert_true(tp_topic_rates_tick(&r, d, 100 * S) == 100 * S + TP_RATES_STEP_NS);
+	/* Not due yet: nothing is taken or written. */
+	assert_true(tp_topic_rates_tick(&r, d, 101 * S) == 100 * S + TP_RATES_STEP_NS);
+	for (int i = 0; i < 50; i++)
+		tp_topictab_delivered(d, 2);
+	for (int i = 0; i < 10; i++)
+		tp_topictab_dropped(d, 2);
+	tp_topic_rates_tick(&r, d, 102 * S);
+	tp_topictab_sub_rates(d, 2, &dl, &dr);
+	assert_int_equal(dl, 25000);   /* 50 in 2 s: 25.000 per second */
+	assert_int_equal(dr, 5000);
+	/* Quiet for the whole window: the oldest snapshot catches up. */
+	for (int k = 2; k <= 7; k++)
+		tp_topic_rates_tick(&r, d, (100 + 2 * k) * S);
+	tp_topictab_sub_rates(d, 2, &dl, &dr);
+	assert_int_equal(dl, 0);
+	assert_int_equal(dr, 0);
+	/* Steady 3 per second over more than the window: 3.000. */
+	for (int k = 8; k <= 16; k++) {
+		for (int i = 0; i < 6; i++)
+			tp_topictab_delivered(d, 2);
+		tp_topic_rates_tick(&r, d, (100 + 2 * k) * S);
+	}
+	tp_topictab_sub_rates(d, 2, &dl, &dr);
+	assert_int_equal(dl, 3000);
+	/* The slot reused: the new subscription's rate starts from nothing,
+	 * not from the old one's counts. */
+	tp_topictab_sub_put(d, 2, &s, true);
+	for (int i = 0; i < 4; i++)
+		tp_topictab_delivered(d, 2);
+	tp_topic_rates_tick(&r, d, 134 * S);
+	tp_topictab_sub_rates(d, 2, &dl, &dr);
+	assert_int_equal(dl, 0);
+	for (int i = 0; i < 4; i++)
+		tp_topictab_delivered(d, 2);
+	tp_topic_rates_tick(&r, d, 136 * S);
+	tp_topictab_sub_rates(d, 2, &dl, &dr);
+	assert_int_equal(dl, 2000);
+	/* The last subscription gone: no more wake-ups. */
+	struct tp_sub none = { 0 };
+	tp_topictab_sub_put(d, 2, &none, true);
+	assert_true(tp_topic_rates_tick(&r, d, 138 * S) == INT64_MAX);
+	assert_true(tp_topic_rates_tick(&r, d, 200 * S) == INT64_MAX);
+	tp_topictab_close(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(subscriptions, setup, teardown),
 		cmocka_unit_test_setup_teardown(retained, setup, teardown),
 		cmocka_unit_test_setup_teardown(writer_killed, setup, teardown),
+		cmocka_unit_test_setup_teardown(rates, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

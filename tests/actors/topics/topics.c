@@ -4,6 +4,8 @@
  *                          prints how long each publish took on average
  *   "sub FILTER [POLICY]"  tp_subscribe (POLICY drop_oldest | drop_newest)
  *   "unsub FILTER"         tp_unsubscribe
+ *   "churn FILTER N"       subscribes and unsubscribes N times, then says
+ *                          how many of each succeeded
  * and prints one line per message it gets on a topic:
  *   "got TOPIC seq=S from SENDER"
  * Arguments: --sub FILTER subscribes in init (again at every start);
@@ -31,12 +33,30 @@ static void topics_burst(tp_actor *self, const char *topic, unsigned n)
 	       n ? (double)(tp_now_ns() - t0) / 1e3 / n : 0.0);
 }
 
+static void topics_churn(tp_actor *self, const char *filter, unsigned n)
+{
+	unsigned subs = 0, unsubs = 0;
+	int last = 0;
+	for (unsigned i = 0; i < n; i++) {
+		int rc = tp_subscribe(self, filter, TP_TOPIC_DROP_OLDEST);
+		subs += rc == 0;
+		last = rc ? rc : last;
+		rc = tp_unsubscribe(self, filter);
+		unsubs += rc == 0;
+		last = rc ? rc : last;
+	}
+	printf("churned %s: %u subscribed, %u unsubscribed%s%s\n", filter, subs, unsubs,
+	       last ? ", last error " : "", last ? tp_strerror(last) : "");
+}
+
 static void topics_command(tp_actor *self, const char *text)
 {
 	char verb[16], arg[200], extra[32] = "";
 	unsigned n = 0;
 	if (sscanf(text, "burst %199s %u", arg, &n) == 2) {
 		topics_burst(self, arg, n);
+	} else if (sscanf(text, "churn %199s %u", arg, &n) == 2) {
+		topics_churn(self, arg, n);
 	} else if (sscanf(text, "%15s %199s %31s", verb, arg, extra) >= 2 &&
 		   strcmp(verb, "sub") == 0) {
 		enum tp_topic_policy p = strcmp(extra, "drop_newest") == 0 ?
