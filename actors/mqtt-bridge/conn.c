@@ -275,6 +275,8 @@ static void conn_after(struct bridge *b, int rc)
 		conn_teardown(b, rc == MOSQ_ERR_ERRNO ? strerror(errno) :
 				 rc != MOSQ_ERR_SUCCESS ? mosquitto_strerror(rc) :
 				 "the broker closed it");
+	/* What the callbacks counted, visible to troupectl at once. */
+	bridge_counters_publish(b);
 }
 
 static void conn_fd_ready(tp_actor *self, void *state, int fd, unsigned events, void *arg)

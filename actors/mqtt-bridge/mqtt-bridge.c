@@ -195,6 +195,7 @@ static void bridge_stop(tp_actor *self, void *state)
 	(void)self;
 	struct bridge *b = state;
 	bridge_conn_stop(b);
+	bridge_counters_publish(b);   /* connected 0 */
 	bridge_counters_log(b, "at stop");
 	spool_close(&b->spool);
 }

@@ -714,8 +714,11 @@ static int jp_scalar(struct jp *j, const struct mt_msg *m, const struct mt_field
 		if (jp_number(j, val, 64, &whole))
 			return -1;
 		ok = (is_int && whole) || fl || f->type == MT_ENUM;
-	} else if (jp_lit(j, "true") || jp_lit(j, "false")) {
-		strcpy(val, j->p[-1] == 'e' && j->p[-2] == 'u' ? "true" : "false");
+	} else if (jp_lit(j, "true")) {
+		strcpy(val, "true");
+		ok = f->type == MT_BOOL;
+	} else if (jp_lit(j, "false")) {
+		strcpy(val, "false");
 		ok = f->type == MT_BOOL;
 	} else {
 		return jp_fail(j, "a value expected");

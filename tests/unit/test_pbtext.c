@@ -217,6 +217,7 @@ static void test_json_in(void **st)
 	json_is("{\"s32\":-77,\"s64\":-7700000000,\"f32\":1,\"sf64\":-2}",
 		"s32=-77 s64=-7700000000 f32=1 sf64=-2");
 	json_is("{\"fl\":0.25,\"db\":1e300,\"b\":true}", "fl=0.25 db=1e300 b=true");
+	json_is("{\"b\":false,\"i32\":0}", "b=false i32=0");
 	json_is("{\"s\":\"a\\\"b\\u00e9\\ud83d\\ude00\",\"by\":\"0x0001\"}",
 		"s=a\"b\xc3\xa9\xf0\x9f\x98\x80 by=0x0001");
 	json_is("{\"e\":\"BLUE\",\"r\":[1,2,3],\"m\":null,\"s\":null}", "e=BLUE r=1 r=2 r=3");
