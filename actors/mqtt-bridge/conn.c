@@ -101,7 +101,7 @@ static void conn_teardown(struct bridge *b, const char *why)
 }
 
 /* libmosquitto's error lines (OpenSSL's reasons for a failed handshake):
- * the last one is kept for the line that says why an attempt failed. */
+ * the first of an attempt is kept for the line that says why it failed. */
 static void on_log(struct mosquitto *m, void *obj, int level, const char *str)
 {
 	(void)m;

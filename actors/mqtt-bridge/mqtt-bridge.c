@@ -75,9 +75,10 @@ static void bridge_tick(tp_actor *self, void *state, void *arg)
 	}
 }
 
-/* A message of the node, on a topic of an out mapping. */
 static int bridge_send(struct bridge *b, const struct tp_msg *m);
 
+/* A message of the node, on a topic of an out mapping.  What the bridge
+ * published itself came from the broker: sending it back would loop. */
 static int bridge_receive(tp_actor *self, void *state, const struct tp_msg *m)
 {
 	struct bridge *b = state;
@@ -94,8 +95,6 @@ static int bridge_send(struct bridge *b, const struct tp_msg *m)
 	static char json[SPOOL_PAYLOAD_MAX + 1];
 	const void *payload = m->payload;
 	size_t len = m->len;
-	/* What the bridge published itself came from the broker: sending it
-	 * back would loop (bridge_receive). */
 	const struct bridge_map *map = bridge_map_out(&b->conf, m->topic, remote, sizeof remote);
 	if (!map) {
 		b->ctr.dropped++;
