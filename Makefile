@@ -288,10 +288,13 @@ $(3)/$(1): $(O)/$(2)/$(1)/$(1).o $(ACTOR_PB_OBJ) $(TP_LIB)
 endef
 $(foreach a,$(STD_ACTORS),$(eval $(call actor_rule,$(a),actors,$(B)/actors)))
 $(foreach a,$(TEST_ACTORS),$(eval $(call actor_rule,$(a),tests/actors,$(B)/tests/actors)))
-$(B)/actors/mqtt-bridge: $(BRIDGE_OBJ) $(TP_LIB)
+# It reads and writes JSON with troupectl's codec (runtime/ctl/pbtext.c):
+# the same objects, linked into both.
+CODEC_OBJ := $(O)/runtime/ctl/pbtext.o $(O)/runtime/ctl/types.o $(O)/gen/msgtab.o
+$(B)/actors/mqtt-bridge: $(BRIDGE_OBJ) $(CODEC_OBJ) $(TP_LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(BRIDGE_OBJ) $(TP_LIB_LINK) $(LDLIBS_TP) -lmosquitto $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(BRIDGE_OBJ) $(CODEC_OBJ) $(TP_LIB_LINK) $(LDLIBS_TP) -lmosquitto -lm $(LDLIBS)
 # Test actors speak the runtime's own messages raw (Monitor, Down): like
 # any actor outside libtroupe, they carry their own generated descriptors.
 $(addprefix $(B)/tests/actors/,$(TEST_ACTORS)): $(call pb_o,$(PROTOS_RT))
@@ -305,7 +308,7 @@ $(B)/tests/%: $(O)/tests/unit/%.o $(O)/tests/unit/harness.o $(B)/lib/libtroupe-d
 $(B)/tests/test_mqtt_spool: $(O)/actors/mqtt-bridge/spool.o
 
 # troupectl's codec, tested apart from troupectl.
-$(B)/tests/test_pbtext: $(O)/runtime/ctl/pbtext.o $(O)/runtime/ctl/types.o $(O)/gen/msgtab.o
+$(B)/tests/test_pbtext: $(CODEC_OBJ)
 
 # ZeroMQ, NNG and iceoryx are bench-only dependencies (toolchain/setup bench).
 $(B)/bench/bench: $(BENCH_OBJ) $(TEST_PB_OBJ) $(LIBTROUPE_A)

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <troupe/troupe.h>
+#include "pbtext.h"
 #include "spool.h"
 
 #define BRIDGE_MAPS_MAX 16
@@ -27,6 +28,12 @@ struct bridge_map {
 	char local_filter[TP_TOPIC_MAX + 1];    /* local + pattern */
 	char remote_filter[2 * TP_TOPIC_MAX + 2];
 	int line;
+	/* `json [TYPE]` after the prefixes: payloads on the broker are JSON
+	 * (troupectl's codec, runtime/ctl/pbtext.h).  type: the message the
+	 * in direction makes of them (needed for in and both); for out, when
+	 * given, the only type sent. */
+	bool json;
+	const struct mt_msg *type;
 };
 
 struct bridge_conf {
@@ -73,6 +80,8 @@ struct bridge_counters {
 	uint64_t spooled;     /* entered the spool while the broker was away */
 	uint64_t dropped;     /* lost: spool full, QoS 0 while away, unmapped type */
 	uint64_t reconnects;  /* connections made after the first */
+	uint64_t bad_payloads;   /* JSON that did not read as its mapping's type, or a
+				    message that would not write as JSON */
 };
 
 struct bridge {
@@ -91,7 +100,16 @@ struct bridge {
 	int tick_timer;
 	int64_t last_stats_ns;
 	bool refused_logged;
+	char tls_err[200];    /* libmosquitto's last error line (OpenSSL's reason) */
+	int64_t bad_logged_ns;   /* the last bad payload line: one a second at most */
+	uint64_t bad_unlogged;   /* bad payloads since, not said */
 };
+
+/* mqtt-bridge.c: the counters into the actor's own (tp_counter_set,
+ * shown by troupectl counters -v / -j), and a bad payload counted and
+ * said, one line a second at most. */
+void bridge_counters_publish(struct bridge *b);
+void bridge_bad_payload(struct bridge *b, const char *topic, const char *err);
 
 /* conn.c: the connection, driven from the actor's loop. */
 int bridge_conn_init(struct bridge *b);

@@ -11,7 +11,7 @@
 #include <string.h>
 #include "bridge.h"
 
-#define WORDS_MAX 8
+#define WORDS_MAX 9
 
 /* Splits line into words; a word in double quotes may be empty or hold
  * blanks.  Returns the count, or -1 for an unclosed quote. */
@@ -82,12 +82,14 @@ static int conf_str(char *dst, const char *v)
 	return 0;
 }
 
-/* `topic PATTERN [DIR [QOS [LOCAL_PREFIX REMOTE_PREFIX]]]`, mosquitto's
- * defaults: out, QoS 0, no prefixes. */
+/* `topic PATTERN [DIR [QOS [LOCAL_PREFIX REMOTE_PREFIX [json [TYPE]]]]]`,
+ * mosquitto's defaults: out, QoS 0, no prefixes; then Troupe's payload
+ * format: the nanopb bytes, or JSON. */
 static const char *conf_topic(struct bridge_conf *c, char **w, int n, int line)
 {
-	if (n < 2 || n == 5 || n > 6)
-		return "topic PATTERN [in|out|both [QOS [LOCAL_PREFIX REMOTE_PREFIX]]]";
+	static char why[300];
+	if (n < 2 || n == 5 || n > 8)
+		return "topic PATTERN [in|out|both [QOS [LOCAL_PREFIX REMOTE_PREFIX [json [TYPE]]]]]";
 	if (c->n_map == BRIDGE_MAPS_MAX)
 		return "too many topic lines (16 at most)";
 	struct bridge_map *m = &c->map[c->n_map];
@@ -108,7 +110,7 @@ static const char *conf_topic(struct bridge_conf *c, char **w, int n, int line)
 	if (n >= 4 && conf_uint(w[3], 0, 2, &qos))
 		return "QoS must be 0, 1 or 2";
 	m->qos = (int)qos;
-	const char *lp = n == 6 ? w[4] : "", *rp = n == 6 ? w[5] : "";
+	const char *lp = n >= 6 ? w[4] : "", *rp = n >= 6 ? w[5] : "";
 	if (strlen(w[1]) + strlen(lp) > TP_TOPIC_MAX || strlen(w[1]) + strlen(rp) > TP_TOPIC_MAX)
 		return "pattern and prefix longer than a topic (127 bytes)";
 	strcpy(m->pattern, w[1]);
@@ -120,6 +122,23 @@ static const char *conf_topic(struct bridge_conf *c, char **w, int n, int line)
 		return "LOCAL_PREFIX+PATTERN is not a topic filter";
 	if (tp_topic_filter_check(m->remote_filter) != 0)
 		return "REMOTE_PREFIX+PATTERN is not a topic filter";
+	if (n >= 7) {
+		if (strcmp(w[6], "json"))
+			return "the payload format after the prefixes must be json (or none: nanopb)";
+		m->json = true;
+		if (n == 8) {
+			m->type = pbt_find(w[7]);
+			if (!m->type || !m->type->msgid) {
+				snprintf(why, sizeof why, "unknown message type '%s' (the bridge knows "
+					 "the types with a msgid in the runtime's message table: "
+					 "troupectl types)", w[7]);
+				return why;
+			}
+		} else if (m->dir & MAP_IN) {
+			return "json in or both needs the message TYPE that broker messages are "
+			       "read as (topic ... json demo.Reading)";
+		}
+	}
 	c->n_map++;
 	return NULL;
 }

@@ -83,12 +83,31 @@ static void conn_teardown(struct bridge *b, const char *why)
 	}
 	if (b->connected)
 		printf("broker %s:%d lost: %s; spooling\n", b->conf.host, b->conf.port, why);
+	else if (b->tls_err[0] && !b->refused_logged) {
+		/* A handshake that failed (a CA that does not sign the broker's
+		 * certificate, a wrong PSK): said once per run of failures. */
+		printf("broker %s:%d: the TLS handshake failed: %s (%s; check bridge_cafile, "
+		       "bridge_certfile, bridge_keyfile, bridge_psk and bridge_identity); "
+		       "retrying with backoff\n", b->conf.host, b->conf.port, b->tls_err, why);
+		b->refused_logged = true;
+	}
+	b->tls_err[0] = '\0';
 	b->connected = false;
 	b->lost = false;
 	spool_reset_inflight(&b->spool);
 	unsigned ms = conn_backoff_ms(&b->conf, b->attempt++);
 	if (b->retry_timer < 0)
 		b->retry_timer = tp_timer_start(b->self, ms, 0, conn_retry_fired, NULL);
+}
+
+/* libmosquitto's error lines (OpenSSL's reasons for a failed handshake):
+ * the first of an attempt is kept for the line that says why it failed. */
+static void on_log(struct mosquitto *m, void *obj, int level, const char *str)
+{
+	(void)m;
+	struct bridge *b = obj;
+	if ((level & MOSQ_LOG_ERR) && !b->tls_err[0])   /* the first: the cause */
+		snprintf(b->tls_err, sizeof b->tls_err, "%s", str);
 }
 
 static mosquitto_property *conn_type_prop(uint32_t type)
@@ -156,6 +175,7 @@ static void on_connect(struct mosquitto *m, void *obj, int rc, int flags,
 	}
 	b->connected = true;
 	b->refused_logged = false;
+	b->tls_err[0] = '\0';
 	b->attempt = 0;
 	if (b->ever_connected)
 		b->ctr.reconnects++;
@@ -207,6 +227,7 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
 	(void)m;
 	struct bridge *b = obj;
 	char local[TP_TOPIC_MAX + 1];
+	const struct bridge_map *map = bridge_map_in(&b->conf, msg->topic, local, sizeof local);
 	uint32_t type = b->conf.in_type;
 	char *name = NULL, *value = NULL;
 	const mosquitto_property *p = props;
@@ -218,8 +239,23 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
 		free(value);
 		name = value = NULL;
 	}
-	if (!bridge_map_in(&b->conf, msg->topic, local, sizeof local) || type == 0 ||
-	    tp_publish_bytes(b->self, local, type, msg->payload, (size_t)msg->payloadlen) != 0) {
+	const void *payload = msg->payload;
+	size_t len = (size_t)msg->payloadlen;
+	static uint8_t pb[SPOOL_PAYLOAD_MAX * 4];
+	if (map && map->json) {
+		/* The mapping's type, whatever the sender says it is. */
+		char err[200];
+		int n = pbt_encode_json(map->type, msg->payload, len, pb, sizeof pb, err,
+					sizeof err);
+		if (n < 0) {
+			bridge_bad_payload(b, msg->topic, err);
+			return;
+		}
+		type = map->type->msgid;
+		payload = pb;
+		len = (size_t)n;
+	}
+	if (!map || type == 0 || tp_publish_bytes(b->self, local, type, payload, len) != 0) {
 		b->ctr.dropped++;
 		return;
 	}
@@ -239,6 +275,8 @@ static void conn_after(struct bridge *b, int rc)
 		conn_teardown(b, rc == MOSQ_ERR_ERRNO ? strerror(errno) :
 				 rc != MOSQ_ERR_SUCCESS ? mosquitto_strerror(rc) :
 				 "the broker closed it");
+	/* What the callbacks counted, visible to troupectl at once. */
+	bridge_counters_publish(b);
 }
 
 static void conn_fd_ready(tp_actor *self, void *state, int fd, unsigned events, void *arg)
@@ -286,6 +324,7 @@ void bridge_conn_start(struct bridge *b)
 	mosquitto_disconnect_v5_callback_set(m, on_disconnect);
 	mosquitto_publish_v5_callback_set(m, on_publish);
 	mosquitto_message_v5_callback_set(m, on_message);
+	mosquitto_log_callback_set(m, on_log);
 	int rc = MOSQ_ERR_SUCCESS;
 	if (c->status_topic[0])
 		rc = mosquitto_will_set(m, c->status_topic, 7, "offline", 1, true);

@@ -3,8 +3,10 @@
  * another.  out: a local subscription, each message published to the
  * broker (QoS 1 and 2 through the spool: sent again until acknowledged);
  * in: a subscription at the broker, each message published on the node
- * with tp_publish_bytes.  Payloads are the nanopb bytes as they are; the
- * message type travels as an MQTT v5 user property.
+ * with tp_publish_bytes.  Payloads are the nanopb bytes as they are, or
+ * JSON for a mapping that says so (troupectl's codec); the message type
+ * travels as an MQTT v5 user property.  Its counters are the actor's own
+ * (tp_counter_set): troupectl counters -v and -j show them.
  *
  * Options: --config FILE (the bridge's configuration, docs/FLEETS.md). */
 #include <stdio.h>
@@ -16,14 +18,46 @@ void bridge_counters_log(struct bridge *b, const char *why)
 {
 	const struct bridge_counters *c = &b->ctr;
 	printf("counters (%s): published=%llu received=%llu spooled=%llu dropped=%llu "
-	       "reconnects=%llu queued=%u\n", why,
+	       "reconnects=%llu queued=%u bad_payloads=%llu\n", why,
 	       (unsigned long long)c->published, (unsigned long long)c->received,
 	       (unsigned long long)c->spooled,
 	       (unsigned long long)(c->dropped + b->spool.dropped),
-	       (unsigned long long)c->reconnects, b->spool.n);
+	       (unsigned long long)c->reconnects, b->spool.n,
+	       (unsigned long long)c->bad_payloads);
 	if (b->spool.file_errors)
 		printf("spool directory %s: %llu file errors (full, read-only?)\n",
 		       b->conf.spool_dir, (unsigned long long)b->spool.file_errors);
+}
+
+void bridge_counters_publish(struct bridge *b)
+{
+	const struct bridge_counters *c = &b->ctr;
+	/* Eight names, the most an actor has (TP_COUNTERS_OWN_MAX); none
+	 * when the node counts nothing. */
+	tp_counter_set(b->self, "connected", b->connected);
+	tp_counter_set(b->self, "reconnects", c->reconnects);
+	tp_counter_set(b->self, "sent", c->published);
+	tp_counter_set(b->self, "received", c->received);
+	tp_counter_set(b->self, "spooled", c->spooled);
+	tp_counter_set(b->self, "spool_drops", b->spool.dropped);
+	tp_counter_set(b->self, "dropped", c->dropped);
+	tp_counter_set(b->self, "bad_payloads", c->bad_payloads);
+}
+
+void bridge_bad_payload(struct bridge *b, const char *topic, const char *err)
+{
+	b->ctr.bad_payloads++;
+	int64_t now = tp_now_ns();
+	if (b->bad_logged_ns && now - b->bad_logged_ns < 1000000000) {
+		b->bad_unlogged++;
+		return;
+	}
+	printf("bad payload on %s, dropped: %s", topic, err);
+	if (b->bad_unlogged)
+		printf(" (and %llu more since the last line)", (unsigned long long)b->bad_unlogged);
+	putchar('\n');
+	b->bad_logged_ns = now;
+	b->bad_unlogged = 0;
 }
 
 static void bridge_tick(tp_actor *self, void *state, void *arg)
@@ -32,6 +66,7 @@ static void bridge_tick(tp_actor *self, void *state, void *arg)
 	(void)arg;
 	struct bridge *b = state;
 	bridge_conn_tick(b);
+	bridge_counters_publish(b);
 	int64_t now = tp_now_ns();
 	if (b->conf.stats_interval &&
 	    now - b->last_stats_ns >= (int64_t)b->conf.stats_interval * 1000000000) {
@@ -40,29 +75,58 @@ static void bridge_tick(tp_actor *self, void *state, void *arg)
 	}
 }
 
-/* A message of the node, on a topic of an out mapping. */
+static int bridge_send(struct bridge *b, const struct tp_msg *m);
+
+/* A message of the node, on a topic of an out mapping.  What the bridge
+ * published itself came from the broker: sending it back would loop. */
 static int bridge_receive(tp_actor *self, void *state, const struct tp_msg *m)
 {
 	struct bridge *b = state;
-	char remote[SPOOL_TOPIC_MAX + 1];
-	/* What the bridge published itself came from the broker: sending it
-	 * back would loop. */
 	if (!m->topic || !strcmp(m->sender, tp_actor_name(self)))
 		return 0;
+	int rc = bridge_send(b, m);
+	bridge_counters_publish(b);
+	return rc;
+}
+
+static int bridge_send(struct bridge *b, const struct tp_msg *m)
+{
+	char remote[SPOOL_TOPIC_MAX + 1];
+	static char json[SPOOL_PAYLOAD_MAX + 1];
+	const void *payload = m->payload;
+	size_t len = m->len;
 	const struct bridge_map *map = bridge_map_out(&b->conf, m->topic, remote, sizeof remote);
 	if (!map) {
 		b->ctr.dropped++;
 		return 0;
 	}
+	if (map->json) {
+		/* By the runtime's message table; a type it lacks, or one not
+		 * the mapping's, is not this mapping's to send. */
+		const struct mt_msg *mt = map->type ? map->type : pbt_find_id(m->type);
+		char err[200];
+		int n = -1;
+		if (!mt || mt->msgid != m->type)
+			snprintf(err, sizeof err, "type %u is not %s", (unsigned)m->type,
+				 map->type ? map->type->name : "in the runtime's message table");
+		else
+			n = pbt_json(mt, m->payload, m->len, json, sizeof json, err, sizeof err);
+		if (n < 0) {
+			bridge_bad_payload(b, m->topic, err);
+			return 0;
+		}
+		payload = json;
+		len = (size_t)n;
+	}
 	if (map->qos == 0) {
-		if (bridge_conn_publish0(b, remote, m->type, m->payload, m->len) == 0)
+		if (bridge_conn_publish0(b, remote, m->type, payload, len) == 0)
 			b->ctr.published++;
 		else
 			b->ctr.dropped++;
 		return 0;
 	}
 	bool away = !b->connected;
-	if (spool_push(&b->spool, remote, (uint8_t)map->qos, m->type, m->payload, m->len) < 0) {
+	if (spool_push(&b->spool, remote, (uint8_t)map->qos, m->type, payload, len) < 0) {
 		b->ctr.dropped++;
 		return -TP_ETOOBIG;
 	}
@@ -117,6 +181,7 @@ static int bridge_init(tp_actor *self, void *state, int argc, char **argv)
 	if (rc)
 		return rc;
 	b->last_stats_ns = tp_now_ns();
+	bridge_counters_publish(b);   /* the names, in this order, at 0 */
 	b->tick_timer = tp_timer_start(self, 1000, 1000, bridge_tick, NULL);
 	if (b->tick_timer < 0)
 		return b->tick_timer;
@@ -129,6 +194,7 @@ static void bridge_stop(tp_actor *self, void *state)
 	(void)self;
 	struct bridge *b = state;
 	bridge_conn_stop(b);
+	bridge_counters_publish(b);   /* connected 0 */
 	bridge_counters_log(b, "at stop");
 	spool_close(&b->spool);
 }

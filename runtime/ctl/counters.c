@@ -1,9 +1,15 @@
 /* troupectl counters: the table of per-mailbox counters, with each
  * mailbox's latency (send to the moment its actor takes the message)
  * summed up as p50, p99 and max from its power-of-two histogram; -v adds
- * the histograms, -j gives them all. */
+ * the histograms, -j gives them all, and both the actors' own counters
+ * (tp_counter_add), which troupectl reads from the node's counters
+ * segment itself: the daemon's reply has no room left for them. */
 #include <stdio.h>
+#include <string.h>
+#include "troupe/error.h"
+#include "counters.h"
 #include "ctl.h"
+#include "registry.h"
 
 #define LAT_BUCKETS 26   /* runtime/lib/counters.h, TP_LAT_BUCKETS */
 
@@ -63,7 +69,39 @@ static void json_us(const char *key, double ns)
 		printf(",\"%s\":%.3f", key, ns / 1e3);
 }
 
-static void show_json(const troupe_Counters *x, bool first)
+/* The actors' own counters, by the daemon's row: read from the node's
+ * counters segment, each row's by its mailbox's registry index. */
+struct own_rows {
+	unsigned n[TP_REG_MAX];
+	struct tp_own v[TP_REG_MAX][TP_OWN_MAX];
+};
+
+static void own_read(const struct ctl_opts *o, const troupe_CtlReply *r, struct own_rows *w)
+{
+	struct tp_registry *reg;
+	struct tp_counters *ctr;
+	memset(w->n, 0, sizeof w->n);
+	if (!o->node || tp_registry_open(o->node, &reg))
+		return;
+	int rc = tp_counters_open(o->node, &ctr);
+	if (rc == -TP_EVERSION && !o->quiet)
+		fprintf(stderr, "troupectl: the counters segment of node %s is not of version %d "
+			"(a daemon of another release): the actors' own counters are not shown\n",
+			o->node, TP_CTR_VERSION);
+	if (rc == 0) {
+		for (pb_size_t k = 0; k < r->counters_count && k < TP_REG_MAX; k++) {
+			struct tp_reg_entry e;
+			unsigned ix;
+			if (tp_registry_find_ix(reg, r->counters[k].name, "", &e, &ix) == 0)
+				w->n[k] = tp_counters_own_get(ctr, ix, w->v[k]);
+		}
+		tp_counters_close(ctr);
+	}
+	tp_registry_close(reg);
+}
+
+static void show_json(const troupe_Counters *x, bool first, const struct tp_own *own,
+		      unsigned n_own)
 {
 	printf("%s{\"name\":\"%s\",\"sent\":%llu,\"received\":%llu,"
 	       "\"dropped\":%llu,\"rejected_full\":%llu,\"restarts\":%u,"
@@ -85,11 +123,15 @@ static void show_json(const troupe_Counters *x, bool first)
 	for (pb_size_t b = 0; b < x->handling_count && b < 7; b++)
 		printf("%s\"%s\":%llu", b ? "," : "", handling_names[b],
 		       (unsigned long long)x->handling[b]);
+	printf("},\"own\":{");
+	for (unsigned s = 0; s < n_own; s++)
+		printf("%s\"%s\":%llu", s ? "," : "", own[s].name,
+		       (unsigned long long)own[s].value);
 	printf("}}");
 }
 
 /* -v: the non-empty buckets of both histograms, under the mailbox's row. */
-static void show_hist(const troupe_Counters *x)
+static void show_hist(const troupe_Counters *x, const struct tp_own *own, unsigned n_own)
 {
 	char t[16];
 	printf("    latency ");
@@ -107,15 +149,26 @@ static void show_hist(const troupe_Counters *x)
 		if (x->handling[b])
 			printf(" %s:%llu", handling_names[b], (unsigned long long)x->handling[b]);
 	putchar('\n');
+	if (n_own) {
+		printf("    own     ");
+		for (unsigned s = 0; s < n_own; s++)
+			printf(" %s:%llu", own[s].name, (unsigned long long)own[s].value);
+		putchar('\n');
+	}
 }
 
 void ctl_counters_show(const struct ctl_opts *o, const troupe_CtlReply *r)
 {
 	char p50[16], p99[16], max[16];
+	static struct own_rows own;
+	if (o->json || o->verbose)
+		own_read(o, r, &own);
+	else
+		memset(own.n, 0, sizeof own.n);
 	if (o->json) {
 		printf("[");
 		for (pb_size_t k = 0; k < r->counters_count; k++)
-			show_json(&r->counters[k], k == 0);
+			show_json(&r->counters[k], k == 0, own.v[k], k < TP_REG_MAX ? own.n[k] : 0);
 		printf("]\n");
 		return;
 	}
@@ -132,6 +185,6 @@ void ctl_counters_show(const struct ctl_opts *o, const troupe_CtlReply *r)
 		       fmt_ns(p99, sizeof p99, lat_quantile(x, 0.99)),
 		       fmt_ns(max, sizeof max, x->latency_n ? (double)x->latency_max_ns : -1));
 		if (o->verbose)
-			show_hist(x);
+			show_hist(x, own.v[k], k < TP_REG_MAX ? own.n[k] : 0);
 	}
 }

@@ -519,3 +519,357 @@ int pbt_print(FILE *f, const struct mt_msg *m, const uint8_t *p, size_t len,
 		fputs("}}\n", f);
 	return 0;
 }
+
+/* ---------------------------------------------------------------- JSON */
+
+/* JSON in, by the message's descriptor: a small strict parser (RFC 8259's
+ * grammar) of what pbt_print writes, or of its "fields" object alone.
+ * Each value becomes the text pbt_encode takes for FIELD=VALUE and is
+ * encoded by the same code (encode_one), so both ways agree: strings and
+ * bytes (text, or "0x" and hex) as JSON strings, numbers as numbers (64-bit
+ * ones also as strings, floats also "nan", "inf"), enums by name or number,
+ * bools as true or false, repeated fields as arrays, null as absent.
+ * Nested messages are refused, as by pbt_encode: no recursion deeper than
+ * an array of scalars. */
+#define JSON_STR_MAX 4096
+
+struct jp {
+	const char *p, *end, *start;
+	char *err;
+	size_t errn;
+};
+
+static int jp_fail(struct jp *j, const char *what)
+{
+	return pbt_err(j->err, j->errn, "JSON, at byte %zu: %s", (size_t)(j->p - j->start), what);
+}
+
+static void jp_ws(struct jp *j)
+{
+	while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
+		j->p++;
+}
+
+static bool jp_lit(struct jp *j, const char *w)
+{
+	size_t n = strlen(w);
+	if ((size_t)(j->end - j->p) < n || memcmp(j->p, w, n))
+		return false;
+	j->p += n;
+	return true;
+}
+
+static int jp_hex4(struct jp *j, unsigned *u)
+{
+	*u = 0;
+	if (j->end - j->p < 4)
+		return -1;
+	for (int k = 0; k < 4; k++) {
+		int h = hexval(j->p[k]);
+		if (h < 0)
+			return -1;
+		*u = *u << 4 | (unsigned)h;
+	}
+	j->p += 4;
+	return 0;
+}
+
+/* A string at j->p (its quote), unescaped into out (NUL-terminated). */
+static int jp_string(struct jp *j, char *out, size_t cap)
+{
+	size_t n = 0;
+	j->p++;
+	while (j->p < j->end && *j->p != '"') {
+		unsigned char c = (unsigned char)*j->p++;
+		unsigned u;
+		char b[4];
+		size_t bn = 0;
+		if (c < 0x20)
+			return jp_fail(j, "a control character in a string");
+		if (c != '\\') {
+			b[bn++] = (char)c;
+		} else {
+			if (j->p == j->end)
+				break;
+			switch (*j->p++) {
+			case '"': b[bn++] = '"'; break;
+			case '\\': b[bn++] = '\\'; break;
+			case '/': b[bn++] = '/'; break;
+			case 'b': b[bn++] = '\b'; break;
+			case 'f': b[bn++] = '\f'; break;
+			case 'n': b[bn++] = '\n'; break;
+			case 'r': b[bn++] = '\r'; break;
+			case 't': b[bn++] = '\t'; break;
+			case 'u':
+				if (jp_hex4(j, &u))
+					return jp_fail(j, "a bad \\u escape");
+				if (u >= 0xd800 && u < 0xdc00) {   /* a surrogate pair */
+					unsigned lo;
+					if (!jp_lit(j, "\\u") || jp_hex4(j, &lo) || lo < 0xdc00 ||
+					    lo > 0xdfff)
+						return jp_fail(j, "a lone surrogate in \\u escapes");
+					u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+				} else if (u >= 0xdc00 && u < 0xe000) {
+					return jp_fail(j, "a lone surrogate in \\u escapes");
+				}
+				if (u == 0)
+					return jp_fail(j, "\\u0000: a NUL in a string");
+				if (u < 0x80) {
+					b[bn++] = (char)u;
+				} else if (u < 0x800) {
+					b[bn++] = (char)(0xc0 | u >> 6);
+					b[bn++] = (char)(0x80 | (u & 0x3f));
+				} else if (u < 0x10000) {
+					b[bn++] = (char)(0xe0 | u >> 12);
+					b[bn++] = (char)(0x80 | ((u >> 6) & 0x3f));
+					b[bn++] = (char)(0x80 | (u & 0x3f));
+				} else {
+					b[bn++] = (char)(0xf0 | u >> 18);
+					b[bn++] = (char)(0x80 | ((u >> 12) & 0x3f));
+					b[bn++] = (char)(0x80 | ((u >> 6) & 0x3f));
+					b[bn++] = (char)(0x80 | (u & 0x3f));
+				}
+				break;
+			default:
+				return jp_fail(j, "a bad escape in a string");
+			}
+		}
+		if (n + bn >= cap)
+			return jp_fail(j, "a string too long");
+		memcpy(out + n, b, bn);
+		n += bn;
+	}
+	if (j->p == j->end)
+		return jp_fail(j, "an unterminated string");
+	j->p++;
+	out[n] = '\0';
+	return 0;
+}
+
+/* A number's text as JSON writes it: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+ * Sets *whole when it has no fraction nor exponent. */
+static int jp_number(struct jp *j, char *out, size_t cap, bool *whole)
+{
+	const char *s = j->p;
+	*whole = true;
+	if (j->p < j->end && *j->p == '-')
+		j->p++;
+	if (j->p < j->end && *j->p == '0')
+		j->p++;
+	else if (j->p < j->end && *j->p >= '1' && *j->p <= '9')
+		while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
+			j->p++;
+	else
+		return jp_fail(j, "a bad number");
+	if (j->p < j->end && *j->p == '.') {
+		*whole = false;
+		j->p++;
+		if (j->p == j->end || *j->p < '0' || *j->p > '9')
+			return jp_fail(j, "a bad number");
+		while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
+			j->p++;
+	}
+	if (j->p < j->end && (*j->p == 'e' || *j->p == 'E')) {
+		*whole = false;
+		j->p++;
+		if (j->p < j->end && (*j->p == '+' || *j->p == '-'))
+			j->p++;
+		if (j->p == j->end || *j->p < '0' || *j->p > '9')
+			return jp_fail(j, "a bad number");
+		while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
+			j->p++;
+	}
+	if ((size_t)(j->p - s) >= cap)
+		return jp_fail(j, "a number too long");
+	memcpy(out, s, (size_t)(j->p - s));
+	out[j->p - s] = '\0';
+	return 0;
+}
+
+/* One scalar value of field f, checked against its type, then encoded
+ * as pbt_encode would encode its text. */
+static int jp_scalar(struct jp *j, const struct mt_msg *m, const struct mt_field *f,
+		     struct pbt_out *o, char *val)
+{
+	bool whole, ok;
+	jp_ws(j);
+	if (j->p == j->end)
+		return jp_fail(j, "a value expected");
+	bool is_int = f->type != MT_FLOAT && f->type != MT_DOUBLE && f->type != MT_BOOL &&
+		      f->type != MT_STRING && f->type != MT_BYTES && f->type != MT_ENUM;
+	bool wide = f->type == MT_INT64 || f->type == MT_UINT64 || f->type == MT_SINT64 ||
+		    f->type == MT_FIXED64 || f->type == MT_SFIXED64;
+	bool fl = f->type == MT_FLOAT || f->type == MT_DOUBLE;
+	if (*j->p == '"') {
+		if (jp_string(j, val, JSON_STR_MAX))
+			return -1;
+		ok = f->type == MT_STRING || f->type == MT_BYTES || f->type == MT_ENUM ||
+		     (wide && *val) ||
+		     (fl && (!strcmp(val, "nan") || !strcmp(val, "inf") || !strcmp(val, "-inf")));
+		if (wide && ok) {   /* "123" only: no hex, no blanks */
+			for (const char *c = *val == '-' ? val + 1 : val; *c; c++)
+				ok = ok && *c >= '0' && *c <= '9';
+		}
+	} else if (*j->p == '-' || (*j->p >= '0' && *j->p <= '9')) {
+		if (jp_number(j, val, 64, &whole))
+			return -1;
+		ok = (is_int && whole) || fl || f->type == MT_ENUM;
+	} else if (jp_lit(j, "true")) {
+		strcpy(val, "true");
+		ok = f->type == MT_BOOL;
+	} else if (jp_lit(j, "false")) {
+		strcpy(val, "false");
+		ok = f->type == MT_BOOL;
+	} else {
+		return jp_fail(j, "a value expected");
+	}
+	if (!ok)
+		return pbt_err(j->err, j->errn, "%s.%s: a JSON value of the wrong kind for a %s",
+			       m->name, f->name, pbt_type_name(f));
+	return encode_one(m, f, val, o, j->err, j->errn);
+}
+
+/* A field's value: null (absent), an array for a repeated field, else one
+ * scalar. */
+static int jp_field(struct jp *j, const struct mt_msg *m, const struct mt_field *f,
+		    struct pbt_out *o, char *val)
+{
+	jp_ws(j);
+	if (jp_lit(j, "null"))
+		return 0;
+	if (f->type == MT_MESSAGE || f->type == MT_GROUP)
+		return pbt_err(j->err, j->errn, "%s.%s: a nested message (%s); not given by JSON",
+			       m->name, f->name, f->type_name);
+	if (!f->repeated)
+		return jp_scalar(j, m, f, o, val);
+	if (j->p == j->end || *j->p != '[')
+		return pbt_err(j->err, j->errn, "%s.%s: repeated: a JSON array expected", m->name,
+			       f->name);
+	j->p++;
+	jp_ws(j);
+	if (jp_lit(j, "]"))
+		return 0;
+	for (unsigned count = 0;; count++) {
+		if (o->full)
+			return pbt_err(j->err, j->errn, "%s: the message exceeds %zu bytes", m->name,
+				       o->cap);
+		if (jp_scalar(j, m, f, o, val))
+			return -1;
+		jp_ws(j);
+		if (jp_lit(j, "]"))
+			return 0;
+		if (!jp_lit(j, ","))
+			return jp_fail(j, "',' or ']' expected in an array");
+	}
+}
+
+/* An object at j->p: the fields of m, or (top) pbt_print's wrapper
+ * {"type":..., "msgid":..., "fields":{...}} where m has no field of
+ * those names. */
+static int jp_object(struct jp *j, const struct mt_msg *m, struct pbt_out *o, bool top,
+		     char *key, char *val)
+{
+	uint64_t given = 0;
+	bool wrapper = false, plain = false;
+	jp_ws(j);
+	if (!jp_lit(j, "{"))
+		return jp_fail(j, "an object expected");
+	jp_ws(j);
+	if (jp_lit(j, "}"))
+		return 0;
+	for (;;) {
+		jp_ws(j);
+		if (j->p == j->end || *j->p != '"')
+			return jp_fail(j, "a key expected");
+		if (jp_string(j, key, TP_JSON_KEY_MAX))
+			return -1;
+		jp_ws(j);
+		if (!jp_lit(j, ":"))
+			return jp_fail(j, "':' expected after a key");
+		const struct mt_field *f = field_by_name(m, key, strlen(key));
+		if (!f && top && (!strcmp(key, "type") || !strcmp(key, "msgid") ||
+				  !strcmp(key, "fields"))) {
+			wrapper = true;
+			jp_ws(j);
+			if (!strcmp(key, "fields")) {
+				if (jp_object(j, m, o, false, key, val))
+					return -1;
+			} else if (!strcmp(key, "type")) {
+				if (j->p == j->end || *j->p != '"' || jp_string(j, val, JSON_STR_MAX))
+					return jp_fail(j, "\"type\": a string expected");
+				if (strcmp(val, m->name))
+					return pbt_err(j->err, j->errn, "a %s, not the %s expected",
+						       val, m->name);
+			} else {
+				bool whole;
+				if (jp_number(j, val, 64, &whole))
+					return -1;
+				if (strtoull(val, NULL, 10) != m->msgid || !whole || *val == '-')
+					return pbt_err(j->err, j->errn, "msgid %s, not %s's %u", val,
+						       m->name, (unsigned)m->msgid);
+			}
+		} else if (!f) {
+			return pbt_err(j->err, j->errn, "%s has no field '%s'", m->name, key);
+		} else {
+			unsigned k = (unsigned)(f - m->fields);
+			if (k < 64 && (given & (1ull << k)))
+				return pbt_err(j->err, j->errn, "%s.%s given twice", m->name, f->name);
+			given |= k < 64 ? 1ull << k : 0;
+			plain = true;
+			if (jp_field(j, m, f, o, val))
+				return -1;
+		}
+		if (wrapper && plain)
+			return jp_fail(j, "\"type\", \"msgid\" or \"fields\" beside fields");
+		if (o->full)
+			return pbt_err(j->err, j->errn, "%s: the message exceeds %zu bytes", m->name,
+				       o->cap);
+		jp_ws(j);
+		if (jp_lit(j, "}"))
+			return 0;
+		if (!jp_lit(j, ","))
+			return jp_fail(j, "',' or '}' expected in an object");
+	}
+}
+
+int pbt_encode_json(const struct mt_msg *m, const char *json, size_t len, uint8_t *buf,
+		    size_t cap, char *err, size_t errn)
+{
+	struct pbt_out o = { buf, cap, 0, false };
+	struct jp j = { json, json + len, json, err, errn };
+	char *key = malloc(TP_JSON_KEY_MAX), *val = malloc(JSON_STR_MAX);
+	int rc = key && val ? jp_object(&j, m, &o, true, key, val) :
+		 pbt_err(err, errn, "out of memory");
+	free(key);
+	free(val);
+	if (rc)
+		return -1;
+	jp_ws(&j);
+	if (j.p != j.end)
+		return jp_fail(&j, "more after the object");
+	if (o.full)
+		return pbt_err(err, errn, "%s: the message exceeds %zu bytes", m->name, cap);
+	return (int)o.len;
+}
+
+int pbt_json(const struct mt_msg *m, const uint8_t *p, size_t len, char *out, size_t cap,
+	     char *err, size_t errn)
+{
+	if (cap < 2)
+		return pbt_err(err, errn, "no room");
+	FILE *f = fmemopen(out, cap, "w");
+	if (!f)
+		return pbt_err(err, errn, "fmemopen: %s", strerror(errno));
+	int rc = pbt_print(f, m, p, len, true, err, errn);
+	long n = ftell(f);
+	bool bad = ferror(f) || n < 0 || (size_t)n >= cap - 1;
+	fclose(f);
+	if (rc)
+		return -1;
+	if (bad)
+		return pbt_err(err, errn, "%s as JSON exceeds %zu bytes", m->name, cap - 2);
+	if (n > 0 && out[n - 1] == '\n')
+		n--;
+	out[n] = '\0';
+	return (int)n;
+}

@@ -48,4 +48,16 @@ int pbt_encode(const struct mt_msg *m, int argc, char **argv, uint8_t *buf,
 int pbt_print(FILE *f, const struct mt_msg *m, const uint8_t *p, size_t len,
 	      bool json, char *err, size_t errn);
 
+/* The JSON pbt_print writes (or its "fields" object alone) encoded as
+ * message m into buf: the length, or -1 with what is wrong in err.  Keys
+ * are at most TP_JSON_KEY_MAX - 1 bytes, strings 4095. */
+#define TP_JSON_KEY_MAX 128
+int pbt_encode_json(const struct mt_msg *m, const char *json, size_t len, uint8_t *buf,
+		    size_t cap, char *err, size_t errn);
+
+/* pbt_print's JSON, one line without its newline, into out (NUL-ended):
+ * its length, or -1 with err when p is malformed or it needs more than cap. */
+int pbt_json(const struct mt_msg *m, const uint8_t *p, size_t len, char *out, size_t cap,
+	     char *err, size_t errn);
+
 #endif

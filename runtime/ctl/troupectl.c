@@ -357,7 +357,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  2, 2 + TP_CTL_FIELDS_MAX, troupe_CtlRequest_Cmd_CALL, ctl_send },
 	{ "counters", "", "per mailbox: sent, received, dropped, rejected full, restarts, "
 	  "high-water mark, depth, latency p50/p99/max; -v: latency and handling time "
-	  "histograms", 0, 0,
+	  "histograms, the actors' own counters", 0, 0,
 	  troupe_CtlRequest_Cmd_COUNTERS, ctl_counters },
 	{ "spawn", "TEMPLATE NAME [ARGS...]", "start a dynamic child of a [template]: its "
 	  "own mailbox, registry entry and counters, ARGS after the template's", 2,

@@ -41,8 +41,13 @@ static int actor_attach(tp_actor *self)
 		tp_log("node '%s' has no actor '%s'", self->node, self->name);
 		return rc;
 	}
-	/* Counting is a help, not a need: without the segment, none. */
-	if (tp_counters_open(self->node, &self->ctr))
+	/* Counting is a help, not a need: without the segment, none.  One
+	 * of another layout is never written into: said, and counting off. */
+	rc = tp_counters_open(self->node, &self->ctr);
+	if (rc == -TP_EVERSION)
+		tp_log("the counters of node '%s' are not of version %d (a daemon of another "
+		       "release?): this actor counts nothing", self->node, TP_CTR_VERSION);
+	if (rc)
 		self->ctr = NULL;
 	/* Lazy: the loop calls arm before each sleep (actor_loop), where the
 	 * transport has it. */
@@ -227,6 +232,24 @@ void tp_exit(tp_actor *self, int code)
 {
 	self->stopping = true;
 	self->exit_code = code;
+}
+
+int tp_counter_add(tp_actor *self, const char *name, uint64_t n)
+{
+	int k = tp_counters_own(self->ctr, self->box.ix, name);
+	if (k < 0)
+		return k;
+	tp_counters_own_add(self->ctr, self->box.ix, k, n);
+	return 0;
+}
+
+int tp_counter_set(tp_actor *self, const char *name, uint64_t v)
+{
+	int k = tp_counters_own(self->ctr, self->box.ix, name);
+	if (k < 0)
+		return k;
+	tp_counters_own_set(self->ctr, self->box.ix, k, v);
+	return 0;
 }
 
 const char *tp_actor_name(const tp_actor *self)

@@ -11,6 +11,9 @@
 #include "troupe/error.h"
 #include "clock.h"
 #include "counters.h"
+#include "troupe/actor.h"
+
+_Static_assert(TP_OWN_MAX == TP_COUNTERS_OWN_MAX, "counters.h and troupe/actor.h");
 
 static int counters_name(char *buf, size_t n, const char *node)
 {
@@ -244,6 +247,68 @@ void tp_counters_get(const struct tp_counters *c, unsigned i, struct tp_ctr *out
 	out->lat_max_ns = LOAD(&k->lat_max_ns);
 	for (unsigned b = 0; b < TP_LAT_BUCKETS; b++)
 		out->lat[b] = LOAD(&k->lat[b]);
+}
+
+static bool own_name_ok(const char *name)
+{
+	size_t n = 0;
+	for (; name[n]; n++)
+		if (n == TP_OWN_NAME_MAX ||
+		    !((name[n] >= 'a' && name[n] <= 'z') || (name[n] >= '0' && name[n] <= '9') ||
+		      name[n] == '_'))
+			return false;
+	return n > 0;
+}
+
+int tp_counters_own(struct tp_counters *c, unsigned i, const char *name)
+{
+	if (!name || !own_name_ok(name))
+		return -TP_EINVAL;
+	if (!c || i >= TP_REG_MAX)
+		return -TP_ENOENT;
+	struct tp_ctr *k = &c->c[i];
+	/* Shared memory is read as untrusted: the count is bounded. */
+	uint32_t n = __atomic_load_n(&k->n_own, __ATOMIC_ACQUIRE);
+	if (n > TP_OWN_MAX)
+		n = TP_OWN_MAX;
+	for (uint32_t s = 0; s < n; s++)
+		if (strncmp(k->own[s].name, name, sizeof k->own[s].name) == 0)
+			return (int)s;
+	if (n == TP_OWN_MAX)
+		return -TP_ELIMIT;
+	memset(k->own[n].name, 0, sizeof k->own[n].name);
+	memcpy(k->own[n].name, name, strlen(name));
+	__atomic_store_n(&k->own[n].value, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&k->n_own, n + 1, __ATOMIC_RELEASE);
+	return (int)n;
+}
+
+void tp_counters_own_add(struct tp_counters *c, unsigned i, int k, uint64_t n)
+{
+	if (c && i < TP_REG_MAX && k >= 0 && k < TP_OWN_MAX)
+		ADD(&c->c[i].own[k].value, n);
+}
+
+void tp_counters_own_set(struct tp_counters *c, unsigned i, int k, uint64_t v)
+{
+	if (c && i < TP_REG_MAX && k >= 0 && k < TP_OWN_MAX)
+		__atomic_store_n(&c->c[i].own[k].value, v, __ATOMIC_RELAXED);
+}
+
+unsigned tp_counters_own_get(const struct tp_counters *c, unsigned i, struct tp_own *out)
+{
+	if (!c || i >= TP_REG_MAX)
+		return 0;
+	const struct tp_ctr *k = &c->c[i];
+	uint32_t n = __atomic_load_n(&k->n_own, __ATOMIC_ACQUIRE);
+	if (n > TP_OWN_MAX)
+		n = TP_OWN_MAX;
+	for (uint32_t s = 0; s < n; s++) {
+		memcpy(out[s].name, k->own[s].name, sizeof out[s].name);
+		out[s].name[TP_OWN_NAME_MAX] = '\0';
+		out[s].value = LOAD(&k->own[s].value);
+	}
+	return n;
 }
 
 void tp_trace_put(struct tp_counters *c, enum tp_trace_kind kind, const char *from,

@@ -21,7 +21,12 @@
  * [2^(b-1), 2^b) µs, the last one 2^24 µs (16.8 s) and longer. */
 #define TP_LAT_BUCKETS 26
 #define TP_CTR_MAGIC 0x54524354u   /* "TCRT" */
-#define TP_CTR_VERSION 5
+/* 6: an actor's own named counters (tp_ctr.own). */
+#define TP_CTR_VERSION 6
+/* An actor's own counters (tp_counter_add, troupe/actor.h): how many
+ * names, and their longest. */
+#define TP_OWN_MAX 8
+#define TP_OWN_NAME_MAX 15
 /* Trace events kept: the newest, a ring. */
 #define TP_TRACE_SLOTS 256
 
@@ -52,6 +57,14 @@ struct tp_ctr {
 		uint32_t prio;
 		char from[TP_ENV_NAME_MAX + 1];   /* the requester */
 	} held;
+	/* Counters its actor names and counts itself (tp_counter_add):
+	 * written by that actor only; a slot's name is written before n_own
+	 * counts it (release), and never changes after. */
+	uint32_t n_own;
+	struct tp_own {
+		char name[TP_OWN_NAME_MAX + 1];
+		uint64_t value;
+	} own[TP_OWN_MAX];
 } __attribute__((aligned(64)));
 
 enum tp_trace_kind {
@@ -156,6 +169,17 @@ void tp_trace_put(struct tp_counters *c, enum tp_trace_kind kind, const char *fr
  * -TP_EEMPTY if not written yet, -TP_ENOENT if overwritten. */
 int tp_trace_get(const struct tp_counters *c, uint64_t k, struct tp_trace_ev *out);
 uint64_t tp_trace_head(const struct tp_counters *c);
+
+/* Mailbox i's own counter name: its slot, registered at 0 the first
+ * time (by its actor only); -TP_EINVAL for a name not of 1 to 15 of
+ * [a-z0-9_], -TP_ELIMIT past TP_OWN_MAX names, -TP_ENOENT when c is NULL. */
+int tp_counters_own(struct tp_counters *c, unsigned i, const char *name);
+/* Adds n to slot k of mailbox i's own counters, or sets it to v. */
+void tp_counters_own_add(struct tp_counters *c, unsigned i, int k, uint64_t n);
+void tp_counters_own_set(struct tp_counters *c, unsigned i, int k, uint64_t v);
+/* Reader: mailbox i's own counters, names and values, into out (room
+ * for TP_OWN_MAX); returns how many. */
+unsigned tp_counters_own_get(const struct tp_counters *c, unsigned i, struct tp_own *out);
 
 /* A consistent-enough copy of entry i (each word read atomically). */
 void tp_counters_get(const struct tp_counters *c, unsigned i, struct tp_ctr *out);

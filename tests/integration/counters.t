@@ -32,5 +32,5 @@ two) and of its receive callback's duration.
   1
   $ tc counters extra
   usage: troupectl [options] counters 
-    per mailbox: sent, received, dropped, rejected full, restarts, high-water mark, depth, latency p50/p99/max; -v: latency and handling time histograms
+    per mailbox: sent, received, dropped, rejected full, restarts, high-water mark, depth, latency p50/p99/max; -v: latency and handling time histograms, the actors' own counters
   [2]

@@ -86,6 +86,21 @@ static int actor_init(tp_actor *self, void *state, int argc, char **argv)
 		rc = 5;
 	if (tp_timer_start(self, 0, 0, on_timer, NULL) < 0)
 		rc = 6;
+	/* Its own counters (tp_counter_add): eight names, then refusals. */
+	char name[16];
+	for (int i = 0; i < TP_COUNTERS_OWN_MAX; i++) {
+		snprintf(name, sizeof name, "c%d", i);
+		if (tp_counter_add(self, name, (uint64_t)i + 1))
+			rc = 7;
+	}
+	if (tp_counter_add(self, "c0", 10) || tp_counter_set(self, "c1", 42) ||
+	    tp_counter_add(self, "ninth", 1) != -TP_ELIMIT ||
+	    tp_counter_add(self, "", 1) != -TP_EINVAL ||
+	    tp_counter_add(self, "Upper", 1) != -TP_EINVAL ||
+	    tp_counter_add(self, "has space", 1) != -TP_EINVAL ||
+	    tp_counter_add(self, "sixteen_chars_xx", 1) != -TP_EINVAL ||
+	    tp_counter_set(self, "fifteen_chars_x", 1) != -TP_ELIMIT)
+		rc = 8;
 	say("init %d %s@%s", rc, tp_actor_name(self), tp_actor_node(self));
 	return 0;
 }
@@ -230,6 +245,16 @@ static void loop_runs_mail_timers_fds(void **st)
 	assert_int_equal(k.sent, 4);
 	assert_int_equal(k.received, 4);
 	assert_int_equal(k.lat_n, 4);
+	/* The actor's own counters, read from the segment as the daemon and
+	 * troupectl read them: in the order named, c0 added twice, c1 set. */
+	struct tp_own own[TP_OWN_MAX];
+	assert_int_equal(tp_counters_own_get(ctr, 0, own), TP_OWN_MAX);
+	assert_string_equal(own[0].name, "c0");
+	assert_true(own[0].value == 11);
+	assert_true(own[1].value == 42);
+	assert_string_equal(own[7].name, "c7");
+	assert_true(own[7].value == 8);
+	assert_int_equal(tp_counters_own_get(ctr, 1, own), 0);   /* another mailbox: none */
 }
 
 static void sigterm_stops_cleanly(void **st)

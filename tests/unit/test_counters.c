@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 #include "troupe/error.h"
 #include "counters.h"
@@ -91,6 +92,39 @@ static void trace_events(void **st)
 	free(c);
 }
 
+/* An actor's own counters (tp_counter_add's layer): names, the limit,
+ * values added and set, the reader's copy; and a corrupt count in
+ * shared memory bounded, never read past the slots. */
+static void own_counters(void **st)
+{
+	(void)st;
+	struct tp_counters *c = calloc(1, sizeof *c);
+	assert_non_null(c);
+	struct tp_own v[TP_OWN_MAX];
+	assert_int_equal(tp_counters_own(NULL, 2, "x"), -TP_ENOENT);
+	assert_int_equal(tp_counters_own(c, TP_REG_MAX, "x"), -TP_ENOENT);
+	assert_int_equal(tp_counters_own(c, 2, "bad-name"), -TP_EINVAL);
+	assert_int_equal(tp_counters_own(c, 2, "spooled"), 0);
+	assert_int_equal(tp_counters_own(c, 2, "connected"), 1);
+	assert_int_equal(tp_counters_own(c, 2, "spooled"), 0);   /* found again */
+	tp_counters_own_add(c, 2, 0, 5);
+	tp_counters_own_add(c, 2, 0, 2);
+	tp_counters_own_set(c, 2, 1, 1);
+	tp_counters_own_add(c, 2, TP_OWN_MAX, 1);   /* out of range: ignored */
+	assert_int_equal(tp_counters_own_get(c, 2, v), 2);
+	assert_string_equal(v[0].name, "spooled");
+	assert_true(v[0].value == 7);
+	assert_string_equal(v[1].name, "connected");
+	assert_true(v[1].value == 1);
+	assert_int_equal(tp_counters_own_get(c, 3, v), 0);
+	c->c[4].n_own = 1000;   /* a count no actor wrote */
+	memset(c->c[4].own[0].name, 'z', sizeof c->c[4].own[0].name);
+	assert_int_equal(tp_counters_own_get(c, 4, v), TP_OWN_MAX);
+	assert_int_equal(strlen(v[0].name), TP_OWN_NAME_MAX);
+	assert_int_equal(tp_counters_own(c, 4, "new"), -TP_ELIMIT);
+	free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -98,6 +132,7 @@ int main(void)
 		cmocka_unit_test(latency_of),
 		cmocka_unit_test(counting),
 		cmocka_unit_test(trace_events),
+		cmocka_unit_test(own_counters),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -167,6 +167,112 @@ static void test_print(void **st)
 	roundtrip("r=4 r=5 b=true", true, "\"b\":true,\"s\":\"\",\"by\":\"\",\"e\":\"RED\",\"r\":[4,5],\"m\":null}}");
 }
 
+/* JSON in (pbt_encode_json): the wire bytes of the same words given to
+ * pbt_encode, and pbt_json's own output read back to the same bytes. */
+static void json_is(const char *json, const char *words)
+{
+	uint8_t a[256], b[256];
+	char err[256] = "";
+	int n = pbt_encode_json(&all, json, strlen(json), a, sizeof a, err, sizeof err);
+	if (n < 0)
+		fail_msg("%s: %s", json, err);
+	int k = enc(words, b, sizeof b, err);
+	if (k < 0)
+		fail_msg("%s: %s", words, err);
+	if (n != k || memcmp(a, b, (size_t)n))
+		fail_msg("%s: not the bytes of %s", json, words);
+	char out[2048];
+	int len = pbt_json(&all, a, (size_t)n, out, sizeof out, err, sizeof err);
+	if (len < 0 || strchr(out, '\n'))
+		fail_msg("%s: pbt_json: %s", json, err);
+	/* Back again: what the bridge sends out, it reads in. */
+	int m = pbt_encode_json(&all, out, (size_t)len, b, sizeof b, err, sizeof err);
+	if (m < 0)
+		fail_msg("%s: %s", out, err);
+	uint8_t c[256];
+	char t[2048];
+	pbt_json(&all, b, (size_t)m, t, sizeof t, err, sizeof err);
+	if (strcmp(t, out))
+		fail_msg("%s: read back as %s", out, t);
+	(void)c;
+}
+
+static void json_bad(const char *json, size_t len, const char *want)
+{
+	uint8_t buf[256];
+	char err[256] = "";
+	if (pbt_encode_json(&all, json, len, buf, sizeof buf, err, sizeof err) >= 0)
+		fail_msg("%.*s: accepted", (int)len, json);
+	if (!strstr(err, want))
+		fail_msg("%.*s: said '%s', want '%s' in it", (int)len, json, err, want);
+}
+
+static void test_json_in(void **st)
+{
+	(void)st;
+	json_is("{}", "");
+	json_is(" { \"i32\" : -5 , \"u32\":7 }\n", "i32=-5 u32=7");
+	json_is("{\"i64\":\"-9000000000\",\"u64\":18446744073709551615}",
+		"i64=-9000000000 u64=18446744073709551615");
+	json_is("{\"s32\":-77,\"s64\":-7700000000,\"f32\":1,\"sf64\":-2}",
+		"s32=-77 s64=-7700000000 f32=1 sf64=-2");
+	json_is("{\"fl\":0.25,\"db\":1e300,\"b\":true}", "fl=0.25 db=1e300 b=true");
+	json_is("{\"b\":false,\"i32\":0}", "b=false i32=0");
+	json_is("{\"s\":\"a\\\"b\\u00e9\\ud83d\\ude00\",\"by\":\"0x0001\"}",
+		"s=a\"b\xc3\xa9\xf0\x9f\x98\x80 by=0x0001");
+	json_is("{\"e\":\"BLUE\",\"r\":[1,2,3],\"m\":null,\"s\":null}", "e=BLUE r=1 r=2 r=3");
+	json_is("{\"e\":9}", "e=9");
+	json_is("{\"type\":\"t.All\",\"msgid\":1,\"fields\":{\"i32\":3}}", "i32=3");
+	json_is("{\"fields\":{\"r\":[]}}", "");
+}
+
+static void test_json_refused(void **st)
+{
+	(void)st;
+	json_bad("", 0, "an object expected");
+	json_bad("[1]", 3, "an object expected");
+	json_bad("{\"i32\":1", 8, "expected in an object");
+	json_bad("{\"i32\":1}x", 10, "more after the object");
+	json_bad("{\"nope\":1}", 10, "no field 'nope'");
+	json_bad("{\"i32\":1,\"i32\":2}", 17, "given twice");
+	json_bad("{\"i32\":1.5}", 11, "wrong kind");
+	json_bad("{\"i32\":\"1\"}", 11, "wrong kind");
+	json_bad("{\"i32\":4294967296}", 18, "not a valid int32");
+	json_bad("{\"u32\":-1}", 10, "not a valid uint32");
+	json_bad("{\"i32\":01}", 10, "expected in an object");
+	json_bad("{\"i32\":+1}", 10, "a value expected");
+	json_bad("{\"u64\":\"0x10\"}", 14, "wrong kind");
+	json_bad("{\"b\":1}", 7, "wrong kind");
+	json_bad("{\"s\":5}", 7, "wrong kind");
+	json_bad("{\"s\":\"a\x01\"}", 10, "control character");
+	json_bad("{\"s\":\"\\u0000\"}", 15, "NUL");
+	json_bad("{\"s\":\"\\ud800\"}", 15, "surrogate");
+	json_bad("{\"s\":\"abc", 9, "unterminated");
+	json_bad("{\"r\":1}", 7, "array expected");
+	json_bad("{\"r\":[1,]}", 10, "a value expected");
+	json_bad("{\"m\":{}}", 8, "nested message");
+	json_bad("{\"e\":\"GREEN\"}", 13, "not a valid t.Colour");
+	json_bad("{\"type\":\"t.Other\",\"fields\":{}}", 31, "not the t.All");
+	json_bad("{\"msgid\":2,\"fields\":{}}", 23, "not t.All's 1");
+	json_bad("{\"fields\":{},\"i32\":1}", 21, "beside fields");
+	json_bad("{\"i32\":1\0}", 10, "expected in an object");
+	/* Deep nesting is refused at the first level, not recursed into. */
+	char deep[4096];
+	memset(deep, '[', sizeof deep);
+	memcpy(deep, "{\"r\":", 5);
+	json_bad(deep, sizeof deep, "a value expected");
+	uint8_t small[4];
+	char err[256];
+	if (pbt_encode_json(&all, "{\"s\":\"longer\"}", 14, small, sizeof small, err,
+			    sizeof err) >= 0 || !strstr(err, "exceeds 4"))
+		fail_msg("overflow not refused: %s", err);
+	char out[16];
+	uint8_t one[] = { 0x08, 0x01 };
+	if (pbt_json(&all, one, sizeof one, out, sizeof out, err, sizeof err) >= 0 ||
+	    !strstr(err, "exceeds"))
+		fail_msg("JSON overflow not refused: %s", err);
+}
+
 static void test_print_packed_and_malformed(void **st)
 {
 	(void)st;
@@ -206,6 +312,8 @@ int main(void)
 		cmocka_unit_test(test_encode_refused),
 		cmocka_unit_test(test_print),
 		cmocka_unit_test(test_print_packed_and_malformed),
+		cmocka_unit_test(test_json_in),
+		cmocka_unit_test(test_json_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

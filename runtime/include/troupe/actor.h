@@ -261,6 +261,22 @@ const char *tp_actor_name(const tp_actor *self);
 TP_API
 const char *tp_actor_node(const tp_actor *self);
 
+/* The actor's own counters, shown beside its mailbox's by `troupectl
+ * counters -v` and -j (docs/CONTROL.md): up to TP_COUNTERS_OWN_MAX names
+ * of 1 to 15 characters of [a-z0-9_], each a 64-bit value kept in the
+ * node's counters segment, read by the daemon without asking the actor
+ * and kept across its restarts, as its mailbox's counters are.  A name
+ * is registered, at 0, the first time it is used.  tp_counter_add adds
+ * n; tp_counter_set sets the value (a gauge: 1 while connected).  0, or
+ * -TP_EINVAL (a bad name), -TP_ELIMIT (a name past the eighth),
+ * -TP_ENOENT (the node counts nothing: not started by a daemon, or a
+ * counters segment of another version, said in the log at start). */
+#define TP_COUNTERS_OWN_MAX 8
+TP_API
+int tp_counter_add(tp_actor *self, const char *name, uint64_t n);
+TP_API
+int tp_counter_set(tp_actor *self, const char *name, uint64_t v);
+
 /* The old names of tp_actor_name and tp_actor_node; kept for one release. */
 TP_API
 const char *tp_self_name(const tp_actor *self)
