@@ -49,3 +49,11 @@ uint32_t tp_random_corr(void)
 	}
 	return v;
 }
+
+int tp_random_key(void *buf, size_t n)
+{
+	int saved = errno;
+	bool ok = random_kernel(buf, n);
+	errno = saved;
+	return ok ? 0 : -1;
+}

@@ -2,6 +2,7 @@
  * ids of calls (a guessed id lets a forged reply answer a call). */
 #ifndef TROUPE_RANDOM_H
 #define TROUPE_RANDOM_H
+#include <stddef.h>
 #include <stdint.h>
 
 /* A random non-zero 32-bit value from the kernel (getrandom); 0 means "no
@@ -10,5 +11,9 @@
  * generator seeded from the clock and pid, which is guessable, and says
  * so once on stderr. */
 uint32_t tp_random_corr(void);
+
+/* n bytes of a key from the kernel (getrandom, else /dev/urandom): 0, or
+ * -1 where the kernel gives none; never a guessable fallback. */
+int tp_random_key(void *buf, size_t n);
 
 #endif

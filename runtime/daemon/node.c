@@ -431,6 +431,14 @@ static int node_create(struct tp_node *n, unsigned i)
 	if (rc)
 		tp_derr("cannot create mailbox %s: %s", n->ent[i].mailbox,
 			err[0] ? err : tp_strerror(rc));
+	/* An actor's mailbox gets the key of the daemon's seal (seal.h) for
+	 * the node's life: mail queued for an actor between its processes
+	 * is still taken by the next one. */
+	else if (i < n->topo->n_actors && (rc = tp_seal_key_new(n->box[i].seal_key)))
+		tp_derr("no key for the seal of mailbox %s: %s", n->ent[i].mailbox,
+			tp_strerror(rc));
+	else if (i < n->topo->n_actors)
+		n->box[i].seal = true;
 	tp_node_bind(n);
 	return rc;
 }
@@ -618,4 +626,11 @@ void tp_node_repair(struct tp_node *n, pid_t pid)
 void tp_node_handoff(struct tp_node *n, unsigned i)
 {
 	tp_transport_handoff(n->box[i].t, n->box[i].mb);
+	char hex[2 * TP_SEAL_KEY_LEN + 1];
+	if (n->box[i].seal) {
+		tp_seal_key_hex(n->box[i].seal_key, hex);
+		setenv(TP_SEAL_KEY_ENV, hex, 1);
+	} else {
+		unsetenv(TP_SEAL_KEY_ENV);
+	}
 }

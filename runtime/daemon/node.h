@@ -94,7 +94,8 @@ void tp_node_set(struct tp_node *n, unsigned i, enum tp_actor_state state,
 void tp_node_repair(struct tp_node *n, pid_t pid);
 
 /* In the child, before exec of actor i: hands it the descriptors its
- * mailbox cannot be opened by (bound sockets), as TROUPE_MBOX_FD. */
+ * mailbox cannot be opened by (bound sockets), as TROUPE_MBOX_FD, and the
+ * key of the daemon's seal on its mailbox (seal.h), as TROUPE_SEAL_KEY. */
 void tp_node_handoff(struct tp_node *n, unsigned i);
 
 /* With actors of other users (topology's privs): gives the node's shm

@@ -77,6 +77,7 @@ struct tp_actor {
 	uint64_t dropped_late;          /* replies after their call's deadline */
 	uint64_t dropped_bad;           /* envelopes that did not decode */
 	uint64_t dropped_forged;        /* replies with a call's id, not from its callee */
+	uint64_t dropped_unsealed;      /* the daemon's seal missing, wrong or replayed */
 };
 
 /* epoll tags: kind in the high half, index in the low half. */

@@ -24,6 +24,24 @@ static int env_name(const char *var, char *dst)
 	return 0;
 }
 
+/* The key the daemon seals its mail to this mailbox with (seal.h).  Read
+ * once, then wiped from the environment, so that the actor's own
+ * children (a shell it runs, say) do not inherit it.  Without one (not
+ * started by a daemon of this version), mail that needs the seal is
+ * refused, and said once. */
+static void actor_seal_key(tp_actor *self)
+{
+	char *v = getenv(TP_SEAL_KEY_ENV);
+	if (v && tp_seal_key_parse(v, self->box.seal_key) == 0)
+		self->box.seal = true;
+	else
+		tp_log("no key for the daemon's seal (%s): notices from the daemon and mail "
+		       "from other nodes will be refused", TP_SEAL_KEY_ENV);
+	if (v)
+		memset(v, '0', strlen(v));   /* also what /proc/PID/environ shows */
+	unsetenv(TP_SEAL_KEY_ENV);
+}
+
 static int actor_attach(tp_actor *self)
 {
 	struct tp_reg_entry e;
@@ -57,6 +75,7 @@ static int actor_attach(tp_actor *self)
 	else if (rc)
 		tp_log("cannot attach mailbox %s: %s", e.mailbox, tp_strerror(rc));
 	self->box.name = self->name;
+	actor_seal_key(self);
 	return rc;
 }
 

@@ -132,14 +132,15 @@ int tp_env_decode(const uint8_t *buf, size_t len, size_t max_payload,
 	size_t sl = buf[OFF_SLEN], dl = buf[OFF_DLEN], tl = buf[OFF_TLEN];
 	uint32_t pl = get32(buf + OFF_LEN);
 	/* Version 2 has no topic; version 3 has one of 1..TP_ENV_TOPIC_MAX. */
-	if (buf[OFF_PRIO] > 3 || (buf[OFF_FLAGS] & ~TP_ENV_F_KNOWN) ||
+	if (buf[OFF_PRIO] > 3 || (buf[OFF_FLAGS] & ~(TP_ENV_F_KNOWN | TP_ENV_F_SEALED)) ||
 	    (topic ? tl == 0 || tl > TP_ENV_TOPIC_MAX : tl != 0) ||
 	    buf[OFF_RESERVED + 1] || buf[OFF_RESERVED + 2])
 		return -TP_ETRUNC;
 	if (pl > max_payload)
 		return -TP_ETOOBIG;
 	/* Sizes are small enough that this sum cannot overflow size_t. */
-	if (len != TP_ENV_HDR_LEN + sl + dl + tl + (size_t)pl)
+	size_t seal = buf[OFF_FLAGS] & TP_ENV_F_SEALED ? TP_ENV_SEAL_LEN : 0;
+	if (len != TP_ENV_HDR_LEN + sl + dl + tl + (size_t)pl + seal)
 		return -TP_ETRUNC;
 	if (name_copy(env->sender, buf + TP_ENV_HDR_LEN, sl) ||
 	    name_copy(env->dest, buf + TP_ENV_HDR_LEN + sl, dl))
@@ -157,5 +158,6 @@ int tp_env_decode(const uint8_t *buf, size_t len, size_t max_payload,
 	env->sent_ns = get64(buf + OFF_SENT);
 	env->payload = buf + TP_ENV_HDR_LEN + sl + dl + tl;
 	env->payload_len = pl;
+	env->seal = seal ? env->payload + pl : NULL;
 	return 0;
 }

@@ -315,6 +315,27 @@ bool tp_mail_stash_front(tp_actor *self, const uint8_t *buf, size_t len)
 	return true;
 }
 
+/* A message taken and dropped: any writer of the mailbox can send these at
+ * will, so the log says so a bounded number of times. */
+static void mail_dropped(tp_actor *self, int n, int bad, const struct tp_env *env)
+{
+	static struct tp_log_limit malformed, unsealed;
+	char note[64];
+	if (bad != -TP_EPERM) {
+		self->dropped_bad++;
+		if (tp_log_limit(&malformed, tp_now_ns(), note, sizeof note))
+			tp_log("dropped a malformed message of %d bytes: %s (%llu so far)%s", n,
+			       tp_strerror(bad), (unsigned long long)self->dropped_bad, note);
+		return;
+	}
+	self->dropped_unsealed++;
+	if (tp_log_limit(&unsealed, tp_now_ns(), note, sizeof note))
+		tp_log("dropped a message from %s: %s (%llu so far)%s", env->sender,
+		       env->seal ? "its seal is not the daemon's, or replayed"
+				 : "without the daemon's seal, which only the daemon can give",
+		       (unsigned long long)self->dropped_unsealed, note);
+}
+
 /* Takes the next message out of the own mailbox by deadline: its length
  * with env decoded, or a negative code.  One that does not decode is
  * dropped (counted by the mailbox) and logged, and the next one taken. */
@@ -326,8 +347,7 @@ static int mail_take(tp_actor *self, int64_t deadline, struct tp_env *env)
 					     deadline, env, &bad);
 		if (n < 0 || !bad)
 			return n;
-		self->dropped_bad++;
-		tp_log("dropped a malformed message of %d bytes: %s", n, tp_strerror(bad));
+		mail_dropped(self, n, bad, env);
 	}
 }
 
@@ -471,7 +491,8 @@ void tp_mail_dispatch(tp_actor *self, const struct tp_env *env)
 		return;
 	}
 	struct tp_msg m = {
-		.type = env->type, .corr = env->corr, .prio = env->prio, .flags = env->flags,
+		.type = env->type, .corr = env->corr, .prio = env->prio,
+		.flags = env->flags & TP_ENV_F_KNOWN,   /* the seal is the runtime's */
 		.sender = env->sender, .payload = env->payload, .len = env->payload_len,
 		.topic = env->version == TP_ENV_VERSION_TOPIC ? env->topic : NULL,
 	};

@@ -1,5 +1,6 @@
 /* One mailbox end, counted and traced (see mailbox.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <pb_decode.h>
 #include <pb_encode.h>
@@ -69,11 +70,44 @@ void tp_mailbox_trace(const struct tp_mailbox *m, enum tp_trace_kind kind,
 	tp_trace_put(m->ctr, kind, env.sender, to, env.type, env.payload_len, rc, lat_ns);
 }
 
+/* The daemon's handle of an actor's mailbox: *env (len bytes) sealed into
+ * a buffer of the process's (the daemon's loop is one thread), and *env,
+ * *len pointed at it.  0, -TP_ETOOBIG (no room in the mailbox for the
+ * seal), -TP_ENOMEM. */
+static int mailbox_seal(struct tp_mailbox *m, const uint8_t **env, size_t *len)
+{
+	static uint8_t *buf;
+	static size_t cap;
+	size_t need = *len + TP_ENV_SEAL_LEN;
+	if (need > m->msg_max)
+		return -TP_ETOOBIG;
+	if (need > cap) {
+		uint8_t *p = realloc(buf, need);
+		if (!p)
+			return -TP_ENOMEM;
+		buf = p;
+		cap = need;
+	}
+	unsigned prio = *len > 2 && (*env)[2] < TP_SEAL_PRIOS ? (*env)[2] : 0;
+	int n = tp_seal_put(m->seal_key, m->seal_seq[prio] + 1, *env, *len, buf, cap);
+	if (n < 0)
+		return n;
+	m->seal_seq[prio]++;
+	*env = buf;
+	*len = (size_t)n;
+	return 0;
+}
+
 static int mailbox_put(struct tp_mailbox *m, const uint8_t *env, size_t len, unsigned prio,
 		       int64_t deadline, enum tp_mailbox_via via, bool retry)
 {
 	if (!m->mb)
 		return -TP_ECLOSED;
+	if (m->seal) {
+		int rc = mailbox_seal(m, &env, &len);
+		if (rc)
+			return rc;
+	}
 	/* Counted in before the send: the receiver must never take out what
 	 * is not counted in yet. */
 	uint64_t depth = tp_counters_send_begin(m->ctr, m->ix);
@@ -123,6 +157,10 @@ int tp_mailbox_recv(struct tp_mailbox *m, uint8_t *buf, size_t cap, int64_t dead
 	if (n < 0)
 		return n;
 	*bad = tp_env_decode(buf, (size_t)n, m->msg_max, env);
+	/* Only the daemon seals, and only into an actor's mailbox. */
+	if (!*bad)
+		*bad = m->seal ? tp_seal_check(m->seal_key, m->seal_seq, buf, (size_t)n, env)
+			       : env->seal ? -TP_EPERM : 0;
 	tp_counters_recv(m->ctr, m->ix, *bad != 0);
 	return n;
 }

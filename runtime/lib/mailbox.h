@@ -32,6 +32,7 @@
 #include "transport.h"
 #include "counters.h"
 #include "registry.h"
+#include "seal.h"
 
 struct tp_mailbox {
 	const struct tp_transport *t;   /* NULL: never opened */
@@ -43,6 +44,14 @@ struct tp_mailbox {
 	/* The receiver's name in trace events; NULL: each envelope's
 	 * destination (an outbox takes mail for others). */
 	const char *name;
+	/* The daemon's seal (seal.h).  On the daemon's handle of an actor's
+	 * mailbox: everything put in is sealed with seal_key, numbered per
+	 * priority in seal_seq.  On the actor's own receiving handle: what is
+	 * taken is checked with it, seal_seq the last number taken per
+	 * priority.  Without: nothing is sealed, and sealed mail is refused. */
+	bool seal;
+	uint8_t seal_key[TP_SEAL_KEY_LEN];
+	uint64_t seal_seq[TP_SEAL_PRIOS];
 };
 
 /* Daemon side: creates mailbox object path with t (see the transport's

@@ -196,6 +196,9 @@ static int link_rx_mail(struct tp_link *l, const uint8_t *p, size_t n,
 	if (rc)
 		return link_fail(l, -rc, "mail with a malformed envelope: %s",
 				 tp_strerror(rc));
+	/* The seal is between a daemon and its own actors (docs/WIRE.md). */
+	if (ev->env.seal)
+		return link_fail(l, TP_ETRUNC, "mail with a seal, which no link carries");
 	const char *at = strchr(ev->env.sender, '@');
 	if (at && strcmp(at + 1, l->peer) != 0)
 		return link_fail(l, TP_EPERM, "mail from node '%s' claims sender '%s'",

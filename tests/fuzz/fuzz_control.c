@@ -234,7 +234,8 @@ static void answer_call(int cli, const troupe_CtlRequest *q, int i)
 	static troupe_CtlReply r;
 	struct tp_env env;
 	FUZZ_CHECK(i >= 0 && take((unsigned)i, FUZZ_WAIT_MS, &env) >= 0);
-	FUZZ_CHECK(env.flags == TP_ENV_F_REQUEST && env.corr != 0 && env.type == q->type);
+	FUZZ_CHECK(env.flags == (TP_ENV_F_REQUEST | TP_ENV_F_SEALED) && env.corr != 0 &&
+		   env.type == q->type);
 	FUZZ_CHECK(!strcmp(env.sender, TP_DAEMON_NAME) && !strcmp(env.dest, topo.actors[i].name));
 	FUZZ_CHECK(env.payload_len == q->payload.size &&
 		   !memcmp(env.payload, q->payload.bytes, q->payload.size));
@@ -291,7 +292,9 @@ static void check_reply(const troupe_CtlReply *r, bool ok, const troupe_CtlReque
 			struct tp_env env;
 			FUZZ_CHECK(q->cmd == troupe_CtlRequest_Cmd_SEND);
 			FUZZ_CHECK(take((unsigned)i, FUZZ_WAIT_MS, &env) >= 0);
-			FUZZ_CHECK(env.flags == 0 && env.type == q->type &&
+			/* Sealed: the daemon put it into an actor's mailbox. */
+			FUZZ_CHECK(env.flags == TP_ENV_F_SEALED && env.seal &&
+				   env.type == q->type &&
 				   !strcmp(env.sender, TP_DAEMON_NAME) &&
 				   env.payload_len == q->payload.size &&
 				   !memcmp(env.payload, q->payload.bytes, q->payload.size));

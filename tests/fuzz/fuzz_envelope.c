@@ -31,7 +31,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		   rc == -TP_ETOOBIG);
 	if (rc)
 		return 0;
-	FUZZ_CHECK(env.payload >= data && env.payload + env.payload_len == data + size);
+	/* The daemon's seal, when flagged, is the last 16 bytes. */
+	size_t seal = env.seal ? TP_ENV_SEAL_LEN : 0;
+	FUZZ_CHECK(!(env.flags & TP_ENV_F_SEALED) == !env.seal);
+	FUZZ_CHECK(env.payload >= data &&
+		   env.payload + env.payload_len + seal == data + size);
 	FUZZ_CHECK(env.payload_len <= FUZZ_PAYLOAD_MAX);
 	FUZZ_CHECK(name_is_wire(env.sender) && name_is_wire(env.dest));
 	/* Version 3 only with a topic that is a topic name; version 2 none. */
@@ -40,11 +44,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* Re-encode: the very same bytes, or the decoder let something by. */
 	static uint8_t again[TP_ENV_HDR_LEN + 2 * TP_ENV_NAME_MAX + TP_ENV_TOPIC_MAX +
-			     FUZZ_PAYLOAD_MAX];
-	int off = tp_env_encode_head(again, sizeof again, &env);
-	FUZZ_CHECK(off > 0 && (size_t)off + env.payload_len == size);
+			     FUZZ_PAYLOAD_MAX + TP_ENV_SEAL_LEN];
+	struct tp_env plain = env;   /* only the mailbox layer sets the seal */
+	plain.flags &= (uint8_t)~TP_ENV_F_SEALED;
+	int off = tp_env_encode_head(again, sizeof again, &plain);
+	FUZZ_CHECK(off > 0 && (size_t)off + env.payload_len + seal == size);
 	memcpy(again + off, env.payload, env.payload_len);
 	tp_env_set_len(again, env.payload_len);
+	if (seal) {
+		again[1] |= TP_ENV_F_SEALED;
+		memcpy(again + off + env.payload_len, env.seal, seal);
+	}
 	FUZZ_CHECK(memcmp(again, data, size) == 0);
 
 	struct tp_msg m = {

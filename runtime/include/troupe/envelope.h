@@ -26,7 +26,13 @@ enum {
 	TP_ENV_F_REQUEST = 1 << 0,   /* the sender waits for a reply */
 	TP_ENV_F_REPLY = 1 << 1,     /* answers the request with this corr */
 	TP_ENV_F_KNOWN = TP_ENV_F_REQUEST | TP_ENV_F_REPLY,
+	/* The daemon's seal follows the payload (docs/WIRE.md, "The daemon's
+	 * seal"): only in mail the daemon put into an actor's mailbox.  Set
+	 * by the mailbox layer, never by tp_env_encode_head. */
+	TP_ENV_F_SEALED = 1 << 2,
 };
+/* The seal after the payload: a sequence number and a tag, 8 bytes each. */
+#define TP_ENV_SEAL_LEN 16
 
 /* A decoded envelope.  Note: sender, dest and payload point into the
  * buffer that was decoded; names are NUL-terminated copies. */
@@ -46,6 +52,9 @@ struct tp_env {
 	char topic[TP_ENV_TOPIC_MAX + 1];
 	const uint8_t *payload;
 	uint32_t payload_len;
+	/* With TP_ENV_F_SEALED: the seal's TP_ENV_SEAL_LEN bytes, right after
+	 * the payload; NULL without. */
+	const uint8_t *seal;
 };
 
 /* Writes the header and names (and with version TP_ENV_VERSION_TOPIC the
@@ -63,8 +72,10 @@ void tp_env_set_sent(uint8_t *buf, uint64_t sent_ns);
 TP_API
 uint64_t tp_env_sent(const uint8_t *buf);
 
-/* Decodes and checks a whole message of len bytes, version 2 or 3.  The
- * payload may be at most max_payload bytes.  Returns 0, -TP_ETRUNC (short,
+/* Decodes and checks a whole message of len bytes, version 2 or 3 (with
+ * the seal, when the flag says there is one: its bytes are not checked
+ * here; the mailbox layer does that).  The payload may be at most
+ * max_payload bytes.  Returns 0, -TP_ETRUNC (short,
  * long or malformed, a bad topic),
  * -TP_EVERSION or -TP_ETOOBIG.  Reads nothing outside buf[0, len). */
 TP_API
