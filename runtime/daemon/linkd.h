@@ -98,6 +98,7 @@ struct tp_lpeer {
 	uint64_t topics_in, topics_refused;
 	struct tp_log_limit topics_log;
 	bool topics_resync;
+	bool topics_told;         /* the peer may hold some of our interest */
 	int64_t rtt_ns;
 	unsigned n_actors;        /* the peer's actors we may send to, last heard */
 	char actors[TP_REG_ACTORS_MAX][TP_NAME_MAX + 1];

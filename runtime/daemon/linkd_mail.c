@@ -221,9 +221,10 @@ static int linkd_check_out(struct tp_lpeer *p, struct tp_env *env)
 	if (!tp_name_is_valid(env->sender))
 		return -TP_EPERM;
 	*at = '\0';
-	/* The peer's daemon is reached through the outbox by topic mail only
-	 * (tp_linkd_topic_out took that); our daemon speaks to it itself. */
-	if (strcmp(env->dest, TP_DAEMON_NAME) == 0)
+	/* The peer's daemon is reached through the outbox by topic mail
+	 * (tp_linkd_topic_out took that) and by replies to its calls (a
+	 * troupectl call across the link); our daemon says the rest itself. */
+	if (!(env->flags & TP_ENV_F_REPLY) && strcmp(env->dest, TP_DAEMON_NAME) == 0)
 		return -TP_ENOENT;
 	/* A reply may go to any actor that asked; other mail only to actors
 	 * the peer exports (it went stale after we sent it). */

@@ -57,10 +57,15 @@ static void topics_sync(struct tp_linkd *d, struct tp_lpeer *p)
 	if (p->state != TP_LPEER_UP || p->c.link.version < 2)
 		return;
 	unsigned n = tp_node_topics_local_filters(d->node, f, TP_TT_SUBS_MAX);
+	/* Nothing to say to a peer that holds nothing of ours: a node without
+	 * subscribers sends no topic mail at all. */
+	if (n == 0 && !p->topics_told)
+		return;
 	int rc = topics_tell(d, p, "", false, true);
 	for (unsigned k = 0; k < n && rc == 0; k++)
 		rc = topics_tell(d, p, f[k], false, false);
 	p->topics_resync = rc != 0;
+	p->topics_told = n > 0 || rc != 0;
 	if (rc && ++p->notices_lost <= 5)
 		tp_dmsg("link %s: cannot send this node's topic interest: %s (tried again)",
 			p->conf->name, tp_strerror(rc));
@@ -79,6 +84,7 @@ static void topics_changed(void *ctx, const char *filter, bool on)
 			topics_sync(d, p);   /* one lost change: all of it again */
 			continue;
 		}
+		p->topics_told = true;
 		tp_linkd_write(d, p);
 	}
 }
@@ -98,6 +104,8 @@ void tp_linkd_topics_down(struct tp_linkd *d, struct tp_lpeer *p)
 {
 	unsigned k = tp_node_topics_remote_clear(d->node, p->conf->name);
 	p->topics_resync = false;
+	/* What we told it may still wait in the queue: a reset goes first
+	 * at the next link-up. */
 	if (k)
 		tp_dmsg("link %s: its %u topic subscription%s ended with the link",
 			p->conf->name, k, k == 1 ? "" : "s");
