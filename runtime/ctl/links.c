@@ -12,6 +12,7 @@ static void links_row(const troupe_LinkInfo *l, bool json, bool first)
 		       "\"notices\":%llu,\"monitors\":%u,\"watching\":%u,"
 		       "\"notices_lost\":%llu,\"held\":%u,\"held_max\":%u,"
 		       "\"held_window\":%u,\"held_expired\":%llu,\"held_refused\":%llu,"
+		       "\"topics_in\":%llu,\"topics_refused\":%llu,\"topic_subs\":%u,"
 		       "\"held_for\":[",
 		       first ? "" : ",", l->peer, l->address, l->state,
 		       (unsigned long long)l->rtt_us, l->queued, l->queue_max, l->reconnects,
@@ -20,7 +21,8 @@ static void links_row(const troupe_LinkInfo *l, bool json, bool first)
 		       (unsigned long long)l->notices, l->monitors, l->watching,
 		       (unsigned long long)l->notices_lost, l->held, l->held_max,
 		       l->held_window, (unsigned long long)l->held_expired,
-		       (unsigned long long)l->held_refused);
+		       (unsigned long long)l->held_refused, (unsigned long long)l->topics_in,
+		       (unsigned long long)l->topics_refused, l->topic_subs);
 		for (pb_size_t k = 0; k < l->held_for_count; k++)
 			printf("%s{\"name\":\"%s\",\"held\":%u}", k ? "," : "",
 			       l->held_for[k].name, l->held_for[k].held);

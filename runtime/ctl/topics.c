@@ -43,7 +43,7 @@ static void topics_json_str(const char *s)
 	putchar('"');
 }
 
-static const char *const kind_names[] = { "-", "declared", "runtime" };
+static const char *const kind_names[] = { "-", "declared", "runtime", "remote" };
 
 static void topics_subs(const struct ctl_opts *o, struct tp_topictab *t)
 {

@@ -9,6 +9,7 @@
 #include "ctlpath.h"
 #include "ctl_socket.h"
 #include "linkd.h"
+#include "node_topics.h"
 
 static const char *ctl_lpeer_state(enum tp_lpeer_state s)
 {
@@ -41,6 +42,9 @@ int tp_ctl_do_links(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 		}
 		li->lost = p->undeliverable;
 		li->refused = p->refused;
+		li->topics_in = p->topics_in;
+		li->topics_refused = p->topics_refused;
+		li->topic_subs = tp_node_topics_remote_count(d->node, p->conf->name);
 		li->notices = p->notices;
 		li->monitors = p->n_imon;
 		li->notices_lost = p->notices_lost;

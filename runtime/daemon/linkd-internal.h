@@ -49,4 +49,23 @@ void tp_linkd_notice_remote(struct tp_linkd *d, struct tp_lpeer *p, const struct
  * and goes the ordinary way. */
 bool tp_linkd_mon_in(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env *env);
 
+/* Topics across links (linkd_topics.c).  init: after the node and buf
+ * exist (the node's topics_changed hook, the buffers); up: tells the peer
+ * our interest (after a reset); down: ends the peer's subscriptions
+ * here; timer: our interest again when the queue could not take it. */
+int tp_linkd_topics_init(struct tp_linkd *d);
+void tp_linkd_topics_fini(struct tp_linkd *d);
+void tp_linkd_topics_up(struct tp_linkd *d, struct tp_lpeer *p);
+void tp_linkd_topics_down(struct tp_linkd *d, struct tp_lpeer *p);
+void tp_linkd_topics_timer(struct tp_linkd *d, struct tp_lpeer *p);
+/* The peer daemon's troupe.Interest (env as mail_in made it). */
+void tp_linkd_topics_interest(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env *env);
+/* Topic mail (envelope version 3) from the peer: fanned out to our
+ * subscribers if import_topics allow it; env->sent_ns is still its age. */
+void tp_linkd_topic_mail_in(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env *env);
+/* Drain: env, just taken from p's outbox, is topic mail for the peer
+ * (version 3, to "troupe.daemon@peer")?  Then it is handled (queued for the peer's
+ * daemon, or refused and discarded): true. */
+bool tp_linkd_topic_out(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env *env);
+
 #endif

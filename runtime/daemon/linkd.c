@@ -195,6 +195,7 @@ static void linkd_up(struct tp_linkd *d, struct tp_lpeer *p)
 		tp_dmsg("link %s: cannot send the actor list", p->conf->name);
 	tp_linkd_flush_queue(d, p);
 	tp_linkd_drain(d, p);
+	tp_linkd_topics_up(d, p);
 }
 
 static void linkd_dial(struct tp_linkd *d, struct tp_lpeer *p, int64_t now)
@@ -493,6 +494,7 @@ static void linkd_peer_timer(struct tp_linkd *d, struct tp_lpeer *p, int64_t now
 {
 	int64_t next;
 	tp_linkd_held_retry(d, p, now);
+	tp_linkd_topics_timer(d, p);
 	if (p->state == TP_LPEER_BACKOFF && now >= p->retry_at)
 		linkd_dial(d, p, now);
 	else if (p->c.fd >= 0) {
@@ -558,7 +560,7 @@ int tp_linkd_prepare(struct tp_linkd *d, struct tp_node *n)
 	}
 	d->buf_cap = n->ent[dm].msg_max + 2 * TP_ENV_NAME_MAX + 64;
 	d->buf = malloc(d->buf_cap);
-	if (!d->buf)
+	if (!d->buf || tp_linkd_topics_init(d))
 		return -TP_ENOMEM;
 	for (unsigned i = 0; i < d->n; i++) {
 		struct tp_lpeer *p = &d->peer[i];
@@ -632,6 +634,7 @@ void tp_linkd_close(struct tp_linkd *d)
 	if (d->lfd >= 0)
 		close(d->lfd);
 	d->lfd = -1;
+	tp_linkd_topics_fini(d);
 	free(d->buf);
 	d->buf = NULL;
 	tp_link_key_wipe(&d->key);

@@ -23,12 +23,14 @@
 #include "topo.h"
 #include "loop.h"
 #include "log_limit.h"
+#include "fanout.h"
 
 #define TP_LINKD_PENDING 4          /* inbound connections in the handshake */
 #define TP_LINKD_RBUF 16384
 #define TP_LINKD_RMON 64            /* monitors of remote actors */
 #define TP_LINKD_IMON 64            /* monitors a peer's actors hold here, per peer */
 #define TP_LINKD_CALLS 64           /* calls out on one link awaiting their reply */
+#define TP_LINKD_TOPICS_PEER 32     /* a peer's subscriptions here (filters) */
 /* Incoming mail waiting for full mailboxes (link_hold.h), per link: the
  * pool, one destination's window in it, and how many destinations may
  * have mail waiting at once.  The window takes a reconnect's burst (what
@@ -90,6 +92,13 @@ struct tp_lpeer {
 	unsigned call_next;
 	uint64_t forged;          /* replies to no call of this link, dropped */
 	struct tp_log_limit refuse_log;   /* refused mail: logged bounded */
+	/* Topics (linkd_topics.c): topic mail fanned out here; refused
+	 * subscriptions and topic mail (export_topics, import_topics, full),
+	 * logged bounded; our interest to send again (the queue was full). */
+	uint64_t topics_in, topics_refused;
+	struct tp_log_limit topics_log;
+	bool topics_resync;
+	bool topics_told;         /* the peer may hold some of our interest */
 	int64_t rtt_ns;
 	unsigned n_actors;        /* the peer's actors we may send to, last heard */
 	char actors[TP_REG_ACTORS_MAX][TP_NAME_MAX + 1];
@@ -120,6 +129,11 @@ struct tp_linkd {
 	struct tp_linkd_rmon rmon[TP_LINKD_RMON];
 	uint8_t *buf;             /* one message, for outbox and delivery */
 	size_t buf_cap;
+	/* Topics: one message with room for any envelope head in front (a
+	 * topic leaving, or a peer's publish fanned out), and the fan-out. */
+	uint8_t *tbuf;
+	size_t tbuf_cap;
+	struct tp_fanout fan;
 	unsigned reg_count;       /* registry entries published */
 	/* What strangers without the key can cause, logged bounded: dropped
 	 * and refused connections still in their handshake. */

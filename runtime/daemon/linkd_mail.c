@@ -221,6 +221,11 @@ static int linkd_check_out(struct tp_lpeer *p, struct tp_env *env)
 	if (!tp_name_is_valid(env->sender))
 		return -TP_EPERM;
 	*at = '\0';
+	/* The peer's daemon is reached through the outbox by topic mail
+	 * (tp_linkd_topic_out took that) and by replies to its calls (a
+	 * troupectl call across the link); our daemon says the rest itself. */
+	if (!(env->flags & TP_ENV_F_REPLY) && strcmp(env->dest, TP_DAEMON_NAME) == 0)
+		return -TP_ENOENT;
 	/* A reply may go to any actor that asked; other mail only to actors
 	 * the peer exports (it went stale after we sent it). */
 	if (!(env->flags & TP_ENV_F_REPLY) && p->n_actors && !tp_linkd_knows(p, env->dest))
@@ -245,6 +250,11 @@ void tp_linkd_drain(struct tp_linkd *d, struct tp_lpeer *p)
 			break;
 		if (bad)
 			memset(&env, 0, sizeof env);
+		else if (tp_linkd_topic_out(d, p, &env)) {
+			if (p->state == TP_LPEER_UP)
+				tp_linkd_flush_queue(d, p);
+			continue;
+		}
 		int rc = bad ? bad : linkd_check_out(p, &env);
 		char dest[TP_ENV_NAME_MAX + 1];   /* as the sender named it */
 		snprintf(dest, sizeof dest, "%.31s@%.31s", env.dest, p->conf->name);
@@ -335,6 +345,12 @@ void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
 	if (!strchr(env.sender, '@')) {
 		size_t sl = strlen(env.sender);
 		snprintf(env.sender + sl, sizeof env.sender - sl, "@%s", p->conf->name);
+	}
+	/* Topic mail (envelope version 3) never goes straight into a mailbox:
+	 * the import rules, then our own fan-out. */
+	if (env.version == TP_ENV_VERSION_TOPIC) {
+		tp_linkd_topic_mail_in(d, p, &env);
+		return;
 	}
 	if (tp_linkd_mon_in(d, p, &env))
 		return;

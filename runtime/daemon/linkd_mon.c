@@ -15,6 +15,7 @@
 #include "troupe/error.h"
 #include "ctlpath.h"
 #include "monitor.pb.h"
+#include "topic.pb.h"
 #include "node_deliver.h"
 #include "log_dmsg.h"
 #include "linkd-internal.h"
@@ -52,6 +53,7 @@ void tp_linkd_link_down(struct tp_linkd *d, struct tp_lpeer *p)
 {
 	unsigned pi = (unsigned)(p - d->peer);
 	p->n_imon = 0;   /* its actors watch ours no more */
+	tp_linkd_topics_down(d, p);
 	for (unsigned k = 0; k < TP_LINKD_RMON; k++) {
 		struct tp_linkd_rmon *r = &d->rmon[k];
 		if (!r->used || r->peer != pi)
@@ -327,6 +329,10 @@ bool tp_linkd_mon_in(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env
 	bool to_daemon = strcmp(env->dest, TP_DAEMON_NAME) == 0;
 	if (p->c.link.version < 2 || (!from_daemon && !to_daemon))
 		return false;
+	if (from_daemon && to_daemon && env->type == troupe_Interest_msgid) {
+		tp_linkd_topics_interest(d, p, env);
+		return true;
+	}
 	if (from_daemon && env->type == troupe_Undeliverable_msgid) {
 		mon_notice_in(d, p, env);
 		return true;

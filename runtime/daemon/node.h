@@ -26,6 +26,11 @@ struct tp_node {
 	unsigned count;                    /* actors, the daemon's mailbox, outboxes */
 	struct tp_topictab *topics;        /* NULL until created (node_topics.c) */
 	struct tp_sub subs[TP_TT_SUBS_MAX];   /* the daemon's copy of its subscriptions */
+	/* Told when the node's own interest changes: the first local
+	 * subscription to filter begins (on) or the last one ends; the links
+	 * tell their peers (linkd_topics.c).  NULL: no links. */
+	void (*topics_changed)(void *ctx, const char *filter, bool on);
+	void *topics_ctx;
 };
 
 /* Index of the daemon's own mailbox (TP_DAEMON_NAME) in box[] and ent[]:

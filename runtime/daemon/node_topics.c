@@ -51,13 +51,38 @@ static int topics_find(const struct tp_node *n, const char *actor, const char *f
 	return -1;
 }
 
+static bool topics_local(const struct tp_sub *s)
+{
+	return s->kind == TP_SUB_DECLARED || s->kind == TP_SUB_RUNTIME;
+}
+
+/* Has the node a local subscription to filter? */
+static bool topics_wanted(const struct tp_node *n, const char *filter)
+{
+	for (unsigned i = 0; i < TP_TT_SUBS_MAX; i++)
+		if (topics_local(&n->subs[i]) && strcmp(n->subs[i].filter, filter) == 0)
+			return true;
+	return false;
+}
+
+/* Ends local subscription i; the links hear of it when it was the
+ * node's last to that filter. */
+static void topics_end(struct tp_node *n, unsigned i)
+{
+	char filter[TP_TOPIC_MAX + 1];
+	memcpy(filter, n->subs[i].filter, sizeof filter);
+	memset(&n->subs[i], 0, sizeof n->subs[i]);
+	tp_topictab_sub_put(n->topics, i, &n->subs[i], true);
+	if (n->topics_changed && !topics_wanted(n, filter))
+		n->topics_changed(n->topics_ctx, filter, false);
+}
+
 static int topics_unsubscribe(struct tp_node *n, const char *actor, const char *filter)
 {
 	int i = topics_find(n, actor, filter);
 	if (i < 0)
 		return -TP_ENOENT;
-	memset(&n->subs[i], 0, sizeof n->subs[i]);
-	tp_topictab_sub_put(n->topics, (unsigned)i, &n->subs[i], true);
+	topics_end(n, (unsigned)i);
 	tp_dmsg("%s unsubscribed from %s", actor, filter);
 	return 0;
 }
@@ -78,17 +103,20 @@ static int topics_subscribe(struct tp_node *n, unsigned a, pid_t pid,
 			i = (int)k;
 	if (i < 0)
 		return -TP_ELIMIT;
+	bool first = fresh && !topics_wanted(n, req->filter);
 	struct tp_sub *s = &n->subs[i];
 	snprintf(s->filter, sizeof s->filter, "%s", req->filter);
-	_Static_assert(sizeof s->actor == sizeof e->name, "actor names");
-	memcpy(s->actor, e->name, sizeof s->actor);
-	s->actor[TP_NAME_MAX] = '\0';
+	_Static_assert(sizeof s->actor >= sizeof e->name, "actor names");
+	memcpy(s->actor, e->name, sizeof e->name);
+	s->actor[sizeof e->name - 1] = '\0';
 	s->kind = TP_SUB_RUNTIME;
 	s->policy = req->policy;
 	s->pid = pid;
 	tp_topictab_sub_put(n->topics, (unsigned)i, s, fresh);
 	tp_dmsg("%s subscribed to %s (%s)", e->name, req->filter,
 		tp_topic_policy_name(req->policy));
+	if (first && n->topics_changed)
+		n->topics_changed(n->topics_ctx, req->filter, true);
 	return 0;
 }
 
@@ -140,13 +168,103 @@ void tp_node_topics_exit(struct tp_node *n, pid_t pid)
 	if (!n->topics || pid <= 0)
 		return;
 	for (unsigned i = 0; i < TP_TT_SUBS_MAX; i++)
-		if (n->subs[i].kind == TP_SUB_RUNTIME && n->subs[i].pid == pid) {
-			memset(&n->subs[i], 0, sizeof n->subs[i]);
-			tp_topictab_sub_put(n->topics, i, &n->subs[i], true);
-		}
+		if (n->subs[i].kind == TP_SUB_RUNTIME && n->subs[i].pid == pid)
+			topics_end(n, i);
 	if (tp_topictab_repair(n->topics, pid))
 		tp_dwarn("process %d died while writing a retained value: that value is "
 			 "lost until the next publish", (int)pid);
+}
+
+/* ---------------------------------------------------------------- links */
+
+static void topics_remote_name(char *out, size_t len, const char *peer)
+{
+	snprintf(out, len, "%s@%s", TP_DAEMON_NAME, peer);
+}
+
+int tp_node_topics_remote(struct tp_node *n, const char *peer, const char *filter, bool on,
+			  unsigned max)
+{
+	char who[TP_ENV_NAME_MAX + 1];
+	if (!n->topics)
+		return -TP_ENOENT;
+	if (tp_topic_filter_check(filter))
+		return -TP_EINVAL;
+	topics_remote_name(who, sizeof who, peer);
+
+	int at = -1, free_slot = -1;
+	unsigned mine = 0;
+	for (unsigned i = 0; i < TP_TT_SUBS_MAX; i++) {
+		const struct tp_sub *s = &n->subs[i];
+		if (s->kind == TP_SUB_FREE && free_slot < 0)
+			free_slot = (int)i;
+		if (s->kind != TP_SUB_REMOTE || strcmp(s->actor, who) != 0)
+			continue;
+		mine++;
+		if (strcmp(s->filter, filter) == 0)
+			at = (int)i;
+	}
+	if (!on) {
+		if (at < 0)
+			return -TP_ENOENT;
+		memset(&n->subs[at], 0, sizeof n->subs[at]);
+		tp_topictab_sub_put(n->topics, (unsigned)at, &n->subs[at], true);
+		return 0;
+	}
+	if (at >= 0)
+		return 0;
+	if (free_slot < 0 || mine >= max)
+		return -TP_ELIMIT;
+	struct tp_sub *s = &n->subs[free_slot];
+	memset(s, 0, sizeof *s);
+	snprintf(s->filter, sizeof s->filter, "%s", filter);
+	snprintf(s->actor, sizeof s->actor, "%s", who);
+	s->kind = TP_SUB_REMOTE;
+	s->policy = TP_TOPIC_DROP_NEWEST;
+	tp_topictab_sub_put(n->topics, (unsigned)free_slot, s, true);
+	return 0;
+}
+
+unsigned tp_node_topics_remote_count(const struct tp_node *n, const char *peer)
+{
+	char who[TP_ENV_NAME_MAX + 1];
+	unsigned k = 0;
+	topics_remote_name(who, sizeof who, peer);
+	for (unsigned i = 0; i < TP_TT_SUBS_MAX; i++)
+		k += n->subs[i].kind == TP_SUB_REMOTE && strcmp(n->subs[i].actor, who) == 0;
+	return k;
+}
+
+unsigned tp_node_topics_remote_clear(struct tp_node *n, const char *peer)
+{
+	char who[TP_ENV_NAME_MAX + 1];
+	unsigned k = 0;
+	if (!n->topics)
+		return 0;
+	topics_remote_name(who, sizeof who, peer);
+	for (unsigned i = 0; i < TP_TT_SUBS_MAX; i++)
+		if (n->subs[i].kind == TP_SUB_REMOTE && strcmp(n->subs[i].actor, who) == 0) {
+			memset(&n->subs[i], 0, sizeof n->subs[i]);
+			tp_topictab_sub_put(n->topics, i, &n->subs[i], true);
+			k++;
+		}
+	return k;
+}
+
+unsigned tp_node_topics_local_filters(const struct tp_node *n, const char **out,
+				      unsigned max)
+{
+	unsigned k = 0;
+	for (unsigned i = 0; i < TP_TT_SUBS_MAX && k < max; i++) {
+		if (!topics_local(&n->subs[i]))
+			continue;
+		bool seen = false;
+		for (unsigned j = 0; j < k && !seen; j++)
+			seen = strcmp(out[j], n->subs[i].filter) == 0;
+		if (!seen)
+			out[k++] = n->subs[i].filter;
+	}
+	return k;
 }
 
 void tp_node_topics_fini(struct tp_node *n)

@@ -30,6 +30,24 @@ int tp_node_topics_daemon(struct tp_node *n, const char *filter, bool on);
  * it was writing is repaired. */
 void tp_node_topics_exit(struct tp_node *n, pid_t pid);
 
+/* Topics across node links: a peer's interest is one subscription per
+ * (peer, filter) of kind TP_SUB_REMOTE whose subscriber is
+ * "troupe.daemon@peer" (reached through the peer's link outbox), drop_newest (a publisher never takes the link's
+ * other mail out of the outbox).  on: made (0 when it exists already);
+ * off: ended (0, or -TP_ENOENT).  -TP_ELIMIT: the table or the peer's
+ * share of it (max) is full; -TP_EINVAL: no filter. */
+int tp_node_topics_remote(struct tp_node *n, const char *peer, const char *filter, bool on,
+			  unsigned max);
+/* How many subscriptions peer has here. */
+unsigned tp_node_topics_remote_count(const struct tp_node *n, const char *peer);
+/* Ends every subscription of peer (its link went down): how many. */
+unsigned tp_node_topics_remote_clear(struct tp_node *n, const char *peer);
+/* The node's own interest: each filter of a local subscription (declared
+ * or run time, the daemon's for troupectl sub included; not the peers'),
+ * once; up to max, the count. */
+unsigned tp_node_topics_local_filters(const struct tp_node *n, const char **out,
+				      unsigned max);
+
 /* Closes and unlinks the table. */
 void tp_node_topics_fini(struct tp_node *n);
 

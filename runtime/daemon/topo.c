@@ -315,6 +315,17 @@ static void topo_export(struct topo_ctx *c, const struct topo_key *k,
 		topo_copy(c, k, val, field);
 }
 
+/* A peer's export_topics or import_topics: filters (link_topics.h). */
+static void topo_topic_rules(struct topo_ctx *c, const struct topo_key *k,
+			     const char *val, void *field)
+{
+	char err[200];
+	if (tp_link_topics_parse(val, field, err, sizeof err)) {
+		memset(field, 0, sizeof(struct tp_link_topics));
+		topo_err(c, "%s: %s", k->name, err);
+	}
+}
+
 /* The actor's topic subscriptions (topo_topics.c). */
 static void topo_subscribe(struct topo_ctx *c, const struct topo_key *k,
 			   const char *val, void *field)
@@ -585,6 +596,8 @@ static const struct topo_key topo_peer_keys[] = {
 	PEER_KEY(address, topo_addr, 0, 0),
 	PEER_KEY(queue, topo_u32, 1, 65535),
 	PEER_KEY(when_full, topo_when_full, 0, 0),
+	PEER_KEY(export_topics, topo_topic_rules, 0, 0),
+	PEER_KEY(import_topics, topo_topic_rules, 0, 0),
 	{ NULL, NULL, 0, 0, 0, 0 }
 };
 

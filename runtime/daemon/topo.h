@@ -11,6 +11,7 @@
 #include "troupe/actor.h"
 #include "troupe/topic.h"
 #include "registry.h"
+#include "link_topics.h"
 #include "transport.h"
 
 /* Longest string value (inih's line buffer caps lines at 197 characters). */
@@ -202,6 +203,10 @@ struct tp_peer_conf {
 	char address[TP_TOPO_ADDR_MAX];    /* host:port */
 	uint32_t queue;                    /* messages kept while the link is down */
 	uint32_t when_full;                /* enum tp_when_full */
+	/* Topics across the link (link_topics.h): what the peer may subscribe
+	 * to here, and publish here.  Empty: nothing. */
+	struct tp_link_topics export_topics;
+	struct tp_link_topics import_topics;
 	int line;
 };
 

@@ -153,6 +153,10 @@ static int reload_peers(const struct tp_topology *cur, const struct tp_topology 
 			RELOAD_ERR(errs, n->line, sect, "when_full changed from %s to %s: "
 				   "restart the node to apply it", tp_when_full_name(c->when_full),
 				   tp_when_full_name(n->when_full));
+		if (memcmp(&c->export_topics, &n->export_topics, sizeof c->export_topics) ||
+		    memcmp(&c->import_topics, &n->import_topics, sizeof c->import_topics))
+			RELOAD_ERR(errs, n->line, sect, "export_topics or import_topics "
+				   "changed: restart the node to apply it");
 	}
 	for (unsigned k = 0; k < cur->n_peers; k++) {
 		bool kept = false;

@@ -117,8 +117,9 @@ int tp_fanout_publish(struct tp_fanout *f, const char *topic, uint32_t type,
 					       payload, len, (uint64_t)now)))
 		tp_log("publish to %s: retained value not kept: %s", topic, tp_strerror(rc));
 	for (unsigned i = 0; i < f->nsubs; i++)
-		if (f->subs[i].kind != TP_SUB_FREE && tp_topic_match(f->subs[i].filter, topic) &&
-		    !fanout_seen(f, i, topic))
+		if (f->subs[i].kind != TP_SUB_FREE &&
+		    !(f->local_only && f->subs[i].kind == TP_SUB_REMOTE) &&
+		    tp_topic_match(f->subs[i].filter, topic) && !fanout_seen(f, i, topic))
 			fanout_deliver(f, i, topic, type, payload, len, now);
 	return 0;
 }

@@ -25,6 +25,10 @@ struct tp_fanout {
 	 * cache), its msg_max at most the caller's buffer: 0 or an error. */
 	int (*dest)(void *ctx, const char *name, struct tp_mailbox **out);
 	void *ctx;
+	/* Mail that came in from a node link (the daemon fans it out): never
+	 * to a link's outbox again (TP_SUB_REMOTE), so that no message loops
+	 * between nodes nor travels further than one link. */
+	bool local_only;
 	/* A copy of the subscriptions, taken again when the table changes. */
 	struct tp_sub *subs;            /* room for cap, grown as the table grows */
 	unsigned cap;

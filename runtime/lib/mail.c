@@ -11,6 +11,7 @@
 #include "troupe/monitor.h"
 #include "actor-internal.h"
 #include "clock.h"
+#include "ctlpath.h"
 #include "log_limit.h"
 #include "random.h"
 
@@ -91,6 +92,11 @@ static int mail_lookup(tp_actor *self, const char *to, bool reply,
 		if (strcmp(at + 1, self->node) != 0)
 			node = at + 1;
 	}
+	/* Another node's daemon (the subscriber of a linked node's interest,
+	 * runtime/daemon/linkd_topics.c) is reached through that node's
+	 * outbox, the node's "*" entry. */
+	if (*node && strcmp(to, TP_DAEMON_NAME) == 0)
+		to = "*";
 	int rc = tp_registry_find_ix(self->reg, to, node, e, ix);
 	if (rc && *node && reply)
 		rc = tp_registry_find_ix(self->reg, "*", node, e, ix);

@@ -184,8 +184,8 @@ int tp_topictab_subs_copy(const struct tp_topictab *t, struct tp_sub *out, unsig
 		/* Never trust shared memory twice: bounded strings, known values. */
 		for (unsigned i = 0; i < cnt; i++) {
 			out[i].filter[TP_TOPIC_MAX] = '\0';
-			out[i].actor[TP_NAME_MAX] = '\0';
-			if (out[i].kind > TP_SUB_RUNTIME || tp_topic_filter_check(out[i].filter))
+			out[i].actor[sizeof out[i].actor - 1] = '\0';
+			if (out[i].kind > TP_SUB_REMOTE || tp_topic_filter_check(out[i].filter))
 				out[i].kind = TP_SUB_FREE;
 		}
 		*n = cnt;

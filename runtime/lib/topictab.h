@@ -24,22 +24,32 @@
 #include <sys/types.h>
 #include "troupe/actor.h"
 #include "troupe/topic.h"
+#include "troupe/envelope.h"
 
 #define TP_TT_SUBS_MAX 128       /* subscriptions of a node */
 #define TP_TT_RETAINED_MAX 32    /* retained topics of a node */
 #define TP_TT_RETAIN_BYTES 1024  /* largest retained payload */
 #define TP_TT_MAGIC 0x54505443u  /* "TTPC" */
+/* 2: subscribers of other nodes (TP_SUB_REMOTE), and per-subscription
+ * rates (topic_rates.h) */
 #define TP_TT_VERSION 2
 
 enum tp_sub_kind {
 	TP_SUB_FREE = 0,
 	TP_SUB_DECLARED = 1,   /* from the topology: lasts the node's life */
 	TP_SUB_RUNTIME = 2,    /* tp_subscribe: ends with the process */
+	/* A linked node's interest (runtime/daemon/linkd_topics.c): its
+	 * subscriber is "troupe.daemon@NODE", reached through that node's
+	 * link outbox; ends with the link.
+	 * Mail that came in from a link is never fanned out to one. */
+	TP_SUB_REMOTE = 3,
 };
 
 struct tp_sub {
 	char filter[TP_TOPIC_MAX + 1];
-	char actor[TP_NAME_MAX + 1];
+	/* A local actor, or "troupe.daemon@NODE" for a linked node's interest:
+	 * as long as any envelope name. */
+	char actor[TP_ENV_NAME_MAX + 1];
 	uint32_t kind;         /* enum tp_sub_kind */
 	uint32_t policy;       /* enum tp_topic_policy */
 	int32_t pid;           /* TP_SUB_RUNTIME: the process that subscribed */

@@ -4,6 +4,8 @@
 #include <string.h>
 #include "link-internal.h"
 #include "link_fuzz.h"
+#include "link_topics.h"
+#include "topic.pb.h"
 
 int tp_link_pump(struct tp_link *from, struct tp_link *to, int64_t now,
 		 size_t chunk, tp_link_ev_fn *on_ev, void *ctx)
@@ -40,11 +42,39 @@ int tp_link_pair_connect(struct tp_link *ini, struct tp_link *resp, int64_t now)
 	return tp_link_is_up(ini) && tp_link_is_up(resp) ? 0 : -TP_ESTATE;
 }
 
+static void fuzz_fail(const char *what);
+
+/* Topics across links: what the daemon decodes from a peer's mail (the
+ * Interest message, a topic mail's topic) and checks against its rules,
+ * as linkd_topics.c does.  A decoded interest has a valid filter (or is
+ * a bare reset); a topic the decoder let in is a valid name. */
+static void fuzz_topics(const struct tp_link_event *ev, unsigned *sum)
+{
+	static const struct tp_link_topics rules = { 2, { "sensors/#", "alarms/+" } };
+	if (ev->kind != TP_LINK_EV_MAIL)
+		return;
+	if (ev->env.version == TP_ENV_VERSION_TOPIC) {
+		if (tp_topic_name_check(ev->env.topic))
+			fuzz_fail("topic mail with an invalid topic got through");
+		*sum += tp_link_topics_allows(&rules, ev->env.topic);
+	}
+	if (ev->env.type != troupe_Interest_msgid)
+		return;
+	struct tp_link_interest in;
+	if (tp_link_interest_decode(ev->env.payload, ev->env.payload_len, &in))
+		return;
+	if (in.filter[0] ? tp_topic_filter_check(in.filter) != 0 : !in.reset)
+		fuzz_fail("an interest decoded without a valid filter");
+	if (in.filter[0])
+		*sum += tp_link_topics_covers(&rules, in.filter);
+}
+
 /* Reads what an event points at, so that a sanitizer sees any overread. */
 static void fuzz_touch(void *ctx, struct tp_link *to, const struct tp_link_event *ev)
 {
 	unsigned *sum = ctx;
 	(void)to;
+	fuzz_topics(ev, sum);
 	for (size_t i = 0; i < ev->mail_len; i++)
 		*sum += ev->mail[i];
 	for (size_t i = 0; i < ev->env.payload_len; i++)

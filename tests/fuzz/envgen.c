@@ -1,6 +1,7 @@
 /* For tests/fuzz/make-seeds: one envelope written by libtroupe's own
  * encoder, so that the seeds follow the envelope when its header changes.
- * Usage: envgen SENDER DEST TYPE FLAGS PRIO CORR SENT_NS < payload > envelope */
+ * Usage: envgen SENDER DEST TYPE FLAGS PRIO CORR SENT_NS [TOPIC] < payload > envelope
+ * (with TOPIC: envelope version 3, mail published to that topic) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,8 +10,9 @@
 int main(int argc, char **argv)
 {
 	static uint8_t buf[1 << 16];
-	if (argc != 8) {
-		fprintf(stderr, "usage: envgen SENDER DEST TYPE FLAGS PRIO CORR SENT_NS <payload\n");
+	if (argc != 8 && argc != 9) {
+		fprintf(stderr, "usage: envgen SENDER DEST TYPE FLAGS PRIO CORR SENT_NS [TOPIC] "
+			"<payload\n");
 		return 2;
 	}
 	struct tp_env env = { 0 };
@@ -21,6 +23,9 @@ int main(int argc, char **argv)
 	env.prio = (uint8_t)strtoul(argv[5], NULL, 0);
 	env.corr = (uint32_t)strtoul(argv[6], NULL, 0);
 	env.sent_ns = strtoull(argv[7], NULL, 0);
+	env.version = argc == 9 ? TP_ENV_VERSION_TOPIC : TP_ENV_VERSION;
+	if (argc == 9)
+		snprintf(env.topic, sizeof env.topic, "%s", argv[8]);
 	int off = tp_env_encode_head(buf, sizeof buf, &env);
 	if (off < 0) {
 		fprintf(stderr, "envgen: cannot encode (%d)\n", off);
