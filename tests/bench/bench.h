@@ -105,6 +105,7 @@ struct fan_result {
 	unsigned m, window;     /* messages published (measured), in flight at most */
 	double msgs_per_s;      /* publishes delivered to every subscriber, per second */
 	double pub_us;          /* publisher process CPU time per publish */
+	double writes;          /* its write system calls per publish (/proc/self/io) */
 	uint64_t lost;          /* deliveries missing at the end (subscribers x m - counted) */
 };
 

@@ -6,12 +6,14 @@
  * publisher to CPU 0.  Every subscriber counts what it gets in its own
  * cache line of a shared page; the publisher first publishes warm-up
  * messages until every subscriber has seen one (ZeroMQ's subscribers join
- * late, Troupe's mailboxes are attached on first use), then m messages,
+ * late, Troupe's mailboxes are attached on first use), then, unmeasured,
+ * twice a queue's depth (every page of every ring touched), then m messages,
  * never more than a window ahead of the slowest subscriber (half its
  * queue), then waits until every subscriber has counted all m.  Rate:
  * publishes delivered to every subscriber per second, from the first
  * publish to the last count.  Cost: the publisher process's CPU time
- * (all its threads: ZeroMQ's I/O thread does its sending) per publish.
+ * (all its threads: ZeroMQ's I/O thread does its sending) per publish,
+ * less what its publishing thread spent waiting for the window.
  * Anything not delivered (a drop) is counted, never hidden. */
 #include <errno.h>
 #include <fcntl.h>
@@ -83,7 +85,7 @@ struct fan_page {
 	} sub[FAN_MAX];
 };
 static struct fan_page *pg;
-static unsigned fan_n, fan_window, fan_m;
+static unsigned fan_n, fan_window, fan_m, fan_depth;
 
 static void put_u32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 static uint32_t get_u32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
@@ -124,14 +126,74 @@ static uint32_t fan_min(bool warm, uint64_t *sum)
 	return lo;
 }
 
-static int64_t cpu_ns(void)
+/* Write system calls of this process so far (/proc/self/io's syscw): a
+ * Troupe shm publisher's are its wake-ups of sleeping subscribers (a FIFO
+ * write each; raw shm+sem wakes with futex, not counted there). */
+static long long writes_now(void)
+{
+	long long v = -1;
+	FILE *f = fopen("/proc/self/io", "re");
+	if (f) {
+		char line[64];
+		while (fgets(line, sizeof line, f))
+			if (sscanf(line, "syscw: %lld", &v) == 1)
+				break;
+		fclose(f);
+	}
+	return v;
+}
+
+static int64_t cpu_ns(clockid_t clk)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	clock_gettime(clk, &ts);
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 /* ---------------------------------------------------------------- publisher */
+
+/* Publishes messages from..to-1 within the window, then waits until every
+ * subscriber counted to, or nothing moved for 500 ms.  Sets *t1 to the
+ * last count's time, *waited to this thread's CPU time in waits, *sum to
+ * the counts' sum. */
+static int fan_stream(fan_publish_fn *publish, void *ctx, uint8_t *buf, unsigned size,
+		      unsigned from, unsigned to, int64_t *t1, int64_t *waited, uint64_t *sum)
+{
+	/* The window is looked at every quarter of it: a look reads every
+	 * subscriber's line, which another CPU writes. */
+	unsigned step = fan_window / 4 ? fan_window / 4 : 1;
+	const int64_t stall_ns = 200000000;
+	*waited = 0;
+	for (unsigned i = from; i < to; i++) {
+		if ((i - from) % step == 0 && i + step > fan_min(false, NULL) + fan_window) {
+			int64_t since = tp_now_ns(), w = cpu_ns(CLOCK_THREAD_CPUTIME_ID);
+			/* A subscriber that lost messages never catches up: after
+			 * 200 ms go on (and count the loss at the end). */
+			while (i + step > fan_min(false, NULL) + fan_window &&
+			       tp_now_ns() - since < stall_ns)
+				usleep(20);
+			*waited += cpu_ns(CLOCK_THREAD_CPUTIME_ID) - w;
+		}
+		buf[0] = MSG_STREAM;
+		put_u32(buf + 4, i);
+		if (publish(ctx, buf, size))
+			return -1;
+	}
+	uint64_t last = 0;
+	int64_t moved = tp_now_ns(), w = cpu_ns(CLOCK_THREAD_CPUTIME_ID);
+	*t1 = moved;
+	while (fan_min(false, sum) < to && tp_now_ns() - moved < 500000000) {
+		if (*sum != last) {
+			last = *sum;
+			moved = *t1 = tp_now_ns();
+		}
+		usleep(20);
+	}
+	if (fan_min(false, sum) >= to)
+		*t1 = tp_now_ns();
+	*waited += cpu_ns(CLOCK_THREAD_CPUTIME_ID) - w;
+	return 0;
+}
 
 int fan_pub_measure(fan_publish_fn *publish, void *ctx, unsigned size, struct fan_result *r)
 {
@@ -154,42 +216,29 @@ int fan_pub_measure(fan_publish_fn *publish, void *ctx, unsigned size, struct fa
 			return -1;
 		}
 	}
-	/* The window is looked at every quarter of it: a look reads every
-	 * subscriber's line, which another CPU writes. */
-	unsigned step = fan_window / 4 ? fan_window / 4 : 1, m = fan_m;
-	int64_t c0 = cpu_ns(), t0 = tp_now_ns(), stall_ns = 200000000;
-	for (unsigned i = 0; i < m; i++) {
-		if (i % step == 0) {
-			int64_t since = tp_now_ns();
-			/* A subscriber that lost messages never catches up: after
-			 * 200 ms go on (and count the loss at the end). */
-			while (i + step > fan_min(false, NULL) + fan_window &&
-			       tp_now_ns() - since < stall_ns)
-				usleep(20);
-		}
-		buf[0] = MSG_STREAM;
-		put_u32(buf + 4, i);
-		if (publish(ctx, buf, size))
-			return -1;
-	}
-	/* Until every subscriber counted m, or nothing moved for 500 ms. */
-	uint64_t sum, last = 0;
-	int64_t t1 = tp_now_ns(), moved = t1;
-	while (fan_min(false, &sum) < m && tp_now_ns() - moved < 500000000) {
-		if (sum != last) {
-			last = sum;
-			moved = t1 = tp_now_ns();
-		}
-		usleep(20);
-	}
-	if (fan_min(false, &sum) >= m)
-		t1 = tp_now_ns();
-	int64_t c1 = cpu_ns();
+	/* Then, unmeasured, twice each queue's depth: every slot of every
+	 * ring has been written once (a first write to a fresh page of shared
+	 * memory is a page fault, per subscriber). */
+	int64_t t1, waited;
+	uint64_t sum;
+	unsigned w = 2 * fan_depth, m = fan_m;
+	if (fan_stream(publish, ctx, buf, size, 0, w, &t1, &waited, &sum))
+		return -1;
+	/* The publisher's cost is its process's CPU time (other threads'
+	 * too) less what this thread spends waiting for the window. */
+	long long w0 = writes_now();
+	int64_t c0 = cpu_ns(CLOCK_PROCESS_CPUTIME_ID), t0 = tp_now_ns();
+	if (fan_stream(publish, ctx, buf, size, w, w + m, &t1, &waited, &sum))
+		return -1;
+	int64_t c1 = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
+	long long w1 = writes_now();
+	sum -= (uint64_t)w * fan_n;   /* the unmeasured stream, counted too */
+	r->writes = w0 >= 0 && w1 >= w0 ? (double)(w1 - w0) / m : -1;
 	r->m = m;
 	r->window = fan_window;
 	r->lost = (uint64_t)m * fan_n - sum;
 	r->msgs_per_s = (double)sum / fan_n / ((t1 - t0) / 1e9);
-	r->pub_us = (c1 - c0) / 1e3 / m;
+	r->pub_us = (c1 - c0 - waited) / 1e3 / m;
 	r->done = true;
 	buf[0] = MSG_QUIT;
 	memset(buf + 4, 0, 4);
@@ -240,6 +289,7 @@ static int fan_case(const struct fan_ops *o, unsigned nsubs, unsigned size, stru
 	}
 	snprintf(r->skip, sizeof r->skip, "FAILED");
 	fan_n = nsubs;
+	fan_depth = o->depth;
 	fan_window = o->depth / 2 < FAN_WINDOW_MAX ? o->depth / 2 : FAN_WINDOW_MAX;
 	if (fan_window < 1)
 		fan_window = 1;
@@ -342,11 +392,13 @@ void fan_print(void)
 	       "Troupe mq mailboxes are 10 deep, fs.mqueue.msg_max), so nothing should drop.\n"
 	       "msg/s: publishes delivered to every subscriber per second; deliv/s: the same "
 	       "times subscribers; pub_us: the publisher process's CPU time per publish (all "
-	       "its threads);\nlost: deliveries missing at the end; /zmq, /iox: Troupe shm "
+	       "its threads), less its waits for the window;\nwr/pub: the publisher's write system calls per publish "
+	       "(Troupe shm: its wake-ups of sleeping subscribers, a FIFO write each; raw "
+	       "shm+sem wakes by futex, not counted); lost: deliveries missing at the end; /zmq, /iox: Troupe shm "
 	       "msg/s over theirs (higher is better); extra_us: (pub_us at 16 - at 1) / 15.\n\n",
 	       cfg.m / 4);
-	printf("%5s  %-12s %4s %4s %10s %10s %8s %6s | %7s %7s | %s\n", "size", "path", "subs",
-	       "win", "msg/s", "deliv/s", "pub_us", "lost", "/zmq", "/iox", "extra_us");
+	printf("%5s  %-12s %4s %4s %10s %10s %8s %6s %6s | %7s %7s | %s\n", "size", "path", "subs",
+	       "win", "msg/s", "deliv/s", "pub_us", "wr/pub", "lost", "/zmq", "/iox", "extra_us");
 	for (unsigned s = 0; s < FAN_NSIZES; s++) {
 		for (unsigned i = 0; i < F_NPATHS; i++) {
 			if (!want[i])
@@ -358,9 +410,9 @@ void fan_print(void)
 					printf("  (%s)\n", r->skip[0] ? r->skip : "not run");
 					continue;
 				}
-				printf(" %4u %10.0f %10.0f %8.2f %6llu |", r->window, r->msgs_per_s,
-				       r->msgs_per_s * fan_subs[k], r->pub_us,
-				       (unsigned long long)r->lost);
+				printf(" %4u %10.0f %10.0f %8.2f %6.2f %6llu |", r->window,
+				       r->msgs_per_s, r->msgs_per_s * fan_subs[k], r->pub_us,
+				       r->writes, (unsigned long long)r->lost);
 				for (unsigned o = F_ZMQ; o <= F_IOX; o++) {
 					const struct fan_result *x = &fres[o][s][k];
 					if (i == F_SHM && x->done)
