@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #define NSIZES 3
@@ -41,6 +42,8 @@ unsigned stream_count(unsigned size);
 /* Raw and external wire: byte 0 a kind, bytes 4..7 a sequence or count. */
 enum { MSG_PING = 'P', MSG_STREAM = 'S', MSG_FLUSH = 'F', MSG_QUIT = 'Q' };
 #define MSG_MIN 8
+static inline void put_u32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+static inline uint32_t get_u32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 
 /* ---- children: forked with a watchdog, reaped by PID within a bound */
 pid_t child_fork(void);

@@ -25,8 +25,6 @@
 #include "bench.h"
 #include "troupe/actor.h"
 
-static void put_u32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-static uint32_t get_u32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 
 /* ---------------------------------------------------------------- generic */
 

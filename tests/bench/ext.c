@@ -36,8 +36,7 @@ static int zmq_start_as(int type, bool bind)
 	if (type != ZMQ_PAIR) {
 		/* The fan-out's window bounds what is queued.  With the
 		 * default high-water marks (1000) PUB dropped messages to one
-		 * fast subscriber with at most 128 in flight (its count of a
-		 * pipe's messages lags the reader): none, then. */
+		 * fast subscriber with at most 128 in flight: none, then. */
 		zmq_setsockopt(zmq_sock, type == ZMQ_PUB ? ZMQ_SNDHWM : ZMQ_RCVHWM, &zero,
 			       sizeof zero);
 	}

@@ -87,8 +87,6 @@ struct fan_page {
 static struct fan_page *pg;
 static unsigned fan_n, fan_window, fan_m, fan_depth;
 
-static void put_u32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-static uint32_t get_u32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 
 int fan_got(unsigned j, const void *buf, size_t len)
 {
