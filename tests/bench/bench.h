@@ -91,6 +91,8 @@ int chan_run(const struct chan_ops *c, enum placement p, unsigned size, struct r
 /* Why mq cannot carry this payload size here (fs.mqueue.msgsize_max), or
  * NULL. */
 const char *bench_mq_skip(unsigned size);
+/* Why iceoryx cannot run: no RouDi (tests/bench/run starts one), or NULL. */
+const char *bench_iox_skip(unsigned size);
 
 /* ---- Troupe: a minimal node of one transport, the real echo actor.
  * variant: mq, shm, shm-spin, unix, tcp (troupe.c says how each is set). */

@@ -36,44 +36,26 @@ static const unsigned fan_subs[FAN_NSUBS] = { 1, 4, FAN_MAX };
 static const unsigned fan_sizes[FAN_NSIZES] = { 64, 1024 };
 #define FAN_WINDOW_MAX 128
 
-/* Rows, in the order they run; the raw ring first (the goal's measure). */
-static const struct fan_path {
-	const char *label;
-	const struct fan_ops *ops;
-	bool troupe;
-} fan_paths[] = {
-	{ "raw shm+sem", NULL, false },
-	{ "troupe shm", &fan_troupe_shm, true },
-	{ "troupe mq", &fan_troupe_mq, true },
-	{ "zmq pub/sub", NULL, false },
-	{ "iceoryx", NULL, false },
-};
-enum { F_RAW, F_SHM, F_MQ, F_ZMQ, F_IOX, F_NPATHS };
-
-static const char *fan_iox_skip(unsigned size)
-{
-	(void)size;
-	return getenv("TROUPE_BENCH_ROUDI") ? NULL
-		: "no RouDi: tests/bench/run starts one when iceoryx is installed";
-}
-
 static const struct fan_ops fan_raw = { .label = "raw shm+sem", .depth = RAW_SHM_DEPTH,
 					.io = &fan_io_shm };
 /* ZeroMQ's queues are unbounded here (ext.c): the window as the others'. */
 static const struct fan_ops fan_zmq = { .label = "zmq pub/sub", .depth = 2 * FAN_WINDOW_MAX,
 					.io = &fan_io_zmq };
 static const struct fan_ops fan_iox = { .label = "iceoryx", .depth = 256, .io = &fan_io_iox,
-					.skip = fan_iox_skip };
+					.skip = bench_iox_skip };
 
-static const struct fan_ops *fan_ops_of(unsigned i)
-{
-	switch (i) {
-	case F_RAW: return &fan_raw;
-	case F_ZMQ: return &fan_zmq;
-	case F_IOX: return &fan_iox;
-	default: return fan_paths[i].ops;
-	}
-}
+/* Rows, in the order they run; the raw ring first (the goal's measure). */
+static const struct fan_path {
+	const struct fan_ops *ops;
+	bool troupe;
+} fan_paths[] = {
+	{ &fan_raw, false },
+	{ &fan_troupe_shm, true },
+	{ &fan_troupe_mq, true },
+	{ &fan_zmq, false },
+	{ &fan_iox, false },
+};
+enum { F_RAW, F_SHM, F_MQ, F_ZMQ, F_IOX, F_NPATHS };
 
 /* ---------------------------------------------------------------- shared page */
 
@@ -414,7 +396,7 @@ void fan_print(void)
 				continue;
 			for (unsigned k = 0; k < FAN_NSUBS; k++) {
 				const struct fan_result *r = &fres[i][s][k];
-				printf("%5u  %-12s %4u", fan_sizes[s], fan_paths[i].label, fan_subs[k]);
+				printf("%5u  %-12s %4u", fan_sizes[s], fan_paths[i].ops->label, fan_subs[k]);
 				if (!r->done) {
 					printf("  (%s)\n", r->skip[0] ? r->skip : "not run");
 					continue;
@@ -464,9 +446,9 @@ int fan_bench(bool troupe, bool others)
 		for (unsigned i = 0; i < F_NPATHS; i++)
 			for (unsigned k = 0; want[i] && k < FAN_NSUBS; k++) {
 				fprintf(stderr, "bench: fan-out, %s, %u B, %u subscribers...\n",
-					fan_paths[i].label, fan_sizes[s], fan_subs[k]);
+					fan_paths[i].ops->label, fan_sizes[s], fan_subs[k]);
 				alarm(cfg.timeout_s + 10);
-				if (fan_case(fan_ops_of(i), fan_subs[k], fan_sizes[s], &fres[i][s][k]))
+				if (fan_case(fan_paths[i].ops, fan_subs[k], fan_sizes[s], &fres[i][s][k]))
 					rc = -1;
 			}
 	alarm(0);

@@ -33,7 +33,7 @@ static char instance[32];
 static bool runtime_up;
 static char app_path[96];   /* iceoryx's per-process socket /tmp/NAME (and NAME.lock) */
 
-static const char *iox_skip(unsigned size)
+const char *bench_iox_skip(unsigned size)
 {
 	(void)size;
 	return getenv("TROUPE_BENCH_ROUDI") ? NULL
@@ -160,7 +160,7 @@ static void iox_close2(bool child)
 
 const struct chan_ops chan_iox = {
 	.name = "iceoryx", .open = iox_open2, .start = iox_start2,
-	.send = iox_send2, .recv = iox_recv2, .close = iox_close2, .skip = iox_skip,
+	.send = iox_send2, .recv = iox_recv2, .close = iox_close2, .skip = bench_iox_skip,
 };
 
 /* ---------------------------------------------------------------- fan-out */
