@@ -323,6 +323,13 @@ $(B)/bench/tcp_pingpong: $(O)/tests/bench/link/tcp_pingpong.o
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lzmq
 
+# The MQTT bridge against a raw libmosquitto publisher (tests/bench/mqtt):
+# an actor, run by a node beside the bridge.
+$(B)/bench/mqttbench: $(O)/tests/bench/mqtt/mqttbench.o $(LIBTROUPE_A)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_TP) $(LDLIBS_LINK) -lmosquitto -lpthread
+
 $(B)/bench/killstamp: $(O)/tests/bench/killstamp.o
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
@@ -402,7 +409,7 @@ bench:
 	$(Q)bash toolchain/setup bench
 	$(Q)$(MAKE) --no-print-directory $(LIBTROUPE_A) $(ACTOR_BINS) $(BENCH_BINS) \
 		$(BINS) $(B)/tests/actors/linkping $(B)/bench/tcp_pingpong $(B)/tests/actors/stamp \
-		$(B)/bench/killstamp
+		$(B)/bench/killstamp $(if $(BRIDGE_BIN),$(BRIDGE_BIN) $(B)/bench/mqttbench)
 	$(Q)bash tests/bench/run "$(B)"
 
 # Each fuzz target for FUZZ_SECONDS, from its committed seeds (tests/fuzz/).

@@ -8,13 +8,17 @@
  * stopping when the receiver has counted the last.  A transport's raw
  * primitive runs just before Troupe over it, so the two see the same
  * machine.  Troupe's processes count their heap allocations in the
- * measured loops (malloc_count.c): the goal is none.
+ * measured loops (malloc_count.c): the goal is none.  Then the topic
+ * fan-out (fan.c): one publisher to 1, 4 and 16 subscribers on Troupe's
+ * topics, raw shm+sem rings, ZeroMQ PUB/SUB and iceoryx.
  *
  * Usage: bench [-n N] [-m M] [-w W] [-t SECONDS] [-o PATHS] [-P 1|2]
  *              ECHO_ACTOR MALLOC_COUNT_SO
- * PATHS: comma-separated among mq,shm,shm-spin,unix,tcp,pipe,zmq,nng,iox (default
- * all);
- * "troupe:shm" or "raw:shm" for one side of a transport only.
+ * PATHS: comma-separated among mq,shm,shm-spin,unix,tcp,pipe,zmq,nng,iox,fan
+ * (default all);
+ * "troupe:shm" or "raw:shm" for one side of a transport only ("troupe:fan":
+ * Troupe's fan-out rows and the raw ring's, "raw:fan": ZeroMQ's and
+ * iceoryx's).
  * Exit: 0 measured (whether or not the goals were met), 1 a measurement
  * failed, 2 usage, 3 the watchdog fired. */
 #include <errno.h>
@@ -57,6 +61,7 @@ enum { P_TROUPE_SHM = 3, P_TROUPE_SPIN = 4, P_ZMQ = 10, P_NNG = 11, P_IOX = 12 }
 
 static struct result res[NPLACEMENTS][NPATHS][NSIZES];
 static bool want[NPATHS], want_place[NPLACEMENTS] = { true, true };
+static bool want_fan[2] = { true, true };   /* Troupe's rows, the others */
 
 static void on_fatal_signal(int sig)
 {
@@ -238,7 +243,7 @@ static void print_goals(void)
 static int usage(void)
 {
 	fprintf(stderr, "usage: bench [-n round_trips] [-m streamed] [-w warmup] "
-		"[-t watchdog_s] [-o mq,shm,shm-spin,unix,tcp,pipe,zmq,nng,iox] [-P 1|2] "
+		"[-t watchdog_s] [-o mq,shm,shm-spin,unix,tcp,pipe,zmq,nng,iox,fan] [-P 1|2] "
 		"ECHO_ACTOR MALLOC_COUNT_SO\n");
 	return 2;
 }
@@ -246,6 +251,7 @@ static int usage(void)
 static int parse_only(char *list)
 {
 	memset(want, 0, sizeof want);
+	memset(want_fan, 0, sizeof want_fan);
 	for (char *k = strtok(list, ","); k; k = strtok(NULL, ",")) {
 		bool found = false;
 		int only = 0;   /* 1: Troupe rows only, 2: the others only */
@@ -253,6 +259,11 @@ static int parse_only(char *list)
 			only = 1, k += 7;
 		else if (strncmp(k, "raw:", 4) == 0)
 			only = 2, k += 4;
+		if (strcmp(k, "fan") == 0) {
+			want_fan[0] |= only != 2;
+			want_fan[1] |= only != 1;
+			continue;
+		}
 		for (unsigned i = 0; i < NPATHS; i++)
 			if (strcmp(paths[i].key, k) == 0 &&
 			    !(only == 1 && paths[i].chan) && !(only == 2 && !paths[i].chan))
@@ -374,9 +385,14 @@ int main(int argc, char **argv)
 	if (run_dir_make())
 		return 1;
 	rc = run_all();
+	bool fan = want_fan[0] || want_fan[1];
+	if (fan && fan_bench(want_fan[0], want_fan[1]))
+		rc = -1;
 	children_kill();
 	cleanup_all();
 	print_table();
 	print_goals();
+	if (fan)
+		fan_print();
 	return rc ? 1 : 0;
 }

@@ -25,8 +25,6 @@
 #include "bench.h"
 #include "troupe/actor.h"
 
-static void put_u32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-static uint32_t get_u32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 
 /* ---------------------------------------------------------------- generic */
 
@@ -331,33 +329,35 @@ const struct chan_ops chan_mq = {
 
 /* A single-producer ring per direction, counted by two semaphores: items
  * (posted by the sender) and space (posted by the receiver).  glibc's
- * sem_post makes a system call only when someone sleeps. */
-#define RAW_SHM_DEPTH 256      /* as Troupe's shm mailboxes in this bench */
-
+ * sem_post makes a system call only when someone sleeps.  Shared
+ * anonymous memory, inherited across fork (the fan-out uses it too). */
 struct raw_ring {
 	sem_t items, space;
 	uint32_t put, get;     /* each touched by one side only */
+	uint32_t msg, depth;
+	size_t bytes;
 	unsigned char slots[];
 };
 
-static struct raw_ring *shm_ring[2];
-static size_t shm_ring_size;
-static unsigned shm_msg;
-
-static int shm_open2(unsigned size)
+struct raw_ring *raw_ring_new(unsigned size, unsigned depth)
 {
-	shm_msg = size;
-	shm_ring_size = sizeof(struct raw_ring) + (size_t)RAW_SHM_DEPTH * size;
-	for (int i = 0; i < 2; i++) {
-		struct raw_ring *r = mmap(NULL, shm_ring_size, PROT_READ | PROT_WRITE,
-					  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-		if (r == MAP_FAILED)
-			return -1;
-		sem_init(&r->items, 1, 0);
-		sem_init(&r->space, 1, RAW_SHM_DEPTH);
-		shm_ring[i] = r;
-	}
-	return 0;
+	size_t bytes = sizeof(struct raw_ring) + (size_t)depth * size;
+	struct raw_ring *r = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (r == MAP_FAILED)
+		return NULL;
+	sem_init(&r->items, 1, 0);
+	sem_init(&r->space, 1, depth);
+	r->msg = size;
+	r->depth = depth;
+	r->bytes = bytes;
+	return r;
+}
+
+void raw_ring_free(struct raw_ring *r)
+{
+	if (r)
+		munmap(r, r->bytes);
 }
 
 static void sem_wait_intr(sem_t *s)
@@ -366,37 +366,101 @@ static void sem_wait_intr(sem_t *s)
 		;
 }
 
+void raw_ring_put(struct raw_ring *r, const void *buf, size_t len)
+{
+	sem_wait_intr(&r->space);
+	memcpy(r->slots + (size_t)(r->put++ % r->depth) * r->msg, buf, len);
+	sem_post(&r->items);
+}
+
+void raw_ring_get(struct raw_ring *r, void *buf, size_t len)
+{
+	sem_wait_intr(&r->items);
+	memcpy(buf, r->slots + (size_t)(r->get++ % r->depth) * r->msg, len);
+	sem_post(&r->space);
+}
+
+static struct raw_ring *shm_ring[2];
+
+static void shm_close2(bool child)
+{
+	(void)child;
+	for (int i = 0; i < 2; i++) {
+		raw_ring_free(shm_ring[i]);
+		shm_ring[i] = NULL;
+	}
+}
+
+static int shm_open2(unsigned size)
+{
+	for (int i = 0; i < 2; i++)
+		if (!(shm_ring[i] = raw_ring_new(size, RAW_SHM_DEPTH))) {
+			shm_close2(false);
+			return -1;
+		}
+	return 0;
+}
+
 static int shm_send2(bool child, const void *buf, size_t len)
 {
-	struct raw_ring *r = shm_ring[child ? 1 : 0];
-	sem_wait_intr(&r->space);
-	memcpy(r->slots + (size_t)(r->put++ % RAW_SHM_DEPTH) * shm_msg, buf, len);
-	sem_post(&r->items);
+	raw_ring_put(shm_ring[child ? 1 : 0], buf, len);
 	return 0;
 }
 
 static int shm_recv2(bool child, void *buf, size_t len)
 {
-	struct raw_ring *r = shm_ring[child ? 0 : 1];
-	sem_wait_intr(&r->items);
-	memcpy(buf, r->slots + (size_t)(r->get++ % RAW_SHM_DEPTH) * shm_msg, len);
-	sem_post(&r->space);
+	raw_ring_get(shm_ring[child ? 0 : 1], buf, len);
 	return 0;
-}
-
-static void shm_close2(bool child)
-{
-	(void)child;
-	for (int i = 0; i < 2; i++)
-		if (shm_ring[i]) {
-			munmap(shm_ring[i], shm_ring_size);
-			shm_ring[i] = NULL;
-		}
 }
 
 const struct chan_ops chan_shm = {
 	.name = "shm", .open = shm_open2, .start = none_start,
 	.send = shm_send2, .recv = shm_recv2, .close = shm_close2,
+};
+
+/* The fan-out's raw row: one ring per subscriber, a publish is one ring
+ * send to each. */
+static struct raw_ring *fan_ring[FAN_MAX];
+static unsigned fan_rings;
+
+static void fan_shm_close(bool pub)
+{
+	(void)pub;
+	for (unsigned j = 0; j < fan_rings; j++) {
+		raw_ring_free(fan_ring[j]);
+		fan_ring[j] = NULL;
+	}
+	fan_rings = 0;
+}
+
+static int fan_shm_open(unsigned nsubs, unsigned size)
+{
+	for (fan_rings = 0; fan_rings < nsubs; fan_rings++)
+		if (!(fan_ring[fan_rings] = raw_ring_new(size, RAW_SHM_DEPTH))) {
+			fan_shm_close(false);
+			return -1;
+		}
+	return 0;
+}
+
+static int fan_shm_start(unsigned j) { (void)j; return 0; }
+
+static int fan_shm_recv(unsigned j, void *buf, size_t len)
+{
+	raw_ring_get(fan_ring[j], buf, len);
+	return 0;
+}
+
+static int fan_shm_publish(const void *buf, size_t len)
+{
+	for (unsigned j = 0; j < fan_rings; j++)
+		raw_ring_put(fan_ring[j], buf, len);
+	return 0;
+}
+
+const struct fan_io fan_io_shm = {
+	.open = fan_shm_open, .sub_start = fan_shm_start, .sub_recv = fan_shm_recv,
+	.pub_start = fan_shm_start, .publish = fan_shm_publish, .close = fan_shm_close,
 };
 
 /* ---------------------------------------------------------------- unix */

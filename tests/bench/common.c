@@ -12,6 +12,7 @@
 #include "bench.h"
 #include "transport.h"
 #include "registry.h"
+#include "topictab.h"
 
 const unsigned bench_sizes[NSIZES] = { 64, 1024, SIZE_MAX_PAYLOAD };
 const char *const placement_names[NPLACEMENTS] = { "1 core", "2 cores" };
@@ -26,7 +27,7 @@ unsigned stream_count(unsigned size)
 
 /* ---------------------------------------------------------------- children */
 
-#define MAX_CHILDREN 8
+#define MAX_CHILDREN 24   /* the fan-out: a publisher and 16 subscribers */
 static pid_t children[MAX_CHILDREN];
 
 pid_t child_fork(void)
@@ -103,9 +104,9 @@ int peer_cpu(enum placement p)
 
 /* ---------------------------------------------------------------- cleanup */
 
-enum { CL_NONE, CL_PATH, CL_MQ, CL_MBOX, CL_REG };
+enum { CL_NONE, CL_PATH, CL_MQ, CL_MBOX, CL_REG, CL_TOPICS };
 
-#define MAX_CLEANUP 32
+#define MAX_CLEANUP 48
 static struct {
 	int kind;
 	char name[160];
@@ -128,6 +129,7 @@ static void cleanup_add(int kind, const char *name, const char *transport)
 void cleanup_add_path(const char *path) { cleanup_add(CL_PATH, path, NULL); }
 void cleanup_add_mq(const char *name) { cleanup_add(CL_MQ, name, NULL); }
 void cleanup_add_registry(const char *node) { cleanup_add(CL_REG, node, NULL); }
+void cleanup_add_topics(const char *node) { cleanup_add(CL_TOPICS, node, NULL); }
 
 void cleanup_add_mbox(const char *transport, const char *name)
 {
@@ -150,6 +152,7 @@ void cleanup_all(void)
 		case CL_PATH: unlink(cleanup[i].name); break;
 		case CL_MQ: mq_unlink(cleanup[i].name); break;
 		case CL_REG: tp_registry_unlink(cleanup[i].name); break;
+		case CL_TOPICS: tp_topictab_unlink(cleanup[i].name); break;
 		case CL_MBOX: {
 			const struct tp_transport *t = tp_transport_find(cleanup[i].transport);
 			if (t)

@@ -1,6 +1,8 @@
 /* ZeroMQ and NNG over ipc://, as a user would write them: one PAIR socket
  * each side, the echo binding and the measurer connecting, whole messages
- * copied in and out (zmq_send/zmq_recv, nng_send/nng_recv). */
+ * copied in and out (zmq_send/zmq_recv, nng_send/nng_recv).  And ZeroMQ's
+ * PUB/SUB for the topic fan-out (fan.c): the publisher binds, each
+ * subscriber connects and subscribes to everything. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,19 +24,37 @@ static int zmq_open2(unsigned size)
 	return 0;
 }
 
-static int zmq_start2(bool child)
+/* A socket of type, bound or connected to zmq_addr. */
+static int zmq_start_as(int type, bool bind)
 {
-	int zero = 0;
+	int zero = 0, ivl = 10;
 	zmq_ctx = zmq_ctx_new();
-	zmq_sock = zmq_ctx ? zmq_socket(zmq_ctx, ZMQ_PAIR) : NULL;
+	zmq_sock = zmq_ctx ? zmq_socket(zmq_ctx, type) : NULL;
 	if (!zmq_sock)
 		return -1;
 	zmq_setsockopt(zmq_sock, ZMQ_LINGER, &zero, sizeof zero);
-	int rc = child ? zmq_bind(zmq_sock, zmq_addr) : zmq_connect(zmq_sock, zmq_addr);
+	if (type != ZMQ_PAIR) {
+		/* The fan-out's window bounds what is queued.  With the
+		 * default high-water marks (1000) PUB dropped messages to one
+		 * fast subscriber with at most 128 in flight: none, then. */
+		zmq_setsockopt(zmq_sock, type == ZMQ_PUB ? ZMQ_SNDHWM : ZMQ_RCVHWM, &zero,
+			       sizeof zero);
+	}
+	if (type == ZMQ_SUB) {
+		zmq_setsockopt(zmq_sock, ZMQ_SUBSCRIBE, "", 0);
+		/* It may start before the publisher binds: retry soon. */
+		zmq_setsockopt(zmq_sock, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
+	}
+	int rc = bind ? zmq_bind(zmq_sock, zmq_addr) : zmq_connect(zmq_sock, zmq_addr);
 	if (rc)
-		fprintf(stderr, "bench: zmq %s %s: %s\n", child ? "bind" : "connect",
+		fprintf(stderr, "bench: zmq %s %s: %s\n", bind ? "bind" : "connect",
 			zmq_addr, zmq_strerror(zmq_errno()));
 	return rc;
+}
+
+static int zmq_start2(bool child)
+{
+	return zmq_start_as(ZMQ_PAIR, child);
 }
 
 static int zmq_send2(bool child, const void *buf, size_t len)
@@ -71,6 +91,17 @@ static void zmq_close2(bool child)
 const struct chan_ops chan_zmq = {
 	.name = "zmq", .open = zmq_open2, .start = zmq_start2,
 	.send = zmq_send2, .recv = zmq_recv2, .close = zmq_close2,
+};
+
+static int zmq_fan_open(unsigned nsubs, unsigned size) { (void)nsubs; return zmq_open2(size); }
+static int zmq_fan_sub(unsigned j) { (void)j; return zmq_start_as(ZMQ_SUB, false); }
+static int zmq_fan_pub(unsigned nsubs) { (void)nsubs; return zmq_start_as(ZMQ_PUB, true); }
+static int zmq_fan_recv(unsigned j, void *buf, size_t len) { (void)j; return zmq_recv2(true, buf, len); }
+static int zmq_fan_publish(const void *buf, size_t len) { return zmq_send2(false, buf, len); }
+
+const struct fan_io fan_io_zmq = {
+	.open = zmq_fan_open, .sub_start = zmq_fan_sub, .sub_recv = zmq_fan_recv,
+	.pub_start = zmq_fan_pub, .publish = zmq_fan_publish, .close = zmq_close2,
 };
 
 /* ---------------------------------------------------------------- NNG */

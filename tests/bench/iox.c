@@ -5,7 +5,9 @@
  * iceoryx could also be read in place).  Publishers wait for a slow
  * subscriber and subscribers' queues block the producer, so a stream loses
  * nothing, as on Troupe.  Needs RouDi, started and stopped by
- * tests/bench/run, which says so in TROUPE_BENCH_ROUDI. */
+ * tests/bench/run, which says so in TROUPE_BENCH_ROUDI.  The topic fan-out
+ * (fan.c) uses the same pieces: one publisher, a subscriber per process,
+ * each chunk loaned and written once, whatever the subscribers. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +33,7 @@ static char instance[32];
 static bool runtime_up;
 static char app_path[96];   /* iceoryx's per-process socket /tmp/NAME (and NAME.lock) */
 
-static const char *iox_skip(unsigned size)
+const char *bench_iox_skip(unsigned size)
 {
 	(void)size;
 	return getenv("TROUPE_BENCH_ROUDI") ? NULL
@@ -52,28 +54,43 @@ static bool iox_connected(void)
 	       iox_sub_get_subscription_state(sub) == SubscribeState_SUBSCRIBED;
 }
 
-static int iox_start2(bool child)
+static void iox_runtime_up(const char *role, unsigned j)
 {
 	char name[64];
-	snprintf(name, sizeof name, "troupe_bench_%s_%d", child ? "echo" : "meas", (int)getpid());
+	snprintf(name, sizeof name, "troupe_bench_%s%.0u_%d", role, j, (int)getpid());
 	iox_set_loglevel(Iceoryx_LogLevel_Warn);   /* not a line per registration */
 	iox_runtime_init(name);
 	runtime_up = true;
 	snprintf(app_path, sizeof app_path, "/tmp/%s", name);
+}
+
+static void iox_pub_make(const char *event)
+{
 	iox_pub_options_t po;
 	iox_pub_options_init(&po);
 	po.historyCapacity = 0;
 	po.subscriberTooSlowPolicy = ConsumerTooSlowPolicy_WAIT_FOR_CONSUMER;
-	pub = iox_pub_init(&pub_st, "TroupeBench", instance, child ? "pong" : "ping", &po);
+	pub = iox_pub_init(&pub_st, "TroupeBench", instance, event, &po);
+}
+
+static int iox_sub_make(const char *event, uint64_t depth)
+{
 	iox_sub_options_t so;
 	iox_sub_options_init(&so);
-	so.queueCapacity = IOX_DEPTH;
+	so.queueCapacity = depth;
 	so.historyRequest = 0;
 	so.queueFullPolicy = QueueFullPolicy_BLOCK_PRODUCER;
-	sub = iox_sub_init(&sub_st, "TroupeBench", instance, child ? "ping" : "pong", &so);
+	sub = iox_sub_init(&sub_st, "TroupeBench", instance, event, &so);
 	ws = iox_ws_init(&ws_st);
-	if (iox_ws_attach_subscriber_state(ws, sub, SubscriberState_HAS_DATA, 0, NULL) !=
-	    WaitSetResult_SUCCESS)
+	return iox_ws_attach_subscriber_state(ws, sub, SubscriberState_HAS_DATA, 0, NULL) ==
+	       WaitSetResult_SUCCESS ? 0 : -1;
+}
+
+static int iox_start2(bool child)
+{
+	iox_runtime_up(child ? "echo" : "meas", 0);
+	iox_pub_make(child ? "pong" : "ping");
+	if (iox_sub_make(child ? "ping" : "pong", IOX_DEPTH))
 		return -1;
 	if (child)
 		return 0;
@@ -143,5 +160,37 @@ static void iox_close2(bool child)
 
 const struct chan_ops chan_iox = {
 	.name = "iceoryx", .open = iox_open2, .start = iox_start2,
-	.send = iox_send2, .recv = iox_recv2, .close = iox_close2, .skip = iox_skip,
+	.send = iox_send2, .recv = iox_recv2, .close = iox_close2, .skip = bench_iox_skip,
+};
+
+/* ---------------------------------------------------------------- fan-out */
+
+#define IOX_FAN_DEPTH 256   /* the subscriber queue: iceoryx's largest */
+
+static int iox_fan_open(unsigned nsubs, unsigned size)
+{
+	snprintf(instance, sizeof instance, "fan%d_%u_%u", (int)getpid(), nsubs, size);
+	return 0;
+}
+
+static int iox_fan_sub(unsigned j)
+{
+	iox_runtime_up("sub", j + 1);
+	return iox_sub_make("data", IOX_FAN_DEPTH);
+}
+
+static int iox_fan_pub(unsigned nsubs)
+{
+	(void)nsubs;
+	iox_runtime_up("pub", 0);
+	iox_pub_make("data");
+	return 0;
+}
+
+static int iox_fan_recv(unsigned j, void *buf, size_t len) { (void)j; return iox_recv2(true, buf, len); }
+static int iox_fan_publish(const void *buf, size_t len) { return iox_send2(false, buf, len); }
+
+const struct fan_io fan_io_iox = {
+	.open = iox_fan_open, .sub_start = iox_fan_sub, .sub_recv = iox_fan_recv,
+	.pub_start = iox_fan_pub, .publish = iox_fan_publish, .close = iox_close2,
 };

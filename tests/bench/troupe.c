@@ -22,15 +22,24 @@
 #include "bench.h"
 #include "transport.h"
 #include "registry.h"
+#include "topictab.h"
 #include "bench.pb.h"
 
 enum { A_PINGER, A_ECHO, A_SINK, NACTORS };
 static const char *const actor_names[NACTORS] = { "pinger", "echo", "sink" };
+/* The fan-out's node: the publisher, then its subscribers. */
+#define MAX_ACTORS (FAN_MAX + 1)
+static const char *const fan_names[MAX_ACTORS] = {
+	"pub", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7",
+	"s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15",
+};
+#define FAN_TOPIC "bench/fan"
 
 /* Mailboxes per variant: mq as deep as Linux allows by default (10) and
  * as large as 1 KiB needs; unix as deep as net.unix.max_dgram_qlen (10);
  * shm and tcp 256 deep (ZeroMQ queues 1000); all but mq take 16 KiB.
- * shm-spin: shm whose receivers spin 50 us before they sleep. */
+ * shm-spin: shm whose receivers spin 50 us before they sleep.  The
+ * fan-out's mailboxes (fan-shm, fan-mq) take 1 KiB, 17 of them at once. */
 #define BIG (SIZE_MAX_PAYLOAD + 256)
 static const struct mbox_conf {
 	const char *variant, *transport;
@@ -41,6 +50,8 @@ static const struct mbox_conf {
 	{ "shm-spin", "shm", 256, BIG, 50 },
 	{ "unix", "unix", 10, BIG, 0 },
 	{ "tcp", "tcp", 256, BIG, 0 },
+	{ "fan-shm", "shm", 256, 2048, 0 },
+	{ "fan-mq", "mq", 10, 2048, 0 },
 };
 
 struct troupe_result {
@@ -53,8 +64,11 @@ static struct {
 	const struct tp_transport *t;
 	const struct mbox_conf *conf;
 	enum placement where;
-	char path[NACTORS][64];
-	struct tp_mbox *mbox[NACTORS];
+	unsigned n;                     /* actors, named by names */
+	const char *const *names;
+	char path[MAX_ACTORS][64];
+	struct tp_mbox *mbox[MAX_ACTORS];
+	struct tp_topictab *topics;     /* the fan-out's node only */
 	struct mc_page *mallocs;
 	int mallocs_fd;
 	int result_fd;
@@ -230,17 +244,13 @@ static const struct tp_actor_ops sink_ops = {
 
 /* ---------------------------------------------------------------- node */
 
-static pid_t actor_spawn(unsigned a, const struct tp_actor_ops *ops)
+/* This process becomes actor a of the node: ops run through
+ * tp_actor_main (its exit code returned), or (NULL) the echo actor
+ * exec'd. */
+static int actor_become(unsigned a, const struct tp_actor_ops *ops)
 {
-	pid_t pid = child_fork();
-	if (pid != 0)
-		return pid;
-	if (a != A_PINGER)
-		close(node.result_fd);   /* the pinger's death must read as EOF */
-	if (pin_cpu(a == A_PINGER ? 0 : peer_cpu(node.where)))
-		_exit(1);
 	setenv("TROUPE_NODE", cfg.node, 1);
-	setenv("TROUPE_ACTOR", actor_names[a], 1);
+	setenv("TROUPE_ACTOR", node.names[a], 1);
 	tp_transport_handoff(node.t, node.mbox[a]);
 	if (!ops) {
 		char v[32];
@@ -252,14 +262,32 @@ static pid_t actor_spawn(unsigned a, const struct tp_actor_ops *ops)
 		fprintf(stderr, "bench: cannot run %s: %s\n", cfg.echo_path, strerror(errno));
 		_exit(127);
 	}
-	mc_attach(node.mallocs, a);
-	char *argv[] = { (char *)actor_names[a], NULL };
-	_exit(tp_actor_main(ops, 1, argv));
+	if (node.mallocs)
+		mc_attach(node.mallocs, a);
+	char *argv[] = { (char *)node.names[a], NULL };
+	return tp_actor_main(ops, 1, argv);
+}
+
+static pid_t actor_spawn(unsigned a, const struct tp_actor_ops *ops)
+{
+	pid_t pid = child_fork();
+	if (pid != 0)
+		return pid;
+	if (a != A_PINGER)
+		close(node.result_fd);   /* the pinger's death must read as EOF */
+	if (pin_cpu(a == A_PINGER ? 0 : peer_cpu(node.where)))
+		_exit(1);
+	_exit(actor_become(a, ops));
 }
 
 static void node_destroy(struct tp_registry *reg)
 {
-	for (unsigned i = 0; i < NACTORS; i++) {
+	if (node.topics) {
+		tp_topictab_close(node.topics);
+		tp_topictab_unlink(cfg.node);
+		node.topics = NULL;
+	}
+	for (unsigned i = 0; i < node.n; i++) {
 		if (node.mbox[i]) {
 			node.t->close(node.mbox[i]);
 			node.mbox[i] = NULL;
@@ -282,11 +310,13 @@ static int node_create(struct tp_registry **reg)
 {
 	struct tp_mbox_attr attr = { .depth = node.conf->depth, .msg_max = node.conf->msg_max,
 				     .spin_us = node.conf->spin_us, .mode = 0600 };
-	struct tp_mbox_attr attrs[NACTORS] = { attr, attr, attr };
+	struct tp_mbox_attr attrs[MAX_ACTORS];
+	for (unsigned i = 0; i < node.n; i++)
+		attrs[i] = attr;
 	char err[256];
-	if (node.t->check(attrs, NACTORS, err, sizeof err)) {
-		fprintf(stderr, "bench: %s: cannot create %d mailboxes: %s\n",
-			node.t->name, NACTORS, err);
+	if (node.t->check(attrs, node.n, err, sizeof err)) {
+		fprintf(stderr, "bench: %s: cannot create %u mailboxes: %s\n",
+			node.t->name, node.n, err);
 		return -1;
 	}
 	cleanup_add_registry(cfg.node);
@@ -296,9 +326,9 @@ static int node_create(struct tp_registry **reg)
 			cfg.node, tp_strerror(rc));
 		return -1;
 	}
-	for (unsigned i = 0; i < NACTORS; i++) {
+	for (unsigned i = 0; i < node.n; i++) {
 		char *path = node.path[i];
-		tp_ipc_name(path, sizeof node.path[i], cfg.node, actor_names[i]);
+		tp_ipc_name(path, sizeof node.path[i], cfg.node, node.names[i]);
 		cleanup_add_mbox(node.t->name, path);
 		if ((rc = node.t->create(path, &attr, &node.mbox[i], err, sizeof err))) {
 			fprintf(stderr, "bench: cannot create mailbox %s: %s\n", path, err);
@@ -306,13 +336,13 @@ static int node_create(struct tp_registry **reg)
 		}
 		struct tp_reg_entry e = { .depth = attr.depth, .msg_max = attr.msg_max,
 					  .state = TP_STATE_UP, .since_ns = tp_now_ns() };
-		strcpy(e.name, actor_names[i]);
+		strcpy(e.name, node.names[i]);
 		strcpy(e.transport, node.t->name);
 		snprintf(e.mailbox, sizeof e.mailbox, "%s", path);
 		tp_registry_put(*reg, i, &e);
 	}
 	tp_registry_set_daemon(*reg, getpid());
-	tp_registry_set_count(*reg, NACTORS);
+	tp_registry_set_count(*reg, node.n);
 	return 0;
 }
 
@@ -344,7 +374,7 @@ static int actors_stop(pid_t pid[NACTORS])
 		int st = child_reap(pid[a], 2000);
 		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 			fprintf(stderr, "bench: troupe %s: %s (pid %d) ended badly (status 0x%x)\n",
-				node.t->name, actor_names[a], (int)pid[a], st);
+				node.t->name, node.names[a], (int)pid[a], st);
 			rc = -1;
 		}
 	}
@@ -373,14 +403,21 @@ static int troupe_pass(struct result r[NSIZES])
 	return rc;
 }
 
-int troupe_run(const char *variant, enum placement where, struct result r[NSIZES])
+static void node_init(const char *variant, unsigned n, const char *const *names)
 {
 	memset(&node, 0, sizeof node);
-	node.where = where;
+	node.n = n;
+	node.names = names;
 	for (size_t i = 0; i < sizeof confs / sizeof *confs; i++)
 		if (strcmp(confs[i].variant, variant) == 0)
 			node.conf = &confs[i];
 	node.t = node.conf ? tp_transport_find(node.conf->transport) : NULL;
+}
+
+int troupe_run(const char *variant, enum placement where, struct result r[NSIZES])
+{
+	node_init(variant, NACTORS, actor_names);
+	node.where = where;
 	for (unsigned s = 0; s < NSIZES; s++) {
 		memset(&r[s], 0, sizeof r[s]);
 		r[s].allocs = -1;
@@ -398,3 +435,115 @@ int troupe_run(const char *variant, enum placement where, struct result r[NSIZES
 	mc_page_free(node.mallocs);
 	return rc;
 }
+
+/* ---------------------------------------------------------------- fan-out */
+
+/* The node: "pub" and its subscribers s0.., every subscriber's filter in
+ * the topic table as the daemon writes the topology's (drop_newest: the
+ * window keeps their mailboxes from filling). */
+static int fan_open(const char *variant, unsigned nsubs)
+{
+	node_init(variant, nsubs + 1, fan_names);
+	node.where = TWO_CORES;
+	struct tp_registry *reg = NULL;
+	if (!node.t || node_create(&reg))
+		goto fail;
+	tp_registry_close(reg);   /* the segment stays; node_destroy unlinks it */
+	cleanup_add_topics(cfg.node);
+	int rc = tp_topictab_create(cfg.node, 0600, &node.topics);
+	if (rc) {
+		fprintf(stderr, "bench: cannot create the topic table of %s: %s\n", cfg.node,
+			tp_strerror(rc));
+		goto fail;
+	}
+	for (unsigned j = 0; j < nsubs; j++) {
+		struct tp_sub sub = { .kind = TP_SUB_DECLARED, .policy = TP_TOPIC_DROP_NEWEST };
+		snprintf(sub.filter, sizeof sub.filter, "%s", FAN_TOPIC);
+		snprintf(sub.actor, sizeof sub.actor, "%s", fan_names[j + 1]);
+		tp_topictab_sub_put(node.topics, j, &sub, true);
+	}
+	return 0;
+fail:
+	node_destroy(NULL);
+	tp_registry_unlink(cfg.node);
+	return -1;
+}
+
+static int fan_open_shm(unsigned nsubs, unsigned size) { (void)size; return fan_open("fan-shm", nsubs); }
+static int fan_open_mq(unsigned nsubs, unsigned size) { (void)size; return fan_open("fan-mq", nsubs); }
+
+static void fan_close(void)
+{
+	node_destroy(NULL);
+	tp_registry_unlink(cfg.node);
+	cleanup_forget(cfg.node);
+}
+
+static unsigned fan_size, fan_sub_index;
+static struct fan_result *fan_res;
+
+/* What an application does: fills its message, publishes it.  The bytes
+ * after the kind and sequence are filled once. */
+static int fan_publish(void *ctx, const void *buf, size_t len)
+{
+	const struct blob *b = blob_for(fan_size);
+	memcpy((char *)b->req + b->bytes, buf, MSG_MIN);
+	*blob_size(b, b->req) = (pb_size_t)len;
+	int rc = tp_publish_msg(ctx, FAN_TOPIC, b->msgid, b->fields, b->req);
+	return rc ? -1 : 0;
+}
+
+static void fan_pub_run(tp_actor *self, void *state, void *arg)
+{
+	(void)state; (void)arg;
+	blob_fill(blob_for(fan_size), fan_size, 0x5a);
+	int rc = fan_pub_measure(fan_publish, self, fan_size, fan_res);
+	tp_exit(self, rc ? 1 : 0);
+}
+
+static int fan_pub_init(tp_actor *self, void *state, int argc, char **argv)
+{
+	(void)state; (void)argc; (void)argv;
+	int id = tp_timer_start(self, 0, 0, fan_pub_run, NULL);
+	return id < 0 ? id : 0;
+}
+
+static const struct tp_actor_ops fan_pub_ops = { .init = fan_pub_init };
+
+/* A subscriber decodes each message, as an application would, and counts it. */
+static int fan_sub_receive(tp_actor *self, void *state, const struct tp_msg *m)
+{
+	(void)state;
+	const struct blob *b = blob_for(fan_size);
+	int rc = tp_decode_msg(m, b->msgid, b->fields, b->rep);
+	if (rc == 0)
+		rc = fan_got(fan_sub_index, (char *)b->rep + b->bytes, *blob_size(b, b->rep));
+	if (rc == 1)
+		tp_exit(self, 0);
+	return rc < 0 ? -TP_EDECODE : 0;
+}
+
+static const struct tp_actor_ops fan_sub_ops = { .receive = fan_sub_receive };
+
+static int fan_sub_main(unsigned j, unsigned size)
+{
+	fan_size = size;
+	fan_sub_index = j;
+	return actor_become(j + 1, &fan_sub_ops);
+}
+
+static int fan_pub_main(unsigned size, struct fan_result *r)
+{
+	fan_size = size;
+	fan_res = r;
+	return actor_become(0, &fan_pub_ops) ? -1 : 0;
+}
+
+const struct fan_ops fan_troupe_shm = {
+	.label = "troupe shm", .depth = 256, .open = fan_open_shm, .sub_main = fan_sub_main,
+	.pub_main = fan_pub_main, .close = fan_close, .sub_sigterm = true,
+};
+const struct fan_ops fan_troupe_mq = {
+	.label = "troupe mq", .depth = 10, .open = fan_open_mq, .sub_main = fan_sub_main,
+	.pub_main = fan_pub_main, .close = fan_close, .sub_sigterm = true,
+};
