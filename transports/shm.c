@@ -283,6 +283,10 @@ static int shm_create(const char *path, const struct tp_mbox_attr *attr,
 	atomic_store_explicit(&h->tx_cpu, UINT32_MAX, memory_order_relaxed);
 	sem_init(&h->space, 1, 0);
 	atomic_store_explicit(&h->lock, 0, memory_order_relaxed);
+	/* Its receiver has not looked yet: the first sender wakes it.  An
+	 * actor's attach says so again, but the daemon receives on the
+	 * handle create gives it (its own mailbox, the links' outboxes). */
+	atomic_store_explicit(&h->rx_waiting, 1, memory_order_relaxed);
 	/* The magic last: an attacher that sees it sees a whole header. */
 	atomic_thread_fence(memory_order_release);
 	h->magic = SHM_MAGIC;

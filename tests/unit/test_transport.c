@@ -202,6 +202,26 @@ static void wake_without_arm(void **st)
 	T->close(own);
 }
 
+/* The creator receives too: the daemon creates its own mailbox and the
+ * links' outboxes and takes their mail through the handle create gave
+ * it, asleep on its wait_fd before any receive.  The first message must
+ * wake it. */
+static void creator_receives(void **st)
+{
+	(void)st;
+	struct tp_mbox *own = make(8, 64), *tx = sender();
+	struct pollfd p = { .fd = T->wait_fd(own), .events = POLLIN };
+	char buf[64];
+	int64_t dl = tp_now_ns() + 1000 * MS;
+	for (int round = 0; round < 3; round++) {
+		assert_int_equal(T->send(tx, "x", 1, TP_PRIO_NORMAL, dl), 0);
+		assert_int_equal(poll(&p, 1, 2000), 1);
+		assert_int_equal(T->recv(own, buf, sizeof buf, NULL, 0), 1);
+	}
+	T->close(tx);
+	T->close(own);
+}
+
 /* stat's depth: what is queued now where the transport says so
  * (TP_CAP_STAT_DEPTH), else 0; capacity and msg_max as created. */
 static void stat_depth(void **st)
@@ -611,6 +631,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(lengths_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(wake_after_arm, setup, teardown),
 		cmocka_unit_test_setup_teardown(wake_without_arm, setup, teardown),
+		cmocka_unit_test_setup_teardown(creator_receives, setup, teardown),
 		cmocka_unit_test_setup_teardown(stat_depth, setup, teardown),
 		cmocka_unit_test_setup_teardown(priorities, setup, teardown),
 		cmocka_unit_test_setup_teardown(full_honours_deadline, setup, teardown),
