@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include "troupe/topic.h"
 #include "fanout.h"
+#include "topic-internal.h"
 #include "log.h"
 
 size_t tp_fanout_offset(const char *sender, const char *topic)
@@ -29,17 +30,33 @@ int tp_fanout_refresh(struct tp_fanout *f)
 		if (!p)
 			return -TP_ENOMEM;
 		f->subs = p;
+		struct tp_fanout_sub *a = realloc(f->aux, need * sizeof *a);
+		if (!a)
+			return -TP_ENOMEM;
+		f->aux = a;
 		f->cap = need;
 	}
 	f->nsubs = rc == 0 ? need : 0;
 	f->valid = rc == 0;
+	for (unsigned i = 0; i < f->nsubs; i++) {
+		f->aux[i].name_len = (unsigned)strlen(f->subs[i].actor);
+		f->aux[i].prev_same = -1;
+		for (unsigned k = i; f->subs[i].kind != TP_SUB_FREE && k-- > 0;)
+			if (f->subs[k].kind != TP_SUB_FREE &&
+			    strcmp(f->subs[k].actor, f->subs[i].actor) == 0) {
+				f->aux[i].prev_same = (int)k;
+				break;
+			}
+	}
 	return rc;
 }
 
 void tp_fanout_fini(struct tp_fanout *f)
 {
 	free(f->subs);
+	free(f->aux);
 	f->subs = NULL;
+	f->aux = NULL;
 	f->cap = 0;
 	f->valid = false;
 }
@@ -48,10 +65,8 @@ void tp_fanout_fini(struct tp_fanout *f)
  * Each subscriber gets a message once, however many of its filters match. */
 static bool fanout_seen(const struct tp_fanout *f, unsigned i, const char *topic)
 {
-	for (unsigned k = 0; k < i; k++)
-		if (f->subs[k].kind != TP_SUB_FREE &&
-		    strcmp(f->subs[k].actor, f->subs[i].actor) == 0 &&
-		    tp_topic_match(f->subs[k].filter, topic))
+	for (int k = f->aux[i].prev_same; k >= 0; k = f->aux[k].prev_same)
+		if (tp_topic_match_checked(f->subs[k].filter, topic))
 			return true;
 	return false;
 }
@@ -75,22 +90,21 @@ static unsigned fanout_put(struct tp_mailbox *box, uint32_t policy, const uint8_
 	return drops + (rc != 0);
 }
 
-/* Into subscription i's mailbox, head written in front of the payload. */
-static void fanout_deliver(struct tp_fanout *f, unsigned i, const char *topic, uint32_t type,
-			   uint8_t *payload, uint32_t len, int64_t now)
+/* Into subscription i's mailbox, its head written in front of the
+ * payload: env holds this publish's sender and topic (sl, tl their
+ * lengths); only the destination changes per subscriber. */
+static void fanout_deliver(struct tp_fanout *f, unsigned i, struct tp_env *env, size_t sl,
+			   size_t tl, uint8_t *payload, uint32_t len)
 {
 	const struct tp_sub *s = &f->subs[i];
+	size_t dl = f->aux[i].name_len;
 	struct tp_mailbox *box;
-	struct tp_env env = { .version = TP_ENV_VERSION_TOPIC, .prio = TP_PRIO_NORMAL,
-			      .type = type, .sent_ns = (uint64_t)now };
-	snprintf(env.sender, sizeof env.sender, "%s", f->sender);
-	snprintf(env.dest, sizeof env.dest, "%s", s->actor);
-	snprintf(env.topic, sizeof env.topic, "%s", topic);
-	size_t head = TP_ENV_HDR_LEN + strlen(env.sender) + strlen(env.dest) + strlen(env.topic);
+	memcpy(env->dest, s->actor, dl + 1);
+	size_t head = TP_ENV_HDR_LEN + sl + dl + tl;
 	uint8_t *msg = payload - head;
 	/* Its mailbox gone, or the message too big for it: a drop. */
-	if (f->dest(f->ctx, s->actor, &box) || head + len > box->msg_max ||
-	    tp_env_encode_head(msg, head, &env) < 0) {
+	if (dl > TP_ENV_NAME_MAX || f->dest(f->ctx, s->actor, &box) ||
+	    head + len > box->msg_max || tp_env_encode_head(msg, head, env) < 0) {
 		tp_topictab_dropped(f->tab, i);
 		return;
 	}
@@ -116,10 +130,20 @@ int tp_fanout_publish(struct tp_fanout *f, const char *topic, uint32_t type,
 	if (k >= 0 && (rc = tp_topictab_retain(f->tab, (unsigned)k, getpid(), f->sender, type,
 					       payload, len, (uint64_t)now)))
 		tp_log("publish to %s: retained value not kept: %s", topic, tp_strerror(rc));
+	/* What every subscriber's head shares, once per publish. */
+	struct tp_env env = { .version = TP_ENV_VERSION_TOPIC, .prio = TP_PRIO_NORMAL,
+			      .type = type, .sent_ns = (uint64_t)now };
+	size_t sl = strnlen(f->sender, TP_ENV_NAME_MAX + 1), tl = strlen(topic);
+	if (sl > TP_ENV_NAME_MAX)
+		return -TP_EINVAL;
+	memcpy(env.sender, f->sender, sl + 1);
+	memcpy(env.topic, topic, tl + 1);
+	/* The table's filters were checked as they were copied, the topic
+	 * above: matched without checking them again per subscriber. */
 	for (unsigned i = 0; i < f->nsubs; i++)
 		if (f->subs[i].kind != TP_SUB_FREE &&
 		    !(f->local_only && f->subs[i].kind == TP_SUB_REMOTE) &&
-		    tp_topic_match(f->subs[i].filter, topic) && !fanout_seen(f, i, topic))
-			fanout_deliver(f, i, topic, type, payload, len, now);
+		    tp_topic_match_checked(f->subs[i].filter, topic) && !fanout_seen(f, i, topic))
+			fanout_deliver(f, i, &env, sl, tl, payload, len);
 	return 0;
 }

@@ -31,6 +31,14 @@ struct tp_fanout {
 	bool local_only;
 	/* A copy of the subscriptions, taken again when the table changes. */
 	struct tp_sub *subs;            /* room for cap, grown as the table grows */
+	/* Beside each, what a publish would otherwise work out again per
+	 * subscriber: its name's length, and the subscription before it of
+	 * the same actor (-1: none), which a message may have matched
+	 * already. */
+	struct tp_fanout_sub {
+		int prev_same;
+		unsigned name_len;
+	} *aux;
 	unsigned cap;
 	unsigned nsubs;
 	uint32_t seq;

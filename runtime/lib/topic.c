@@ -4,6 +4,7 @@
 #include <string.h>
 #include "troupe/error.h"
 #include "troupe/topic.h"
+#include "topic-internal.h"
 
 /* A byte a level may hold.  No blanks or control bytes: topics appear in
  * logs and in troupectl's output, one per line. */
@@ -54,7 +55,7 @@ int tp_topic_filter_check(const char *filter)
 }
 
 /* Matching on checked strings, level by level. */
-static bool topic_match_checked(const char *f, const char *t)
+bool tp_topic_match_checked(const char *f, const char *t)
 {
 	for (;;) {
 		if (f[0] == '#')
@@ -79,5 +80,5 @@ bool tp_topic_match(const char *filter, const char *name)
 {
 	if (tp_topic_filter_check(filter) || tp_topic_name_check(name))
 		return false;
-	return topic_match_checked(filter, name);
+	return tp_topic_match_checked(filter, name);
 }
