@@ -634,5 +634,8 @@ void tp_linkd_close(struct tp_linkd *d)
 	d->lfd = -1;
 	free(d->buf);
 	d->buf = NULL;
+	free(d->down);
+	d->down = NULL;
+	d->down_cap = 0;
 	tp_link_key_wipe(&d->key);
 }

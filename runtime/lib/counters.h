@@ -52,8 +52,12 @@ struct tp_ctr {
 	/* The request its actor handles now, written by that actor only and
 	 * read by the daemon once the actor died (tp_counters_held). */
 	struct tp_held {
-		uint32_t corr;            /* 0: none; stored last, with release */
+		/* 1 while it handles one: stored last, with release.  A
+		 * flag apart from the 64-bit corr, which 32-bit targets
+		 * cannot store in one atomic instruction. */
+		uint32_t on;
 		uint32_t type;
+		uint64_t corr;
 		uint32_t prio;
 		char from[TP_ENV_NAME_MAX + 1];   /* the requester */
 	} held;
@@ -128,7 +132,7 @@ void tp_counters_refused(struct tp_counters *c, unsigned i);
  * `from` (tp_counters_hold), or is done with it (tp_counters_release).
  * Only the receiving actor calls them. */
 void tp_counters_hold(struct tp_counters *c, unsigned i, const char *from,
-		      uint32_t corr, uint32_t type, unsigned prio);
+		      uint64_t corr, uint32_t type, unsigned prio);
 void tp_counters_release(struct tp_counters *c, unsigned i);
 /* Daemon, once mailbox i's actor is dead: the request it held, taken out
  * (true), or false when it held none. */

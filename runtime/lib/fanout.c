@@ -81,7 +81,7 @@ static void fanout_deliver(struct tp_fanout *f, unsigned i, const char *topic, u
 {
 	const struct tp_sub *s = &f->subs[i];
 	struct tp_mailbox *box;
-	struct tp_env env = { .version = TP_ENV_VERSION_TOPIC, .prio = TP_PRIO_NORMAL,
+	struct tp_env env = { .version = TP_ENV_VERSION, .prio = TP_PRIO_NORMAL,
 			      .type = type, .sent_ns = (uint64_t)now };
 	snprintf(env.sender, sizeof env.sender, "%s", f->sender);
 	snprintf(env.dest, sizeof env.dest, "%s", s->actor);
