@@ -138,6 +138,12 @@ void tp_linkd_call_out(struct tp_lpeer *p, const struct tp_env *env);
  * version before TP_LINK_VERSION_CORR64: its low 32 bits, and env->corr
  * is then set to the call's full 64). */
 bool tp_linkd_call_in(struct tp_lpeer *p, struct tp_env *env);
+/* On a link of a version before TP_LINK_VERSION_CORR64: the full id of
+ * the call from caller to callee (no "@node") whose low 32 bits are corr,
+ * still waiting for its reply (kept); else corr.  For the peer's
+ * Undeliverable notice of such a call, so that it ends the call. */
+uint64_t tp_linkd_call_full(const struct tp_lpeer *p, const char *caller,
+			    const char *callee, uint64_t corr);
 
 /* Does the topology use links at all? */
 bool tp_linkd_wanted(const struct tp_topology *t);

@@ -35,6 +35,20 @@ static bool calls_corr_match(const struct tp_lpeer *p, const struct tp_linkd_cal
 	return corr <= UINT32_MAX && (uint32_t)c->corr == corr;
 }
 
+uint64_t tp_linkd_call_full(const struct tp_lpeer *p, const char *caller,
+			    const char *callee, uint64_t corr)
+{
+	if (p->c.link.version >= TP_LINK_VERSION_CORR64 || corr == 0)
+		return corr;
+	for (unsigned i = 0; i < TP_LINKD_CALLS; i++) {
+		const struct tp_linkd_call *c = &p->calls[i];
+		if (c->corr && calls_corr_match(p, c, corr) &&
+		    strcmp(c->caller, caller) == 0 && strcmp(c->callee, callee) == 0)
+			return c->corr;
+	}
+	return corr;
+}
+
 bool tp_linkd_call_in(struct tp_lpeer *p, struct tp_env *env)
 {
 	const char *at = strchr(env->sender, '@');

@@ -67,11 +67,24 @@ static void older_peer_low_bits(void **st)
 	assert_false(tp_linkd_call_in(&peer, &e));
 	e = env(TP_ENV_F_REPLY, "echo@b2", "caller", CORR);   /* more than it can send */
 	assert_false(tp_linkd_call_in(&peer, &e));
+	/* The peer's notice of the call names it by those 32 bits too. */
+	assert_true(tp_linkd_call_full(&peer, "caller", "echo", (uint32_t)CORR) == CORR);
+	assert_true(tp_linkd_call_full(&peer, "caller", "other", (uint32_t)CORR) ==
+		    (uint32_t)CORR);
+	assert_true(tp_linkd_call_full(&peer, "caller", "echo", 7) == 7);
 	e = env(TP_ENV_F_REPLY, "echo@b2", "caller", (uint32_t)CORR);
 	assert_true(tp_linkd_call_in(&peer, &e));
 	assert_true(e.corr == CORR);
 	e = env(TP_ENV_F_REPLY, "echo@b2", "caller", (uint32_t)CORR);
 	assert_false(tp_linkd_call_in(&peer, &e));            /* one answer */
+}
+
+/* On a link of the current version ids are whole: nothing to restore. */
+static void current_peer_full_ids(void **st)
+{
+	(void)st;
+	assert_true(tp_linkd_call_full(&peer, "caller", "echo", (uint32_t)CORR) ==
+		    (uint32_t)CORR);
 }
 
 static void oldest_forgotten(void **st)
@@ -91,6 +104,7 @@ int main(void)
 		cmocka_unit_test_setup(only_the_callee_answers, setup),
 		cmocka_unit_test_setup(oldest_forgotten, setup),
 		cmocka_unit_test_setup(older_peer_low_bits, setup),
+		cmocka_unit_test_setup(current_peer_full_ids, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

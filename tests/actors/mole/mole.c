@@ -11,6 +11,8 @@
  *       actor);
  *   --call NAME                calls NAME once a second with seq 1, 2, …
  *       and prints "reply seq=N" or "call failed: …";
+ *   --pad N                    puts N bytes of data into each call (at
+ *       most 200: to be too big for a small mailbox);
  *   --reply-to NAME@NODE       every 200 ms sends a REPLY to NAME@NODE
  *       for a call it never made (a random id), printing
  *       "sent forged reply N" for the first few;
@@ -25,7 +27,7 @@
 
 struct mole {
 	const char *leak, *call, *reply_to;
-	unsigned delay_ms, junk;
+	unsigned delay_ms, junk, pad;
 	bool forge;
 	uint32_t seq, sent;
 	/* The request the callee answers after its delay. */
@@ -95,6 +97,8 @@ static void mole_tick(tp_actor *self, void *state, void *arg)
 	if (!m->call)
 		return;
 	demo_Echo req = { .seq = ++m->seq }, rep = { 0 };
+	req.data.size = (pb_size_t)(m->pad < 200 ? m->pad : 200);
+	memset(req.data.bytes, 'p', req.data.size);
 	int rc = tp_call(self, m->call, demo_Echo, &req, demo_Echo, &rep, 5000);
 	if (rc)
 		printf("call failed: %s\n", tp_strerror(rc));
@@ -153,6 +157,8 @@ static int mole_init(tp_actor *self, void *state, int argc, char **argv)
 			m->delay_ms = (unsigned)atoi(argv[++i]);
 		else if (v && strcmp(argv[i], "--call") == 0)
 			m->call = argv[++i];
+		else if (v && strcmp(argv[i], "--pad") == 0)
+			m->pad = (unsigned)atoi(argv[++i]);
 		else if (v && strcmp(argv[i], "--junk") == 0)
 			m->junk = (unsigned)atoi(argv[++i]);
 		else if (v && strcmp(argv[i], "--reply-to") == 0)
