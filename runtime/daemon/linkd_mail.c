@@ -173,7 +173,8 @@ static const uint8_t *linkd_for_peer(struct tp_linkd *d, struct tp_lpeer *p,
 				     const uint8_t *m, size_t len, size_t *out_len, int *err)
 {
 	*out_len = len;
-	if (p->c.link.version >= TP_LINK_VERSION_CORR64)
+	/* A foreign client's version 2 or 3 goes on as it is. */
+	if (p->c.link.version >= TP_LINK_VERSION_CORR64 || m[0] != TP_ENV_VERSION)
 		return m;
 	if (len > d->down_cap) {
 		uint8_t *b = realloc(d->down, len);

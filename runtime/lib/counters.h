@@ -21,8 +21,9 @@
  * [2^(b-1), 2^b) µs, the last one 2^24 µs (16.8 s) and longer. */
 #define TP_LAT_BUCKETS 26
 #define TP_CTR_MAGIC 0x54524354u   /* "TCRT" */
-/* 6: an actor's own named counters (tp_ctr.own). */
-#define TP_CTR_VERSION 6
+/* 6: an actor's own named counters (tp_ctr.own).  7: the held request's
+ * corr is 64 bits, with a flag of its own (tp_held.on). */
+#define TP_CTR_VERSION 7
 /* An actor's own counters (tp_counter_add, troupe/actor.h): how many
  * names, and their longest. */
 #define TP_OWN_MAX 8

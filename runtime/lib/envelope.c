@@ -19,7 +19,7 @@ _Static_assert((int)TP_MSG_F_REQUEST == (int)TP_ENV_F_REQUEST &&
  * a 32-bit corr, payload_len and sent_ns (docs/WIRE.md). */
 enum {
 	OFF_VERSION = 0, OFF_FLAGS = 1, OFF_PRIO = 2, OFF_SLEN = 3, OFF_DLEN = 4,
-	OFF_TLEN = 5, OFF_TYPE = 8,
+	OFF_TLEN = 5, OFF_RSVD = 6, OFF_TYPE = 8,
 	OFF4_LEN = 12, OFF4_CORR = 16, OFF4_SENT = 24,
 	OFF2_CORR = 12, OFF2_LEN = 16, OFF2_SENT = 20,
 };
@@ -103,7 +103,7 @@ int tp_env_encode_head(uint8_t *buf, size_t cap, const struct tp_env *env)
 	buf[OFF_SLEN] = (uint8_t)sl;
 	buf[OFF_DLEN] = (uint8_t)dl;
 	buf[OFF_TLEN] = (uint8_t)tl;
-	buf[6] = buf[7] = 0;   /* reserved */
+	buf[OFF_RSVD] = buf[OFF_RSVD + 1] = 0;
 	put32(buf + OFF_TYPE, env->type);
 	put32(buf + OFF4_LEN, 0);
 	put64(buf + OFF4_CORR, env->corr);
@@ -148,7 +148,7 @@ static bool head_is_ok(const uint8_t *buf)
 		     tl <= TP_ENV_TOPIC_MAX;
 	return buf[OFF_PRIO] <= 3 &&
 	       !(buf[OFF_FLAGS] & ~(TP_ENV_F_KNOWN | TP_ENV_F_SEALED)) &&
-	       tl_ok && !buf[6] && !buf[7];
+	       tl_ok && !buf[OFF_RSVD] && !buf[OFF_RSVD + 1];
 }
 
 int tp_env_decode(const uint8_t *buf, size_t len, size_t max_payload,
