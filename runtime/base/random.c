@@ -38,13 +38,13 @@ static uint32_t random_weak(void)
 	return s;
 }
 
-uint32_t tp_random_corr(void)
+uint64_t tp_random_corr(void)
 {
-	uint32_t v = 0;
-	while (v == 0) {
+	uint64_t v = 0;
+	while ((uint32_t)v == 0) {
 		int saved = errno;   /* never clobber an errno we did not set */
 		if (!random_kernel(&v, sizeof v))
-			v = random_weak();
+			v = (uint64_t)random_weak() << 32 | random_weak();
 		errno = saved;
 	}
 	return v;

@@ -76,7 +76,7 @@ int tp_ctl_send_remote(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 	const char *at = strchr(q->name, '@');
 	bool call = q->cmd == troupe_CtlRequest_Cmd_CALL;
 	int rc, j = -1;
-	uint32_t corr = 0;
+	uint64_t corr = 0;
 	if (!c->links || tp_linkd_find(c->links, at + 1) < 0) {
 		rc = -TP_ENOENT;
 		snprintf(r->msg, sizeof r->msg, "no link to node '%.40s'", at + 1);

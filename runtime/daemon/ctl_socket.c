@@ -306,7 +306,7 @@ static int ctl_do_lifecycle(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 }
 
 int tp_ctl_new_call(struct tp_ctl *c, int k, uint32_t timeout_ms, const char *callee,
-		    uint32_t *corr)
+		    uint64_t *corr)
 {
 	for (int j = 0; j < TP_CTL_CALLS; j++)
 		if (c->call[j].client < 0) {
@@ -342,7 +342,7 @@ static int ctl_do_send(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 		ctl_err(r, -TP_ECLOSED, "%s is stopped", q->name);
 		return 0;
 	}
-	uint32_t corr = 0;
+	uint64_t corr = 0;
 	int j = call ? tp_ctl_new_call(c, k, q->timeout_ms, c->node->ent[i].name, &corr) : 0;
 	if (j < 0) {
 		ctl_err(r, j, "%s", "too many calls in flight");

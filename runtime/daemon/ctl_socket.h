@@ -25,7 +25,7 @@
 
 struct tp_ctl_call {
 	int client;              /* -1: slot free */
-	uint32_t corr;           /* random (tp_random_corr): not guessable */
+	uint64_t corr;           /* random (tp_random_corr): not guessable */
 	int64_t deadline_ns;
 	/* Only its reply answers the call: "actor", or "actor@node" for a
 	 * call across a node link. */
@@ -57,7 +57,7 @@ struct tp_ctl {
 	int reload_client;            /* waits for a reload's result; -1 none */
 	/* An actor that waits for its despawn's result ("" none), its call. */
 	char spawn_waiter[TP_NAME_MAX + 1];
-	uint32_t spawn_corr;
+	uint64_t spawn_corr;
 	/* troupectl sub: each client's filter ("" none), and the messages it
 	 * missed because its socket was full (ctl_sub.c). */
 	char sub[TP_CTL_CLIENTS][TP_TOPIC_MAX + 1];
@@ -83,7 +83,7 @@ int64_t tp_ctl_next_deadline(const struct tp_ctl *c);
 /* A CALL of client k in flight, answered by callee's reply with *corr or
  * at the deadline: its slot, or -TP_ELIMIT. */
 int tp_ctl_new_call(struct tp_ctl *c, int k, uint32_t timeout_ms, const char *callee,
-		    uint32_t *corr);
+		    uint64_t *corr);
 
 /* Node links (ctl_links.c): the LINKS command, and SEND and CALL to an
  * actor of another node ("name@node").  Return 0: answer r now; 1 (a

@@ -46,7 +46,7 @@ int tp_ctl_do_despawn(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 }
 
 /* The answer to an actor's Spawn: Spawned, or an Error reply with msg. */
-static int spawn_answer(struct tp_ctl *c, const char *to, uint32_t corr, int err,
+static int spawn_answer(struct tp_ctl *c, const char *to, uint64_t corr, int err,
 			const char *msg, int32_t pid)
 {
 	static uint8_t buf[512];

@@ -189,8 +189,13 @@ static void linkd_up(struct tp_linkd *d, struct tp_lpeer *p)
 	p->attempt = 0;
 	p->ups++;
 	p->rtt_ns = 0;
-	tp_dmsg("link %s (%s): up%s", p->conf->name, linkd_addr(p),
-		p->ups > 1 ? " again" : "");
+	/* An older peer is worth a word: its calls carry 32-bit ids. */
+	uint8_t v = p->c.link.version;
+	char old[64] = "";
+	if (v < TP_LINK_VERSION_CORR64)
+		snprintf(old, sizeof old, " (link version %u: 32-bit correlation ids)", v);
+	tp_dmsg("link %s (%s): up%s%s", p->conf->name, linkd_addr(p),
+		p->ups > 1 ? " again" : "", old);
 	if (tp_link_send_actors(&p->c.link, names, k))
 		tp_dmsg("link %s: cannot send the actor list", p->conf->name);
 	tp_linkd_flush_queue(d, p);
@@ -637,5 +642,8 @@ void tp_linkd_close(struct tp_linkd *d)
 	tp_linkd_topics_fini(d);
 	free(d->buf);
 	d->buf = NULL;
+	free(d->down);
+	d->down = NULL;
+	d->down_cap = 0;
 	tp_link_key_wipe(&d->key);
 }

@@ -85,7 +85,7 @@ struct tp_lpeer {
 	/* Calls that went out on this link (linkd_calls.c): a REPLY from
 	 * the peer is let in only for one of them.  A ring: the oldest goes. */
 	struct tp_linkd_call {
-		uint32_t corr;                    /* 0: free */
+		uint64_t corr;                    /* 0: free */
 		char caller[TP_NAME_MAX + 1];     /* our actor */
 		char callee[TP_NAME_MAX + 1];     /* the peer's */
 	} calls[TP_LINKD_CALLS];
@@ -134,6 +134,10 @@ struct tp_linkd {
 	uint8_t *tbuf;
 	size_t tbuf_cap;
 	struct tp_fanout fan;
+	/* One message rewritten for a peer of an older link version
+	 * (tp_env_downgrade), grown to the largest one sent so far. */
+	uint8_t *down;
+	size_t down_cap;
 	unsigned reg_count;       /* registry entries published */
 	/* What strangers without the key can cause, logged bounded: dropped
 	 * and refused connections still in their handshake. */
@@ -144,8 +148,16 @@ struct tp_linkd {
 void tp_linkd_call_out(struct tp_lpeer *p, const struct tp_env *env);
 /* A REPLY env came in on p (dest: our actor, sender "actor@peer"): true,
  * and the call forgotten, if it answers a call that went out on p to
- * that actor, from that caller, with that correlation id. */
-bool tp_linkd_call_in(struct tp_lpeer *p, const struct tp_env *env);
+ * that actor, from that caller, with that correlation id (on a link of a
+ * version before TP_LINK_VERSION_CORR64: its low 32 bits, and env->corr
+ * is then set to the call's full 64). */
+bool tp_linkd_call_in(struct tp_lpeer *p, struct tp_env *env);
+/* On a link of a version before TP_LINK_VERSION_CORR64: the full id of
+ * the call from caller to callee (no "@node") whose low 32 bits are corr,
+ * still waiting for its reply (kept); else corr.  For the peer's
+ * Undeliverable notice of such a call, so that it ends the call. */
+uint64_t tp_linkd_call_full(const struct tp_lpeer *p, const char *caller,
+			    const char *callee, uint64_t corr);
 
 /* Does the topology use links at all? */
 bool tp_linkd_wanted(const struct tp_topology *t);

@@ -5,6 +5,7 @@
  * lost on the way (linkd_notice.h): told here when it is lost on this node,
  * across the link when on the peer's.  Monitors: linkd_mon.c. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <pb_encode.h>
 #include "troupe/envelope.h"
@@ -163,6 +164,36 @@ static void linkd_dropped(void *ctx, const uint8_t *msg, size_t len)
 	linkd_undeliverable(p, "queue full, dropped the oldest", "the peer", -TP_EFULL);
 }
 
+/* A peer that agreed a link version before TP_LINK_VERSION_CORR64 reads
+ * envelope versions 2 and 3 only: m goes to it rewritten as one of those
+ * (the low 32 bits of its corr; a reply restores the rest from the call
+ * that went out: tp_linkd_call_in).  Returns the bytes to seal and sets
+ * *out_len, or NULL with *err set. */
+static const uint8_t *linkd_for_peer(struct tp_linkd *d, struct tp_lpeer *p,
+				     const uint8_t *m, size_t len, size_t *out_len, int *err)
+{
+	*out_len = len;
+	/* A foreign client's version 2 or 3 goes on as it is. */
+	if (p->c.link.version >= TP_LINK_VERSION_CORR64 || m[0] != TP_ENV_VERSION)
+		return m;
+	if (len > d->down_cap) {
+		uint8_t *b = realloc(d->down, len);
+		if (!b) {
+			*err = -TP_ENOMEM;
+			return NULL;
+		}
+		d->down = b;
+		d->down_cap = len;
+	}
+	int n = tp_env_downgrade(m, len, d->down, d->down_cap);
+	if (n < 0) {
+		*err = n;
+		return NULL;
+	}
+	*out_len = (size_t)n;
+	return d->down;
+}
+
 /* Seals one queued envelope m (the queue's own bytes) into the link.  The
  * other node's monotonic clock is not ours, so the envelope goes with its
  * age instead of its send time (docs/WIRE.md, rules for mail); the
@@ -174,7 +205,11 @@ static int linkd_seal(struct tp_linkd *d, struct tp_lpeer *p, uint8_t *m, size_t
 	int64_t now = tp_now_ns(), age = tp_latency_ns(sent, now);
 	if (sent)
 		tp_env_set_sent(m, age > 0 ? (uint64_t)age : 1);
-	int rc = tp_link_send_mail(&p->c.link, m, len);
+	size_t out_len;
+	int rc = 0;
+	const uint8_t *out = linkd_for_peer(d, p, m, len, &out_len, &rc);
+	if (out)
+		rc = tp_link_send_mail(&p->c.link, out, out_len);
 	if (rc == -TP_EFULL && sent)
 		tp_env_set_sent(m, sent);   /* sealed later, aged then */
 	if (rc == 0)   /* the outbox's latency: until its mail leaves the node */
@@ -348,7 +383,7 @@ void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
 	}
 	/* Topic mail (envelope version 3) never goes straight into a mailbox:
 	 * the import rules, then our own fan-out. */
-	if (env.version == TP_ENV_VERSION_TOPIC) {
+	if (env.topic[0]) {
 		tp_linkd_topic_mail_in(d, p, &env);
 		return;
 	}

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <pb_decode.h>
+#include <pb_encode.h>
 #include "troupe/error.h"
 #include "ctlpath.h"
 #include "monitor.pb.h"
@@ -300,21 +301,33 @@ static void mon_forget(struct tp_linkd *d, struct tp_lpeer *p, unsigned w,
 
 /* The peer's Undeliverable, for our actor env->dest: passed on with our
  * daemon's name, once it is known to be about mail for that peer. */
+/* u into mailbox w, encoded again: its corr may have been restored to
+ * the 64 bits of the call (a peer of an older link version). */
+static int mon_notice_deliver(struct tp_linkd *d, unsigned w, const troupe_Undeliverable *u)
+{
+	uint8_t pl[troupe_Undeliverable_size];
+	pb_ostream_t os = pb_ostream_from_buffer(pl, sizeof pl);
+	if (!pb_encode(&os, troupe_Undeliverable_fields, u))
+		return -TP_EENCODE;
+	return tp_deliver_bytes(d->node, w, TP_DAEMON_NAME, troupe_Undeliverable_msgid,
+				0, 0, pl, os.bytes_written);
+}
+
 static void mon_notice_in(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env *env)
 {
 	troupe_Undeliverable u = troupe_Undeliverable_init_zero;
 	pb_istream_t is = pb_istream_from_buffer(env->payload, env->payload_len);
-	const char *at;
+	char *at;
 	int w = tp_deliver_find(d->node, env->dest), rc = -TP_EDECODE;
 	if (pb_decode(&is, troupe_Undeliverable_fields, &u) &&
 	    (at = strchr(u.dest, '@')) && strcmp(at + 1, p->conf->name) == 0) {
 		/* A monitor request that was not taken: no monitor either. */
 		if (u.type == troupe_Monitor_msgid && w >= 0)
 			mon_forget(d, p, (unsigned)w, u.dest, (size_t)(at - u.dest));
-		rc = w < 0 ? -TP_ENOENT :
-		     tp_deliver_bytes(d->node, (unsigned)w, TP_DAEMON_NAME,
-				      troupe_Undeliverable_msgid, 0, 0, env->payload,
-				      env->payload_len);
+		*at = '\0';
+		u.corr = tp_linkd_call_full(p, env->dest, u.dest, u.corr);
+		*at = '@';
+		rc = w < 0 ? -TP_ENOENT : mon_notice_deliver(d, (unsigned)w, &u);
 	}
 	if (rc && ++p->notices_lost <= 5)
 		tp_dmsg("link %s: an undeliverable notice for %s is lost: %s",

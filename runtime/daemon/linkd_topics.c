@@ -165,7 +165,7 @@ bool tp_linkd_topic_out(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_
 {
 	char who[TP_ENV_NAME_MAX + 1];
 	snprintf(who, sizeof who, "%s@%s", TP_DAEMON_NAME, p->conf->name);
-	if (env->version != TP_ENV_VERSION_TOPIC || strcmp(env->dest, who) != 0)
+	if (!env->topic[0] || strcmp(env->dest, who) != 0)
 		return false;
 	struct tp_mailbox *obx = &d->node->box[p->obx];
 	char what[TP_TOPIC_MAX + 64];

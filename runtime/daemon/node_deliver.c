@@ -22,7 +22,7 @@ int tp_deliver_find(const struct tp_node *n, const char *name)
 }
 
 int tp_deliver_bytes(struct tp_node *n, unsigned i, const char *sender,
-		     uint32_t type, uint8_t flags, uint32_t corr,
+		     uint32_t type, uint8_t flags, uint64_t corr,
 		     const void *payload, size_t len)
 {
 	static uint8_t buf[DELIVER_BUF];

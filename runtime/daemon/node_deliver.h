@@ -14,7 +14,7 @@
  * then len bytes of encoded payload.  Tries once: a full mailbox is
  * -TP_EFULL, which the caller reports.  Returns 0 or a negative code. */
 int tp_deliver_bytes(struct tp_node *n, unsigned i, const char *sender,
-		     uint32_t type, uint8_t flags, uint32_t corr,
+		     uint32_t type, uint8_t flags, uint64_t corr,
 		     const void *payload, size_t len);
 
 /* The same, encoding msg with fields first. */

@@ -66,7 +66,7 @@ struct tp_actor {
 	bool ready_later;               /* init asked to say ready itself */
 	uint32_t accepts[TP_ACCEPT_MAX];  /* tp_accept_msg; none: every type */
 	unsigned n_accepts;
-	uint32_t held_corr;             /* the request receive handles; 0: none */
+	uint64_t held_corr;             /* the request receive handles; 0: none */
 	bool answered;                  /* ... already answered (reply or error) */
 
 	int epfd;
@@ -132,6 +132,6 @@ void tp_watch_fire_fd(tp_actor *self, unsigned i, uint32_t events);
 /* The error a call of request type `type` and correlation id `corr` ends
  * with when env is the daemon's Undeliverable notice about its request;
  * 0 for any other message (monitor.c). */
-int tp_undeliverable_for_call(const struct tp_env *env, uint32_t type, uint32_t corr);
+int tp_undeliverable_for_call(const struct tp_env *env, uint32_t type, uint64_t corr);
 
 #endif

@@ -138,11 +138,11 @@ void tp_counters_refused(struct tp_counters *c, unsigned i)
 		ADD(&c->c[i].refused, 1);
 }
 
-/* The corr id is stored last with release: a holder killed while it wrote
- * the rest leaves corr 0 (released before), so the daemon reads a whole
+/* The flag is stored last with release: a holder killed while it wrote
+ * the rest leaves it 0 (released before), so the daemon reads a whole
  * record or none.  Its process is dead when the daemon reads. */
 void tp_counters_hold(struct tp_counters *c, unsigned i, const char *from,
-		      uint32_t corr, uint32_t type, unsigned prio)
+		      uint64_t corr, uint32_t type, unsigned prio)
 {
 	if (!c || i >= TP_REG_MAX)
 		return;
@@ -152,13 +152,14 @@ void tp_counters_hold(struct tp_counters *c, unsigned i, const char *from,
 	h->from[n] = '\0';
 	h->type = type;
 	h->prio = prio;
-	__atomic_store_n(&h->corr, corr, __ATOMIC_RELEASE);
+	h->corr = corr;
+	__atomic_store_n(&h->on, 1, __ATOMIC_RELEASE);
 }
 
 void tp_counters_release(struct tp_counters *c, unsigned i)
 {
 	if (c && i < TP_REG_MAX)
-		__atomic_store_n(&c->c[i].held.corr, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&c->c[i].held.on, 0, __ATOMIC_RELEASE);
 }
 
 bool tp_counters_held(struct tp_counters *c, unsigned i, struct tp_held *out)
@@ -166,11 +167,10 @@ bool tp_counters_held(struct tp_counters *c, unsigned i, struct tp_held *out)
 	if (!c || i >= TP_REG_MAX)
 		return false;
 	struct tp_held *h = &c->c[i].held;
-	uint32_t corr = __atomic_exchange_n(&h->corr, 0, __ATOMIC_ACQUIRE);
-	if (!corr)
+	uint32_t on = __atomic_exchange_n(&h->on, 0, __ATOMIC_ACQUIRE);
+	if (!on)
 		return false;
 	*out = *h;
-	out->corr = corr;
 	out->from[TP_ENV_NAME_MAX] = '\0';   /* never trust shared memory twice */
 	return true;
 }

@@ -21,8 +21,9 @@
  * [2^(b-1), 2^b) µs, the last one 2^24 µs (16.8 s) and longer. */
 #define TP_LAT_BUCKETS 26
 #define TP_CTR_MAGIC 0x54524354u   /* "TCRT" */
-/* 6: an actor's own named counters (tp_ctr.own). */
-#define TP_CTR_VERSION 6
+/* 6: an actor's own named counters (tp_ctr.own).  7: the held request's
+ * corr is 64 bits, with a flag of its own (tp_held.on). */
+#define TP_CTR_VERSION 7
 /* An actor's own counters (tp_counter_add, troupe/actor.h): how many
  * names, and their longest. */
 #define TP_OWN_MAX 8
@@ -52,8 +53,12 @@ struct tp_ctr {
 	/* The request its actor handles now, written by that actor only and
 	 * read by the daemon once the actor died (tp_counters_held). */
 	struct tp_held {
-		uint32_t corr;            /* 0: none; stored last, with release */
+		/* 1 while it handles one: stored last, with release.  A
+		 * flag apart from the 64-bit corr, which 32-bit targets
+		 * cannot store in one atomic instruction. */
+		uint32_t on;
 		uint32_t type;
+		uint64_t corr;
 		uint32_t prio;
 		char from[TP_ENV_NAME_MAX + 1];   /* the requester */
 	} held;
@@ -128,7 +133,7 @@ void tp_counters_refused(struct tp_counters *c, unsigned i);
  * `from` (tp_counters_hold), or is done with it (tp_counters_release).
  * Only the receiving actor calls them. */
 void tp_counters_hold(struct tp_counters *c, unsigned i, const char *from,
-		      uint32_t corr, uint32_t type, unsigned prio);
+		      uint64_t corr, uint32_t type, unsigned prio);
 void tp_counters_release(struct tp_counters *c, unsigned i);
 /* Daemon, once mailbox i's actor is dead: the request it held, taken out
  * (true), or false when it held none. */

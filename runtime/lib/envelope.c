@@ -14,9 +14,14 @@ _Static_assert((int)TP_MSG_F_REQUEST == (int)TP_ENV_F_REQUEST &&
 	       (int)TP_MSG_F_REPLY == (int)TP_ENV_F_REPLY,
 	       "tp_msg flags are the envelope's");
 
+/* Bytes 0..11 are one layout in every version read; after them, version
+ * 4 has payload_len, a 64-bit corr and sent_ns, aligned; versions 2 and 3
+ * a 32-bit corr, payload_len and sent_ns (docs/WIRE.md). */
 enum {
 	OFF_VERSION = 0, OFF_FLAGS = 1, OFF_PRIO = 2, OFF_SLEN = 3, OFF_DLEN = 4,
-	OFF_RESERVED = 5, OFF_TLEN = 5, OFF_TYPE = 8, OFF_CORR = 12, OFF_LEN = 16, OFF_SENT = 20,
+	OFF_TLEN = 5, OFF_RSVD = 6, OFF_TYPE = 8,
+	OFF4_LEN = 12, OFF4_CORR = 16, OFF4_SENT = 24,
+	OFF2_CORR = 12, OFF2_LEN = 16, OFF2_SENT = 20,
 };
 
 static void put32(uint8_t *p, uint32_t v)
@@ -38,6 +43,21 @@ static void put64(uint8_t *p, uint64_t v)
 static uint64_t get64(const uint8_t *p)
 {
 	return get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+static bool is_v4(const uint8_t *buf)
+{
+	return buf[OFF_VERSION] == TP_ENV_VERSION;
+}
+
+static size_t off_len(const uint8_t *buf)
+{
+	return is_v4(buf) ? OFF4_LEN : OFF2_LEN;
+}
+
+static size_t off_sent(const uint8_t *buf)
+{
+	return is_v4(buf) ? OFF4_SENT : OFF2_SENT;
 }
 
 /* A name on the wire (docs/WIRE.md): "actor" or "actor@node", each part
@@ -68,27 +88,26 @@ int tp_env_encode_head(uint8_t *buf, size_t cap, const struct tp_env *env)
 {
 	size_t sl = strnlen(env->sender, TP_ENV_NAME_MAX + 1);
 	size_t dl = strnlen(env->dest, TP_ENV_NAME_MAX + 1);
-	bool topic = env->version == TP_ENV_VERSION_TOPIC;
-	size_t tl = topic ? strnlen(env->topic, TP_ENV_TOPIC_MAX + 1) : 0;
+	size_t tl = strnlen(env->topic, TP_ENV_TOPIC_MAX + 1);
 	if (!name_is_ok((const uint8_t *)env->sender, sl) ||
 	    !name_is_ok((const uint8_t *)env->dest, dl) ||
-	    (topic && tp_topic_name_check(env->topic)) ||
+	    (tl && tp_topic_name_check(env->topic)) ||
 	    env->prio > 3 || (env->flags & ~TP_ENV_F_KNOWN))
 		return -TP_EINVAL;
 	size_t off = TP_ENV_HDR_LEN + sl + dl + tl;
 	if (off > cap)
 		return -TP_ETOOBIG;
-	buf[OFF_VERSION] = topic ? TP_ENV_VERSION_TOPIC : TP_ENV_VERSION;
+	buf[OFF_VERSION] = TP_ENV_VERSION;
 	buf[OFF_FLAGS] = env->flags;
 	buf[OFF_PRIO] = env->prio;
 	buf[OFF_SLEN] = (uint8_t)sl;
 	buf[OFF_DLEN] = (uint8_t)dl;
-	memset(buf + OFF_RESERVED, 0, 3);
 	buf[OFF_TLEN] = (uint8_t)tl;
+	buf[OFF_RSVD] = buf[OFF_RSVD + 1] = 0;
 	put32(buf + OFF_TYPE, env->type);
-	put32(buf + OFF_CORR, env->corr);
-	put32(buf + OFF_LEN, 0);
-	put64(buf + OFF_SENT, env->sent_ns);
+	put32(buf + OFF4_LEN, 0);
+	put64(buf + OFF4_CORR, env->corr);
+	put64(buf + OFF4_SENT, env->sent_ns);
 	memcpy(buf + TP_ENV_HDR_LEN, env->sender, sl);
 	memcpy(buf + TP_ENV_HDR_LEN + sl, env->dest, dl);
 	memcpy(buf + TP_ENV_HDR_LEN + sl + dl, env->topic, tl);
@@ -97,17 +116,17 @@ int tp_env_encode_head(uint8_t *buf, size_t cap, const struct tp_env *env)
 
 void tp_env_set_len(uint8_t *buf, uint32_t payload_len)
 {
-	put32(buf + OFF_LEN, payload_len);
+	put32(buf + off_len(buf), payload_len);
 }
 
 void tp_env_set_sent(uint8_t *buf, uint64_t sent_ns)
 {
-	put64(buf + OFF_SENT, sent_ns);
+	put64(buf + off_sent(buf), sent_ns);
 }
 
 uint64_t tp_env_sent(const uint8_t *buf)
 {
-	return get64(buf + OFF_SENT);
+	return get64(buf + off_sent(buf));
 }
 
 static int name_copy(char *dst, const uint8_t *src, size_t n)
@@ -119,45 +138,73 @@ static int name_copy(char *dst, const uint8_t *src, size_t n)
 	return 0;
 }
 
+/* The header's checks that need no length: prio, flags, reserved bytes
+ * and topic_len for the version (2: none; 3: 1..127; 4: 0..127). */
+static bool head_is_ok(const uint8_t *buf)
+{
+	uint8_t v = buf[OFF_VERSION], tl = buf[OFF_TLEN];
+	bool tl_ok = v == TP_ENV_VERSION_2 ? tl == 0 :
+		     v == TP_ENV_VERSION_3 ? tl != 0 && tl <= TP_ENV_TOPIC_MAX :
+		     tl <= TP_ENV_TOPIC_MAX;
+	return buf[OFF_PRIO] <= 3 &&
+	       !(buf[OFF_FLAGS] & ~(TP_ENV_F_KNOWN | TP_ENV_F_SEALED)) &&
+	       tl_ok && !buf[OFF_RSVD] && !buf[OFF_RSVD + 1];
+}
+
 int tp_env_decode(const uint8_t *buf, size_t len, size_t max_payload,
 		  struct tp_env *env)
 {
 	if (len < 1)
 		return -TP_ETRUNC;
-	if (buf[OFF_VERSION] != TP_ENV_VERSION && buf[OFF_VERSION] != TP_ENV_VERSION_TOPIC)
+	uint8_t v = buf[OFF_VERSION];
+	if (v != TP_ENV_VERSION && v != TP_ENV_VERSION_2 && v != TP_ENV_VERSION_3)
 		return -TP_EVERSION;
-	if (len < TP_ENV_HDR_LEN)
+	size_t hl = v == TP_ENV_VERSION ? TP_ENV_HDR_LEN : TP_ENV_HDR_LEN_V2;
+	if (len < hl)
 		return -TP_ETRUNC;
-	bool topic = buf[OFF_VERSION] == TP_ENV_VERSION_TOPIC;
 	size_t sl = buf[OFF_SLEN], dl = buf[OFF_DLEN], tl = buf[OFF_TLEN];
-	uint32_t pl = get32(buf + OFF_LEN);
-	/* Version 2 has no topic; version 3 has one of 1..TP_ENV_TOPIC_MAX. */
-	if (buf[OFF_PRIO] > 3 || (buf[OFF_FLAGS] & ~(TP_ENV_F_KNOWN | TP_ENV_F_SEALED)) ||
-	    (topic ? tl == 0 || tl > TP_ENV_TOPIC_MAX : tl != 0) ||
-	    buf[OFF_RESERVED + 1] || buf[OFF_RESERVED + 2])
+	uint32_t pl = get32(buf + off_len(buf));
+	if (!head_is_ok(buf))
 		return -TP_ETRUNC;
 	if (pl > max_payload)
 		return -TP_ETOOBIG;
 	/* Sizes are small enough that this sum cannot overflow size_t. */
 	size_t seal = buf[OFF_FLAGS] & TP_ENV_F_SEALED ? TP_ENV_SEAL_LEN : 0;
-	if (len != TP_ENV_HDR_LEN + sl + dl + tl + (size_t)pl + seal)
+	if (len != hl + sl + dl + tl + (size_t)pl + seal)
 		return -TP_ETRUNC;
-	if (name_copy(env->sender, buf + TP_ENV_HDR_LEN, sl) ||
-	    name_copy(env->dest, buf + TP_ENV_HDR_LEN + sl, dl))
+	if (name_copy(env->sender, buf + hl, sl) ||
+	    name_copy(env->dest, buf + hl + sl, dl))
 		return -TP_ETRUNC;
-	memcpy(env->topic, buf + TP_ENV_HDR_LEN + sl + dl, tl);
+	memcpy(env->topic, buf + hl + sl + dl, tl);
 	env->topic[tl] = '\0';
 	/* A NUL inside would make two encodings of one topic (fuzz_envelope). */
-	if (topic && (strlen(env->topic) != tl || tp_topic_name_check(env->topic)))
+	if (tl && (strlen(env->topic) != tl || tp_topic_name_check(env->topic)))
 		return -TP_ETRUNC;
-	env->version = buf[OFF_VERSION];
+	env->version = v;
 	env->flags = buf[OFF_FLAGS];
 	env->prio = buf[OFF_PRIO];
 	env->type = get32(buf + OFF_TYPE);
-	env->corr = get32(buf + OFF_CORR);
-	env->sent_ns = get64(buf + OFF_SENT);
-	env->payload = buf + TP_ENV_HDR_LEN + sl + dl + tl;
+	/* An older version's 32-bit corr, zero-extended. */
+	env->corr = v == TP_ENV_VERSION ? get64(buf + OFF4_CORR) : get32(buf + OFF2_CORR);
+	env->sent_ns = tp_env_sent(buf);
+	env->payload = buf + hl + sl + dl + tl;
 	env->payload_len = pl;
 	env->seal = seal ? env->payload + pl : NULL;
 	return 0;
+}
+
+int tp_env_downgrade(const uint8_t *msg, size_t len, uint8_t *out, size_t cap)
+{
+	if (len < TP_ENV_HDR_LEN || msg[OFF_VERSION] != TP_ENV_VERSION || !head_is_ok(msg))
+		return -TP_ETRUNC;
+	size_t rest = len - TP_ENV_HDR_LEN;
+	if (TP_ENV_HDR_LEN_V2 + rest > cap)
+		return -TP_ETOOBIG;
+	memcpy(out, msg, OFF_TYPE + 4);   /* version .. type: one layout */
+	out[OFF_VERSION] = msg[OFF_TLEN] ? TP_ENV_VERSION_3 : TP_ENV_VERSION_2;
+	put32(out + OFF2_CORR, (uint32_t)get64(msg + OFF4_CORR));
+	put32(out + OFF2_LEN, get32(msg + OFF4_LEN));
+	put64(out + OFF2_SENT, get64(msg + OFF4_SENT));
+	memcpy(out + TP_ENV_HDR_LEN_V2, msg + TP_ENV_HDR_LEN, rest);
+	return (int)(TP_ENV_HDR_LEN_V2 + rest);
 }

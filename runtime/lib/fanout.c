@@ -131,7 +131,7 @@ int tp_fanout_publish(struct tp_fanout *f, const char *topic, uint32_t type,
 					       payload, len, (uint64_t)now)))
 		tp_log("publish to %s: retained value not kept: %s", topic, tp_strerror(rc));
 	/* What every subscriber's head shares, once per publish. */
-	struct tp_env env = { .version = TP_ENV_VERSION_TOPIC, .prio = TP_PRIO_NORMAL,
+	struct tp_env env = { .version = TP_ENV_VERSION, .prio = TP_PRIO_NORMAL,
 			      .type = type, .sent_ns = (uint64_t)now };
 	size_t sl = strnlen(f->sender, TP_ENV_NAME_MAX + 1), tl = strlen(topic);
 	if (sl > TP_ENV_NAME_MAX)

@@ -195,13 +195,14 @@ static int mail_send(tp_actor *self, const char *to, const struct tp_env *env,
 }
 
 static void env_fill(tp_actor *self, struct tp_env *env, const char *to,
-		     uint32_t type, int prio, uint8_t flags, uint32_t corr)
+		     uint32_t type, int prio, uint8_t flags, uint64_t corr)
 {
 	env->version = TP_ENV_VERSION;
 	env->flags = flags;
 	env->prio = (uint8_t)(prio < 0 ? 0 : prio > 3 ? 3 : prio);
 	env->type = type;
 	env->corr = corr;
+	env->topic[0] = '\0';   /* only tp_publish's fan-out writes topic mail */
 	strcpy(env->sender, self->name);
 	/* Over-long names fail in tp_env_encode_head, not here.  (strncpy
 	 * would pad all 63 bytes on every send.) */
@@ -405,7 +406,7 @@ int tp_call_msg(tp_actor *self, const char *to,
 	if (deadline == 0)
 		deadline = tp_now_ns();   /* a default of 0: one look for the reply */
 	struct tp_env env;
-	uint32_t corr = tp_random_corr();   /* unguessable: see mail_from_callee */
+	uint64_t corr = tp_random_corr();   /* unguessable: see mail_from_callee */
 	env_fill(self, &env, to, req_type, TP_PRIO_NORMAL, TP_ENV_F_REQUEST, corr);
 	struct tp_payload pl = { .fields = req_fields, .msg = req };
 	if (mail_is_closed(self, to))
@@ -500,7 +501,7 @@ void tp_mail_dispatch(tp_actor *self, const struct tp_env *env)
 		.type = env->type, .corr = env->corr, .prio = env->prio,
 		.flags = env->flags & TP_ENV_F_KNOWN,   /* the seal is the runtime's */
 		.sender = env->sender, .payload = env->payload, .len = env->payload_len,
-		.topic = env->version == TP_ENV_VERSION_TOPIC ? env->topic : NULL,
+		.topic = env->topic[0] ? env->topic : NULL,
 	};
 	int64_t t0 = self->ctr ? tp_now_ns() : 0;
 	tp_mailbox_took(&self->box, env, t0);

@@ -143,7 +143,7 @@ void tp_mailbox_trace(const struct tp_mailbox *m, enum tp_trace_kind kind,
 struct tp_refusal {
 	const char *from;        /* the receiver: the reply's sender */
 	const char *to;          /* the requester: the reply's destination */
-	uint32_t corr;           /* the request's */
+	uint64_t corr;           /* the request's */
 	uint32_t type;           /* the request's type id */
 	uint8_t prio;            /* the request's */
 	int err;                 /* TP_E* code, either sign */

@@ -114,7 +114,7 @@ int tp_undeliverable_decode(const struct tp_msg *m, struct tp_undeliverable *out
 	return 0;
 }
 
-int tp_undeliverable_for_call(const struct tp_env *env, uint32_t type, uint32_t corr)
+int tp_undeliverable_for_call(const struct tp_env *env, uint32_t type, uint64_t corr)
 {
 	troupe_Undeliverable u = troupe_Undeliverable_init_zero;
 	if (env->type != TP_UNDELIVERABLE_MSGID || (env->flags & TP_ENV_F_KNOWN) ||

@@ -79,7 +79,7 @@ static void pubsub_retained(tp_actor *self, const char *filter)
 			match = tp_topic_match(filter, r.topic);
 		if (!match)
 			continue;
-		struct tp_env env = { .version = TP_ENV_VERSION_TOPIC, .prio = TP_PRIO_NORMAL,
+		struct tp_env env = { .version = TP_ENV_VERSION, .prio = TP_PRIO_NORMAL,
 				      .type = r.type };
 		strcpy(env.sender, r.sender);
 		strcpy(env.dest, self->name);

@@ -420,6 +420,19 @@ int tp_link_tick(struct tp_link *l, int64_t now, int64_t *next)
 
 /* ---------------------------------------------------------------- life */
 
+/* TP_LINK_VERSION, or less when the test-only TP_LINK_VERSION_ENV says
+ * so (a node of an older release, for tests of the down-conversion);
+ * anything out of range is ignored. */
+static uint8_t link_version_max(void)
+{
+	const char *v = getenv(TP_LINK_VERSION_ENV);
+	char *end;
+	long n = v ? strtol(v, &end, 10) : 0;
+	if (!v || *end || n < TP_LINK_VERSION_MIN || n > TP_LINK_VERSION)
+		return TP_LINK_VERSION;
+	return (uint8_t)n;
+}
+
 int tp_link_init(struct tp_link *l, const struct tp_link_conf *c, int64_t now)
 {
 	memset(l, 0, sizeof *l);
@@ -439,6 +452,7 @@ int tp_link_init(struct tp_link *l, const struct tp_link_conf *c, int64_t now)
 	l->tx_cap = 2 * (size_t)fmax;
 	l->frame_max = fmax;
 	l->initiator = c->initiator;
+	l->version_max = link_version_max();
 	l->key = c->key;
 	l->peer_ok = c->peer_ok;
 	l->peer_ok_ctx = c->peer_ok_ctx;

@@ -82,6 +82,7 @@ struct tp_link_stats {
 struct tp_link {
 	enum tp_link_state state;
 	uint8_t version;                 /* agreed in the handshake (0 before) */
+	uint8_t version_max;             /* the highest we offer */
 	bool initiator;
 	char self[TP_NAME_MAX + 1];
 	char peer[TP_NAME_MAX + 1];      /* initiator: expected; responder: once heard */

@@ -52,7 +52,7 @@ static size_t hs_hello(const struct tp_link *l, uint8_t *f)
 	hs_header(f, total, TP_LINK_HELLO);
 	memcpy(b, TP_LINK_MAGIC, 4);
 	b[4] = TP_LINK_VERSION_MIN; /* lowest version spoken */
-	b[5] = TP_LINK_VERSION;     /* highest */
+	b[5] = l->version_max;      /* highest */
 	b[6] = (uint8_t)nl;
 	b[7] = 0;
 	memcpy(b + 8, l->nonce, TP_LINK_NONCE_LEN);
@@ -80,10 +80,10 @@ static int hs_parse_hello(struct tp_link *l, const uint8_t *f, size_t len,
 	unsigned vmin = b[4], vmax = b[5], nl = b[6];
 	if (vmin > vmax || vmin == 0)
 		return link_fail(l, TP_ETRUNC, "hello with version range %u..%u", vmin, vmax);
-	if (vmin > TP_LINK_VERSION || vmax < TP_LINK_VERSION_MIN)
+	if (vmin > l->version_max || vmax < TP_LINK_VERSION_MIN)
 		return link_fail(l, TP_EVERSION, "no common link version: peer speaks "
 				 "%u..%u, this node %u..%u", vmin, vmax,
-				 TP_LINK_VERSION_MIN, TP_LINK_VERSION);
+				 TP_LINK_VERSION_MIN, l->version_max);
 	if (b[7] || nl == 0 || nl > TP_NAME_MAX || bl < TP_LINK_HELLO_FIXED + nl)
 		return link_fail(l, TP_ETRUNC, "malformed hello (name length %u)", nl);
 	memcpy(name, b + TP_LINK_HELLO_FIXED, nl);
@@ -91,7 +91,7 @@ static int hs_parse_hello(struct tp_link *l, const uint8_t *f, size_t len,
 	if (!tp_name_is_valid(name))
 		return link_fail(l, TP_ETRUNC, "hello with an invalid node name");
 	*nonce = b + 8;
-	l->version = (uint8_t)(vmax < TP_LINK_VERSION ? vmax : TP_LINK_VERSION);
+	l->version = (uint8_t)(vmax < l->version_max ? vmax : l->version_max);
 	return 0;
 }
 

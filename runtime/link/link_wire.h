@@ -8,9 +8,17 @@
 #include "troupe/actor.h"
 
 /* Versions this code speaks.  2 adds the daemons' own mail (remote
- * monitors, Down and Undeliverable notices); frames are those of 1. */
+ * monitors, Down and Undeliverable notices); frames are those of 1.  3
+ * carries envelope version 4 (64-bit corr) in mail frames; to a peer that
+ * agreed 1 or 2 the daemon writes envelope version 2 or 3 instead
+ * (docs/WIRE.md, "Versioning" of node links). */
 #define TP_LINK_VERSION_MIN 1
-#define TP_LINK_VERSION 2
+#define TP_LINK_VERSION 3
+/* The first version whose mail frames carry envelope version 4. */
+#define TP_LINK_VERSION_CORR64 3
+/* Test-only: caps the highest version this node offers (a number from
+ * TP_LINK_VERSION_MIN up), to play a peer of an older release. */
+#define TP_LINK_VERSION_ENV "TROUPE_TEST_LINK_VERSION"
 #define TP_LINK_MAGIC "TRLK"       /* first bytes of every hello body */
 
 /* Every frame: u32 len (bytes after this field), u8 type, u8 flags (0),

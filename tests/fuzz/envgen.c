@@ -21,9 +21,8 @@ int main(int argc, char **argv)
 	env.type = (uint32_t)strtoul(argv[3], NULL, 0);
 	env.flags = (uint8_t)strtoul(argv[4], NULL, 0);
 	env.prio = (uint8_t)strtoul(argv[5], NULL, 0);
-	env.corr = (uint32_t)strtoul(argv[6], NULL, 0);
+	env.corr = strtoull(argv[6], NULL, 0);
 	env.sent_ns = strtoull(argv[7], NULL, 0);
-	env.version = argc == 9 ? TP_ENV_VERSION_TOPIC : TP_ENV_VERSION;
 	if (argc == 9)
 		snprintf(env.topic, sizeof env.topic, "%s", argv[8]);
 	int off = tp_env_encode_head(buf, sizeof buf, &env);

@@ -241,7 +241,8 @@ static void answer_call(int cli, const troupe_CtlRequest *q, int i)
 		   !memcmp(env.payload, q->payload.bytes, q->payload.size));
 	uint8_t echo[sizeof q->payload.bytes];
 	memcpy(echo, env.payload, env.payload_len);
-	uint32_t corr = env.corr, len = env.payload_len;
+	uint64_t corr = env.corr;
+	uint32_t len = env.payload_len;
 	unsigned d = TP_NODE_DAEMON(&node);
 	FUZZ_CHECK(tp_deliver_bytes(&node, d, topo.actors[i].name, q->type, TP_ENV_F_REPLY,
 				    corr, echo, len) == 0);

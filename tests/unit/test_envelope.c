@@ -14,7 +14,7 @@ static size_t make(uint8_t *buf, size_t cap, const char *payload)
 {
 	struct tp_env env = {
 		.version = TP_ENV_VERSION, .flags = TP_ENV_F_REQUEST, .prio = 2,
-		.type = 1005, .corr = 0xdeadbeef,
+		.type = 1005, .corr = 0xfeedfacedeadbeefull,
 		.sent_ns = 0x0123456789abcdefull, .sender = "sensor", .dest = "filter",
 	};
 	int off = tp_env_encode_head(buf, cap, &env);
@@ -37,7 +37,7 @@ static void round_trip(void **st)
 	assert_int_equal(e.flags, TP_ENV_F_REQUEST);
 	assert_int_equal(e.prio, 2);
 	assert_int_equal(e.type, 1005);
-	assert_int_equal(e.corr, 0xdeadbeef);
+	assert_true(e.corr == 0xfeedfacedeadbeefull);   /* all 64 bits */
 	assert_true(e.sent_ns == 0x0123456789abcdefull);
 	assert_true(tp_env_sent(buf) == 0x0123456789abcdefull);
 	tp_env_set_sent(buf, 42);
@@ -90,7 +90,7 @@ static void oversized(void **st)
 	struct tp_env e;
 	assert_int_equal(tp_env_decode(buf, len, 9, &e), -TP_ETOOBIG);
 	/* A length field that claims 4 GiB is refused before any use. */
-	buf[16] = buf[17] = buf[18] = buf[19] = 0xff;
+	buf[12] = buf[13] = buf[14] = buf[15] = 0xff;
 	assert_int_equal(tp_env_decode(buf, len, 1u << 20, &e), -TP_ETOOBIG);
 }
 
@@ -99,9 +99,12 @@ static void unknown_version(void **st)
 	(void)st;
 	uint8_t buf[128];
 	size_t len = make(buf, sizeof buf, "x");
-	buf[0] = TP_ENV_VERSION_TOPIC + 1;
 	struct tp_env e;
-	assert_int_equal(tp_env_decode(buf, len, 64, &e), -TP_EVERSION);
+	static const uint8_t versions[] = { 0, 1, TP_ENV_VERSION + 1, 0xff };
+	for (size_t i = 0; i < sizeof versions; i++) {
+		buf[0] = versions[i];
+		assert_int_equal(tp_env_decode(buf, len, 64, &e), -TP_EVERSION);
+	}
 }
 
 /* Version 1 (20-byte header, no send time) is refused as any unknown
@@ -127,8 +130,10 @@ static void bad_fields(void **st)
 		{ 1, 0x80 },   /* unknown flag */
 		{ 2, 4 },      /* priority out of range */
 		{ 3, 0 },      /* empty sender */
-		{ 5, 1 },      /* reserved byte set */
-		{ 28, 0 },     /* NUL inside the sender name */
+		{ 6, 1 },      /* reserved byte set */
+		{ 7, 1 },      /* the other reserved byte */
+		{ 5, 128 },    /* topic longer than any */
+		{ 32, 0 },     /* NUL inside the sender name */
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		memcpy(bad, buf, len);
@@ -215,11 +220,11 @@ static void strerror_table(void **st)
 	assert_string_equal(tp_strerror(9999), "unknown error");
 }
 
-/* Version 3: a topic after the destination; version 2 stays as it was. */
+/* A topic after the destination (topic_len in byte 5). */
 static size_t make_topic(uint8_t *buf, size_t cap, const char *topic, const char *payload)
 {
 	struct tp_env env = {
-		.version = TP_ENV_VERSION_TOPIC, .prio = 1, .type = 1001,
+		.version = TP_ENV_VERSION, .prio = 1, .type = 1001,
 		.sender = "pub", .dest = "sub",
 	};
 	snprintf(env.topic, sizeof env.topic, "%s", topic);
@@ -238,22 +243,23 @@ static void topic_round_trip(void **st)
 	uint8_t buf[256], bad[256];
 	size_t len = make_topic(buf, sizeof buf, "sensors/kitchen/temp", "xy");
 	assert_int_equal(len, TP_ENV_HDR_LEN + 3 + 3 + 20 + 2);
-	assert_int_equal(buf[0], TP_ENV_VERSION_TOPIC);
+	assert_int_equal(buf[0], TP_ENV_VERSION);
 	assert_int_equal(buf[5], 20);
 	struct tp_env e;
 	assert_int_equal(tp_env_decode(buf, len, 64, &e), 0);
-	assert_int_equal(e.version, TP_ENV_VERSION_TOPIC);
+	assert_int_equal(e.version, TP_ENV_VERSION);
 	assert_string_equal(e.topic, "sensors/kitchen/temp");
 	assert_string_equal(e.dest, "sub");
 	assert_int_equal(e.payload_len, 2);
 	assert_memory_equal(e.payload, "xy", 2);
-	/* A version 2 message decodes with no topic. */
+	/* A message without a topic decodes with "". */
 	len = make(bad, sizeof bad, "x");
 	assert_int_equal(tp_env_decode(bad, len, 64, &e), 0);
 	assert_string_equal(e.topic, "");
-	/* Wildcards, blanks, an empty topic: refused both ways. */
+	/* Wildcards, blanks: refused both ways.  An empty topic is none. */
 	assert_int_equal(make_topic(buf, sizeof buf, "a/+", ""), 0);
-	assert_int_equal(make_topic(buf, sizeof buf, "", ""), 0);
+	assert_int_equal(make_topic(buf, sizeof buf, "", ""), TP_ENV_HDR_LEN + 6);
+	assert_int_equal(buf[5], 0);
 	len = make_topic(buf, sizeof buf, "a/b", "");
 	memcpy(bad, buf, len);
 	bad[TP_ENV_HDR_LEN + 6 + 1] = '#';        /* "a#b" */
@@ -262,16 +268,103 @@ static void topic_round_trip(void **st)
 	bad[TP_ENV_HDR_LEN + 6 + 2] = '\0';       /* "a/\0": a NUL inside */
 	assert_int_equal(tp_env_decode(bad, len, 64, &e), -TP_ETRUNC);
 	memcpy(bad, buf, len);
-	bad[5] = 0;                               /* version 3 without a topic */
+	bad[5] = 0;                               /* the topic's bytes left over */
 	assert_int_equal(tp_env_decode(bad, len, 64, &e), -TP_ETRUNC);
 	memcpy(bad, buf, len);
 	bad[5] = 4;                               /* longer than the message */
 	assert_int_equal(tp_env_decode(bad, len, 64, &e), -TP_ETRUNC);
-	memcpy(bad, buf, len);
-	bad[0] = TP_ENV_VERSION;                  /* a topic in version 2 */
-	assert_int_equal(tp_env_decode(bad, len, 64, &e), -TP_ETRUNC);
 	/* Too small a buffer for the topic. */
 	assert_int_equal(make_topic(buf, TP_ENV_HDR_LEN + 6 + 2, "a/b", ""), 0);
+}
+
+/* Version 2 as an older node writes it, by hand (docs/WIRE.md): a
+ * 28-byte header with a 32-bit corr, "ab" to "cd", payload "xyz". */
+static const uint8_t v2_bytes[] = {
+	0x02, 0x02, 0x01, 0x02, 0x02, 0x00, 0x00, 0x00,   /* REPLY, prio 1 */
+	0xed, 0x03, 0x00, 0x00,                           /* type 1005 */
+	0xef, 0xbe, 0xad, 0xde,                           /* corr */
+	0x03, 0x00, 0x00, 0x00,                           /* payload_len */
+	0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01,   /* sent_ns */
+	'a', 'b', 'c', 'd', 'x', 'y', 'z',
+};
+
+static void older_versions_decode(void **st)
+{
+	(void)st;
+	uint8_t buf[sizeof v2_bytes + 4];
+	struct tp_env e;
+	memcpy(buf, v2_bytes, sizeof v2_bytes);
+	assert_int_equal(tp_env_decode(buf, sizeof v2_bytes, 64, &e), 0);
+	assert_int_equal(e.version, TP_ENV_VERSION_2);
+	assert_int_equal(e.flags, TP_ENV_F_REPLY);
+	assert_int_equal(e.type, 1005);
+	assert_true(e.corr == 0xdeadbeefull);   /* zero-extended */
+	assert_true(e.sent_ns == 0x0102030405060708ull);
+	assert_string_equal(e.sender, "ab");
+	assert_string_equal(e.dest, "cd");
+	assert_string_equal(e.topic, "");
+	assert_int_equal(e.payload_len, 3);
+	assert_memory_equal(e.payload, "xyz", 3);
+	/* Length and send time in place, at version 2's offsets. */
+	tp_env_set_sent(buf, 99);
+	assert_true(tp_env_sent(buf) == 99);
+	tp_env_set_len(buf, 2);
+	assert_int_equal(tp_env_decode(buf, sizeof v2_bytes - 1, 64, &e), 0);
+	assert_true(e.corr == 0xdeadbeefull && e.sent_ns == 99 && e.payload_len == 2);
+	/* Version 3: the same with topic "t/u" before the payload. */
+	uint8_t v3[sizeof v2_bytes + 3];
+	memcpy(v3, v2_bytes, 32);
+	v3[0] = TP_ENV_VERSION_3;
+	v3[5] = 3;
+	memcpy(v3 + 32, "t/uxyz", 6);
+	assert_int_equal(tp_env_decode(v3, sizeof v3, 64, &e), 0);
+	assert_int_equal(e.version, TP_ENV_VERSION_3);
+	assert_string_equal(e.topic, "t/u");
+	assert_true(e.corr == 0xdeadbeefull);
+	assert_memory_equal(e.payload, "xyz", 3);
+	v3[5] = 0;   /* version 3 must have a topic */
+	assert_int_equal(tp_env_decode(v3, sizeof v3, 64, &e), -TP_ETRUNC);
+	/* Version 2 has none: topic_len is its reserved byte there. */
+	memcpy(buf, v2_bytes, sizeof v2_bytes);
+	buf[5] = 1;
+	assert_int_equal(tp_env_decode(buf, sizeof v2_bytes, 64, &e), -TP_ETRUNC);
+	/* Every prefix of version 2 is short, even one of 28..31 bytes. */
+	for (size_t n = 0; n < sizeof v2_bytes; n++)
+		assert_int_equal(tp_env_decode(v2_bytes, n, 64, &e), -TP_ETRUNC);
+}
+
+/* What a node link to an older peer sends: version 2 (or 3 with a
+ * topic), the low 32 bits of corr, everything else the same. */
+static void downgrade(void **st)
+{
+	(void)st;
+	uint8_t buf[128], old[128];
+	struct tp_env a, b;
+	size_t len = make(buf, sizeof buf, "hello");
+	int n = tp_env_downgrade(buf, len, old, sizeof old);
+	assert_int_equal(n, (int)len - 4);
+	assert_int_equal(old[0], TP_ENV_VERSION_2);
+	assert_int_equal(tp_env_decode(buf, len, 64, &a), 0);
+	assert_int_equal(tp_env_decode(old, (size_t)n, 64, &b), 0);
+	assert_true(b.corr == 0xdeadbeefull);
+	assert_true(b.sent_ns == a.sent_ns && b.type == a.type && b.prio == a.prio &&
+		    b.flags == a.flags && b.payload_len == a.payload_len);
+	assert_string_equal(b.sender, a.sender);
+	assert_string_equal(b.dest, a.dest);
+	assert_memory_equal(b.payload, "hello", 5);
+	/* With a topic: version 3. */
+	len = make_topic(buf, sizeof buf, "a/b", "xy");
+	n = tp_env_downgrade(buf, len, old, sizeof old);
+	assert_int_equal(n, (int)len - 4);
+	assert_int_equal(old[0], TP_ENV_VERSION_3);
+	assert_int_equal(tp_env_decode(old, (size_t)n, 64, &b), 0);
+	assert_string_equal(b.topic, "a/b");
+	assert_memory_equal(b.payload, "xy", 2);
+	/* Too small a buffer; not version 4 (twice is refused); short. */
+	assert_int_equal(tp_env_downgrade(buf, len, old, len - 5), -TP_ETOOBIG);
+	assert_int_equal(tp_env_downgrade(old, (size_t)n, buf, sizeof buf), -TP_ETRUNC);
+	assert_int_equal(tp_env_downgrade(buf, TP_ENV_HDR_LEN - 1, old, sizeof old),
+			 -TP_ETRUNC);
 }
 
 int main(void)
@@ -289,6 +382,8 @@ int main(void)
 		cmocka_unit_test(encode_limits),
 		cmocka_unit_test(strerror_table),
 		cmocka_unit_test(topic_round_trip),
+		cmocka_unit_test(older_versions_decode),
+		cmocka_unit_test(downgrade),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

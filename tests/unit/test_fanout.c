@@ -108,7 +108,7 @@ static void drained(int i, const char *topic, const char *want)
 	while ((len = T->recv(own[i], buf, sizeof buf, NULL, 0)) > 0) {
 		struct tp_env env;
 		assert_int_equal(tp_env_decode(buf, (size_t)len, 256, &env), 0);
-		assert_int_equal(env.version, TP_ENV_VERSION_TOPIC);
+		assert_int_equal(env.version, TP_ENV_VERSION);
 		assert_string_equal(env.topic, topic);
 		assert_string_equal(env.dest, names[i]);
 		assert_string_equal(env.sender, "pub");

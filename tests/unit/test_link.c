@@ -394,7 +394,7 @@ static void unknown_peer_refused(void **state)
 	pair_free(p);
 }
 
-/* A hello whose version range has nothing in common with 1..2, and one
+/* A hello whose version range has nothing in common with 1..3, and one
  * with bad magic. */
 static void wrong_version_refused(void **state)
 {
@@ -404,24 +404,42 @@ static void wrong_version_refused(void **state)
 	init_link(&a, &key1, "a", "b", true);
 	size_t n = take(&a, hello, sizeof hello);
 	assert_int_equal(hello[TP_LINK_HDR_LEN + 4], 1);
-	assert_int_equal(hello[TP_LINK_HDR_LEN + 5], 2);
+	assert_int_equal(hello[TP_LINK_HDR_LEN + 5], 3);
 	/* A version-1 node: the link runs version 1. */
 	hello[TP_LINK_HDR_LEN + 5] = 1;
 	init_link(&b, &key1, "b", NULL, false);
 	assert_int_equal(feed(&b, hello, n, NOW, &(struct seen){ 0 }), 0);
 	assert_int_equal(b.version, 1);
 	tp_link_fini(&b);
-	/* A later node that still speaks 2: version 2. */
-	hello[TP_LINK_HDR_LEN + 5] = 5;
+	/* A node of the release before 64-bit corr ids: version 2. */
+	hello[TP_LINK_HDR_LEN + 5] = 2;
 	init_link(&b, &key1, "b", NULL, false);
 	assert_int_equal(feed(&b, hello, n, NOW, &(struct seen){ 0 }), 0);
 	assert_int_equal(b.version, 2);
 	tp_link_fini(&b);
-	hello[TP_LINK_HDR_LEN + 4] = 3;
-	hello[TP_LINK_HDR_LEN + 5] = 4;
+	/* A later node that still speaks 3: version 3. */
+	hello[TP_LINK_HDR_LEN + 5] = 5;
+	init_link(&b, &key1, "b", NULL, false);
+	assert_int_equal(feed(&b, hello, n, NOW, &(struct seen){ 0 }), 0);
+	assert_int_equal(b.version, 3);
+	tp_link_fini(&b);
+	/* The test-only cap plays a node of an older release. */
+	setenv(TP_LINK_VERSION_ENV, "2", 1);
+	init_link(&b, &key1, "b", NULL, false);
+	assert_int_equal(feed(&b, hello, n, NOW, &(struct seen){ 0 }), 0);
+	assert_int_equal(b.version, 2);
+	tp_link_fini(&b);
+	setenv(TP_LINK_VERSION_ENV, "9", 1);   /* out of range: ignored */
+	init_link(&b, &key1, "b", NULL, false);
+	assert_int_equal(feed(&b, hello, n, NOW, &(struct seen){ 0 }), 0);
+	assert_int_equal(b.version, 3);
+	tp_link_fini(&b);
+	unsetenv(TP_LINK_VERSION_ENV);
+	hello[TP_LINK_HDR_LEN + 4] = 4;
+	hello[TP_LINK_HDR_LEN + 5] = 5;
 	init_link(&b, &key1, "b", NULL, false);
 	assert_int_equal(feed(&b, hello, n, NOW, &(struct seen){ 0 }), -TP_EVERSION);
-	assert_reason(&b, "no common link version: peer speaks 3..4, this node 1..2");
+	assert_reason(&b, "no common link version: peer speaks 4..5, this node 1..3");
 	tp_link_fini(&b);
 
 	memcpy(hello + TP_LINK_HDR_LEN, "HTTP", 4);

@@ -37,7 +37,7 @@ enum {
  * callback that receives it; copy what you keep. */
 struct tp_msg {
 	uint32_t type;            /* message type id: the .options msgid */
-	uint32_t corr;            /* correlation id, 0 when none */
+	uint64_t corr;            /* correlation id, 0 when none (64 random bits) */
 	uint8_t prio;             /* enum tp_prio */
 	uint8_t flags;            /* TP_MSG_F_* */
 	const char *sender;       /* sender's name */

@@ -12,11 +12,16 @@
 extern "C" {
 #endif
 
-#define TP_ENV_VERSION 2
-/* Version 3 is version 2 with a topic (docs/WIRE.md): mail published to a
- * topic.  Every other message stays version 2, byte for byte. */
-#define TP_ENV_VERSION_TOPIC 3
-#define TP_ENV_HDR_LEN 28
+/* The version every writer writes (docs/WIRE.md): a 32-byte header with
+ * a 64-bit corr; topic_len 0 means no topic, so it covers all mail. */
+#define TP_ENV_VERSION 4
+#define TP_ENV_HDR_LEN 32
+/* Older versions, still read (their 32-bit corr zero-extended), and
+ * written only by tp_env_downgrade for a node link to an older peer:
+ * 2 (no topic) and 3 (version 2 with a topic), a 28-byte header. */
+#define TP_ENV_VERSION_2 2
+#define TP_ENV_VERSION_3 3
+#define TP_ENV_HDR_LEN_V2 28
 /* Longest name on the wire: "actor@node". */
 #define TP_ENV_NAME_MAX 63
 /* Longest topic on the wire (TP_TOPIC_MAX, troupe/topic.h). */
@@ -41,14 +46,14 @@ struct tp_env {
 	uint8_t flags;
 	uint8_t prio;
 	uint32_t type;
-	uint32_t corr;
+	uint64_t corr;
 	/* CLOCK_MONOTONIC ns when the message was sent; 0: unknown.  On a
 	 * node link, the message's age instead (docs/WIRE.md). */
 	uint64_t sent_ns;
 	char sender[TP_ENV_NAME_MAX + 1];
 	char dest[TP_ENV_NAME_MAX + 1];
-	/* Version 3 only: the topic it was published to; "" in version 2.
-	 * The encoder reads it only when version is TP_ENV_VERSION_TOPIC. */
+	/* The topic it was published to; "" for mail that is not topic
+	 * mail.  The encoder writes a topic when it is not "". */
 	char topic[TP_ENV_TOPIC_MAX + 1];
 	const uint8_t *payload;
 	uint32_t payload_len;
@@ -57,22 +62,23 @@ struct tp_env {
 	const uint8_t *seal;
 };
 
-/* Writes the header and names (and with version TP_ENV_VERSION_TOPIC the
- * topic; any other version writes 2) into buf and returns the offset at
+/* Writes a version-4 header, the names and the topic (when env->topic is
+ * not ""; env->version is not read) into buf and returns the offset at
  * which the payload goes, or -TP_ETOOBIG / -TP_EINVAL.  payload_len is written later
  * by tp_env_set_len, once the payload has been encoded in place. */
 TP_API
 int tp_env_encode_head(uint8_t *buf, size_t cap, const struct tp_env *env);
 TP_API
 void tp_env_set_len(uint8_t *buf, uint32_t payload_len);
-/* The send time of an encoded envelope, read or written in place: the
- * sender stamps it last, just before the message goes. */
+/* The send time of an encoded envelope (of any version it reads: the
+ * field's offset depends on it), read or written in place: the sender
+ * stamps it last, just before the message goes. */
 TP_API
 void tp_env_set_sent(uint8_t *buf, uint64_t sent_ns);
 TP_API
 uint64_t tp_env_sent(const uint8_t *buf);
 
-/* Decodes and checks a whole message of len bytes, version 2 or 3 (with
+/* Decodes and checks a whole message of len bytes, version 2, 3 or 4 (with
  * the seal, when the flag says there is one: its bytes are not checked
  * here; the mailbox layer does that).  The payload may be at most
  * max_payload bytes.  Returns 0, -TP_ETRUNC (short,
@@ -81,6 +87,16 @@ uint64_t tp_env_sent(const uint8_t *buf);
 TP_API
 int tp_env_decode(const uint8_t *buf, size_t len, size_t max_payload,
 		  struct tp_env *env);
+
+/* Rewrites the version-4 message msg (len bytes) as version 2, or 3 when
+ * it has a topic, into out (cap bytes): the same message for a reader of
+ * the older versions, with the low 32 bits of corr (a node link to an
+ * older peer).  Returns the new length (4 bytes shorter), or -TP_ETRUNC
+ * (not a well-formed version-4 header) / -TP_ETOOBIG.  Names, topic,
+ * payload and any seal are copied as they are, not checked again; out
+ * must not overlap msg. */
+TP_API
+int tp_env_downgrade(const uint8_t *msg, size_t len, uint8_t *out, size_t cap);
 
 #ifdef __cplusplus
 }

@@ -100,7 +100,7 @@ enum tp_undeliverable_reason {
 struct tp_undeliverable {
 	char dest[TP_NAME_MAX * 2 + 2];   /* "actor@node", as the sender named it */
 	uint32_t type;                    /* the lost message's type id */
-	uint32_t corr;                    /* its correlation id, 0 when none */
+	uint64_t corr;                    /* its correlation id, 0 when none */
 	enum tp_undeliverable_reason reason;
 	int error;                        /* the matching -TP_E* code */
 };

@@ -3,13 +3,16 @@
  * a request it makes up), as any process that may write a mailbox can.
  *
  *   --leak FORGER --delay MS   the callee: tells FORGER each request's
- *       caller and correlation id (an Echo: seq = corr, data = caller),
+ *       caller and correlation id (an Echo: data = "caller corr", the
+ *       corr in 16 hex digits),
  *       then answers the request itself MS ms later with its own seq;
  *   --forge                    answers, as itself, every leaked call
  *       with seq 666 (a forged reply with the right id, from the wrong
  *       actor);
  *   --call NAME                calls NAME once a second with seq 1, 2, …
  *       and prints "reply seq=N" or "call failed: …";
+ *   --pad N                    puts N bytes of data into each call (at
+ *       most 200: to be too big for a small mailbox);
  *   --reply-to NAME@NODE       every 200 ms sends a REPLY to NAME@NODE
  *       for a call it never made (a random id), printing
  *       "sent forged reply N" for the first few;
@@ -24,13 +27,14 @@
 
 struct mole {
 	const char *leak, *call, *reply_to;
-	unsigned delay_ms, junk;
+	unsigned delay_ms, junk, pad;
 	bool forge;
 	uint32_t seq, sent;
 	/* The request the callee answers after its delay. */
 	bool pending;
 	char caller[64];
-	uint32_t corr, req_seq;
+	uint64_t corr;
+	uint32_t req_seq;
 };
 
 static int mole_encode(uint32_t seq, const char *data, uint8_t *buf, size_t cap, size_t *len)
@@ -49,7 +53,7 @@ static int mole_encode(uint32_t seq, const char *data, uint8_t *buf, size_t cap,
 }
 
 /* Answers a request made up from (caller, corr): what tp_reply sends. */
-static int mole_reply(tp_actor *self, const char *caller, uint32_t corr, uint32_t seq)
+static int mole_reply(tp_actor *self, const char *caller, uint64_t corr, uint32_t seq)
 {
 	uint8_t buf[64];
 	size_t len;
@@ -84,7 +88,8 @@ static void mole_tick(tp_actor *self, void *state, void *arg)
 		return;
 	}
 	if (m->reply_to) {
-		int rc = mole_reply(self, m->reply_to, (uint32_t)rand() | 1, 666);
+		int rc = mole_reply(self, m->reply_to,
+				    (uint64_t)rand() << 32 | (uint32_t)rand() | 1, 666);
 		if (m->sent++ < 3)
 			printf("sent forged reply %u: %s\n", m->sent, rc ? tp_strerror(rc) : "ok");
 		return;
@@ -92,6 +97,8 @@ static void mole_tick(tp_actor *self, void *state, void *arg)
 	if (!m->call)
 		return;
 	demo_Echo req = { .seq = ++m->seq }, rep = { 0 };
+	req.data.size = (pb_size_t)(m->pad < 200 ? m->pad : 200);
+	memset(req.data.bytes, 'p', req.data.size);
 	int rc = tp_call(self, m->call, demo_Echo, &req, demo_Echo, &rep, 5000);
 	if (rc)
 		printf("call failed: %s\n", tp_strerror(rc));
@@ -113,7 +120,10 @@ static int mole_receive(tp_actor *self, void *state, const struct tp_msg *msg)
 		m->corr = msg->corr;
 		m->req_seq = e.seq;
 		m->pending = true;
-		if (mole_encode(msg->corr, msg->sender, buf, sizeof buf, &len) == 0)
+		char leak[96];
+		snprintf(leak, sizeof leak, "%s %016llx", msg->sender,
+			 (unsigned long long)msg->corr);
+		if (mole_encode(0, leak, buf, sizeof buf, &len) == 0)
 			tp_send_bytes(self, m->leak, demo_Echo_msgid, buf, len, NULL);
 		int id = tp_timer_start(self, m->delay_ms, 0, mole_answer, NULL);
 		return id < 0 ? id : 0;
@@ -123,7 +133,11 @@ static int mole_receive(tp_actor *self, void *state, const struct tp_msg *msg)
 		size_t n = e.data.size < sizeof caller - 1 ? e.data.size : sizeof caller - 1;
 		memcpy(caller, e.data.bytes, n);
 		caller[n] = '\0';
-		int rc = mole_reply(self, caller, e.seq, 666);
+		char *sp = strchr(caller, ' ');
+		uint64_t corr = sp ? strtoull(sp + 1, NULL, 16) : 0;
+		if (sp)
+			*sp = '\0';
+		int rc = mole_reply(self, caller, corr, 666);
 		printf("forged a reply to %s: %s\n", caller, rc ? tp_strerror(rc) : "ok");
 	}
 	return 0;
@@ -143,6 +157,8 @@ static int mole_init(tp_actor *self, void *state, int argc, char **argv)
 			m->delay_ms = (unsigned)atoi(argv[++i]);
 		else if (v && strcmp(argv[i], "--call") == 0)
 			m->call = argv[++i];
+		else if (v && strcmp(argv[i], "--pad") == 0)
+			m->pad = (unsigned)atoi(argv[++i]);
 		else if (v && strcmp(argv[i], "--junk") == 0)
 			m->junk = (unsigned)atoi(argv[++i]);
 		else if (v && strcmp(argv[i], "--reply-to") == 0)

@@ -99,8 +99,8 @@ static int noticer_receive(tp_actor *self, void *state, const struct tp_msg *m)
 		return rc;
 	}
 	if (tp_undeliverable_decode(m, &u) == 0)
-		printf("undeliverable %s type=%u corr=%u reason=%s error=%s\n", u.dest,
-		       u.type, u.corr, tp_undeliverable_reason_name(u.reason),
+		printf("undeliverable %s type=%u corr=%llu reason=%s error=%s\n", u.dest,
+		       u.type, (unsigned long long)u.corr, tp_undeliverable_reason_name(u.reason),
 		       tp_strerror(u.error));
 	else if (tp_down_decode(m, &d) == 0) {
 		printf("down %s reason=%s code=%d\n", d.name, tp_down_reason_name(d.reason),
