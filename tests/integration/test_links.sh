@@ -25,7 +25,10 @@ group_key "$WORK/other.key"
 # topo FILE NAME PORT KEY: a [node] section with links.
 node_sect() {
 	printf '[node]\nname = %s\nlisten = 127.0.0.1:%s\nkey_file = %s\n' "$2" "$3" "$4" >"$1"
-	printf 'link_heartbeat_ms = 200\nlink_dead_ms = 1000\n' >>"$1"
+	# Scaled under qemu-user like every other wait: a peer starved of CPU
+	# for a second must not look dead (its link would close, and mail on
+	# the wire is lost: links are at most once).
+	printf 'link_heartbeat_ms = %s\nlink_dead_ms = %s\n' $((200 * SLOW)) $((1000 * SLOW)) >>"$1"
 }
 peer_sect() { printf '[peer %s]\naddress = 127.0.0.1:%s\n' "$2" "$3" >>"$1"; }
 

@@ -17,7 +17,9 @@ group_key "$WORK/group.key"
 
 node_sect() {
 	printf '[node]\nname = %s\nlisten = 127.0.0.1:%s\nkey_file = group.key\n' "$1" "$2"
-	printf 'backoff_ms = 0\nlink_heartbeat_ms = 200\nlink_dead_ms = 1000\n'
+	# Scaled under qemu-user: a peer starved of CPU must not look dead.
+	printf 'backoff_ms = 0\nlink_heartbeat_ms = %s\nlink_dead_ms = %s\n' \
+		$((200 * SLOW)) $((1000 * SLOW))
 }
 {
 	node_sect "$a" $pa
