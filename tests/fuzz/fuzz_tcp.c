@@ -42,7 +42,11 @@ static void decode(const uint8_t *frame, uint32_t len, uint32_t msg_max)
 	memcpy(copy, frame, len);
 	struct tp_env env;
 	if (tp_env_decode(copy, len, msg_max, &env) == 0) {
-		FUZZ_CHECK(env.payload >= copy && env.payload + env.payload_len == copy + len);
+		/* The daemon's seal, when flagged, is the frame's last bytes. */
+		size_t seal = env.seal ? TP_ENV_SEAL_LEN : 0;
+		FUZZ_CHECK(!(env.flags & TP_ENV_F_SEALED) == !env.seal);
+		FUZZ_CHECK(env.payload >= copy &&
+			   env.payload + env.payload_len + seal == copy + len);
 		struct tp_msg m = {
 			.type = env.type, .corr = env.corr, .prio = env.prio, .flags = env.flags,
 			.sender = env.sender, .payload = env.payload, .len = env.payload_len,
