@@ -103,15 +103,13 @@ static int mailbox_put(struct tp_mailbox *m, const uint8_t *env, size_t len, uns
 {
 	if (!m->mb)
 		return -TP_ECLOSED;
-	if (m->seal) {
-		int rc = mailbox_seal(m, &env, &len);
-		if (rc)
-			return rc;
-	}
 	/* Counted in before the send: the receiver must never take out what
-	 * is not counted in yet. */
+	 * is not counted in yet.  A message with no room for the seal fails
+	 * as a send would: counted out and traced. */
 	uint64_t depth = tp_counters_send_begin(m->ctr, m->ix);
-	int rc = m->t->send(m->mb, env, len, prio, deadline);
+	int rc = m->seal ? mailbox_seal(m, &env, &len) : 0;
+	if (rc == 0)
+		rc = m->t->send(m->mb, env, len, prio, deadline);
 	bool again = retry && rc == -TP_EFULL;
 	/* A full mailbox the caller tries again is taken back, not rejected. */
 	if (again)
