@@ -202,6 +202,11 @@ struct tp_transport {
 	 * past the deadline), -TP_EPERM (this handle may not take mail out),
 	 * -TP_ENOMEM, -TP_ESYS. */
 	int (*evict)(struct tp_mbox *mb, int64_t deadline);
+
+	/* Optional.  Handle: receiving.  The uid of the process that sent
+	 * the message recv just returned, as the kernel vouches for it
+	 * (SCM_CREDENTIALS).  NULL where the transport cannot say. */
+	uid_t (*sender_uid)(const struct tp_mbox *mb);
 };
 
 /* Is t a whole table: a valid name of at most TP_TRANSPORT_NAME_MAX, every

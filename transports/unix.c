@@ -43,10 +43,10 @@ struct tp_mbox {
 	int ep;                      /* receiver: epoll over rx, the wait fd */
 	struct sockaddr_un addr[LANES];
 	uint32_t msg_max, depth, when_full;
-	bool group_ok;               /* the node's group may send */
+	bool group_ok;               /* the socket's group may send */
 	uid_t uid;                   /* receiver's own, asked once */
-	gid_t gid;
 	uint32_t refused;            /* datagrams from strangers, dropped */
+	uid_t last_uid;              /* who sent what recv returned last */
 };
 
 static long unix_qlen(void)
@@ -61,13 +61,6 @@ static int unix_check(const struct tp_mbox_attr *attrs, size_t n, char *err, siz
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
-		/* SCM_CREDENTIALS carries no supplementary groups: the
-		 * receiver could not tell an allowed sender by its group. */
-		if (attrs[i].owned) {
-			snprintf(err, errlen, "unix cannot carry mail between actors of "
-				 "different users: use mq or shm");
-			return -TP_ECONFIG;
-		}
 		if (qlen > 0 && (long)attrs[i].depth > qlen) {
 			snprintf(err, errlen, "depth %u exceeds /proc/sys/net/unix/max_dgram_qlen "
 				 "(%ld), the kernel's bound on a datagram queue: raise it (sysctl "
@@ -136,7 +129,6 @@ static int unix_rx_init(struct tp_mbox *mb)
 	if (stat(mb->addr[1].sun_path, &st) == 0)
 		mb->group_ok = (st.st_mode & S_IWGRP) != 0;
 	mb->uid = geteuid();
-	mb->gid = getegid();
 	return 0;
 }
 
@@ -173,7 +165,8 @@ static int unix_create(const char *path, const struct tp_mbox_attr *attr,
 		mb->rx[l] = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		if (mb->rx[l] < 0 ||
 		    bind(mb->rx[l], (struct sockaddr *)&mb->addr[l], sizeof mb->addr[l]) < 0 ||
-		    chmod(mb->addr[l].sun_path, attr->mode & 0660) < 0) {
+		    chmod(mb->addr[l].sun_path, attr->mode & 0660) < 0 ||
+		    (attr->owned && chown(mb->addr[l].sun_path, attr->uid, attr->gid) < 0)) {
 			int e = errno;
 			snprintf(err, errlen, "%s: %s", mb->addr[l].sun_path, strerror(e));
 			unix_tp_close(mb);
@@ -181,7 +174,10 @@ static int unix_create(const char *path, const struct tp_mbox_attr *attr,
 		}
 	}
 	struct tp_attr_file a = { attr->depth, attr->msg_max, attr->when_full, 0 };
-	if ((rc = unix_rx_init(mb)) || (rc = tp_attr_write(af, &a, attr->mode & 0666))) {
+	if ((rc = unix_rx_init(mb)) ||
+	    (rc = tp_attr_write(af, &a, attr->owned ? 0640 : attr->mode & 0666)) ||
+	    (attr->owned && chown(af, attr->uid, attr->gid) < 0 &&
+	     (rc = -tp_err_from_errno(errno)))) {
 		snprintf(err, errlen, "%s: %s", af, tp_strerror(rc));
 		unix_tp_close(mb);
 		return rc;
@@ -297,7 +293,12 @@ static int unix_tp_send(struct tp_mbox *mb, const void *buf, size_t len,
 	}
 }
 
-static bool unix_sender_ok(const struct tp_mbox *mb, const struct msghdr *m)
+/* The kernel checked the socket's owner, group and mode when the sender
+ * connected: with the group's write bit set (the node's group, or a group
+ * only the receiver's accept_from has) any member got in, whatever its
+ * primary gid, which is all SCM_CREDENTIALS says.  Which name that uid
+ * may send under is the mailbox layer's check (sender_uid). */
+static bool unix_sender_ok(struct tp_mbox *mb, const struct msghdr *m)
 {
 	for (struct cmsghdr *c = CMSG_FIRSTHDR((struct msghdr *)m); c;
 	     c = CMSG_NXTHDR((struct msghdr *)m, c)) {
@@ -306,10 +307,15 @@ static bool unix_sender_ok(const struct tp_mbox *mb, const struct msghdr *m)
 			continue;
 		struct ucred cr;
 		memcpy(&cr, CMSG_DATA(c), sizeof cr);
-		return cr.uid == mb->uid || cr.uid == 0 ||
-		       (mb->group_ok && cr.gid == mb->gid);
+		mb->last_uid = cr.uid;
+		return cr.uid == mb->uid || cr.uid == 0 || mb->group_ok;
 	}
 	return false;   /* no credentials: refuse */
+}
+
+static uid_t unix_sender_uid(const struct tp_mbox *mb)
+{
+	return mb->last_uid;
 }
 
 /* One datagram from lane l: its length, -TP_EEMPTY, or -TP_EAGAIN-like
@@ -425,4 +431,5 @@ const struct tp_transport tp_transport_unix = {
 	.check = unix_check,
 	.sweep = unix_sweep,
 	.recv_fds = unix_recv_fds,
+	.sender_uid = unix_sender_uid,
 };

@@ -133,6 +133,7 @@ void tp_node_own_entry(struct tp_node *n, unsigned i, const struct tp_transport 
 	e->depth = TP_TOPO_DEPTH_DEFAULT;
 	e->msg_max = msg_max;
 	e->pid = getpid();
+	e->uid = (uint32_t)geteuid();
 	e->state = TP_STATE_UP;
 	tp_node_bind(n);
 }
@@ -144,6 +145,7 @@ void tp_node_bind(struct tp_node *n)
 		m->ix = i;
 		m->ctr = n->ctr;
 		m->name = n->ent[i].node[0] ? NULL : n->ent[i].name;
+		m->reg = n->reg;
 	}
 }
 
@@ -174,6 +176,7 @@ static void node_init_actor(struct tp_node *n, unsigned i)
 	tp_ipc_name(e->mailbox, sizeof e->mailbox, n->topo->node.name, a->name);
 	e->depth = a->depth;
 	e->msg_max = a->msg_max;
+	e->uid = (uint32_t)(a->privs.drop ? a->privs.uid : geteuid());
 	e->state = TP_STATE_DOWN;
 }
 

@@ -321,21 +321,21 @@ static void privs_node_group(struct privs_ctx *c)
 		}
 }
 
-/* A unix or tcp mailbox checks its senders' uid against the node's user
- * (SCM_CREDENTIALS carries no supplementary groups; tcp has no
- * credentials at all): neither can take mail across users yet. */
+/* A tcp mailbox knows its senders only by uid, and takes the node's user
+ * and root's (tcp_peer.c): it cannot take mail across users.  A unix
+ * mailbox can: the kernel checks the socket's group at connect, and the
+ * receiver binds each sender name to its actor's uid (mailbox.c). */
 static void privs_transports(struct privs_ctx *c)
 {
 	struct tp_topology *t = c->t;
 	for (unsigned i = 0; i < t->n_actors; i++) {
-		const char *tr = t->actors[i].transport;
-		if (strcmp(tr, "unix") && strcmp(tr, "tcp"))
+		if (strcmp(t->actors[i].transport, "tcp"))
 			continue;
 		char label[TP_NAME_MAX + 8];
 		snprintf(label, sizeof label, "actor %s", t->actors[i].name);
-		privs_err(c, t->actors[i].line, label, "transport %s cannot carry mail "
-			  "between actors of different users (its receiver checks the "
-			  "sender's uid against the node's): use mq or shm", tr);
+		privs_err(c, t->actors[i].line, label, "transport tcp cannot carry mail "
+			  "between actors of different users (its receiver takes only the "
+			  "node's user's and root's connections): use mq, shm or unix");
 	}
 }
 

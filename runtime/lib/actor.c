@@ -75,6 +75,7 @@ static int actor_attach(tp_actor *self)
 	else if (rc)
 		tp_log("cannot attach mailbox %s: %s", e.mailbox, tp_strerror(rc));
 	self->box.name = self->name;
+	self->box.reg = self->reg;
 	actor_seal_key(self);
 	return rc;
 }

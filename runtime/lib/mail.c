@@ -338,8 +338,9 @@ static void mail_dropped(tp_actor *self, int n, int bad, const struct tp_env *en
 	self->dropped_unsealed++;
 	if (tp_log_limit(&unsealed, tp_now_ns(), note, sizeof note))
 		tp_log("dropped a message from %s: %s (%llu so far)%s", env->sender,
-		       env->seal ? "its seal is not the daemon's, or replayed"
-				 : "without the daemon's seal, which only the daemon can give",
+		       self->box.wrong_uid ? "sent by a process of another user than that actor's"
+		       : env->seal ? "its seal is not the daemon's, or replayed"
+				   : "without the daemon's seal, which only the daemon can give",
 		       (unsigned long long)self->dropped_unsealed, note);
 }
 

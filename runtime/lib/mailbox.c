@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <pb_decode.h>
 #include <pb_encode.h>
 #include "troupe/actor.h"
@@ -146,6 +147,23 @@ void tp_mailbox_reject(struct tp_mailbox *m, const uint8_t *env, size_t len,
 				 tp_latency_ns(tp_env_sent(env), tp_now_ns()));
 }
 
+/* Is the message recv just returned from the uid its sender name
+ * belongs to?  Only a transport that knows the sending process can say;
+ * a name that is no actor of this node binds nothing (other nodes' actors
+ * come sealed, docs/WIRE.md). */
+static bool mailbox_sender_ok(const struct tp_mailbox *m, const struct tp_env *env)
+{
+	if (!m->reg || !m->t->sender_uid)
+		return true;
+	static uid_t own = (uid_t)-1;   /* set for good before the first mail */
+	if (own == (uid_t)-1)
+		own = geteuid();
+	uid_t uid = m->t->sender_uid(m->mb);
+	struct tp_reg_entry e;
+	return uid == 0 || uid == own || tp_registry_find(m->reg, env->sender, &e) ||
+	       e.uid == (uint32_t)uid;
+}
+
 int tp_mailbox_recv(struct tp_mailbox *m, uint8_t *buf, size_t cap, int64_t deadline,
 		    struct tp_env *env, int *bad)
 {
@@ -159,6 +177,9 @@ int tp_mailbox_recv(struct tp_mailbox *m, uint8_t *buf, size_t cap, int64_t dead
 	if (!*bad)
 		*bad = m->seal ? tp_seal_check(m->seal_key, m->seal_seq, buf, (size_t)n, env)
 			       : env->seal ? -TP_EPERM : 0;
+	m->wrong_uid = !*bad && !mailbox_sender_ok(m, env);
+	if (m->wrong_uid)
+		*bad = -TP_EPERM;
 	tp_counters_recv(m->ctr, m->ix, *bad != 0);
 	return n;
 }

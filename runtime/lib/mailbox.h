@@ -52,6 +52,12 @@ struct tp_mailbox {
 	bool seal;
 	uint8_t seal_key[TP_SEAL_KEY_LEN];
 	uint64_t seal_seq[TP_SEAL_PRIOS];
+	/* A receiving handle on a transport that says who sent (unix): mail
+	 * under the name of one of reg's actors is taken only from that
+	 * actor's uid (or root, or the receiver's own uid, which are trusted
+	 * anyway).  NULL: no check.  wrong_uid: the last refusal was this. */
+	const struct tp_registry *reg;
+	bool wrong_uid;
 };
 
 /* Daemon side: creates mailbox object path with t (see the transport's
@@ -104,8 +110,9 @@ void tp_mailbox_reject(struct tp_mailbox *m, const uint8_t *env, size_t len,
  * deadline, and decodes its envelope into env (whose payload points into
  * buf), its payload at most m->msg_max.  Returns the message's length once
  * one was taken out (counted received), with *bad 0, or the envelope's
- * decode error (-TP_ETRUNC, -TP_EVERSION: counted dropped, env undefined);
- * or -TP_EEMPTY (none by the deadline), -TP_EINVAL, -TP_ESYS from the
+ * decode error (-TP_ETRUNC, -TP_EVERSION: counted dropped, env undefined),
+ * or -TP_EPERM with env decoded (a seal that fails, or a sender name of
+ * another uid: wrong_uid); or -TP_EEMPTY (none by the deadline), -TP_EINVAL, -TP_ESYS from the
  * transport, -TP_ECLOSED if m is not open. */
 int tp_mailbox_recv(struct tp_mailbox *m, uint8_t *buf, size_t cap, int64_t deadline,
 		    struct tp_env *env, int *bad);

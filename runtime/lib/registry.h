@@ -14,7 +14,7 @@
 #define TP_REG_ACTORS_MAX 64
 #define TP_REG_MAX (TP_REG_ACTORS_MAX + 1)
 #define TP_REG_MAGIC 0x54525047u   /* "TRPG" */
-#define TP_REG_VERSION 2
+#define TP_REG_VERSION 3
 
 enum tp_actor_state {
 	TP_STATE_DOWN = 0,     /* not running, will not be restarted */
@@ -43,6 +43,11 @@ struct tp_reg_entry {
 	uint32_t state;        /* enum tp_actor_state */
 	uint32_t restarts;
 	uint32_t flags;        /* TP_REG_F_* */
+	/* The user the actor runs as (the daemon's for the daemon's own
+	 * entries and other nodes' actors): a receiver whose transport says
+	 * who sent (unix) takes mail under this name only from this uid. */
+	uint32_t uid;
+	uint32_t reserved;
 	int64_t since_ns;      /* CLOCK_MONOTONIC of the last state change */
 	/* Empty for the node's own actors.  An actor of another node, reached
 	 * through the node link whose outbox is `mailbox`; name "*" stands for

@@ -5,7 +5,8 @@
 # usual under the default accept_from; an actor left out of a receiver's
 # accept_from cannot open its mailbox (its sends fail with "permission
 # denied", said and counted by the sender, the daemon and the others
-# unaffected); unknown users and groups, and a daemon that is no root
+# unaffected); a unix mailbox takes mail from another user's actor, but
+# under no other actor's name; unknown users and groups, and a daemon that is no root
 # asked for another user, are configuration errors by file and line;
 # nothing is left in /dev/shm or among the queues.
 . "$(dirname "$0")/lib.sh"
@@ -146,6 +147,46 @@ mv "$WORK/$n.log" "$WORK/$n.2.log"
 node_start "$n" "$WORK/privs.ini"
 wait_for "$WORK/$n.log" 'started intruder' 10
 grep -qF "$want" "$WORK/$n.log" || { cat "$WORK/$n.log"; fail "no '$want'"; }
+node_stop "$DPID" || fail "node $n exited with $?"
+assert_clean "$n"
+
+# 1c. A unix mailbox across users: its socket is the receiver's and the
+# node group's, the kernel lets the group in, and the receiver binds each
+# sender name to its actor's uid (SCM_CREDENTIALS).  fake (V) sends under
+# its own name (taken) and as froot, root's actor (dropped, said, counted);
+# froot's own mail still arrives.
+n=$(unique u)
+cat >"$WORK/unix.ini" <<INI
+[node]
+name = $n
+group = $U
+[actor victim]
+exec = watcher
+transport = unix
+user = $U
+args = froot
+[actor froot]
+exec = sensor
+args = --rate 20 --to victim
+[actor fake]
+exec = sealprobe
+user = $V
+restart = temporary
+args = --unix --victim victim --as froot
+INI
+node_start "$n" "$WORK/unix.ini"
+log=$WORK/$n.log
+wait_for "$log" '^fake\[[0-9]+\]: forged 1, sent 1' 10
+wait_for "$log" '^victim\[[0-9]+\]: not a Down: type [0-9]+ from fake' 10
+wait_for "$log" '^victim\[[0-9]+\]: not a Down: type [0-9]+ from froot' 10
+grep -qE "^victim\[[0-9]+\]: .*dropped a message from froot: sent by a process of another user than that actor's" "$log" ||
+	{ grep -E '^(victim|fake)' "$log" | tail -n 20; fail "mail under froot's name from uid $vuid was not dropped"; }
+[ "$(stat -c '%U %G %a' "$TROUPE_RUN_DIR/troupe.$n.victim.sock")" = "$U $U 660" ] ||
+	fail "victim's socket: $(stat -c '%U %G %a' "$TROUPE_RUN_DIR/troupe.$n.victim.sock")"
+bad=$(ctl -n "$n" -j counters | python3 -c '
+import json, sys
+print(*[c["dropped"] for c in json.load(sys.stdin) if c["name"] == "victim"])')
+[ "$bad" = 1 ] || fail "victim's counters: $bad dropped, want 1"
 node_stop "$DPID" || fail "node $n exited with $?"
 assert_clean "$n"
 
