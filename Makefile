@@ -396,7 +396,7 @@ test-actors: $(addprefix $(B)/tests/actors/,$(TEST_ACTORS))
 mutants: all $(UNIT_TESTS) test-actors
 	$(Q)[ "$(TARGET)" = host ] && [ -z "$(SANITIZE)" ] || \
 		{ echo "make mutants: the host build only (no TARGET=, no SANITIZE=)"; exit 2; }
-	$(Q)python3 tests/mutants/run -b "$(B)"
+	$(Q)python3 tests/mutants/run -b "$(B)" $(MUTANTS_FLAGS)
 
 demo:
 	$(Q)bash toolchain/setup host
