@@ -180,7 +180,7 @@ static int unix_create(const char *path, const struct tp_mbox_attr *attr,
 			return -tp_err_from_errno(e);
 		}
 	}
-	struct tp_attr_file a = { attr->depth, attr->msg_max, attr->when_full, 0 };
+	struct tp_attr_file a = { attr->depth, attr->msg_max, attr->when_full, 0, 0 };
 	if ((rc = unix_rx_init(mb)) || (rc = tp_attr_write(af, &a, attr->mode & 0666))) {
 		snprintf(err, errlen, "%s: %s", af, tp_strerror(rc));
 		unix_tp_close(mb);
