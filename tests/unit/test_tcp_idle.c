@@ -246,6 +246,8 @@ static void receiver_restarted(void **st)
 	T->close(rx);
 	tp_transport_handoff(T, own);
 	assert_int_equal(T->attach(path, TP_MBOX_RECV, &rx), 0);
+	struct timespec pause = { 0, 20 * MS };   /* not back to back (tcp.c) */
+	nanosleep(&pause, NULL);
 	send_text(tx, "m2");
 	recv_text(rx, tp_now_ns() + 2000 * MS, "m2");
 	T->close(tx);
