@@ -419,6 +419,8 @@ static int64_t tcp_idle_ns(const struct tp_mbox *mb, unsigned num, unsigned den)
 static int tcp_evict(struct tp_mbox *mb, int64_t now)
 {
 	int best = -1, best_n = 0;
+	if (!mb->idle_ms)   /* a .tcp file without idle_ms: its senders keep no rule */
+		return -1;
 	for (int i = 0; i < TCP_CONNS_MAX; i++) {
 		struct conn *c = &mb->conns[i];
 		if (c->fd < 0 || now - c->active_ns < tcp_idle_ns(mb, 3, 4) || !tcp_quiet(c))
