@@ -16,9 +16,12 @@ int tp_attr_write(const char *file, const struct tp_attr_file *a, mode_t mode)
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return -tp_err_from_errno(errno);
-	char line[96];
-	int n = snprintf(line, sizeof line, "depth=%u msg_max=%u when_full=%u port=%u\n",
-			 a->depth, a->msg_max, a->when_full, a->port);
+	char line[128], idle[32] = "";
+	/* idle_ms before port: clients read the port as what follows "port=". */
+	if (a->idle_ms)
+		snprintf(idle, sizeof idle, "idle_ms=%u ", a->idle_ms);
+	int n = snprintf(line, sizeof line, "depth=%u msg_max=%u when_full=%u %sport=%u\n",
+			 a->depth, a->msg_max, a->when_full, idle, a->port);
 	bool ok = write(fd, line, (size_t)n) == n && fchmod(fd, mode) == 0;
 	int e = ok ? 0 : errno;
 	close(fd);
@@ -35,10 +38,23 @@ int tp_attr_read(const char *file, struct tp_attr_file *a)
 	FILE *f = fopen(file, "re");
 	if (!f)
 		return -tp_err_from_errno(errno);
-	int n = fscanf(f, "depth=%u msg_max=%u when_full=%u port=%u", &a->depth,
-		       &a->msg_max, &a->when_full, &a->port);
+	char line[128];
+	bool got = fgets(line, sizeof line, f) != NULL;
 	fclose(f);
-	return n == 4 ? 0 : -TP_EINVAL;
+	int n = 0, k = 0;
+	a->idle_ms = 0;
+	if (got)
+		n = sscanf(line, "depth=%u msg_max=%u when_full=%u %n", &a->depth,
+			   &a->msg_max, &a->when_full, &k);
+	if (n != 3)
+		return -TP_EINVAL;
+	const char *rest = line + k;
+	if (strncmp(rest, "idle_ms=", 8) == 0) {
+		if (sscanf(rest, "idle_ms=%u %n", &a->idle_ms, &k) != 1)
+			return -TP_EINVAL;
+		rest += k;
+	}
+	return sscanf(rest, "port=%u", &a->port) == 1 ? 0 : -TP_EINVAL;
 }
 
 int tp_handoff_take(int *fds, int max)

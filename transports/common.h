@@ -15,6 +15,7 @@
 /* The attribute file beside a mailbox: what a sender must know. */
 struct tp_attr_file {
 	uint32_t depth, msg_max, when_full, port;
+	uint32_t idle_ms;            /* tcp: the receiver's idle timeout; 0: none */
 };
 int tp_attr_write(const char *file, const struct tp_attr_file *a, mode_t mode);
 int tp_attr_read(const char *file, struct tp_attr_file *a);

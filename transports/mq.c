@@ -199,7 +199,7 @@ static int mq_create(const char *path, const struct tp_mbox_attr *attr,
 	if (rc || attr->when_full == TP_FULL_BLOCK)
 		return rc;
 	char af[300];
-	struct tp_attr_file a = { attr->depth, attr->msg_max, attr->when_full, 0 };
+	struct tp_attr_file a = { attr->depth, attr->msg_max, attr->when_full, 0, 0 };
 	if ((rc = tp_rundir_make(attr->mode, err ? err : af, err ? errlen : sizeof af)) ||
 	    (rc = tp_rundir_path(af, sizeof af, path, MQ_ATTR_SUFFIX)) ||
 	    (rc = tp_attr_write(af, &a, attr->owned ? 0640 : attr->mode & 0666)) ||

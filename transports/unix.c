@@ -173,7 +173,7 @@ static int unix_create(const char *path, const struct tp_mbox_attr *attr,
 			return -tp_err_from_errno(e);
 		}
 	}
-	struct tp_attr_file a = { attr->depth, attr->msg_max, attr->when_full, 0 };
+	struct tp_attr_file a = { attr->depth, attr->msg_max, attr->when_full, 0, 0 };
 	if ((rc = unix_rx_init(mb)) ||
 	    (rc = tp_attr_write(af, &a, attr->owned ? 0640 : attr->mode & 0666)) ||
 	    (attr->owned && chown(af, attr->uid, attr->gid) < 0 &&

@@ -118,7 +118,8 @@ node_stop "$DPID" || fail "node $n exited with $?"
 assert_clean "$n"
 
 # 4. A tcp mailbox listens on 127.0.0.1, where any local user can connect
-# and claim any sender: it takes mail only from the node's user and root.
+# and claim any sender: it takes mail only from the node's user and root,
+# and connections held idle, even the node's user's, keep no sender out.
 n=$(unique t)
 u_node=$n
 cat >"$WORK/tcp.ini" <<INI
@@ -128,7 +129,8 @@ name = $n
 exec = logger
 transport = tcp
 INI
-node_start "$n" "$WORK/tcp.ini"
+# A short idle timeout (30 s by default) for the held connections below.
+TROUPE_TEST_TCP_IDLE_MS=2000 node_start "$n" "$WORK/tcp.ini"
 wait_for "$WORK/$n.log" 'started sink' 10
 port=$(sed -n 's/.* port=\([0-9]*\).*/\1/p' "$TROUPE_RUN_DIR/troupe.$n.sink.tcp")
 [ -n "$port" ] || fail "no port for the tcp mailbox"
@@ -161,6 +163,37 @@ got=$("${AS_USER[@]}" bash -c 'tcp_send "$@"' _ "$port" tcp-from-stranger) ||
 tcp_send "$port" tcp-after >/dev/null || fail "root cannot send to the tcp mailbox"
 wait_for "$WORK/$n.log" 'tcp-after' 10
 grep -q 'tcp-from-stranger' "$WORK/$n.log" && fail "the tcp mailbox took mail from uid $uid"
+# 80 connections of the node's own user held idle, more than the 64 slots,
+# do not keep a sender out: room is made at 3/4 of the idle timeout, and
+# the idle ones are closed (reported by the holder, bounded to 20 s).
+/usr/bin/python3 - "$port" >"$WORK/held" 2>&1 <<'PY' &
+import select, socket, sys, time
+conns = []
+for _ in range(80):
+    try:
+        c = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+        c.sendall(b"\x01")
+        conns.append(c)
+    except OSError:
+        pass
+print("held", len(conns), flush=True)
+end, open_ = time.monotonic() + 20, set(conns)
+while open_ and time.monotonic() < end:
+    for c in select.select(list(open_), [], [], 0.5)[0]:
+        try:
+            c.recv(1)
+        except OSError:
+            pass
+        open_.discard(c)
+print("closed", len(conns) - len(open_), flush=True)
+PY
+hpid=$!
+PLANTERS+=($hpid)
+wait_for "$WORK/held" '^held 80$' 10
+tcp_send "$port" tcp-while-held >/dev/null || fail "root cannot connect while the slots are held"
+wait_for "$WORK/$n.log" 'tcp-while-held' 10
+wait "$hpid"
+grep -qx 'closed 80' "$WORK/held" || { cat "$WORK/held"; fail "held idle connections were not all closed"; }
 node_stop "$DPID" || fail "node $n exited with $?"
 assert_clean "$n"
 echo ok
