@@ -99,8 +99,15 @@ static size_t shm_slot_size(uint32_t msg_max)
 	return (sizeof(struct slot) + msg_max + 7) & ~(size_t)7;
 }
 
+/* UINT64_MAX (more than any mailbox may have) past SHM_SIZE_MAX in
+ * either factor: an attacher gets both from the ring's header, which a
+ * sender can rewrite, and a product that wrapped 64 bits, or a slot size
+ * that wrapped a 32-bit size_t, could match a small file while the slots
+ * it describes reach far beyond the mapping. */
 static uint64_t shm_size(uint32_t depth, uint32_t msg_max)
 {
+	if (depth > SHM_SIZE_MAX || msg_max > SHM_SIZE_MAX)
+		return UINT64_MAX;
 	return sizeof(struct shm_hdr) + (uint64_t)SHM_LANES * depth * shm_slot_size(msg_max);
 }
 
@@ -349,9 +356,13 @@ static int shm_attach(const char *path, unsigned mode, struct tp_mbox **out)
 
 /* ---------------------------------------------------------------- lock */
 
+/* A lock word above INT32_MAX is no process (the ring is writable by its
+ * senders): as a pid_t it would be negative, and kill would ask about a
+ * process group, or with -1 about every process, so that such a word
+ * looked alive for good and kept every sender out. */
 static bool shm_owner_dead(uint32_t pid)
 {
-	return pid && kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+	return pid > INT32_MAX || (pid && kill((pid_t)pid, 0) < 0 && errno == ESRCH);
 }
 
 /* The senders' lock.  Held only for one copy into a slot; an owner that

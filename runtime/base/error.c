@@ -33,9 +33,13 @@ static _Thread_local int sys_errno;
 const char *tp_strerror(int err)
 {
 	static _Thread_local char sys[96];
+	/* Bounded before it is negated: a code read from the wire or from
+	 * shared memory may be INT_MIN, whose negation overflows. */
+	if (err <= -TP_ERR_COUNT || err >= TP_ERR_COUNT)
+		return "unknown error";
 	if (err < 0)
 		err = -err;
-	if (err >= TP_ERR_COUNT || !texts[err])
+	if (!texts[err])
 		return "unknown error";
 	if (err == TP_ESYS && sys_errno) {
 		snprintf(sys, sizeof sys, "%s: %s", texts[err], strerror(sys_errno));

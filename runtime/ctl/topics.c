@@ -93,7 +93,8 @@ static void topics_retained(const struct ctl_opts *o, struct tp_topictab *t)
 	for (unsigned k = 0; k < n; k++) {
 		int rc = tp_topictab_retained_get(t, k, &r);
 		const struct mt_msg *m = r.set ? pbt_find_id(r.type) : NULL;
-		double age = r.set ? (double)(now - (int64_t)r.sent_ns) / 1e9 : 0;
+		int64_t age_ns = tp_retained_age_ns(&r, now);
+		double age = (double)age_ns / 1e9;
 		char type[24];
 		snprintf(type, sizeof type, "%u", r.type);
 		if (o->json) {
@@ -102,8 +103,10 @@ static void topics_retained(const struct ctl_opts *o, struct tp_topictab *t)
 			printf(",\"set\":%s,\"published\":%llu", r.set ? "true" : "false",
 			       (unsigned long long)r.published);
 			if (r.set) {
-				printf(",\"type\":%u,\"bytes\":%u,\"from\":\"%s\",\"age_s\":%.3f,"
-				       "\"value\":", r.type, r.len, r.sender, age);
+				printf(",\"type\":%u,\"bytes\":%u,\"from\":\"%s\",\"age_s\":",
+				       r.type, r.len, r.sender);
+				printf(age_ns < 0 ? "null" : "%.3f", age);
+				printf(",\"value\":");
 				char err[128];
 				if (!m || pbt_print(stdout, m, r.data, r.len, true, err, sizeof err))
 					printf("null");
@@ -117,8 +120,11 @@ static void topics_retained(const struct ctl_opts *o, struct tp_topictab *t)
 			       (unsigned long long)r.published, "-", "-");
 			continue;
 		}
-		printf("%-32s %-20s %6u %10llu %-16s %7.1fs\n", r.topic, m ? m->name : type,
-		       r.len, (unsigned long long)r.published, r.sender, age);
+		char age_s[16] = "-";
+		if (age_ns >= 0)
+			snprintf(age_s, sizeof age_s, "%.1fs", age);
+		printf("%-32s %-20s %6u %10llu %-16s %8s\n", r.topic, m ? m->name : type,
+		       r.len, (unsigned long long)r.published, r.sender, age_s);
 		char err[128];
 		if (m && pbt_print(stdout, m, r.data, r.len, false, err, sizeof err))
 			printf("  (does not decode as %s: %s)\n", m->name, err);

@@ -417,9 +417,7 @@ void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
 	/* The peer sent the message's age (see linkd_seal): back onto our
 	 * clock, so that the receiver's latency covers both nodes' queues. */
 	int64_t now = tp_now_ns();
-	int64_t age = !env.sent_ns ? -1 : env.sent_ns > INT64_MAX ? INT64_MAX
-						: (int64_t)env.sent_ns;
-	env.sent_ns = age < 0 ? 0 : age < now ? (uint64_t)(now - age) : 1;
+	env.sent_ns = tp_sent_from_age(env.sent_ns, now);
 	size_t cap = n->ent[i].msg_max < d->buf_cap ? n->ent[i].msg_max : d->buf_cap;
 	uint8_t *m = d->buf;
 	int off = tp_env_encode_head(m, cap, &env);

@@ -2,13 +2,15 @@
 #include <string.h>
 #include "topic_rates.h"
 
-/* Thousandths of a message per second: from count a at time ta to b at
- * tb.  In double: a count times 10^12 does not fit 64 bits. */
-static uint64_t rates_mps(uint64_t a, uint64_t b, int64_t ta, int64_t tb)
+uint64_t tp_topic_rates_mps(uint64_t a, uint64_t b, int64_t ta, int64_t tb)
 {
 	if (b < a || tb <= ta)
 		return 0;
-	return (uint64_t)((double)(b - a) * 1e12 / (double)(tb - ta) + 0.5);
+	/* In double: a count times 10^12 does not fit 64 bits.  Counts are
+	 * in a table publishers write, so any jump is possible: a rate past
+	 * 2^64 is saturated, as converting it would be undefined. */
+	double mps = (double)(b - a) * 1e12 / ((double)tb - (double)ta) + 0.5;
+	return mps < 18446744073709551616.0 ? (uint64_t)mps : UINT64_MAX;   /* 2^64 */
 }
 
 int64_t tp_topic_rates_tick(struct tp_topic_rates *r, struct tp_topictab *t, int64_t now)
@@ -50,8 +52,8 @@ int64_t tp_topic_rates_tick(struct tp_topic_rates *r, struct tp_topictab *t, int
 			unsigned s = (oldest + k) % TP_RATES_SLOTS;
 			const struct tp_rates_snap *old = &r->snap[s][i];
 			if (old->gen == cur.gen && cur.gen) {
-				dl = rates_mps(old->delivered, cur.delivered, r->at[s], now);
-				dr = rates_mps(old->dropped, cur.dropped, r->at[s], now);
+				dl = tp_topic_rates_mps(old->delivered, cur.delivered, r->at[s], now);
+				dr = tp_topic_rates_mps(old->dropped, cur.dropped, r->at[s], now);
 				break;
 			}
 		}

@@ -36,4 +36,9 @@ struct tp_topic_rates {
  * made). */
 int64_t tp_topic_rates_tick(struct tp_topic_rates *r, struct tp_topictab *t, int64_t now);
 
+/* Thousandths of a message per second from count a at time ta to b at
+ * tb: 0 when the count went back or no time passed, UINT64_MAX past
+ * what 64 bits hold. */
+uint64_t tp_topic_rates_mps(uint64_t a, uint64_t b, int64_t ta, int64_t tb);
+
 #endif

@@ -156,6 +156,13 @@ static inline int64_t tp_latency_ns(uint64_t sent_ns, int64_t now)
 	 * value) cast to int64_t would be negative, and now minus it overflow. */
 	return sent_ns && now >= 0 && sent_ns <= (uint64_t)now ? now - (int64_t)sent_ns : -1;
 }
+/* The send time on this node's clock now of mail that came from a node
+ * link with age_ns (docs/WIRE.md, rules for mail): 0 (unknown) for age
+ * 0, never before 1; an age of any value, the peer's, never overflows. */
+static inline uint64_t tp_sent_from_age(uint64_t age_ns, int64_t now)
+{
+	return !age_ns ? 0 : now > 0 && age_ns < (uint64_t)now ? (uint64_t)now - age_ns : 1;
+}
 /* The latency bucket of ns (0 .. TP_LAT_BUCKETS - 1). */
 unsigned tp_lat_bucket(int64_t ns);
 

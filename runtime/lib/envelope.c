@@ -168,9 +168,12 @@ int tp_env_decode(const uint8_t *buf, size_t len, size_t max_payload,
 		return -TP_ETRUNC;
 	if (pl > max_payload)
 		return -TP_ETOOBIG;
-	/* Sizes are small enough that this sum cannot overflow size_t. */
+	/* The fixed parts first, then payload_len against what is left:
+	 * adding a 32-bit length to them could wrap a 32-bit size_t to len
+	 * when the caller allows any payload (max_payload SIZE_MAX). */
 	size_t seal = buf[OFF_FLAGS] & TP_ENV_F_SEALED ? TP_ENV_SEAL_LEN : 0;
-	if (len != hl + sl + dl + tl + (size_t)pl + seal)
+	size_t fixed = hl + sl + dl + tl + seal;
+	if (len < fixed || len - fixed != pl)
 		return -TP_ETRUNC;
 	if (name_copy(env->sender, buf + hl, sl) ||
 	    name_copy(env->dest, buf + hl + sl, dl))

@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "counters.h"
 #include "fault.h"
 #include "registry.h"
 #include "topictab.h"
@@ -284,6 +285,11 @@ int tp_topictab_retained_get(const struct tp_topictab *t, unsigned k, struct tp_
 	}
 	out->set = false;
 	return -TP_EBUSY;
+}
+
+int64_t tp_retained_age_ns(const struct tp_retained *r, int64_t now)
+{
+	return r->set ? tp_latency_ns(r->sent_ns, now) : -1;
 }
 
 /* Takes k's writer lock for pid: free, or held by a process that is gone

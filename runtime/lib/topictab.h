@@ -114,6 +114,10 @@ void tp_topictab_sub_rates(const struct tp_topictab *t, unsigned i, uint64_t *de
  * false).  0, -TP_ENOENT (no such k), -TP_EBUSY. */
 unsigned tp_topictab_retained_count(const struct tp_topictab *t);
 int tp_topictab_retained_get(const struct tp_topictab *t, unsigned k, struct tp_retained *out);
+/* How long ago r was published, in ns at now; -1 when unknown (nothing
+ * set, no stamp, or a stamp from the future: the table is written by
+ * publishers, so any value may be there). */
+int64_t tp_retained_age_ns(const struct tp_retained *r, int64_t now);
 /* Index of retained topic `topic`, or -TP_ENOENT. */
 int tp_topictab_retained_find(const struct tp_topictab *t, const char *topic);
 
