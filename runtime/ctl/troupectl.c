@@ -18,6 +18,8 @@
 
 /* Most FIELD=VALUE words of one send or call. */
 #define TP_CTL_FIELDS_MAX 64
+/* The longest -t: a day (a call waits at most that; the wire carries ms). */
+#define TP_CTL_TIMEOUT_MAX_S 86400
 
 struct ctl_cmd {
 	const char *name;
@@ -39,7 +41,7 @@ static void ctl_usage(FILE *f)
 		"\noptions:\n"
 		"  -n, --node NODE      node name (default: $TROUPE_NODE)\n"
 		"  -s, --socket PATH    control socket (default: from the node name)\n"
-		"  -t, --timeout SECS   how long to wait for the daemon (default 2)\n"
+		"  -t, --timeout SECS   how long to wait for the daemon (default 2, at most 86400)\n"
 		"  -j, --json           JSON output (list, status, call, counters, types,\n"
 		"                       topics)\n"
 		"  -q, --quiet          no messages on stderr\n"
@@ -429,13 +431,18 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'n': o.node = optarg; break;
 		case 's': o.socket = optarg; break;
-		case 't':
-			o.timeout_ms = (int)(strtod(optarg, &end) * 1000);
-			if (*end || end == optarg || o.timeout_ms < 0) {
-				fprintf(stderr, "troupectl: -t: bad timeout '%s' (seconds)\n", optarg);
+		case 't': {
+			/* Checked before the conversion: a double past INT_MAX
+			 * (or NaN) converted to int is undefined. */
+			double s = strtod(optarg, &end);
+			if (*end || end == optarg || !(s >= 0 && s <= TP_CTL_TIMEOUT_MAX_S)) {
+				fprintf(stderr, "troupectl: -t: bad timeout '%s' (seconds, 0 to %d)\n",
+					optarg, TP_CTL_TIMEOUT_MAX_S);
 				return CTL_USAGE;
 			}
+			o.timeout_ms = (int)(s * 1000);
 			break;
+		}
 		case 'j': o.json = true; break;
 		case 'q': o.quiet = true; break;
 		case 'v': o.verbose = true; break;

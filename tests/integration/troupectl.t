@@ -129,7 +129,16 @@ Usage and a node that is not running:
   usage: troupectl [options] wait-for NAME [--state up|down]
     wait (up to -t) until an actor is up or down
   $ tc -t soon list
-  troupectl: -t: bad timeout 'soon' (seconds)
+  troupectl: -t: bad timeout 'soon' (seconds, 0 to 86400)
+  [2]
+  $ tc -t 1e300 list
+  troupectl: -t: bad timeout '1e300' (seconds, 0 to 86400)
+  [2]
+  $ tc -t nan list
+  troupectl: -t: bad timeout 'nan' (seconds, 0 to 86400)
+  [2]
+  $ tc -t -1 list
+  troupectl: -t: bad timeout '-1' (seconds, 0 to 86400)
   [2]
   $ ctl -n nosuchnode list
   troupectl: node 'nosuchnode' is not running: .*/nosuchnode.ctl: No such file or directory (re)
