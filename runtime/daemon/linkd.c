@@ -578,6 +578,9 @@ int tp_linkd_prepare(struct tp_linkd *d, struct tp_node *n)
 		snprintf(obj, sizeof obj, "link.%s", p->conf->name);
 		tp_node_own_entry(n, p->obx, n->box[dm].t, "*", obj, n->ent[dm].msg_max);
 		struct tp_reg_entry *e = &n->ent[p->obx];
+		/* A stream to the peer wakes this daemon once per outbox-full
+		 * at most: deeper is fewer wake-ups (docs/PERFORMANCE.md). */
+		e->depth = p->conf->depth;
 		snprintf(e->node, sizeof e->node, "%s", p->conf->name);
 		tp_node_bind(n);   /* an outbox: traced by each mail's destination */
 		int64_t hold_ms = t->node.link_hold_ms ? t->node.link_hold_ms : TP_LINKD_HOLD_MS;
