@@ -268,6 +268,15 @@ static int linkd_check_out(struct tp_lpeer *p, struct tp_env *env)
 	return 0;
 }
 
+/* "actor@peer", as the sender of env named its destination; formatted
+ * only for a notice (a stream pays no snprintf per message). */
+static const char *linkd_dest(char buf[TP_ENV_NAME_MAX + 1], const struct tp_env *env,
+			      const struct tp_lpeer *p)
+{
+	snprintf(buf, TP_ENV_NAME_MAX + 1, "%.31s@%.31s", env->dest, p->conf->name);
+	return buf;
+}
+
 /* Takes mail from p's outbox into its queue, then the link. */
 void tp_linkd_drain(struct tp_linkd *d, struct tp_lpeer *p)
 {
@@ -291,8 +300,7 @@ void tp_linkd_drain(struct tp_linkd *d, struct tp_lpeer *p)
 			continue;
 		}
 		int rc = bad ? bad : linkd_check_out(p, &env);
-		char dest[TP_ENV_NAME_MAX + 1];   /* as the sender named it */
-		snprintf(dest, sizeof dest, "%.31s@%.31s", env.dest, p->conf->name);
+		char dest[TP_ENV_NAME_MAX + 1];   /* as the sender named it, for a notice */
 		if (rc && !bad)
 			tp_mailbox_discard(obx);   /* taken out, not sent on */
 		if (rc) {
@@ -301,7 +309,8 @@ void tp_linkd_drain(struct tp_linkd *d, struct tp_lpeer *p)
 					    : "malformed envelope", env.dest, rc);
 			/* Malformed mail has no sender worth believing. */
 			if (rc == -TP_ENOENT)
-				tp_linkd_notice_local(d, p, &env, dest, TP_UNDELIVERABLE_NOPROC, rc);
+				tp_linkd_notice_local(d, p, &env, linkd_dest(dest, &env, p),
+						      TP_UNDELIVERABLE_NOPROC, rc);
 			continue;
 		}
 		if (env.flags & TP_ENV_F_REQUEST)
@@ -310,7 +319,8 @@ void tp_linkd_drain(struct tp_linkd *d, struct tp_lpeer *p)
 		if (rc) {
 			tp_mailbox_discard(obx);
 			linkd_undeliverable(p, "link queue full", env.dest, rc);
-			tp_linkd_notice_local(d, p, &env, dest, TP_UNDELIVERABLE_QUEUE_FULL, rc);
+			tp_linkd_notice_local(d, p, &env, linkd_dest(dest, &env, p),
+					      TP_UNDELIVERABLE_QUEUE_FULL, rc);
 		}
 		if (p->state == TP_LPEER_UP)
 			tp_linkd_flush_queue(d, p);
@@ -369,6 +379,25 @@ void tp_linkd_held_retry(struct tp_linkd *d, struct tp_lpeer *p, int64_t now)
 		tp_linkd_write(d, p);
 }
 
+/* Mail held for mailbox i goes in first, as far as the mailbox has room
+ * now: a receiver that has taken mail since the last retry gets the rest
+ * at once, not at the next backoff (at a link's rate the window fills in
+ * well under a millisecond, and mail that finds it full is refused).
+ * Errors other than a full mailbox are the retry's to tell.  True when
+ * mail still waits for i. */
+static bool linkd_held_first(struct tp_linkd *d, struct tp_lpeer *p, int i)
+{
+	struct tp_mailbox *box = &d->node->box[i];
+	int k;
+	while ((k = tp_link_hold_head(&p->hold, i)) >= 0) {
+		struct tp_link_hold_slot *s = &p->hold.slot[k];
+		if (tp_mailbox_try(box, s->buf, s->len, s->prio, TP_VIA_LINK))
+			return true;
+		tp_link_hold_done(&p->hold, k, true);
+	}
+	return false;
+}
+
 void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
 		      const struct tp_link_event *ev)
 {
@@ -378,8 +407,13 @@ void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
 	if (at)
 		*at = '\0';
 	if (!strchr(env.sender, '@')) {
-		size_t sl = strlen(env.sender);
-		snprintf(env.sender + sl, sizeof env.sender - sl, "@%s", p->conf->name);
+		size_t sl = strlen(env.sender), nl = strlen(p->conf->name);
+		if (sl + 1 + nl < sizeof env.sender) {   /* per message: no snprintf */
+			env.sender[sl] = '@';
+			memcpy(env.sender + sl + 1, p->conf->name, nl + 1);
+		} else {
+			snprintf(env.sender + sl, sizeof env.sender - sl, "@%s", p->conf->name);
+		}
 	}
 	/* Topic mail (envelope version 3) never goes straight into a mailbox:
 	 * the import rules, then our own fan-out. */
@@ -439,7 +473,7 @@ void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
 	 * it goes first: new mail goes behind, never past it. */
 	bool block = (unsigned)i < d->topo->n_actors &&
 		     d->topo->actors[i].when_full == TP_FULL_BLOCK;
-	bool behind = tp_link_hold_count(&p->hold, i) > 0;
+	bool behind = tp_link_hold_count(&p->hold, i) > 0 && linkd_held_first(d, p, i);
 	int rc = behind ? -TP_EFULL :
 		 block ? tp_mailbox_try(box, m, len, env.prio, TP_VIA_LINK)
 		       : tp_mailbox_send(box, m, len, env.prio, 0, TP_VIA_LINK);
