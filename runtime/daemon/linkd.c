@@ -291,13 +291,19 @@ static bool linkd_feed(struct tp_linkd *d, struct tp_lpeer *p)
 }
 
 /* Reads and feeds, a bounded number of reads per wake-up so that one
- * busy link cannot starve the loop. */
+ * busy link cannot starve the loop.  A read that did not fill the buffer
+ * emptied the socket: the next would only say EAGAIN, one system call per
+ * wake-up for nothing (the socket is level-triggered: bytes that come
+ * meanwhile wake the loop again). */
 static bool linkd_read(struct tp_linkd *d, struct tp_lpeer *p)
 {
 	struct tp_lconn *c = &p->c;
 	for (int turn = 0; turn < 8; turn++) {
+		bool drained = turn > 0 && c->rlen < sizeof c->rbuf;
 		if (!linkd_feed(d, p))
 			return false;
+		if (drained)
+			return true;
 		ssize_t r = read(c->fd, c->rbuf, sizeof c->rbuf);
 		if (r == 0) {
 			tp_link_eof(&c->link);
