@@ -5,7 +5,7 @@
  * checks).  Batches of 256, timed apart; also the bare HMAC-SHA256 of one
  * frame, which is most of both.  The best of 5 passes: on a loaded machine
  * the others measure the scheduler.  Prints one line:
- *   link seal  64 B frame 136 B  seal 410 ns  open 520 ns  hmac 330 ns
+ *   link seal   64 B  frame  140 B  seal  249 ns  open  341 ns  hmac-sha256  216 ns  per message
  *
  * Usage: link_seal [-s SIZE] [-m MESSAGES] */
 #include <stdio.h>
