@@ -198,11 +198,17 @@ static const uint8_t *linkd_for_peer(struct tp_linkd *d, struct tp_lpeer *p,
  * other node's monotonic clock is not ours, so the envelope goes with its
  * age instead of its send time (docs/WIRE.md, rules for mail); the
  * receiving daemon stamps it back onto its own clock. */
-static int linkd_seal(struct tp_linkd *d, struct tp_lpeer *p, uint8_t *m, size_t len)
+static int linkd_seal(struct tp_linkd *d, struct tp_lpeer *p, uint8_t *m, size_t len,
+		      int64_t *now)
 {
 	struct tp_mailbox *obx = &d->node->box[p->obx];
 	uint64_t sent = len >= TP_ENV_HDR_LEN ? tp_env_sent(m) : 0;
-	int64_t now = tp_now_ns(), age = tp_latency_ns(sent, now);
+	/* The caller's reading serves a burst, read again only for mail
+	 * sent after it (a VM's clock is dear: one reading per message was
+	 * a few per cent of the daemon). */
+	if (sent > (uint64_t)*now)
+		*now = tp_now_ns();
+	int64_t age = tp_latency_ns(sent, *now);
 	if (sent)
 		tp_env_set_sent(m, age > 0 ? (uint64_t)age : 1);
 	size_t out_len;
@@ -219,15 +225,16 @@ static int linkd_seal(struct tp_linkd *d, struct tp_lpeer *p, uint8_t *m, size_t
 	return rc;
 }
 
-/* Seals queued mail into the link, oldest first, while it has room. */
-void tp_linkd_flush_queue(struct tp_linkd *d, struct tp_lpeer *p)
+/* Seals queued mail into the link, oldest first, while it has room;
+ * *now: a clock reading, renewed by linkd_seal when it is too old. */
+static void linkd_flush(struct tp_linkd *d, struct tp_lpeer *p, int64_t *now)
 {
 	const uint8_t *m;
 	size_t len;
 	if (p->state != TP_LPEER_UP)
 		return;
 	while ((len = tp_link_queue_peek(&p->q, &m)) > 0) {
-		int rc = linkd_seal(d, p, (uint8_t *)m, len);
+		int rc = linkd_seal(d, p, (uint8_t *)m, len, now);
 		if (rc == -TP_EFULL)
 			break;   /* written out first; flushed again after */
 		if (rc) {
@@ -244,6 +251,14 @@ void tp_linkd_flush_queue(struct tp_linkd *d, struct tp_lpeer *p)
 	/* Room again: take mail from the outbox (block policy stops it). */
 	if (!p->outbox_on && tp_link_queue_count(&p->q) < p->q.max_msgs)
 		tp_linkd_outbox_arm(d, p, true);
+}
+
+void tp_linkd_flush_queue(struct tp_linkd *d, struct tp_lpeer *p)
+{
+	if (p->state != TP_LPEER_UP)
+		return;
+	int64_t now = tp_now_ns();
+	linkd_flush(d, p, &now);
 }
 
 /* Checks one envelope env from the outbox: for an actor of this peer. */
@@ -282,6 +297,7 @@ void tp_linkd_drain(struct tp_linkd *d, struct tp_lpeer *p)
 {
 	struct tp_mailbox *obx = &d->node->box[p->obx];
 	struct tp_env env;
+	int64_t now = tp_now_ns();   /* for the burst: see linkd_seal */
 	for (int burst = 0; burst < 64; burst++) {
 		if (p->q.policy == TP_FULL_BLOCK &&
 		    tp_link_queue_count(&p->q) >= p->q.max_msgs) {
@@ -295,8 +311,7 @@ void tp_linkd_drain(struct tp_linkd *d, struct tp_lpeer *p)
 		if (bad)
 			memset(&env, 0, sizeof env);
 		else if (tp_linkd_topic_out(d, p, &env)) {
-			if (p->state == TP_LPEER_UP)
-				tp_linkd_flush_queue(d, p);
+			linkd_flush(d, p, &now);
 			continue;
 		}
 		int rc = bad ? bad : linkd_check_out(p, &env);
@@ -322,8 +337,7 @@ void tp_linkd_drain(struct tp_linkd *d, struct tp_lpeer *p)
 			tp_linkd_notice_local(d, p, &env, linkd_dest(dest, &env, p),
 					      TP_UNDELIVERABLE_QUEUE_FULL, rc);
 		}
-		if (p->state == TP_LPEER_UP)
-			tp_linkd_flush_queue(d, p);
+		linkd_flush(d, p, &now);
 	}
 	tp_linkd_write(d, p);
 }
@@ -399,7 +413,7 @@ static bool linkd_held_first(struct tp_linkd *d, struct tp_lpeer *p, int i)
 }
 
 void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
-		      const struct tp_link_event *ev)
+		      const struct tp_link_event *ev, int64_t now)
 {
 	struct tp_node *n = d->node;
 	struct tp_env env = ev->env;
@@ -450,7 +464,6 @@ void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
 	}
 	/* The peer sent the message's age (see linkd_seal): back onto our
 	 * clock, so that the receiver's latency covers both nodes' queues. */
-	int64_t now = tp_now_ns();
 	int64_t age = !env.sent_ns ? -1 : env.sent_ns > INT64_MAX ? INT64_MAX
 						: (int64_t)env.sent_ns;
 	env.sent_ns = age < 0 ? 0 : age < now ? (uint64_t)(now - age) : 1;
