@@ -330,6 +330,12 @@ $(B)/bench/tcp_pingpong: $(O)/tests/bench/link/tcp_pingpong.o
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lzmq
 
+# The node link's seal and open per message, in memory (tests/bench/link).
+$(B)/bench/link_seal: $(O)/tests/bench/link/link_seal.o $(B)/lib/libtroupe-daemon.a $(LIBTROUPE_A)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_TP) $(LDLIBS_LINK)
+
 # The MQTT bridge against a raw libmosquitto publisher (tests/bench/mqtt):
 # an actor, run by a node beside the bridge.
 $(B)/bench/mqttbench: $(O)/tests/bench/mqtt/mqttbench.o $(LIBTROUPE_A)
@@ -415,7 +421,8 @@ demo:
 bench:
 	$(Q)bash toolchain/setup bench
 	$(Q)$(MAKE) --no-print-directory $(LIBTROUPE_A) $(ACTOR_BINS) $(BENCH_BINS) \
-		$(BINS) $(B)/tests/actors/linkping $(B)/bench/tcp_pingpong $(B)/tests/actors/stamp \
+		$(BINS) $(B)/tests/actors/linkping $(B)/bench/tcp_pingpong $(B)/bench/link_seal \
+		$(B)/tests/actors/stamp \
 		$(B)/bench/killstamp $(if $(BRIDGE_BIN),$(BRIDGE_BIN) $(B)/bench/mqttbench)
 	$(Q)bash tests/bench/run "$(B)"
 

@@ -13,8 +13,9 @@
 
 /* Does the peer export actor to us (its last list)? */
 bool tp_linkd_knows(const struct tp_lpeer *p, const char *actor);
+/* Mail that came in from p's link, read at now. */
 void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
-		      const struct tp_link_event *ev);
+		      const struct tp_link_event *ev, int64_t now);
 void tp_linkd_drain(struct tp_linkd *d, struct tp_lpeer *p);
 void tp_linkd_flush_queue(struct tp_linkd *d, struct tp_lpeer *p);
 /* Tries p's held mail that is due at now: into its mailbox, or given up

@@ -244,14 +244,14 @@ void tp_linkd_write(struct tp_linkd *d, struct tp_lpeer *p)
 
 /* Handles one event of p's link; false when the link closed. */
 static bool linkd_on_event(struct tp_linkd *d, struct tp_lpeer *p,
-			   const struct tp_link_event *ev)
+			   const struct tp_link_event *ev, int64_t now)
 {
 	switch (ev->kind) {
 	case TP_LINK_EV_UP:
 		linkd_up(d, p);
 		break;
 	case TP_LINK_EV_MAIL:
-		tp_linkd_mail_in(d, p, ev);
+		tp_linkd_mail_in(d, p, ev, now);
 		break;
 	case TP_LINK_EV_ACTORS:
 		p->n_actors = p->c.link.n_peer_actors > TP_REG_ACTORS_MAX ?
@@ -273,31 +273,40 @@ static bool linkd_on_event(struct tp_linkd *d, struct tp_lpeer *p,
 }
 
 /* Feeds the bytes read so far, all of them: mail for a full mailbox
- * waits in its own window (p->hold), never in the link.  false when the
- * link closed. */
+ * waits in its own window (p->hold), never in the link.  One clock
+ * reading for all the frames of a read, which came together: a reading
+ * per frame was a fifth of the receiving daemon's time in a stream here
+ * (a VM's clock).  false when the link closed. */
 static bool linkd_feed(struct tp_linkd *d, struct tp_lpeer *p)
 {
 	struct tp_lconn *c = &p->c;
+	int64_t now = c->roff < c->rlen ? tp_now_ns() : 0;
 	while (c->roff < c->rlen) {
 		struct tp_link_event ev;
 		size_t used;
 		int rc = tp_link_feed(&c->link, c->rbuf + c->roff, c->rlen - c->roff,
-				      tp_now_ns(), &used, &ev);
+				      now, &used, &ev);
 		c->roff += used;
-		if (!linkd_on_event(d, p, &ev) || rc)
+		if (!linkd_on_event(d, p, &ev, now) || rc)
 			return false;
 	}
 	return true;
 }
 
 /* Reads and feeds, a bounded number of reads per wake-up so that one
- * busy link cannot starve the loop. */
+ * busy link cannot starve the loop.  A read that did not fill the buffer
+ * emptied the socket: the next would only say EAGAIN, one system call per
+ * wake-up for nothing (the socket is level-triggered: bytes that come
+ * meanwhile wake the loop again). */
 static bool linkd_read(struct tp_linkd *d, struct tp_lpeer *p)
 {
 	struct tp_lconn *c = &p->c;
 	for (int turn = 0; turn < 8; turn++) {
+		bool drained = turn > 0 && c->rlen < sizeof c->rbuf;
 		if (!linkd_feed(d, p))
 			return false;
+		if (drained)
+			return true;
 		ssize_t r = read(c->fd, c->rbuf, sizeof c->rbuf);
 		if (r == 0) {
 			tp_link_eof(&c->link);
@@ -578,6 +587,9 @@ int tp_linkd_prepare(struct tp_linkd *d, struct tp_node *n)
 		snprintf(obj, sizeof obj, "link.%s", p->conf->name);
 		tp_node_own_entry(n, p->obx, n->box[dm].t, "*", obj, n->ent[dm].msg_max);
 		struct tp_reg_entry *e = &n->ent[p->obx];
+		/* A stream to the peer wakes this daemon once per outbox-full
+		 * at most: deeper is fewer wake-ups (docs/PERFORMANCE.md). */
+		e->depth = p->conf->depth;
 		snprintf(e->node, sizeof e->node, "%s", p->conf->name);
 		tp_node_bind(n);   /* an outbox: traced by each mail's destination */
 		int64_t hold_ms = t->node.link_hold_ms ? t->node.link_hold_ms : TP_LINKD_HOLD_MS;

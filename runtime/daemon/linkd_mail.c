@@ -198,11 +198,17 @@ static const uint8_t *linkd_for_peer(struct tp_linkd *d, struct tp_lpeer *p,
  * other node's monotonic clock is not ours, so the envelope goes with its
  * age instead of its send time (docs/WIRE.md, rules for mail); the
  * receiving daemon stamps it back onto its own clock. */
-static int linkd_seal(struct tp_linkd *d, struct tp_lpeer *p, uint8_t *m, size_t len)
+static int linkd_seal(struct tp_linkd *d, struct tp_lpeer *p, uint8_t *m, size_t len,
+		      int64_t *now)
 {
 	struct tp_mailbox *obx = &d->node->box[p->obx];
 	uint64_t sent = len >= TP_ENV_HDR_LEN ? tp_env_sent(m) : 0;
-	int64_t now = tp_now_ns(), age = tp_latency_ns(sent, now);
+	/* The caller's reading serves a burst, read again only for mail
+	 * sent after it (a VM's clock is dear: one reading per message was
+	 * a few per cent of the daemon). */
+	if (sent > (uint64_t)*now)
+		*now = tp_now_ns();
+	int64_t age = tp_latency_ns(sent, *now);
 	if (sent)
 		tp_env_set_sent(m, age > 0 ? (uint64_t)age : 1);
 	size_t out_len;
@@ -219,15 +225,16 @@ static int linkd_seal(struct tp_linkd *d, struct tp_lpeer *p, uint8_t *m, size_t
 	return rc;
 }
 
-/* Seals queued mail into the link, oldest first, while it has room. */
-void tp_linkd_flush_queue(struct tp_linkd *d, struct tp_lpeer *p)
+/* Seals queued mail into the link, oldest first, while it has room;
+ * *now: a clock reading, renewed by linkd_seal when it is too old. */
+static void linkd_flush(struct tp_linkd *d, struct tp_lpeer *p, int64_t *now)
 {
 	const uint8_t *m;
 	size_t len;
 	if (p->state != TP_LPEER_UP)
 		return;
 	while ((len = tp_link_queue_peek(&p->q, &m)) > 0) {
-		int rc = linkd_seal(d, p, (uint8_t *)m, len);
+		int rc = linkd_seal(d, p, (uint8_t *)m, len, now);
 		if (rc == -TP_EFULL)
 			break;   /* written out first; flushed again after */
 		if (rc) {
@@ -244,6 +251,14 @@ void tp_linkd_flush_queue(struct tp_linkd *d, struct tp_lpeer *p)
 	/* Room again: take mail from the outbox (block policy stops it). */
 	if (!p->outbox_on && tp_link_queue_count(&p->q) < p->q.max_msgs)
 		tp_linkd_outbox_arm(d, p, true);
+}
+
+void tp_linkd_flush_queue(struct tp_linkd *d, struct tp_lpeer *p)
+{
+	if (p->state != TP_LPEER_UP)
+		return;
+	int64_t now = tp_now_ns();
+	linkd_flush(d, p, &now);
 }
 
 /* Checks one envelope env from the outbox: for an actor of this peer. */
@@ -268,11 +283,21 @@ static int linkd_check_out(struct tp_lpeer *p, struct tp_env *env)
 	return 0;
 }
 
+/* "actor@peer", as the sender of env named its destination; formatted
+ * only for a notice (a stream pays no snprintf per message). */
+static const char *linkd_dest(char buf[TP_ENV_NAME_MAX + 1], const struct tp_env *env,
+			      const struct tp_lpeer *p)
+{
+	snprintf(buf, TP_ENV_NAME_MAX + 1, "%.31s@%.31s", env->dest, p->conf->name);
+	return buf;
+}
+
 /* Takes mail from p's outbox into its queue, then the link. */
 void tp_linkd_drain(struct tp_linkd *d, struct tp_lpeer *p)
 {
 	struct tp_mailbox *obx = &d->node->box[p->obx];
 	struct tp_env env;
+	int64_t now = tp_now_ns();   /* for the burst: see linkd_seal */
 	for (int burst = 0; burst < 64; burst++) {
 		if (p->q.policy == TP_FULL_BLOCK &&
 		    tp_link_queue_count(&p->q) >= p->q.max_msgs) {
@@ -286,13 +311,11 @@ void tp_linkd_drain(struct tp_linkd *d, struct tp_lpeer *p)
 		if (bad)
 			memset(&env, 0, sizeof env);
 		else if (tp_linkd_topic_out(d, p, &env)) {
-			if (p->state == TP_LPEER_UP)
-				tp_linkd_flush_queue(d, p);
+			linkd_flush(d, p, &now);
 			continue;
 		}
 		int rc = bad ? bad : linkd_check_out(p, &env);
-		char dest[TP_ENV_NAME_MAX + 1];   /* as the sender named it */
-		snprintf(dest, sizeof dest, "%.31s@%.31s", env.dest, p->conf->name);
+		char dest[TP_ENV_NAME_MAX + 1];   /* as the sender named it, for a notice */
 		if (rc && !bad)
 			tp_mailbox_discard(obx);   /* taken out, not sent on */
 		if (rc) {
@@ -301,7 +324,8 @@ void tp_linkd_drain(struct tp_linkd *d, struct tp_lpeer *p)
 					    : "malformed envelope", env.dest, rc);
 			/* Malformed mail has no sender worth believing. */
 			if (rc == -TP_ENOENT)
-				tp_linkd_notice_local(d, p, &env, dest, TP_UNDELIVERABLE_NOPROC, rc);
+				tp_linkd_notice_local(d, p, &env, linkd_dest(dest, &env, p),
+						      TP_UNDELIVERABLE_NOPROC, rc);
 			continue;
 		}
 		if (env.flags & TP_ENV_F_REQUEST)
@@ -310,10 +334,10 @@ void tp_linkd_drain(struct tp_linkd *d, struct tp_lpeer *p)
 		if (rc) {
 			tp_mailbox_discard(obx);
 			linkd_undeliverable(p, "link queue full", env.dest, rc);
-			tp_linkd_notice_local(d, p, &env, dest, TP_UNDELIVERABLE_QUEUE_FULL, rc);
+			tp_linkd_notice_local(d, p, &env, linkd_dest(dest, &env, p),
+					      TP_UNDELIVERABLE_QUEUE_FULL, rc);
 		}
-		if (p->state == TP_LPEER_UP)
-			tp_linkd_flush_queue(d, p);
+		linkd_flush(d, p, &now);
 	}
 	tp_linkd_write(d, p);
 }
@@ -369,8 +393,27 @@ void tp_linkd_held_retry(struct tp_linkd *d, struct tp_lpeer *p, int64_t now)
 		tp_linkd_write(d, p);
 }
 
+/* Mail held for mailbox i goes in first, as far as the mailbox has room
+ * now: a receiver that has taken mail since the last retry gets the rest
+ * at once, not at the next backoff (at a link's rate the window fills in
+ * well under a millisecond, and mail that finds it full is refused).
+ * Errors other than a full mailbox are the retry's to tell.  True when
+ * mail still waits for i. */
+static bool linkd_held_first(struct tp_linkd *d, struct tp_lpeer *p, int i)
+{
+	struct tp_mailbox *box = &d->node->box[i];
+	int k;
+	while ((k = tp_link_hold_head(&p->hold, i)) >= 0) {
+		struct tp_link_hold_slot *s = &p->hold.slot[k];
+		if (tp_mailbox_try(box, s->buf, s->len, s->prio, TP_VIA_LINK))
+			return true;
+		tp_link_hold_done(&p->hold, k, true);
+	}
+	return false;
+}
+
 void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
-		      const struct tp_link_event *ev)
+		      const struct tp_link_event *ev, int64_t now)
 {
 	struct tp_node *n = d->node;
 	struct tp_env env = ev->env;
@@ -378,8 +421,13 @@ void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
 	if (at)
 		*at = '\0';
 	if (!strchr(env.sender, '@')) {
-		size_t sl = strlen(env.sender);
-		snprintf(env.sender + sl, sizeof env.sender - sl, "@%s", p->conf->name);
+		size_t sl = strlen(env.sender), nl = strlen(p->conf->name);
+		if (sl + 1 + nl < sizeof env.sender) {   /* per message: no snprintf */
+			env.sender[sl] = '@';
+			memcpy(env.sender + sl + 1, p->conf->name, nl + 1);
+		} else {
+			snprintf(env.sender + sl, sizeof env.sender - sl, "@%s", p->conf->name);
+		}
 	}
 	/* Topic mail (envelope version 3) never goes straight into a mailbox:
 	 * the import rules, then our own fan-out. */
@@ -416,7 +464,6 @@ void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
 	}
 	/* The peer sent the message's age (see linkd_seal): back onto our
 	 * clock, so that the receiver's latency covers both nodes' queues. */
-	int64_t now = tp_now_ns();
 	env.sent_ns = tp_sent_from_age(env.sent_ns, now);
 	size_t cap = n->ent[i].msg_max < d->buf_cap ? n->ent[i].msg_max : d->buf_cap;
 	uint8_t *m = d->buf;
@@ -437,7 +484,7 @@ void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
 	 * it goes first: new mail goes behind, never past it. */
 	bool block = (unsigned)i < d->topo->n_actors &&
 		     d->topo->actors[i].when_full == TP_FULL_BLOCK;
-	bool behind = tp_link_hold_count(&p->hold, i) > 0;
+	bool behind = tp_link_hold_count(&p->hold, i) > 0 && linkd_held_first(d, p, i);
 	int rc = behind ? -TP_EFULL :
 		 block ? tp_mailbox_try(box, m, len, env.prio, TP_VIA_LINK)
 		       : tp_mailbox_send(box, m, len, env.prio, 0, TP_VIA_LINK);

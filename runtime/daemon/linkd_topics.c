@@ -163,9 +163,13 @@ static int topics_dest(void *ctx, const char *name, struct tp_mailbox **out)
 
 bool tp_linkd_topic_out(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env *env)
 {
+	/* Every message of the outbox comes here: most are no topic mail,
+	 * and say so before anything is formatted. */
+	if (!env->topic[0])
+		return false;
 	char who[TP_ENV_NAME_MAX + 1];
 	snprintf(who, sizeof who, "%s@%s", TP_DAEMON_NAME, p->conf->name);
-	if (!env->topic[0] || strcmp(env->dest, who) != 0)
+	if (strcmp(env->dest, who) != 0)
 		return false;
 	struct tp_mailbox *obx = &d->node->box[p->obx];
 	char what[TP_TOPIC_MAX + 64];

@@ -596,6 +596,7 @@ static const struct topo_key topo_peer_keys[] = {
 	PEER_KEY(address, topo_addr, 0, 0),
 	PEER_KEY(queue, topo_u32, 1, 65535),
 	PEER_KEY(when_full, topo_when_full, 0, 0),
+	PEER_KEY(depth, topo_u32, 1, 65535),
 	PEER_KEY(export_topics, topo_topic_rules, 0, 0),
 	PEER_KEY(import_topics, topo_topic_rules, 0, 0),
 	{ NULL, NULL, 0, 0, 0, 0 }
@@ -847,6 +848,7 @@ static void topo_peer_begin(struct topo_ctx *c, const char *name)
 	snprintf(p->name, sizeof p->name, "%s", name);
 	p->queue = TP_TOPO_PEER_QUEUE_DEFAULT;
 	p->when_full = TP_FULL_BLOCK;
+	p->depth = TP_TOPO_DEPTH_DEFAULT;
 	p->line = c->line;
 }
 

@@ -203,6 +203,7 @@ struct tp_peer_conf {
 	char address[TP_TOPO_ADDR_MAX];    /* host:port */
 	uint32_t queue;                    /* messages kept while the link is down */
 	uint32_t when_full;                /* enum tp_when_full */
+	uint32_t depth;                    /* its outbox's depth (the mailbox "*") */
 	/* Topics across the link (link_topics.h): what the peer may subscribe
 	 * to here, and publish here.  Empty: nothing. */
 	struct tp_link_topics export_topics;

@@ -149,6 +149,10 @@ static int reload_peers(const struct tp_topology *cur, const struct tp_topology 
 			RELOAD_ERR(errs, n->line, sect, "queue changed from %u to %u: "
 				   "restart the node to apply it", (unsigned)c->queue,
 				   (unsigned)n->queue);
+		if (c->depth != n->depth)
+			RELOAD_ERR(errs, n->line, sect, "depth changed from %u to %u: "
+				   "restart the node to apply it", (unsigned)c->depth,
+				   (unsigned)n->depth);
 		if (c->when_full != n->when_full)
 			RELOAD_ERR(errs, n->line, sect, "when_full changed from %s to %s: "
 				   "restart the node to apply it", tp_when_full_name(c->when_full),

@@ -36,6 +36,7 @@ node_sect "$WORK/a.ini" "$a" $pa group.key
 peer_sect "$WORK/a.ini" "$b" $pb
 cat >>"$WORK/a.ini" <<INI
 queue = 500
+depth = 8
 [actor sensor]
 exec = sensor
 args = --rate 20 --to filter@$b

@@ -156,12 +156,12 @@ static void test_links(void **state)
 	n = plan(LINKED, "[node]\nname = r\nlisten = 127.0.0.1:7009\nkey_file = k2\n"
 		 "link_dead_ms = 9000\n"
 		 "[peer p2]\naddress = 127.0.0.1:7002\n"
-		 "[peer p1]\naddress = 127.0.0.1:7011\nqueue = 9\n"
+		 "[peer p1]\naddress = 127.0.0.1:7011\nqueue = 9\ndepth = 64\n"
 		 "[peer p3]\naddress = 127.0.0.1:7003\n"
 		 "[actor a]\nexec = /bin/true\n", &p, &text);
-	if (n != 8)
+	if (n != 9)
 		print_error("%s", text);
-	assert_int_equal(n, 8);
+	assert_int_equal(n, 9);
 	assert_non_null(strstr(text, ":1: [node]: listen changed from '127.0.0.1:7000' to "
 			       "'127.0.0.1:7009': restart the node to apply it\n"));
 	assert_non_null(strstr(text, ":1: [node]: key_file changed from 'k' to 'k2'"));
@@ -170,7 +170,8 @@ static void test_links(void **state)
 	assert_non_null(strstr(text, ":8: [peer p1]: moved among the [peer] sections"));
 	assert_non_null(strstr(text, ":8: [peer p1]: address changed from '127.0.0.1:7001'"));
 	assert_non_null(strstr(text, ":8: [peer p1]: queue changed from 256 to 9"));
-	assert_non_null(strstr(text, ":11: [peer p3]: a new peer: restart the node to apply it\n"));
+	assert_non_null(strstr(text, ":8: [peer p1]: depth changed from 10 to 64"));
+	assert_non_null(strstr(text, ":12: [peer p3]: a new peer: restart the node to apply it\n"));
 	free(text);
 	n = plan(LINKED, "[node]\nname = r\nlisten = 127.0.0.1:7000\nkey_file = k\n"
 		 "[peer p1]\naddress = 127.0.0.1:7001\n"

@@ -196,9 +196,9 @@ static const struct bad_case bad_cases[] = {
 			       "bad-tree.ini:9: [actor a]: restart_with: an actor cannot be restarted with itself",
 			       "bad-tree.ini:9: [actor a]: restart_with: no actor 'zed'" } },
 	{ "bad-links-twice.ini", 1, { "bad-links-twice.ini:6: [actor a]: links: restart_with already set at line 5 (links is its old name)" } },
-	{ "bad-peer.ini", 8, { "bad-peer.ini:6: [peer lab]: a node cannot be its own peer",
-			       "bad-peer.ini:10: [peer board2]: address: '10.0.2.2' is not host:port",
-			       "bad-peer.ini:14: [peer board3]: missing key 'address'",
+	{ "bad-peer.ini", 9, { "bad-peer.ini:6: [peer lab]: a node cannot be its own peer",
+			       "bad-peer.ini:13: [peer board2]: depth: 0 is out of range (1 to 65535)",
+			       "bad-peer.ini:15: [peer board3]: missing key 'address'",
 			       "bad-peer.ini:1: [node]: node links need key_file" } },
 	{ "bad-topics.ini", 4, { "bad-topics.ini:3: [topic sensors/+/temp]: invalid topic name 'sensors/+/temp'",
 				 "bad-topics.ini:6: [topic ok/topic]: retain: 'maybe' is neither yes nor no",
@@ -230,6 +230,8 @@ static void test_peers(void **state)
 	assert_string_equal(t->peers[0].address, "127.0.0.1:7401");
 	assert_int_equal(t->peers[0].queue, 100);
 	assert_int_equal(t->peers[0].when_full, TP_FULL_DROP_OLDEST);
+	assert_int_equal(t->peers[0].depth, 256);
+	assert_int_equal(t->peers[1].depth, TP_TOPO_DEPTH_DEFAULT);
 	assert_string_equal(t->peers[1].address, "localhost:7402");
 	assert_int_equal(t->peers[1].queue, TP_TOPO_PEER_QUEUE_DEFAULT);
 	assert_int_equal(t->peers[1].when_full, TP_FULL_BLOCK);
