@@ -7,12 +7,17 @@
  * owner gone).  The receiver claims a slot by CAS on the head after copying
  * it out, which lets drop_oldest senders discard under it safely.
  *
- * Wake-ups: the receiver sleeps in poll on a FIFO beside the ring
- * (/dev/shm/<name>.wake), pollable with its timers and fds; it sets a
- * waiter flag before sleeping and the first sender that finds it set
- * clears it and writes a byte, so a stream to a busy receiver costs no
- * system call per message.  A receiver attached TP_MBOX_LAZY calls arm
- * before each sleep and sets the flag only then, not after every message.
+ * Wake-ups: a receiver about to sleep says how in the header's waiter
+ * word (rx_waiting), and the first sender that finds it set clears it and
+ * wakes the receiver that way, so a stream to a busy receiver costs no
+ * system call per message.  A receiver that waits for its mail alone
+ * (inside recv: tp_call's wait for its reply, an actor with nothing else
+ * to wait for) sleeps in a futex on the word itself, as a semaphore would:
+ * the sender's wake-up is one FUTEX_WAKE.  A receiver that also waits for
+ * timers or fds sleeps in poll or epoll on a FIFO beside the ring
+ * (/dev/shm/<name>.wake), and its sender writes a byte there.  A receiver
+ * attached TP_MBOX_LAZY calls arm before each such sleep and sets the
+ * word only then, not after every message.
  * Senders waiting for room sleep on a process-shared semaphore that the
  * receiver posts only when a waiter count says someone waits.  Both are
  * hints: the truth is the ring's indices, re-read after every wake-up.
@@ -20,7 +25,6 @@
  * See docs/DESIGN.md, "Transports". */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <sched.h>
 #include <semaphore.h>
 #include <signal.h>
@@ -38,11 +42,14 @@
 #include "troupe/error.h"
 #include "clock.h"
 #include "fault.h"
+#include "futex.h"
 #include "rundir.h"
 
 #define SHM_DIR "/dev/shm"
 #define SHM_MAGIC 0x54524e47u        /* "TRNG" */
-#define SHM_VERSION 2
+/* 3: the receiver may sleep in a futex on rx_waiting (SHM_RX_FUTEX), which
+ * a sender of version 2 would not wake. */
+#define SHM_VERSION 3
 /* Layout depends on the ABI: a 64-bit and a 32-bit process cannot share. */
 #define SHM_ABI ((uint32_t)(sizeof(void *) | sizeof(sem_t) << 8))
 #define SHM_RING_SUFFIX ".ring"
@@ -67,13 +74,22 @@ struct shm_hdr {
 	uint32_t magic, version, abi;
 	uint32_t depth, msg_max, slot_size, spin_us, when_full;
 	_Atomic uint32_t lock;       /* pid of the sender inside, 0 when free */
-	_Atomic uint32_t rx_waiting; /* receiver is (about to be) asleep */
+	_Atomic uint32_t rx_waiting; /* how the receiver sleeps (enum shm_rx); a futex */
 	_Atomic uint32_t space_waiters;
 	_Atomic uint32_t dropped;
 	_Atomic uint32_t tx_cpu;     /* where the last sender ran (spin_us only) */
 	sem_t space;                 /* posted when room appears and someone waits */
 	char pad[64];
 	struct shm_lane lane[SHM_LANES];
+};
+
+/* rx_waiting: how the receiver is (about to be) asleep, so how a sender
+ * that takes the word wakes it.  Another value (a bogus header) is taken
+ * as the FIFO: a byte too many costs a spurious wake-up, nothing more. */
+enum shm_rx {
+	SHM_RX_AWAKE = 0,            /* not asleep: nothing to do */
+	SHM_RX_FIFO = 1,             /* in poll/epoll on the FIFO: write a byte */
+	SHM_RX_FUTEX = 2,            /* in the futex on rx_waiting: FUTEX_WAKE */
 };
 
 struct slot {
@@ -293,7 +309,7 @@ static int shm_create(const char *path, const struct tp_mbox_attr *attr,
 	/* Its receiver has not looked yet: the first sender wakes it.  An
 	 * actor's attach says so again, but the daemon receives on the
 	 * handle create gives it (its own mailbox, the links' outboxes). */
-	atomic_store_explicit(&h->rx_waiting, 1, memory_order_relaxed);
+	atomic_store_explicit(&h->rx_waiting, SHM_RX_FIFO, memory_order_relaxed);
 	/* The magic last: an attacher that sees it sees a whole header. */
 	atomic_thread_fence(memory_order_release);
 	h->magic = SHM_MAGIC;
@@ -345,7 +361,7 @@ static int shm_attach(const char *path, unsigned mode, struct tp_mbox **out)
 	/* A new receiver will first sleep on wait_fd: say so, and wake it at
 	 * once if mail queued for its predecessor is waiting. */
 	struct shm_hdr *h = (*out)->h;
-	atomic_store_explicit(&h->rx_waiting, 1, memory_order_relaxed);
+	atomic_store_explicit(&h->rx_waiting, SHM_RX_FIFO, memory_order_relaxed);
 	atomic_thread_fence(memory_order_seq_cst);
 	if (!shm_is_empty(h)) {
 		char b = 1;
@@ -442,18 +458,28 @@ static void shm_drop_oldest(struct tp_mbox *mb)
 }
 
 /* Wakes the receiver if it sleeps (or is about to): the first sender to
- * find the flag takes it and writes the one byte. */
+ * find the word set takes it and wakes the receiver the way it says.  A
+ * sender killed between the two leaves the receiver asleep until its
+ * deadline or the daemon's repair, whichever comes first. */
 static void shm_wake(struct tp_mbox *mb)
 {
+	struct shm_hdr *h = mb->h;
 	/* Pairs with the receiver's fence between setting rx_waiting and
 	 * re-reading the tails: one of the two sees the other. */
 	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(&mb->h->rx_waiting, memory_order_relaxed) &&
-	    atomic_exchange_explicit(&mb->h->rx_waiting, 0, memory_order_relaxed)) {
-		char b = 1;
-		if (write(mb->wake, &b, 1) < 0) {
-			/* EAGAIN: the FIFO is full of wake-ups already. */
-		}
+	uint32_t how = atomic_load_explicit(&h->rx_waiting, memory_order_relaxed);
+	if (how == SHM_RX_AWAKE ||
+	    (how = atomic_exchange_explicit(&h->rx_waiting, SHM_RX_AWAKE,
+					    memory_order_relaxed)) == SHM_RX_AWAKE)
+		return;
+	TP_FAULT_POINT("shm.wake.taken");
+	if (how == SHM_RX_FUTEX) {
+		tp_futex_wake(&h->rx_waiting);
+		return;
+	}
+	char b = 1;
+	if (write(mb->wake, &b, 1) < 0) {
+		/* EAGAIN: the FIFO is full of wake-ups already. */
 	}
 }
 
@@ -663,7 +689,7 @@ static void shm_spin(struct tp_mbox *mb, int64_t deadline)
 static bool shm_arm_wake(struct tp_mbox *mb)
 {
 	shm_drain_wake(mb);
-	atomic_store_explicit(&mb->h->rx_waiting, 1, memory_order_relaxed);
+	atomic_store_explicit(&mb->h->rx_waiting, SHM_RX_FIFO, memory_order_relaxed);
 	atomic_thread_fence(memory_order_seq_cst);
 	return !shm_is_empty(mb->h);
 }
@@ -676,52 +702,90 @@ static bool shm_tp_arm(struct tp_mbox *mb)
 	return !shm_is_empty(mb->h) || shm_arm_wake(mb);
 }
 
-/* Note: on -TP_EEMPTY the waiter flag stays set, because the caller is
- * about to sleep on wait_fd; the next message clears it.  A lazy
- * receiver's recv arms only when it waits itself: arm does the rest. */
+/* Sleeps in the futex until mail, a wake-up or the deadline: for a
+ * receiver that waits for nothing but its mailbox.  The word is set first,
+ * then the ring read again: a sender that committed before the fence may
+ * not have seen the word, and one that saw it either wakes us or has
+ * changed the word already, so that the wait returns at once.  0 (look at
+ * the ring again; the sleep may have been short), or -TP_ESYS when the
+ * kernel refused the wait. */
+static int shm_sleep(struct tp_mbox *mb, int64_t deadline)
+{
+	struct shm_hdr *h = mb->h;
+	TP_FAULT_POINT("shm.wait.arming");
+	atomic_store_explicit(&h->rx_waiting, SHM_RX_FUTEX, memory_order_relaxed);
+	atomic_thread_fence(memory_order_seq_cst);
+	if (!shm_is_empty(h))
+		return 0;
+	int e = tp_futex_wait(&h->rx_waiting, SHM_RX_FUTEX, deadline);
+	return e == 0 || e == ETIMEDOUT || e == EINTR ? 0 : -tp_err_sys(e);
+}
+
+/* A lazy receiver done waiting in the futex: the word back to awake, so
+ * that the next sender does not pay a FUTEX_WAKE for nobody (arm sets it
+ * again before a sleep on wait_fd). */
+static void shm_unsleep(struct tp_mbox *mb)
+{
+	uint32_t how = SHM_RX_FUTEX;
+	if (atomic_load_explicit(&mb->h->rx_waiting, memory_order_relaxed) == how)
+		atomic_compare_exchange_strong_explicit(&mb->h->rx_waiting, &how, SHM_RX_AWAKE,
+							memory_order_relaxed,
+							memory_order_relaxed);
+}
+
+/* Note: a receiver that is not lazy may sleep on wait_fd after any recv
+ * without calling arm, so recv leaves it armed on the FIFO whenever the
+ * ring is empty (and a byte in the FIFO while mail waits); a lazy
+ * receiver's recv arms nothing for wait_fd: arm does. */
 static int shm_tp_recv(struct tp_mbox *mb, void *buf, size_t cap, unsigned *prio,
 		       int64_t deadline)
 {
 	struct shm_hdr *h = mb->h;
 	if (cap < mb->msg_max)
 		return -TP_EINVAL;
-	for (;;) {
-		int n = shm_take(mb, buf, prio);
-		if (n >= 0)
-			goto got;
-		if (mb->lazy && (deadline == 0 || deadline <= tp_now_ns()))
+	int n;
+	while ((n = shm_take(mb, buf, prio)) < 0) {
+		if (deadline == 0 || deadline <= tp_now_ns()) {
+			/* Armed on the FIFO: taken back below, or the sleep on
+			 * wait_fd that follows is woken by the next sender. */
+			if (!mb->lazy && shm_arm_wake(mb) && (n = shm_take(mb, buf, prio)) >= 0)
+				break;
+			if (mb->lazy)
+				shm_unsleep(mb);
 			return -TP_EEMPTY;
+		}
 		shm_spin(mb, deadline);
-		shm_arm_wake(mb);
-		if ((n = shm_take(mb, buf, prio)) >= 0)
-			goto got;
-		int ms = tp_remaining_ms(deadline);
-		if (ms == 0)
-			return -TP_EEMPTY;
-		struct pollfd p = { .fd = mb->wake, .events = POLLIN };
-		if (poll(&p, 1, ms) < 0 && errno != EINTR)
-			return -tp_err_sys(errno);
-		continue;
-got:
-		if (mb->lazy)
-			return n;
-		/* The caller may sleep on wait_fd next without calling us again
-		 * (the actor loop takes one message per turn): with the ring
-		 * empty it must be woken by the next sender; with mail left,
-		 * wait_fd must poll readable (level triggered), one byte per
-		 * batch.  A busy stream thus costs no system call per message. */
-		if (shm_is_empty(h)) {
-			atomic_store_explicit(&h->rx_waiting, 1, memory_order_relaxed);
-			atomic_thread_fence(memory_order_seq_cst);
-		} else if (atomic_load_explicit(&h->rx_waiting, memory_order_relaxed)) {
-			atomic_store_explicit(&h->rx_waiting, 0, memory_order_relaxed);
+		if (!shm_is_empty(h))
+			continue;
+		int rc = shm_sleep(mb, deadline);
+		if (rc) {
+			if (mb->lazy)
+				shm_unsleep(mb);
+			else
+				shm_arm_wake(mb);
+			return rc;
 		}
-		if (!mb->armed && !shm_is_empty(h)) {
-			char b = 1;
-			mb->armed = write(mb->wake, &b, 1) == 1;
-		}
+	}
+	if (mb->lazy) {
+		shm_unsleep(mb);
 		return n;
 	}
+	/* The caller may sleep on wait_fd next without calling us again
+	 * (the actor loop takes one message per turn): with the ring
+	 * empty it must be woken by the next sender; with mail left,
+	 * wait_fd must poll readable (level triggered), one byte per
+	 * batch.  A busy stream thus costs no system call per message. */
+	if (shm_is_empty(h)) {
+		atomic_store_explicit(&h->rx_waiting, SHM_RX_FIFO, memory_order_relaxed);
+		atomic_thread_fence(memory_order_seq_cst);
+	} else if (atomic_load_explicit(&h->rx_waiting, memory_order_relaxed)) {
+		atomic_store_explicit(&h->rx_waiting, SHM_RX_AWAKE, memory_order_relaxed);
+	}
+	if (!mb->armed && !shm_is_empty(h)) {
+		char b = 1;
+		mb->armed = write(mb->wake, &b, 1) == 1;
+	}
+	return n;
 }
 
 static int shm_tp_wait_fd(struct tp_mbox *mb)
@@ -772,6 +836,8 @@ static void shm_repair(struct tp_mbox *mb, pid_t pid)
 	uint32_t owner = (uint32_t)pid;
 	atomic_compare_exchange_strong(&h->lock, &owner, 0);
 	if (!shm_is_empty(h)) {
+		/* Both ways: the dead sender may have taken the word already. */
+		tp_futex_wake(&h->rx_waiting);
 		char b = 1;
 		if (write(mb->wake, &b, 1) < 0) {
 			/* full: a wake-up is pending anyway */
@@ -787,7 +853,7 @@ static void shm_repair(struct tp_mbox *mb, pid_t pid)
 const struct tp_transport tp_transport_shm = {
 	.name = "shm",
 	.caps = TP_CAP_EXACT_DEPTH | TP_CAP_DROP_OLDEST | TP_CAP_STAT_DEPTH |
-		TP_CAP_DROPPED_ALL,
+		TP_CAP_DROPPED_ALL | TP_CAP_RECV_WAIT,
 	.create = shm_create,
 	.attach = shm_attach,
 	.send = shm_tp_send,

@@ -85,6 +85,14 @@ enum tp_caps {
 	TP_CAP_SWEEP_MOUNTED = 1u << 5,
 	/* All four priorities kept apart (mq); without it, two lanes. */
 	TP_CAP_PRIO4 = 1u << 6,
+	/* recv's wait costs what the primitive's does: it sleeps in one
+	 * system call and is woken by one (shm: a futex), where a sleep on
+	 * wait_fd costs the receiver a poll and a read and the sender a
+	 * write.  A receiver that waits for its mailbox alone (an actor with
+	 * no fds and no timer due, until it must look at its signals again)
+	 * should then wait in recv with a deadline rather than on wait_fd.
+	 * Without it, recv's wait is wait_fd's poll and a receive. */
+	TP_CAP_RECV_WAIT = 1u << 7,
 };
 
 /* The longest transport name: registry entries and topologies hold it
@@ -133,9 +141,10 @@ struct tp_transport {
 	/* Mandatory.  Handle: daemon's, receiving.  Takes the next message
 	 * (highest lane first, FIFO within one) into buf, whose cap must be
 	 * at least the mailbox's msg_max, and its priority into *prio (prio
-	 * may be NULL).  Blocks up to deadline.  Returns its length,
-	 * -TP_EEMPTY (nothing by the deadline), -TP_EINVAL (cap too small),
-	 * -TP_ESYS. */
+	 * may be NULL).  Blocks up to deadline, and while it blocks watches
+	 * the mailbox alone (TP_CAP_RECV_WAIT: in its cheapest wait).
+	 * Returns its length, -TP_EEMPTY (nothing by the deadline, and never
+	 * before it), -TP_EINVAL (cap too small), -TP_ESYS. */
 	int (*recv)(struct tp_mbox *mb, void *buf, size_t cap, unsigned *prio,
 		    int64_t deadline);
 

@@ -21,7 +21,7 @@ const struct tp_transport *const tp_transports[] = {
 
 #define TP_CAPS_ALL (TP_CAP_EXACT_DEPTH | TP_CAP_DROP_OLDEST | TP_CAP_STAT_DEPTH | \
 		     TP_CAP_DROPPED_ALL | TP_CAP_CONNECTED | TP_CAP_SWEEP_MOUNTED | \
-		     TP_CAP_PRIO4)
+		     TP_CAP_PRIO4 | TP_CAP_RECV_WAIT)
 
 int tp_transport_validate(const struct tp_transport *t, char *err, size_t errlen)
 {

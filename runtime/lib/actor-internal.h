@@ -21,6 +21,7 @@ struct tp_dest {
 
 struct tp_timer {
 	int fd;                 /* timerfd, -1 when free */
+	int64_t due;            /* next expiry (CLOCK_MONOTONIC ns), at the latest; 0: unknown */
 	tp_timer_fn *fn;
 	void *arg;
 };
@@ -122,11 +123,17 @@ int tp_payload_put(const struct tp_payload *pl, uint8_t *buf, size_t room);
 
 /* Receives and dispatches what is waiting, at most max messages. */
 void tp_mail_drain(tp_actor *self, unsigned max);
+/* Waits up to deadline for one message in the own mailbox's recv and
+ * dispatches it: true if one was, false if none came (or recv failed). */
+bool tp_mail_wait(tp_actor *self, int64_t deadline);
 
 void tp_watch_init(tp_actor *self);
 void tp_watch_fini(tp_actor *self);
 void tp_watch_fire_timer(tp_actor *self, unsigned i);
 void tp_watch_fire_fd(tp_actor *self, unsigned i, uint32_t events);
+/* Until when the actor has nothing to wait for but its mail: until, or
+ * earlier when a timer is due sooner; 0 while it watches a descriptor. */
+int64_t tp_watch_quiet_until(const tp_actor *self, int64_t until);
 
 
 /* The error a call of request type `type` and correlation id `corr` ends

@@ -573,3 +573,16 @@ void tp_mail_drain(tp_actor *self, unsigned max)
 			return;   /* a call inside the callback stashed mail: older first */
 	}
 }
+
+bool tp_mail_wait(tp_actor *self, int64_t deadline)
+{
+	struct tp_env env;
+	int n = mail_take(self, deadline, &env);
+	if (n < 0) {
+		if (n != -TP_EEMPTY)
+			tp_log("receive: %s", tp_strerror(n));
+		return false;
+	}
+	tp_mail_dispatch(self, &env);
+	return true;
+}

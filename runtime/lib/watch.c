@@ -7,6 +7,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 #include "actor-internal.h"
+#include "clock.h"
 
 void tp_watch_init(tp_actor *self)
 {
@@ -39,6 +40,8 @@ int tp_timer_start(tp_actor *self, unsigned first_ms, unsigned period_ms,
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (fd < 0)
 		return -tp_err_from_errno(errno);
+	/* Read before the kernel's: never later than the real expiry. */
+	int64_t due = tp_now_ns() + (int64_t)first_ms * 1000000;
 	struct itimerspec its = { 0 };
 	/* An all-zero it_value disarms the timer: 0 ms means "at once". */
 	ms_to_ts(first_ms ? first_ms : 0, &its.it_value);
@@ -52,7 +55,7 @@ int tp_timer_start(tp_actor *self, unsigned first_ms, unsigned period_ms,
 		close(fd);
 		return rc;
 	}
-	self->timers[i] = (struct tp_timer){ .fd = fd, .fn = fn, .arg = arg };
+	self->timers[i] = (struct tp_timer){ .fd = fd, .due = due, .fn = fn, .arg = arg };
 	return (int)i;
 }
 
@@ -73,8 +76,12 @@ void tp_watch_fire_timer(tp_actor *self, unsigned i)
 	    read(t->fd, &expirations, sizeof expirations) != sizeof expirations)
 		return;
 	struct itimerspec its;
-	bool oneshot = timerfd_gettime(t->fd, &its) == 0 &&
-		       its.it_interval.tv_sec == 0 && its.it_interval.tv_nsec == 0;
+	int64_t now = tp_now_ns();
+	bool known = timerfd_gettime(t->fd, &its) == 0;
+	bool oneshot = known && its.it_interval.tv_sec == 0 && its.it_interval.tv_nsec == 0;
+	/* it_value is what is left until the next expiry, read after now. */
+	t->due = known ? now + (int64_t)its.it_value.tv_sec * 1000000000 + its.it_value.tv_nsec
+		       : 0;
 	tp_timer_fn *fn = t->fn;
 	void *arg = t->arg;
 	if (oneshot)
@@ -125,4 +132,15 @@ void tp_watch_fire_fd(tp_actor *self, unsigned i, uint32_t events)
 	unsigned ev = (events & (EPOLLIN | EPOLLHUP | EPOLLERR) ? TP_FD_READ : 0) |
 		      (events & EPOLLOUT ? TP_FD_WRITE : 0);
 	w->fn(self, self->state, w->fd, ev, w->arg);
+}
+
+int64_t tp_watch_quiet_until(const tp_actor *self, int64_t until)
+{
+	for (unsigned i = 0; i < TP_FDS_MAX; i++)
+		if (self->watches[i].fd >= 0)
+			return 0;
+	for (unsigned i = 0; i < TP_TIMERS_MAX; i++)
+		if (self->timers[i].fd >= 0 && self->timers[i].due < until)
+			until = self->timers[i].due;
+	return until;
 }

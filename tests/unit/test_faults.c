@@ -808,6 +808,41 @@ static void shm_sender_kill_points(void **st)
 	}
 }
 
+/* A sender killed after it took the receiver's waiter word and before it
+ * woke the receiver (in the futex, where a receiver that waits for its
+ * mail alone sleeps).  The message is committed, and nobody else will
+ * wake the receiver for it: the daemon's repair does (within 1 s of a
+ * 10 s receive), and without a repair the receive's own deadline ends the
+ * sleep and finds it (a 300 ms receive gets it within 2 s). */
+static void shm_waker_killed(void **st)
+{
+	(void)st;
+	for (int with_repair = 0; with_repair < 2; with_repair++) {
+		ledger_reset();
+		struct tp_mbox *own = make(4, TP_FULL_BLOCK);
+		pid_t rx = with_repair ? spawn_sleeper(own) : spawn_receiver_ms(own, 300);
+		if (!with_repair)
+			sleep_ns(50 * MS);
+		L->st[100] = ST_TRYING;
+		int64_t t0 = tp_now_ns();
+		pid_t dead = spawn_killed_at("shm.wake.taken", true, own);
+		L->st[100] = ST_SENT;
+		L->next = 101;
+		if (with_repair)
+			T->repair(own, dead);
+		bool got = wait_until(&L->received, 1, with_repair ? 1000 : 2000);
+		print_message("shm: sender killed before its wake-up: the receiver had the message "
+			      "after %.1f ms (%s)\n", (double)(tp_now_ns() - t0) / MS,
+			      with_repair ? "repair" : "no repair, 300 ms receives");
+		assert_true(got);
+		reap(rx, own);
+		assert_int_equal(L->got[100], 1);
+		ledger_assert("shm.wake.taken", 0);
+		T->close(own);
+		assert_int_equal(T->unlink(path), 0);
+	}
+}
+
 /* A sender stopped (SIGSTOP) inside its copy holds the ring's lock, and
  * looks alive: the next send waits for the lock until its deadline and
  * fails with TP_EFULL then, nothing queued; a send without a deadline
@@ -949,6 +984,7 @@ int main(void)
 		{ cmocka_unit_test_setup_teardown(mq_limits, setup, teardown), "mq" },
 		{ cmocka_unit_test_setup_teardown(shm_sender_kill_points, setup, teardown), "shm" },
 		{ cmocka_unit_test_setup_teardown(shm_receiver_kill_points, setup, teardown), "shm" },
+		{ cmocka_unit_test_setup_teardown(shm_waker_killed, setup, teardown), "shm" },
 		{ cmocka_unit_test_setup_teardown(shm_lock_deadline, setup, teardown), "shm" },
 		{ cmocka_unit_test_setup_teardown(shm_space_waiter_killed, setup, teardown), "shm" },
 	};

@@ -99,9 +99,9 @@ static struct tp_mbox *spinning_receiver(struct tp_mbox **daemon, int sender_cpu
 }
 
 /* The CPU time the receiver takes for n receives on the empty ring, each
- * with a deadline of timeout_ms (0: may not wait), itself on CPU 0 and
+ * with a deadline of timeout_us (0: may not wait), itself on CPU 0 and
  * its last sender on sender_cpu. */
-static int64_t empty_waits_cpu_ns(int sender_cpu, uint32_t spin_us, int n, int timeout_ms)
+static int64_t empty_waits_cpu_ns(int sender_cpu, uint32_t spin_us, int n, int timeout_us)
 {
 	pin(0);
 	struct tp_mbox *daemon = NULL, *rx = spinning_receiver(&daemon, sender_cpu, spin_us);
@@ -109,13 +109,15 @@ static int64_t empty_waits_cpu_ns(int sender_cpu, uint32_t spin_us, int n, int t
 	int64_t t0 = cpu_ns();
 	for (int i = 0; i < n; i++)
 		assert_int_equal(T->recv(rx, buf, sizeof buf, NULL,
-					 timeout_ms ? tp_deadline_ms(timeout_ms) : 0), -TP_EEMPTY);
+					 timeout_us ? tp_now_ns() + timeout_us * 1000LL : 0),
+				 -TP_EEMPTY);
 	int64_t used = cpu_ns() - t0;
 	unpin();
 	T->close(rx);
 	T->close(daemon);
-	print_message("sender on CPU %d, receiver on 0: %lld us of CPU in %d receives of %d ms\n",
-		      sender_cpu, (long long)(used / 1000), n, timeout_ms);
+	T->unlink(path);
+	print_message("sender on CPU %d, receiver on 0: %lld us of CPU in %d receives of %d us\n",
+		      sender_cpu, (long long)(used / 1000), n, timeout_us);
 	return used;
 }
 
@@ -133,7 +135,7 @@ static void need_two_cpus(void)
 static void no_spin_beside_the_sender(void **st)
 {
 	(void)st;
-	assert_true(empty_waits_cpu_ns(0, 50000, 1, 100) < 10 * 1000000LL);
+	assert_true(empty_waits_cpu_ns(0, 50000, 1, 100000) < 10 * 1000000LL);
 }
 
 /* The sender on another CPU: the first wait spins its 10 ms, and each
@@ -148,16 +150,18 @@ static void spin_shrinks_when_it_does_not_pay(void **st)
 	 * lets the spinner run is not (CI twice gave it under 1 ms of CPU in
 	 * a 10 ms spin), so that spinning pays at all is make bench's row
 	 * "troupe shm spin rtt at 64 B", not a test here. */
-	assert_true(empty_waits_cpu_ns(1, SPIN_US, WAITS, 20) < 45 * 1000000LL);
+	assert_true(empty_waits_cpu_ns(1, SPIN_US, WAITS, 20000) < 45 * 1000000LL);
 }
 
-/* A receive that may not wait (deadline 0) does not spin either: 20 of
- * them would otherwise spin 10 + 5 + 2.5 … ms. */
+/* A receive that may not wait (deadline 0) does not spin, and one whose
+ * deadline (100 us) comes before the spin's end stops spinning there: 20
+ * of them would otherwise spin 10 + 5 + 2.5 … ms. */
 static void no_spin_past_the_deadline(void **st)
 {
 	(void)st;
 	need_two_cpus();
 	assert_true(empty_waits_cpu_ns(1, SPIN_US, WAITS, 0) < 5 * 1000000LL);
+	assert_true(empty_waits_cpu_ns(1, SPIN_US, WAITS, 100) < 6 * 1000000LL);
 }
 
 int main(void)
