@@ -59,6 +59,8 @@
 #define SHM_SIZE_MAX (1ull << 30)
 /* How long a sender waits for the lock before it checks the owner lives. */
 #define SHM_LOCK_CHECK_NS (2 * 1000000LL)
+/* The most a repair takes back of the space count at once (shm_repair). */
+#define SHM_REPAIR_DRAIN_MAX 1024u
 /* The least a receiver with spin_us spins once spinning stops paying. */
 #define SHM_SPIN_MIN_NS 1000
 /* A sender waiting for room re-reads the ring at least this often. */
@@ -614,6 +616,7 @@ static void shm_post_space(struct tp_mbox *mb)
 static int shm_take(struct tp_mbox *mb, void *buf, unsigned *prio)
 {
 	struct shm_hdr *h = mb->h;
+	unsigned resyncs = 0;
 	for (unsigned l = 0; l < SHM_LANES; l++) {
 		struct shm_lane *ln = &h->lane[l];
 		for (;;) {
@@ -621,6 +624,21 @@ static int shm_take(struct tp_mbox *mb, void *buf, unsigned *prio)
 			uint32_t tail = atomic_load_explicit(&ln->tail, memory_order_acquire);
 			if (head == tail)
 				break;
+			if (tail - head > mb->depth) {
+				/* Further apart than the ring is deep: no sender
+				 * wrote that (a writer of the header moved one),
+				 * and what lies between is no mail.  Start again
+				 * at the tail; the exchange fails, harmlessly, if
+				 * a drop_oldest moved the head since we read it.
+				 * Twice in one take: someone keeps at it; this
+				 * lane is empty for now. */
+				if (atomic_compare_exchange_strong_explicit(&ln->head, &head, tail,
+									    memory_order_acq_rel,
+									    memory_order_acquire) &&
+				    ++resyncs > 1)
+					break;
+				continue;
+			}
 			const struct slot *s = slot_at(mb, l, head);
 			uint32_t len = s->len, pr = s->prio;   /* read once, then check */
 			if (len <= mb->msg_max)
@@ -843,9 +861,12 @@ static void shm_repair(struct tp_mbox *mb, pid_t pid)
 			/* full: a wake-up is pending anyway */
 		}
 	}
-	/* A count piled up before (older senders) goes back to at most one. */
+	/* A count piled up before (older senders) goes back to at most one,
+	 * a bounded step at a time: a writer of the ring can set it near
+	 * 2^31, and the daemon must not spend seconds here. */
 	int v;
-	while (sem_getvalue(&h->space, &v) == 0 && v > 1 && sem_trywait(&h->space) == 0)
+	for (unsigned k = 0; k < SHM_REPAIR_DRAIN_MAX && sem_getvalue(&h->space, &v) == 0 &&
+			     v > 1 && sem_trywait(&h->space) == 0; k++)
 		;
 	shm_post_space(mb);
 }

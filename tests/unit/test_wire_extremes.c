@@ -31,6 +31,7 @@
  * integers in arithmetic, timeout_ms and cmd, are bounded where read). */
 #include <fcntl.h>
 #include <limits.h>
+#include <semaphore.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -651,6 +652,80 @@ static void shm_ring_header(void **st)
 	test_deadline(0, NULL);
 }
 
+/* The ring's indexes and its space count, as a writer of the ring may
+ * set them: a receiver takes at most depth messages from a lane whose
+ * head and tail are further apart and then finds it empty (not 2^32 stale
+ * slots), the ring works again after, and the daemon's repair takes back
+ * a forged space count a bounded step at a time (not 2^31 system calls). */
+static void shm_ring_indexes(void **st)
+{
+	(void)st;
+	shm_t = tp_transport_find("shm");
+	assert_non_null(shm_t);
+	snprintf(shm_path, sizeof shm_path, "/troupe.unit%d.wy", (int)getpid());
+	snprintf(shm_ring, sizeof shm_ring, "/dev/shm%s.ring", shm_path);
+	test_deadline(30, shm_cleanup);
+	struct tp_mbox *own = test_mbox_create(shm_t, shm_path, 4, 64, TP_FULL_REJECT);
+	struct tp_mbox *tx = NULL;
+	assert_int_equal(shm_t->attach(shm_path, TP_MBOX_SEND, &tx), 0);
+	struct stat sb;
+	assert_int_equal(stat(shm_ring, &sb), 0);
+	size_t hdr = (size_t)sb.st_size - 2 * 4 * slot_of(64);
+	int fd = open(shm_ring, O_RDWR);
+	assert_true(fd >= 0);
+	uint8_t *map = mmap(NULL, hdr, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(map != MAP_FAILED);
+	/* The lanes end the header, 64 bytes each: head, then tail.  Which
+	 * one a send moves shows it. */
+	assert_int_equal(shm_t->send(tx, "a", 1, 1, 0), 0);
+	uint32_t *lane = NULL;
+	for (size_t off = hdr - 128; off < hdr; off += 64)
+		if (((uint32_t *)(map + off))[1] == 1)
+			lane = (uint32_t *)(map + off);
+	assert_non_null(lane);
+	char got[64];
+	unsigned prio;
+	for (size_t i = 0; i < N(X32); i++) {
+		for (int end = 0; end < 2; end++) {   /* the tail moved, or the head */
+			uint32_t base = __atomic_load_n(&lane[1], __ATOMIC_ACQUIRE);
+			__atomic_store_n(&lane[end ? 0 : 1], end ? base - X32[i] : base + X32[i],
+					 __ATOMIC_RELEASE);
+			int taken = 0, rc;
+			while ((rc = shm_t->recv(own, got, sizeof got, &prio, 0)) >= 0 && taken <= 8)
+				taken++;
+			if (rc != -TP_EEMPTY || taken > 4)
+				fail_msg("%s moved by %#x: %d taken, then %d", end ? "head" : "tail",
+					 X32[i], taken, rc);
+			assert_int_equal(shm_t->send(tx, "b", 1, 1, 0), 0);
+			assert_int_equal(shm_t->recv(own, got, sizeof got, &prio, 0), 1);
+			assert_int_equal(got[0], 'b');
+		}
+	}
+	/* The space count, raised as a writer of the ring can: a repair takes
+	 * back at most a bounded step of it. */
+	/* After 13 words: magic … when_full, lock … tx_cpu (struct shm_hdr). */
+	sem_t *space = (sem_t *)(map + ((13 * 4 + _Alignof(sem_t) - 1) & ~(_Alignof(sem_t) - 1)));
+	for (int k = 0; k < 20000; k++)
+		assert_int_equal(sem_post(space), 0);
+	int before, after;
+	assert_int_equal(sem_getvalue(space, &before), 0);
+	assert_true(before >= 20000);
+	struct tp_mbox_stat ms;   /* the posts hit the count, nothing else */
+	assert_int_equal(shm_t->stat(own, &ms), 0);
+	assert_int_equal(ms.depth, 0);
+	shm_t->repair(own, 1);   /* init: never the ring's lock holder */
+	assert_int_equal(sem_getvalue(space, &after), 0);
+	if (after < before - 4096)
+		fail_msg("one repair took the space count from %d to %d", before, after);
+	munmap(map, hdr);
+	close(fd);
+	shm_t->close(tx);
+	shm_t->close(own);
+	assert_int_equal(shm_t->unlink(shm_path), 0);
+	shm_path[0] = '\0';
+	test_deadline(0, NULL);
+}
+
 /* ---------------------------------------------------------------- notices */
 
 static size_t pb_put(uint8_t *buf, size_t cap, const pb_msgdesc_t *fields, const void *m)
@@ -805,6 +880,7 @@ int main(void)
 		cmocka_unit_test(link_sealed_fields),
 		cmocka_unit_test(stream_frames),
 		cmocka_unit_test_teardown(shm_ring_header, shm_teardown),
+		cmocka_unit_test_teardown(shm_ring_indexes, shm_teardown),
 		cmocka_unit_test(error_codes),
 		cmocka_unit_test(shared_tables),
 	};
