@@ -3,14 +3,17 @@
 connection it carries, on a timer: the connection losses a node link must
 survive (tests/integration/test_links_resend.sh).
 
-  cutproxy.py PORTFILE TARGET_PORT CUTS EVERY_MS LIMIT_S
+  cutproxy.py PORTFILE TARGET_PORT CUTS EVERY_MS LIMIT_S [DELAY_MS]
 
 Listens on a free port (written to PORTFILE), forwards each accepted
 connection to 127.0.0.1:TARGET_PORT, and every EVERY_MS ms (the first
 EVERY_MS after a connection is carried) closes both sides of every
 connection, mid-frame or not, dropping what it held, until it has cut
 CUTS times; then it forwards without cutting.  After each cut it appends
-a line to PORTFILE.cuts.  It exits after LIMIT_S seconds in any case."""
+a line to PORTFILE.cuts.  It exits after LIMIT_S seconds in any case.
+Bytes wait DELAY_MS (default 20) in the proxy before they go on, as on
+a slower network: a cut always finds mail on the way, which it drops."""
+import collections
 import os
 import selectors
 import socket
@@ -21,6 +24,7 @@ import time
 def main():
     portfile, target, cuts, every_ms, limit = sys.argv[1], int(sys.argv[2]), \
         int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+    delay = (int(sys.argv[6]) if len(sys.argv) > 6 else 20) / 1000.0
     ls = socket.socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(("127.0.0.1", 0))
@@ -32,6 +36,7 @@ def main():
         f.write(str(ls.getsockname()[1]))
     os.rename(portfile + ".tmp", portfile)
     peer = {}            # socket -> the other end
+    held = {}            # socket -> deque of (due, bytes) read from it
     done = 0
     next_cut = None
     end = time.monotonic() + limit
@@ -42,6 +47,7 @@ def main():
             if x is None:
                 continue
             peer.pop(x, None)
+            held.pop(x, None)
             try:
                 sel.unregister(x)
             except (KeyError, ValueError):
@@ -59,7 +65,17 @@ def main():
             next_cut = None
         if next_cut is None and peer and done < cuts:
             next_cut = now + every_ms / 1000.0
-        timeout = 0.05 if next_cut is None else max(0.0, min(0.05, next_cut - now))
+        for s in list(held):
+            q = held.get(s)
+            while q and q[0][0] <= now and s in peer:
+                try:
+                    peer[s].sendall(q.popleft()[1])
+                except OSError:
+                    close_pair(s)
+                    break
+        timeout = 0.005 if any(held.values()) else 0.05
+        if next_cut is not None:
+            timeout = max(0.0, min(timeout, next_cut - now))
         for key, _ in sel.select(timeout):
             s = key.fileobj
             if s is ls:
@@ -79,6 +95,7 @@ def main():
                     x.settimeout(2)
                     sel.register(x, selectors.EVENT_READ, None)
                 peer[c], peer[u] = u, c
+                held[c], held[u] = collections.deque(), collections.deque()
                 continue
             if s not in peer:
                 continue
@@ -89,10 +106,7 @@ def main():
             if not data:
                 close_pair(s)
                 continue
-            try:
-                peer[s].sendall(data)
-            except (OSError, KeyError):
-                close_pair(s)
+            held[s].append((time.monotonic() + delay, data))
     for s in list(peer):
         close_pair(s)
 
