@@ -5,7 +5,11 @@
 # with mail sealed and unwritten, on the wire, or delivered but not yet
 # acknowledged).  Every number arrives exactly once and in order; A sent
 # mail again after reconnects (troupectl links: resent) and nothing came
-# back undeliverable.  With LINK_VERSION=3 both nodes play the release
+# back undeliverable.  Meanwhile a second stream of 40 goes to a sink
+# frozen (SIGSTOP) across cuts: its mail waits in B's hold, so B does not
+# acknowledge it, A sends it again after each reconnect and B drops those
+# copies (duplicates); the sink, thawed, gets each of the 40 once, in
+# order.  With LINK_VERSION=3 both nodes play the release
 # before delivery sequences (at most once): the check then fails, which is
 # what this test guards against.
 . "$(dirname "$0")/lib.sh"
@@ -34,8 +38,13 @@ cat >>"$WORK/a.ini" <<INI
 [actor streamer]
 exec = streamer
 args = --to logger@$b --count $N --burst 2 --period $(( 2 * SLOW ))
+[actor held]
+exec = streamer
+args = --to sink@$b --count 40 --burst 2 --period $(( 2 * SLOW )) --wait $(( 1500 * SLOW ))
 INI
 node "$WORK/b.ini" "$b" $pb "$a" $pa
+# The sink is frozen on purpose: its held mail must not be given up.
+sed -i 's/^key_file = group.key$/&\nlink_hold_ms = 60000/' "$WORK/b.ini"
 cat >>"$WORK/b.ini" <<INI
 [actor logger]
 exec = logger
@@ -45,11 +54,30 @@ export = $a
 transport = shm
 depth = 2048
 msg_max = 256
+[actor sink]
+exec = streamer
+args = --sink 1
+export = $a
+depth = 4
 INI
 v=${LINK_VERSION:-}
 TROUPE_TEST_LINK_VERSION=$v node_start "$b" "$WORK/b.ini"; db=$DPID
 TROUPE_TEST_LINK_VERSION=$v node_start "$a" "$WORK/a.ini"; da=$DPID
 wait_for "$WORK/$a.log" "link $b \(127.0.0.1:$px\): up" 20
+ncuts() { wc -l <"$WORK/proxy.port.cuts" 2>/dev/null || echo 0; }
+# The sink frozen before the held stream starts (--wait 1.5 s): 4 of its
+# 40 fill its mailbox, 36 wait in B's hold across the next cuts.
+ctl -n "$b" -t $((10 * SLOW)) wait-for sink >/dev/null || fail "sink on $b is not up"
+sink=$(actor_pid "$b" sink)
+kill -STOP "$sink" || fail "cannot freeze the sink ($sink)"
+wait_for "$WORK/$a.log" "^held\[[0-9]*\]: sent 40$" 20
+c0=$(ncuts)
+for ((i = 0; i < 30 * SLOW * 10; i++)); do
+	[ "$(ncuts)" -ge $((c0 + 2)) ] && break
+	sleep 0.1
+done
+[ "$(ncuts)" -ge $((c0 + 2)) ] || fail "no cuts while the sink was frozen"
+kill -CONT "$sink"
 
 # Bounded: the stream ends (N readings), the cuts are all made.
 wait_for "$WORK/$a.log" "^streamer\[[0-9]*\]: sent $N$" $(( 30 + CUTS * 2 ))
@@ -70,7 +98,16 @@ seqs | awk -v n=$N 'NR != $1 { printf "reading %d where %d was due\n", $1, NR; b
 		    END { if (!bad && NR != n) { printf "%d readings of %d\n", NR, n; bad = 1 }
 			  exit bad }' ||
 	fail "readings lost, repeated or out of order across $cuts cuts"
-grep -q '^streamer\[[0-9]*\]: undeliverable' "$WORK/$a.log" &&
+got() { grep -o "^sink\[[0-9]*\]: got seq=[0-9]* from held@$a" "$WORK/$b.log" | sed 's/.*seq=\([0-9]*\).*/\1/'; }
+for ((i = 0; i < 20 * SLOW * 10; i++)); do
+	[ "$(got | wc -l)" -ge 40 ] && break
+	sleep 0.1
+done
+got | awk 'NR != $1 { printf "held reading %d where %d was due\n", $1, NR; bad = 1; exit }
+	   END { if (!bad && NR != 40) { printf "%d held readings of 40\n", NR; bad = 1 }
+		 exit bad }' ||
+	fail "mail held across cuts lost, repeated or out of order"
+grep -q '^\(streamer\|held\)\[[0-9]*\]: undeliverable' "$WORK/$a.log" &&
 	fail "mail came back undeliverable: $(grep -m3 undeliverable "$WORK/$a.log")"
 ja=$(ctl -n "$a" -j links) jb=$(ctl -n "$b" -j links)
 resent=$(echo "$ja" | sed -n 's/.*"resent":\([0-9]*\).*/\1/p')
@@ -79,6 +116,8 @@ reconnects=$(echo "$ja" | sed -n 's/.*"reconnects":\([0-9]*\).*/\1/p')
 echo "cuts $cuts, reconnects $reconnects, resent $resent, duplicates dropped on $b $dups"
 [ "${reconnects:-0}" -ge "$CUTS" ] || fail "$reconnects reconnects for $cuts cuts"
 [ "${resent:-0}" -gt 0 ] || fail "no mail sent again across $cuts cuts: $ja"
+# The held stream's copies sent again were dropped on B, never delivered.
+[ "${dups:-0}" -gt 0 ] || fail "no duplicates dropped on $b (held mail acknowledged?): $jb"
 echo "$ja" | grep -q '"restarted":0,' || fail "mail answered as if $b restarted: $ja"
 echo "$ja" | grep -q '"unacked":0,' || fail "mail still unacknowledged: $ja"
 
