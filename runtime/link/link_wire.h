@@ -1,4 +1,4 @@
-/* The node link's frame format, versions 1 and 2 (docs/WIRE.md, "Node links"):
+/* The node link's frame format, versions 1 to 4 (docs/WIRE.md, "Node links"):
  * sizes, offsets and type numbers, shared by the state machine, its tests
  * and its fuzz entry point.  All integers are little-endian. */
 #ifndef TROUPE_LINK_WIRE_H
