@@ -53,6 +53,11 @@ int tp_ctl_do_links(struct tp_ctl *c, int k, const troupe_CtlRequest *q,
 		li->held_window = p->hold.per_dest;
 		li->held_expired = p->hold.st.expired;
 		li->held_refused = p->hold.st.refused;
+		li->unacked = p->q.st.unacked;
+		li->resent = p->q.st.resent;
+		li->duplicates = p->rx.dups;
+		li->peer_epoch = p->epoch_peer;
+		li->restarted = p->restarted;
 		/* Each destination with mail waiting, once (at most 8 listed). */
 		for (unsigned j = 0; j < p->hold.n_dests; j++) {
 			const struct tp_link_hold_dest *hq = &p->hold.q[j];

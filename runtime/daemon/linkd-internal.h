@@ -50,6 +50,20 @@ void tp_linkd_notice_remote(struct tp_linkd *d, struct tp_lpeer *p, const struct
  * and goes the ordinary way. */
 bool tp_linkd_mon_in(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env *env);
 
+/* Delivery sequences (linkd_dseq.c, link version 4).  up: the link came
+ * up (a RESUME to the peer; an older version answers what waits for an
+ * acknowledgement); resume, ack: the peer's frames; mail: may the mail
+ * of ev go in (false: a duplicate, dropped); tick: acknowledge what is
+ * complete when a batch is full or due (force: now); next: when tick is
+ * due. */
+void tp_linkd_dseq_up(struct tp_linkd *d, struct tp_lpeer *p);
+void tp_linkd_dseq_resume(struct tp_linkd *d, struct tp_lpeer *p,
+			  const struct tp_link_event *ev);
+void tp_linkd_dseq_ack(struct tp_linkd *d, struct tp_lpeer *p, uint64_t ack);
+bool tp_linkd_dseq_mail(struct tp_lpeer *p, const struct tp_link_event *ev);
+void tp_linkd_dseq_tick(struct tp_linkd *d, struct tp_lpeer *p, int64_t now, bool force);
+int64_t tp_linkd_dseq_next(const struct tp_lpeer *p);
+
 /* Topics across links (linkd_topics.c).  init: after the node and buf
  * exist (the node's topics_changed hook, the buffers); up: tells the peer
  * our interest (after a reset); down: ends the peer's subscriptions

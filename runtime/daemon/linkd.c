@@ -11,6 +11,7 @@
 #include "troupe/error.h"
 #include "clock.h"
 #include "log_dmsg.h"
+#include "link_crypto.h"
 #include "link_sock.h"
 #include "linkd-internal.h"
 
@@ -69,6 +70,12 @@ int tp_linkd_init(struct tp_linkd *d, const struct tp_topology *t)
 		fprintf(stderr, "troupe: %s: bad export rules\n", t->file);
 		return rc;
 	}
+	/* This incarnation: peers tell a restart from a reconnect by it. */
+	while (!d->epoch)
+		if (tp_random_bytes(&d->epoch, sizeof d->epoch)) {
+			fprintf(stderr, "troupe: no random bytes for the link epoch\n");
+			return -TP_ESYS;
+		}
 	d->lconf = (struct tp_link_conf){
 		.key = &d->key, .self = t->node.name, .peer_ok = linkd_peer_ok,
 		.peer_ok_ctx = d, .frame_max = (uint32_t)t->node.link_frame_max,
@@ -176,6 +183,7 @@ static void linkd_closed(struct tp_linkd *d, struct tp_lpeer *p)
 		tp_dmsg("link %s (%s): closed: %s", p->conf->name, linkd_addr(p),
 			p->reason);
 	conn_close(&p->c);
+	p->resumed = false;
 	linkd_schedule(p, tp_now_ns());
 	if (was_up)
 		tp_linkd_link_down(d, p);
@@ -198,6 +206,7 @@ static void linkd_up(struct tp_linkd *d, struct tp_lpeer *p)
 		p->ups > 1 ? " again" : "", old);
 	if (tp_link_send_actors(&p->c.link, names, k))
 		tp_dmsg("link %s: cannot send the actor list", p->conf->name);
+	tp_linkd_dseq_up(d, p);
 	tp_linkd_flush_queue(d, p);
 	tp_linkd_drain(d, p);
 	tp_linkd_topics_up(d, p);
@@ -251,7 +260,14 @@ static bool linkd_on_event(struct tp_linkd *d, struct tp_lpeer *p,
 		linkd_up(d, p);
 		break;
 	case TP_LINK_EV_MAIL:
-		tp_linkd_mail_in(d, p, ev, now);
+		if (tp_linkd_dseq_mail(p, ev))
+			tp_linkd_mail_in(d, p, ev, now);
+		break;
+	case TP_LINK_EV_RESUME:
+		tp_linkd_dseq_resume(d, p, ev);
+		break;
+	case TP_LINK_EV_ACK:
+		tp_linkd_dseq_ack(d, p, ev->ack);
 		break;
 	case TP_LINK_EV_ACTORS:
 		p->n_actors = p->c.link.n_peer_actors > TP_REG_ACTORS_MAX ?
@@ -290,6 +306,9 @@ static bool linkd_feed(struct tp_linkd *d, struct tp_lpeer *p)
 		if (!linkd_on_event(d, p, &ev, now) || rc)
 			return false;
 	}
+	/* Once per read, not per message: a batch's acknowledgement. */
+	if (now)
+		tp_linkd_dseq_tick(d, p, now, false);
 	return true;
 }
 
@@ -512,6 +531,9 @@ static void linkd_peer_timer(struct tp_linkd *d, struct tp_lpeer *p, int64_t now
 	if (p->state == TP_LPEER_BACKOFF && now >= p->retry_at)
 		linkd_dial(d, p, now);
 	else if (p->c.fd >= 0) {
+		/* What is complete goes with the timer (heartbeats, or due). */
+		if (p->state == TP_LPEER_UP)
+			tp_linkd_dseq_tick(d, p, now, true);
 		if (tp_link_tick(&p->c.link, now, &next) || !conn_flush(d, &p->c)) {
 			conn_flush(d, &p->c);
 			linkd_closed(d, p);
@@ -544,6 +566,7 @@ int64_t tp_linkd_next_deadline(const struct tp_linkd *d)
 		const struct tp_lpeer *p = &d->peer[i];
 		const struct tp_link *l = &p->c.link;
 		next = linkd_min(next, tp_link_hold_next(&p->hold));
+		next = linkd_min(next, tp_linkd_dseq_next(p));
 		if (p->state == TP_LPEER_BACKOFF)
 			next = linkd_min(next, p->retry_at);
 		else if (p->c.fd >= 0 && l->state == TP_LINK_UP)

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include "link.h"
 #include "link_access.h"
+#include "link_dseq.h"
 #include "link_hold.h"
 #include "link_queue.h"
 #include "troupe/monitor.h"
@@ -69,7 +70,18 @@ struct tp_lpeer {
 	struct tp_lconn c;
 	unsigned attempt;
 	int64_t retry_at;
+	/* Mail to the peer: waiting, and (link version 4) sent but not yet
+	 * acknowledged, numbered in order (link_queue.h); kept across
+	 * reconnects, answered with Undeliverable when the peer restarts. */
 	struct tp_link_queue q;
+	/* Delivery sequences (linkd_dseq.c): the peer's epoch (last heard),
+	 * whether this connection has its RESUME yet (no mail goes before
+	 * it), our record of its mail, unacknowledged mail answered because
+	 * it restarted. */
+	uint64_t epoch_peer;
+	bool resumed;
+	struct tp_link_rxseq rx;
+	uint64_t restarted;
 	bool outbox_on;           /* outbox in the epoll set */
 	struct tp_loop_fd h_outbox;
 	/* Incoming mail for full local mailboxes, per destination: the link
@@ -139,6 +151,7 @@ struct tp_linkd {
 	uint8_t *down;
 	size_t down_cap;
 	unsigned reg_count;       /* registry entries published */
+	uint64_t epoch;           /* this daemon's incarnation, random at start */
 	/* What strangers without the key can cause, logged bounded: dropped
 	 * and refused connections still in their handshake. */
 	struct tp_log_limit stranger_log;

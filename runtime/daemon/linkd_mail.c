@@ -199,7 +199,7 @@ static const uint8_t *linkd_for_peer(struct tp_linkd *d, struct tp_lpeer *p,
  * age instead of its send time (docs/WIRE.md, rules for mail); the
  * receiving daemon stamps it back onto its own clock. */
 static int linkd_seal(struct tp_linkd *d, struct tp_lpeer *p, uint8_t *m, size_t len,
-		      int64_t *now)
+		      uint64_t dseq, int64_t *now)
 {
 	struct tp_mailbox *obx = &d->node->box[p->obx];
 	uint64_t sent = len >= TP_ENV_HDR_LEN ? tp_env_sent(m) : 0;
@@ -215,9 +215,11 @@ static int linkd_seal(struct tp_linkd *d, struct tp_lpeer *p, uint8_t *m, size_t
 	int rc = 0;
 	const uint8_t *out = linkd_for_peer(d, p, m, len, &out_len, &rc);
 	if (out)
-		rc = tp_link_send_mail(&p->c.link, out, out_len);
-	if (rc == -TP_EFULL && sent)
-		tp_env_set_sent(m, sent);   /* sealed later, aged then */
+		rc = tp_link_send_mail_seq(&p->c.link, dseq, out, out_len);
+	/* The queue keeps the send time: sealed later, or sent again after
+	 * a reconnect, the message is aged then. */
+	if (sent)
+		tp_env_set_sent(m, sent);
 	if (rc == 0)   /* the outbox's latency: until its mail leaves the node */
 		tp_mailbox_latency(obx, age);
 	if (rc != -TP_EFULL)
@@ -231,10 +233,15 @@ static void linkd_flush(struct tp_linkd *d, struct tp_lpeer *p, int64_t *now)
 {
 	const uint8_t *m;
 	size_t len;
-	if (p->state != TP_LPEER_UP)
+	uint64_t seq = 0;
+	/* Version 4: nothing goes before the peer's RESUME says where it
+	 * stands; each message stays queued until acknowledged. */
+	bool numbered = p->c.link.version >= TP_LINK_VERSION_DSEQ;
+	if (p->state != TP_LPEER_UP || !p->resumed)
 		return;
-	while ((len = tp_link_queue_peek(&p->q, &m)) > 0) {
-		int rc = linkd_seal(d, p, (uint8_t *)m, len, now);
+	while ((len = numbered ? tp_link_queue_next(&p->q, &m, &seq)
+			       : tp_link_queue_peek(&p->q, &m)) > 0) {
+		int rc = linkd_seal(d, p, (uint8_t *)m, len, seq, now);
 		if (rc == -TP_EFULL)
 			break;   /* written out first; flushed again after */
 		if (rc) {
@@ -246,7 +253,12 @@ static void linkd_flush(struct tp_linkd *d, struct tp_lpeer *p, int64_t *now)
 				tp_linkd_notice_local(d, p, &env, env.dest,
 						      TP_UNDELIVERABLE_TOO_BIG, rc);
 		}
-		tp_link_queue_pop(&p->q);
+		/* A message that never went (too big) behind unacknowledged
+		 * ones stays as a gap in the numbering until they are acked. */
+		if (numbered && (rc == 0 || p->q.st.unacked))
+			tp_link_queue_sent(&p->q);
+		else
+			tp_link_queue_pop(&p->q);
 	}
 	/* Room again: take mail from the outbox (block policy stops it). */
 	if (!p->outbox_on && tp_link_queue_count(&p->q) < p->q.max_msgs)
@@ -489,7 +501,8 @@ void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
 		 block ? tp_mailbox_try(box, m, len, env.prio, TP_VIA_LINK)
 		       : tp_mailbox_send(box, m, len, env.prio, 0, TP_VIA_LINK);
 	if (rc == -TP_EFULL && (block || behind)) {
-		if (tp_link_hold_put(&p->hold, i, m, len, env.prio, now) == 0)
+		/* Numbered mail is not complete, nor acknowledged, while held. */
+		if (tp_link_hold_put_seq(&p->hold, i, m, len, env.prio, now, ev->dseq) == 0)
 			return;
 		/* Its window is full: refused now, as a full reject mailbox
 		 * refuses, so that its senders learn it and nobody else's

@@ -23,6 +23,7 @@ int tp_notice_error(enum tp_undeliverable_reason why, int err)
 	case TP_UNDELIVERABLE_QUEUE_FULL: return -TP_EFULL;
 	case TP_UNDELIVERABLE_TOO_BIG: return -TP_ETOOBIG;
 	case TP_UNDELIVERABLE_LIMIT: return -TP_ELIMIT;
+	case TP_UNDELIVERABLE_PEER_RESTARTED: return -TP_ECLOSED;
 	default: return err < 0 && err > -TP_ERR_COUNT ? err : -TP_ESYS;
 	}
 }

@@ -20,6 +20,8 @@ _Static_assert((int)TP_DOWN_START_FAILED == (int)troupe_Down_Reason_START_FAILED
 _Static_assert(TP_UNDELIVERABLE_MSGID == troupe_Undeliverable_msgid, "monitor.options and monitor.h");
 _Static_assert((int)TP_UNDELIVERABLE_FAILED == (int)troupe_Undeliverable_Reason_FAILED,
 	       "monitor.proto and monitor.h");
+_Static_assert((int)TP_UNDELIVERABLE_PEER_RESTARTED ==
+	       (int)troupe_Undeliverable_Reason_PEER_RESTARTED, "monitor.proto and monitor.h");
 
 static int monitor_request(tp_actor *self, const char *name, uint32_t type)
 {
@@ -137,6 +139,7 @@ const char *tp_undeliverable_reason_name(int reason)
 		[TP_UNDELIVERABLE_TOO_BIG] = "too_big",
 		[TP_UNDELIVERABLE_LIMIT] = "limit",
 		[TP_UNDELIVERABLE_FAILED] = "failed",
+		[TP_UNDELIVERABLE_PEER_RESTARTED] = "peer_restarted",
 	};
 	return reason >= 0 && reason < (int)(sizeof names / sizeof names[0]) ?
 	       names[reason] : "?";

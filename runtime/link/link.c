@@ -14,6 +14,7 @@ static const char *const link_type_names[TP_LINK_TYPE_COUNT] = {
 	[TP_LINK_MAIL] = "mail", [TP_LINK_HEARTBEAT] = "heartbeat",
 	[TP_LINK_HEARTBEAT_ACK] = "heartbeat-ack", [TP_LINK_ACTORS] = "actor-list",
 	[TP_LINK_BYE] = "bye", [TP_LINK_ERROR] = "error",
+	[TP_LINK_RESUME] = "resume", [TP_LINK_ACK] = "ack",
 };
 
 const char *link_type_name(unsigned type)
@@ -113,12 +114,17 @@ void tp_link_sent(struct tp_link *l, size_t n)
 		l->tx_head = l->tx_len = 0;
 }
 
-int link_seal(struct tp_link *l, uint8_t type, const void *payload, size_t len)
+/* Seals pre ‖ payload as one frame's body: a mail's delivery sequence
+ * goes in front without a copy of the mail. */
+static int link_seal2(struct tp_link *l, uint8_t type, const void *pre, size_t pre_len,
+		      const void *payload, size_t plen)
 {
 	uint8_t mac[TP_HMAC_LEN];
+	size_t len = pre_len + plen;
 	if (l->state != TP_LINK_UP)
 		return -TP_ESTATE;
-	if (len > l->frame_max - TP_LINK_SESSION_OVERHEAD)
+	if (plen > l->frame_max - TP_LINK_SESSION_OVERHEAD ||
+	    len > l->frame_max - TP_LINK_SESSION_OVERHEAD)
 		return -TP_ETOOBIG;
 	size_t total = TP_LINK_SESSION_OVERHEAD + len;
 	if (!link_tx_room(l, total))
@@ -129,8 +135,10 @@ int link_seal(struct tp_link *l, uint8_t type, const void *payload, size_t len)
 	f[TP_LINK_OFF_FLAGS] = 0;
 	tp_link_put16(f + TP_LINK_OFF_RSVD, 0);
 	tp_link_put64(f + TP_LINK_HDR_LEN, l->seq_tx);
-	if (len)
-		memcpy(f + TP_LINK_HDR_LEN + TP_LINK_SEQ_LEN, payload, len);
+	if (pre_len)
+		memcpy(f + TP_LINK_HDR_LEN + TP_LINK_SEQ_LEN, pre, pre_len);
+	if (plen)
+		memcpy(f + TP_LINK_HDR_LEN + TP_LINK_SEQ_LEN + pre_len, payload, plen);
 	struct tp_hmac st = l->mac_tx;
 	tp_hmac_update(&st, f, total - TP_LINK_TAG_LEN);
 	tp_hmac_final(&st, mac);
@@ -140,6 +148,11 @@ int link_seal(struct tp_link *l, uint8_t type, const void *payload, size_t len)
 	l->stats.frames_tx++;
 	l->stats.bytes_tx += total;
 	return 0;
+}
+
+int link_seal(struct tp_link *l, uint8_t type, const void *payload, size_t len)
+{
+	return link_seal2(l, type, NULL, 0, payload, len);
 }
 
 int tp_link_send(struct tp_link *l, enum tp_link_type type, const void *payload,
@@ -152,10 +165,45 @@ int tp_link_send(struct tp_link *l, enum tp_link_type type, const void *payload,
 
 int tp_link_send_mail(struct tp_link *l, const void *msg, size_t len)
 {
+	if (l->version >= TP_LINK_VERSION_DSEQ)
+		return -TP_ESTATE;   /* numbered: tp_link_send_mail_seq */
 	int rc = link_seal(l, TP_LINK_MAIL, msg, len);
 	if (!rc)
 		l->stats.mail_tx++;
 	return rc;
+}
+
+int tp_link_send_mail_seq(struct tp_link *l, uint64_t dseq, const void *msg, size_t len)
+{
+	uint8_t pre[TP_LINK_DSEQ_LEN];
+	if (l->state == TP_LINK_UP && l->version < TP_LINK_VERSION_DSEQ)
+		return tp_link_send_mail(l, msg, len);
+	tp_link_put64(pre, dseq);
+	int rc = link_seal2(l, TP_LINK_MAIL, pre, sizeof pre, msg, len);
+	if (!rc)
+		l->stats.mail_tx++;
+	return rc;
+}
+
+int tp_link_send_resume(struct tp_link *l, uint64_t epoch, uint64_t your_epoch,
+			uint64_t done)
+{
+	uint8_t b[TP_LINK_RESUME_LEN];
+	if (l->version < TP_LINK_VERSION_DSEQ)
+		return -TP_ESTATE;
+	tp_link_put64(b, epoch);
+	tp_link_put64(b + 8, your_epoch);
+	tp_link_put64(b + 16, done);
+	return link_seal(l, TP_LINK_RESUME, b, sizeof b);
+}
+
+int tp_link_send_ack(struct tp_link *l, uint64_t done)
+{
+	uint8_t b[TP_LINK_DSEQ_LEN];
+	if (l->version < TP_LINK_VERSION_DSEQ)
+		return -TP_ESTATE;
+	tp_link_put64(b, done);
+	return link_seal(l, TP_LINK_ACK, b, sizeof b);
 }
 
 _Static_assert(TP_LINK_ACTORS_MAX == TP_REG_ACTORS_MAX, "a node's actors fit one list");
@@ -192,6 +240,17 @@ int tp_link_send_bye(struct tp_link *l, enum tp_link_bye_reason why)
 static int link_rx_mail(struct tp_link *l, const uint8_t *p, size_t n,
 			struct tp_link_event *ev)
 {
+	if (l->version >= TP_LINK_VERSION_DSEQ) {
+		if (n < TP_LINK_DSEQ_LEN)
+			return link_fail(l, TP_ETRUNC, "mail of %zu bytes has no delivery "
+					 "sequence", n);
+		ev->dseq = tp_link_get64(p);
+		/* Numbering starts at 1: 0 is "none" in RESUME and ACK. */
+		if (!ev->dseq)
+			return link_fail(l, TP_ETRUNC, "mail with delivery sequence 0");
+		p += TP_LINK_DSEQ_LEN;
+		n -= TP_LINK_DSEQ_LEN;
+	}
 	int rc = tp_env_decode(p, n, l->frame_max, &ev->env);
 	if (rc)
 		return link_fail(l, -rc, "mail with a malformed envelope: %s",
@@ -270,6 +329,24 @@ static int link_rx_sealed(struct tp_link *l, unsigned type, const uint8_t *p,
 		/* No room: the peer is not reading; it will time us out. */
 		link_seal(l, TP_LINK_HEARTBEAT_ACK, p, n);
 		return 0;
+	case TP_LINK_RESUME:
+	case TP_LINK_ACK:
+		if (l->version < TP_LINK_VERSION_DSEQ)
+			break;
+		if (n != (type == TP_LINK_RESUME ? TP_LINK_RESUME_LEN : TP_LINK_DSEQ_LEN))
+			return link_fail(l, TP_ETRUNC, "%s of %zu bytes", link_type_name(type), n);
+		if (type == TP_LINK_ACK) {
+			ev->kind = TP_LINK_EV_ACK;
+			ev->ack = tp_link_get64(p);
+			return 0;
+		}
+		ev->kind = TP_LINK_EV_RESUME;
+		ev->epoch = tp_link_get64(p);
+		ev->your_epoch = tp_link_get64(p + 8);
+		ev->ack = tp_link_get64(p + 16);
+		if (!ev->epoch)
+			return link_fail(l, TP_ETRUNC, "resume with epoch 0");
+		return 0;
 	case TP_LINK_BYE:
 		if (n != 1)
 			return link_fail(l, TP_ETRUNC, "bye of %zu bytes (expected 1)", n);
@@ -280,9 +357,10 @@ static int link_rx_sealed(struct tp_link *l, unsigned type, const uint8_t *p,
 			   : p[0] == TP_LINK_BYE_RELOAD ? "reload" : "other reason");
 		return 0;
 	default:
-		return link_fail(l, TP_ESTATE, "unexpected %s frame (type %u) on an "
-				 "established link", link_type_name(type), type);
+		break;
 	}
+	return link_fail(l, TP_ESTATE, "unexpected %s frame (type %u) on an "
+				 "established link", link_type_name(type), type);
 }
 
 static int link_frame_sealed(struct tp_link *l, const uint8_t *f, size_t len,

@@ -58,6 +58,8 @@ enum tp_link_ev_kind {
 	TP_LINK_EV_RTT,      /* a heartbeat came back: rtt_ns */
 	TP_LINK_EV_BYE,      /* the peer closed cleanly: bye_reason */
 	TP_LINK_EV_CLOSED,   /* the link failed: l->reason */
+	TP_LINK_EV_RESUME,   /* version 4: the peer's epoch, what it knows of ours */
+	TP_LINK_EV_ACK,      /* version 4: the peer completed our mail up to ack */
 };
 
 /* Note: mail and env's pointers point into the link's receive buffer and
@@ -69,6 +71,10 @@ struct tp_link_event {
 	struct tp_env env;
 	int64_t rtt_ns;
 	uint8_t bye_reason;
+	uint64_t dseq;        /* MAIL on version 4: its delivery sequence; else 0 */
+	uint64_t epoch;       /* RESUME: the peer's epoch */
+	uint64_t your_epoch;  /* RESUME: our epoch as the peer knows it (0: none) */
+	uint64_t ack;         /* RESUME, ACK: our mail completed up to here */
 };
 
 struct tp_link_stats {
@@ -149,8 +155,17 @@ void tp_link_sent(struct tp_link *l, size_t n);
 int tp_link_send(struct tp_link *l, enum tp_link_type type, const void *payload,
 		 size_t len);
 /* msg is a whole envelope; it is not checked here (the sender's runtime
- * made it), but the peer checks it. */
+ * made it), but the peer checks it.  Versions before 4 only (-TP_ESTATE
+ * on 4, whose mail is numbered: tp_link_send_mail_seq). */
 int tp_link_send_mail(struct tp_link *l, const void *msg, size_t len);
+/* Version 4 (TP_LINK_VERSION_DSEQ): mail with its delivery sequence, and
+ * the two control frames of docs/WIRE.md, "Delivery sequences".  On an
+ * older version send_mail_seq drops dseq and RESUME and ACK are
+ * -TP_ESTATE. */
+int tp_link_send_mail_seq(struct tp_link *l, uint64_t dseq, const void *msg, size_t len);
+int tp_link_send_resume(struct tp_link *l, uint64_t epoch, uint64_t your_epoch,
+			uint64_t done);
+int tp_link_send_ack(struct tp_link *l, uint64_t done);
 /* The actors the peer may send to, replacing what it had: -TP_EINVAL for a
  * bad name or more than TP_REG_MAX. */
 int tp_link_send_actors(struct tp_link *l, const char *const *names, unsigned n);

@@ -73,7 +73,13 @@ static void fuzz_topics(const struct tp_link_event *ev, unsigned *sum)
 static void fuzz_touch(void *ctx, struct tp_link *to, const struct tp_link_event *ev)
 {
 	unsigned *sum = ctx;
-	(void)to;
+	/* Version 4's numbering: 0 means "none" and never comes through. */
+	if (ev->kind == TP_LINK_EV_RESUME && !ev->epoch)
+		fuzz_fail("a resume with epoch 0 was accepted");
+	if (ev->kind == TP_LINK_EV_MAIL && to && to->version >= TP_LINK_VERSION_DSEQ &&
+	    !ev->dseq)
+		fuzz_fail("mail without a delivery sequence was accepted");
+	*sum += (unsigned)(ev->dseq + ev->ack + ev->epoch + ev->your_epoch);
 	fuzz_topics(ev, sum);
 	for (size_t i = 0; i < ev->mail_len; i++)
 		*sum += ev->mail[i];

@@ -67,6 +67,31 @@ static int hold_refuse(struct tp_link_hold *h)
 int tp_link_hold_put(struct tp_link_hold *h, int dest, const void *msg, size_t len,
 		     unsigned prio, int64_t now)
 {
+	return tp_link_hold_put_seq(h, dest, msg, len, prio, now, 0);
+}
+
+uint64_t tp_link_hold_min_seq(const struct tp_link_hold *h)
+{
+	uint64_t min = 0;
+	if (!h->st.held)
+		return 0;
+	for (unsigned k = 0; k < h->n_slots; k++) {
+		const struct tp_link_hold_slot *s = &h->slot[k];
+		if (s->qi >= 0 && s->dseq && (!min || s->dseq < min))
+			min = s->dseq;
+	}
+	return min;
+}
+
+void tp_link_hold_forget_seqs(struct tp_link_hold *h)
+{
+	for (unsigned k = 0; k < h->n_slots; k++)
+		h->slot[k].dseq = 0;
+}
+
+int tp_link_hold_put_seq(struct tp_link_hold *h, int dest, const void *msg, size_t len,
+			 unsigned prio, int64_t now, uint64_t dseq)
+{
 	if (dest < 0 || !len || len > h->msg_max)
 		return -TP_ETOOBIG;
 	int j = hold_find(h, dest);
@@ -84,6 +109,7 @@ int tp_link_hold_put(struct tp_link_hold *h, int dest, const void *msg, size_t l
 	s->len = len;
 	s->prio = prio;
 	s->since = now;
+	s->dseq = dseq;
 	s->qi = j;
 	s->next = -1;
 	struct tp_link_hold_dest *q = &h->q[j];
@@ -162,6 +188,7 @@ void tp_link_hold_done(struct tp_link_hold *h, int k, bool delivered)
 	}
 	s->qi = -1;
 	s->len = 0;
+	s->dseq = 0;
 	s->next = h->free_head;
 	h->free_head = k;
 	h->st.held--;

@@ -34,6 +34,7 @@ struct tp_link_hold_slot {
 	int64_t since;            /* when it came */
 	unsigned prio;
 	size_t len;
+	uint64_t dseq;            /* its delivery sequence (link version 4); 0: none */
 	uint8_t *buf;             /* msg_max bytes, allocated at its first use */
 };
 
@@ -86,6 +87,15 @@ int tp_link_hold_put(struct tp_link_hold *h, int dest, const void *msg, size_t l
 		     unsigned prio, int64_t now);
 
 /* The oldest message waiting for dest: its slot, or -1. */
+/* tp_link_hold_put of mail numbered dseq (link version 4): it is not
+ * complete, and not acknowledged, until it goes in or is given up. */
+int tp_link_hold_put_seq(struct tp_link_hold *h, int dest, const void *msg, size_t len,
+			 unsigned prio, int64_t now, uint64_t dseq);
+/* The lowest delivery sequence held, 0 when none is. */
+uint64_t tp_link_hold_min_seq(const struct tp_link_hold *h);
+/* The sender's numbering started again (it restarted): the held mail
+ * stays, but its numbers mean nothing now. */
+void tp_link_hold_forget_seqs(struct tp_link_hold *h);
 int tp_link_hold_head(const struct tp_link_hold *h, int dest);
 
 /* A destination's oldest message that is due at now (its retry time came,

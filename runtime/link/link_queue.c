@@ -37,6 +37,7 @@ int tp_link_queue_init(struct tp_link_queue *q, uint32_t max_msgs, uint32_t msg_
 	q->max_msgs = max_msgs;
 	q->msg_max = msg_max;
 	q->policy = policy;
+	q->seq_head = 1;
 	return 0;
 }
 
@@ -76,12 +77,78 @@ void tp_link_queue_pop(struct tp_link_queue *q)
 	q->st.queued--;
 	q->st.bytes -= len;
 	q->st.popped++;
+	q->seq_head++;
 	if (q->wrapped && q->head == q->end) {
 		q->head = 0;
 		q->wrapped = 0;
 	}
 	if (!q->st.queued)
 		q->head = q->tail = q->end = 0;
+	/* The unsent start where they did, unless the head was one of them. */
+	if (q->st.unacked)
+		q->st.unacked--;
+	else
+		q->cur = q->head;
+	if (!q->st.queued)
+		q->cur = 0;
+}
+
+size_t tp_link_queue_next(const struct tp_link_queue *q, const uint8_t **msg,
+			  uint64_t *seq)
+{
+	if (q->st.unacked >= q->st.queued) {
+		*msg = NULL;
+		return 0;
+	}
+	*msg = q->buf + q->cur + REC_HDR;
+	*seq = q->seq_head + q->st.unacked;
+	return rec_len(q->buf + q->cur);
+}
+
+void tp_link_queue_sent(struct tp_link_queue *q)
+{
+	if (q->st.unacked >= q->st.queued)
+		return;
+	q->cur += rec_size(rec_len(q->buf + q->cur));
+	q->st.unacked++;
+	if (q->wrapped && q->cur == q->end)
+		q->cur = 0;
+}
+
+uint32_t tp_link_queue_ack(struct tp_link_queue *q, uint64_t seq)
+{
+	uint32_t n = 0;
+	while (q->st.unacked && q->seq_head <= seq) {
+		tp_link_queue_pop(q);
+		n++;
+	}
+	q->st.acked += n;
+	return n;
+}
+
+uint32_t tp_link_queue_rewind(struct tp_link_queue *q)
+{
+	uint32_t n = q->st.unacked;
+	q->st.unacked = 0;
+	q->cur = q->head;
+	q->st.resent += n;
+	return n;
+}
+
+size_t tp_link_queue_unacked(const struct tp_link_queue *q, const uint8_t **msg,
+			     uint64_t *seq)
+{
+	*seq = q->seq_head;
+	if (!q->st.unacked) {
+		*msg = NULL;
+		return 0;
+	}
+	return tp_link_queue_peek(q, msg);
+}
+
+void tp_link_queue_renumber(struct tp_link_queue *q, uint64_t first)
+{
+	q->seq_head = first;
 }
 
 /* Where a record of `need` bytes would go, or NULL if there is no room. */
@@ -95,6 +162,8 @@ static uint8_t *queue_slot(struct tp_link_queue *q, size_t need)
 		return q->buf + q->tail;
 	if (q->head >= need) {
 		q->end = q->tail;
+		if (q->cur == q->end)   /* all sent: the next unsent goes at 0 */
+			q->cur = 0;
 		q->tail = 0;
 		q->wrapped = 1;
 		return q->buf;

@@ -34,6 +34,9 @@ struct tp_link_queue_stats {
 	uint64_t blocked;         /* pushes refused under TP_FULL_BLOCK */
 	uint64_t rejected;        /* pushes refused under TP_FULL_REJECT */
 	uint64_t dropped;         /* messages dropped under TP_FULL_DROP_OLDEST */
+	uint32_t unacked;         /* of queued: sent, not yet acknowledged */
+	uint64_t acked;           /* freed by an acknowledgement */
+	uint64_t resent;          /* sent again after a reconnect */
 };
 
 struct tp_link_queue {
@@ -41,6 +44,12 @@ struct tp_link_queue {
 	size_t cap;               /* bytes of buf */
 	size_t head, tail, end;   /* records live in [head, end) ++ [0, tail) when wrapped */
 	int wrapped;
+	/* Link version 4: the first `unacked` records are sent and wait for
+	 * the peer's acknowledgement; cur is where the unsent ones start.
+	 * Records are numbered in order from seq_head (the head's delivery
+	 * sequence), so a record's number is its place. */
+	size_t cur;
+	uint64_t seq_head;
 	uint32_t max_msgs;
 	uint32_t msg_max;
 	enum tp_when_full policy;
@@ -68,5 +77,29 @@ size_t tp_link_queue_peek(const struct tp_link_queue *q, const uint8_t **msg);
 void tp_link_queue_pop(struct tp_link_queue *q);
 
 uint32_t tp_link_queue_count(const struct tp_link_queue *q);
+
+/* Sent-but-unacknowledged mail (link version 4, docs/WIRE.md, "Delivery
+ * sequences").  The queue's bound covers both kinds: the full-queue policy
+ * applies to the sum, and drop_oldest may drop an unacknowledged one.
+ *
+ * next: the oldest message not yet sent and its delivery sequence (*seq):
+ * its length, or 0 when all are sent.  Note: *msg is valid until the next
+ * push or pop. */
+size_t tp_link_queue_next(const struct tp_link_queue *q, const uint8_t **msg,
+			  uint64_t *seq);
+/* That message went out: it now waits for its acknowledgement. */
+void tp_link_queue_sent(struct tp_link_queue *q);
+/* The peer completed everything up to seq: frees those.  Returns how many. */
+uint32_t tp_link_queue_ack(struct tp_link_queue *q, uint64_t seq);
+/* A new connection to the same peer: the unacknowledged go again, first.
+ * Returns how many (counted in resent). */
+uint32_t tp_link_queue_rewind(struct tp_link_queue *q);
+/* The oldest unacknowledged message (its length; 0: none) and its
+ * sequence, to answer it when the peer restarted; pop removes it. */
+size_t tp_link_queue_unacked(const struct tp_link_queue *q, const uint8_t **msg,
+			     uint64_t *seq);
+/* Numbering starts again at first with the oldest message still queued
+ * (a peer with a fresh record of us). */
+void tp_link_queue_renumber(struct tp_link_queue *q, uint64_t first);
 
 #endif

@@ -1,4 +1,4 @@
-/* The node link's frame format, versions 1 and 2 (docs/WIRE.md, "Node links"):
+/* The node link's frame format, versions 1 to 4 (docs/WIRE.md, "Node links"):
  * sizes, offsets and type numbers, shared by the state machine, its tests
  * and its fuzz entry point.  All integers are little-endian. */
 #ifndef TROUPE_LINK_WIRE_H
@@ -13,9 +13,15 @@
  * agreed 1 or 2 the daemon writes envelope version 2 or 3 instead
  * (docs/WIRE.md, "Versioning" of node links). */
 #define TP_LINK_VERSION_MIN 1
-#define TP_LINK_VERSION 3
+#define TP_LINK_VERSION 4
 /* The first version whose mail frames carry envelope version 4. */
 #define TP_LINK_VERSION_CORR64 3
+/* The first version whose mail is numbered per direction and acknowledged
+ * (RESUME and ACK frames; mail frames start with a u64 delivery
+ * sequence): docs/WIRE.md, "Delivery sequences". */
+#define TP_LINK_VERSION_DSEQ 4
+#define TP_LINK_DSEQ_LEN 8
+#define TP_LINK_RESUME_LEN 24
 /* Test-only: caps the highest version this node offers (a number from
  * TP_LINK_VERSION_MIN up), to play a peer of an older release. */
 #define TP_LINK_VERSION_ENV "TROUPE_TEST_LINK_VERSION"
@@ -64,6 +70,11 @@ enum tp_link_type {
 				    * what the peer may send to */
 	TP_LINK_BYE = 7,           /* u8 reason: the sender closes cleanly */
 	TP_LINK_ERROR = 8,         /* empty, unauthenticated: "refused", nothing more */
+	TP_LINK_RESUME = 9,        /* version 4: u64 epoch, u64 the epoch of the peer
+				    * we hold a record of, u64 the last of its mail
+				    * completed here */
+	TP_LINK_ACK = 10,          /* version 4: u64 the last of the peer's mail
+				    * completed here (cumulative) */
 	TP_LINK_TYPE_COUNT
 };
 

@@ -23,11 +23,13 @@ node_sect() {
 }
 node_sect "$WORK/a.ini" "$a" $pa "$b" $pb
 cat >>"$WORK/a.ini" <<INI
-queue = 2
+# The queue holds what waits for the link and (link version 4) what was
+# sent and not yet acknowledged: room for the burst of 8 below, in flight.
+queue = 16
 when_full = reject
 [actor sender]
 exec = noticer
-args = --probe echo@$b --hidden quiet@$b --to slow@$b --burst 8 --watch victim@$b --watch ghost@$b --watch quiet@$b --after 5
+args = --probe echo@$b --hidden quiet@$b --to slow@$b --burst 8 --watch victim@$b --watch ghost@$b --watch quiet@$b --after 19
 INI
 node_sect "$WORK/b.ini" "$b" $pb "$a" $pa
 cat >>"$WORK/b.ini" <<INI
@@ -143,16 +145,16 @@ until_field "$b" monitors 1
 node_stop $pid_b || fail "node $b exited with $?"
 wait_for "$L" "^sender\[[0-9]*\]: down victim@$b reason=noconnection" 10
 until_field "$a" watching 0
-# -- The link's queue (2, reject) while the link is down: of 5 messages
-# sent, 2 wait in it and 3 come back as notices from this node.
-wait_for "$L" "^sender\[[0-9]*\]: sent 5 after the link dropped" 10
+# -- The link's queue (16, reject) while the link is down: of 19 messages
+# sent, 16 wait in it and 3 come back as notices from this node.
+wait_for "$L" "^sender\[[0-9]*\]: sent 19 after the link dropped" 10
 qfull() { grep -c "^sender\[[0-9]*\]: undeliverable echo@$b type=1005 corr=0 reason=queue_full error=mailbox full" "$L"; }
 for ((i = 0; i < 50 * SLOW; i++)); do
 	[ "$(qfull)" -ge 3 ] && break
 	sleep 0.1
 done
 [ "$(qfull)" -eq 3 ] || fail "$(qfull) queue_full notices, want 3"
-[ "$(ctl -n "$a" -j links | sed -n 's/.*"queued":\([0-9]*\).*/\1/p')" = 2 ] ||
+[ "$(ctl -n "$a" -j links | sed -n 's/.*"queued":\([0-9]*\).*/\1/p')" = 16 ] ||
 	fail "the link's queue: $(ctl -n "$a" -j links)"
 node_stop $pid_a || fail "node $a exited with $?"
 [ "$(grep -c "down victim@$b reason=noconnection" "$L")" -eq 1 ] || fail "noconnection said twice"

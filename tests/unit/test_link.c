@@ -32,6 +32,8 @@ struct seen {
 	struct tp_env env;
 	char payload[256];
 	int64_t rtt_ns;
+	int resume, ack;
+	uint64_t dseq, epoch, your_epoch, acked;
 };
 
 static int setup(void **state)
@@ -82,6 +84,7 @@ static void on_ev(void *ctx, struct tp_link *to, const struct tp_link_event *ev)
 	switch (ev->kind) {
 	case TP_LINK_EV_MAIL:
 		s->mail++;
+		s->dseq = ev->dseq;
 		s->env = ev->env;
 		snprintf(s->payload, sizeof s->payload, "%.*s",
 			 (int)ev->env.payload_len, (const char *)ev->env.payload);
@@ -91,6 +94,13 @@ static void on_ev(void *ctx, struct tp_link *to, const struct tp_link_event *ev)
 	case TP_LINK_EV_RTT: s->rtt++; s->rtt_ns = ev->rtt_ns; break;
 	case TP_LINK_EV_BYE: s->bye++; break;
 	case TP_LINK_EV_CLOSED: s->closed++; break;
+	case TP_LINK_EV_RESUME:
+		s->resume++;
+		s->epoch = ev->epoch;
+		s->your_epoch = ev->your_epoch;
+		s->acked = ev->ack;
+		break;
+	case TP_LINK_EV_ACK: s->ack++; s->acked = ev->ack; break;
 	default: break;
 	}
 }
@@ -110,11 +120,18 @@ static size_t make_mail(uint8_t *buf, size_t cap, const char *sender,
 	return (size_t)off + n;
 }
 
+/* Mail numbered in order, as the daemon numbers it (link version 4). */
+static int mail_out(struct tp_link *l, const void *m, size_t n)
+{
+	static uint64_t dseq;
+	return tp_link_send_mail_seq(l, ++dseq, m, n);
+}
+
 static void send_mail(struct tp_link *l, const char *text)
 {
 	uint8_t m[256];
 	size_t n = make_mail(m, sizeof m, "sensor", "logger", text);
-	assert_int_equal(tp_link_send_mail(l, m, n), 0);
+	assert_int_equal(mail_out(l, m, n), 0);
 }
 
 /* Takes everything l has pending into buf; returns its length. */
@@ -404,7 +421,7 @@ static void wrong_version_refused(void **state)
 	init_link(&a, &key1, "a", "b", true);
 	size_t n = take(&a, hello, sizeof hello);
 	assert_int_equal(hello[TP_LINK_HDR_LEN + 4], 1);
-	assert_int_equal(hello[TP_LINK_HDR_LEN + 5], 3);
+	assert_int_equal(hello[TP_LINK_HDR_LEN + 5], TP_LINK_VERSION);
 	/* A version-1 node: the link runs version 1. */
 	hello[TP_LINK_HDR_LEN + 5] = 1;
 	init_link(&b, &key1, "b", NULL, false);
@@ -417,11 +434,11 @@ static void wrong_version_refused(void **state)
 	assert_int_equal(feed(&b, hello, n, NOW, &(struct seen){ 0 }), 0);
 	assert_int_equal(b.version, 2);
 	tp_link_fini(&b);
-	/* A later node that still speaks 3: version 3. */
-	hello[TP_LINK_HDR_LEN + 5] = 5;
+	/* A later node that still speaks ours: our highest. */
+	hello[TP_LINK_HDR_LEN + 5] = TP_LINK_VERSION + 1;
 	init_link(&b, &key1, "b", NULL, false);
 	assert_int_equal(feed(&b, hello, n, NOW, &(struct seen){ 0 }), 0);
-	assert_int_equal(b.version, 3);
+	assert_int_equal(b.version, TP_LINK_VERSION);
 	tp_link_fini(&b);
 	/* The test-only cap plays a node of an older release. */
 	setenv(TP_LINK_VERSION_ENV, "2", 1);
@@ -432,14 +449,14 @@ static void wrong_version_refused(void **state)
 	setenv(TP_LINK_VERSION_ENV, "9", 1);   /* out of range: ignored */
 	init_link(&b, &key1, "b", NULL, false);
 	assert_int_equal(feed(&b, hello, n, NOW, &(struct seen){ 0 }), 0);
-	assert_int_equal(b.version, 3);
+	assert_int_equal(b.version, TP_LINK_VERSION);
 	tp_link_fini(&b);
 	unsetenv(TP_LINK_VERSION_ENV);
-	hello[TP_LINK_HDR_LEN + 4] = 4;
-	hello[TP_LINK_HDR_LEN + 5] = 5;
+	hello[TP_LINK_HDR_LEN + 4] = 5;
+	hello[TP_LINK_HDR_LEN + 5] = 6;
 	init_link(&b, &key1, "b", NULL, false);
 	assert_int_equal(feed(&b, hello, n, NOW, &(struct seen){ 0 }), -TP_EVERSION);
-	assert_reason(&b, "no common link version: peer speaks 4..5, this node 1..3");
+	assert_reason(&b, "no common link version: peer speaks 5..6, this node 1..4");
 	tp_link_fini(&b);
 
 	memcpy(hello + TP_LINK_HDR_LEN, "HTTP", 4);
@@ -561,6 +578,75 @@ static void dropped_frame_detected(void **state)
 	pair_free(p);
 }
 
+/* Version 4's numbered mail and its two control frames: what is sent is
+ * what comes out; a number 0, an epoch 0, a short body are refused; a
+ * sealed RESUME replayed is refused like any frame; a link at version 3
+ * (the test-only cap) has none of them. */
+static void numbered_frames(void **state)
+{
+	(void)state;
+	struct pair *p = pair_up();
+	struct seen s = { 0 };
+	uint8_t m[256], f[512];
+	size_t n = make_mail(m, sizeof m, "sensor", "logger", "seven");
+	assert_int_equal(p->a.version, 4);
+	assert_int_equal(tp_link_send_mail(&p->a, m, n), -TP_ESTATE);
+	assert_int_equal(tp_link_send_mail_seq(&p->a, 7, m, n), 0);
+	assert_int_equal(tp_link_send_resume(&p->a, 0x1122334455667788ULL, 0x99, 5), 0);
+	assert_int_equal(tp_link_send_ack(&p->a, 42), 0);
+	assert_int_equal(tp_link_pump(&p->a, &p->b, NOW, 0, on_ev, &s), 0);
+	assert_int_equal(s.mail, 1);
+	assert_int_equal(s.dseq, 7);
+	assert_string_equal(s.payload, "seven");
+	assert_int_equal(s.resume, 1);
+	assert_int_equal(s.epoch, 0x1122334455667788ULL);
+	assert_int_equal(s.your_epoch, 0x99);
+	assert_int_equal(s.ack, 1);
+	assert_int_equal(s.acked, 42);
+	/* The same RESUME again, bytes for bytes: replayed, refused. */
+	assert_int_equal(tp_link_send_resume(&p->a, 1, 2, 3), 0);
+	size_t fl = take(&p->a, f, sizeof f);
+	assert_int_equal(feed(&p->b, f, fl, NOW, &s), 0);
+	assert_int_equal(feed(&p->b, f, fl, NOW, &s), -TP_ESTATE);
+	assert_reason(&p->b, "replayed, reordered or dropped");
+	pair_free(p);
+
+	p = pair_up();
+	assert_int_equal(tp_link_send_mail_seq(&p->a, 0, m, n), 0);
+	assert_true(tp_link_pump(&p->a, &p->b, NOW, 0, on_ev, &s) < 0);
+	assert_reason(&p->b, "delivery sequence 0");
+	pair_free(p);
+	p = pair_up();
+	assert_int_equal(tp_link_send_resume(&p->a, 0, 1, 1), 0);
+	assert_true(tp_link_pump(&p->a, &p->b, NOW, 0, on_ev, &s) < 0);
+	assert_reason(&p->b, "resume with epoch 0");
+	pair_free(p);
+	p = pair_up();
+	assert_int_equal(link_seal(&p->a, TP_LINK_MAIL, "1234567", 7), 0);
+	assert_true(tp_link_pump(&p->a, &p->b, NOW, 0, on_ev, &s) < 0);
+	assert_reason(&p->b, "has no delivery sequence");
+	pair_free(p);
+
+	/* An older peer: version 3, unnumbered mail, no control frames. */
+	setenv(TP_LINK_VERSION_ENV, "3", 1);
+	p = pair_up();
+	unsetenv(TP_LINK_VERSION_ENV);
+	assert_int_equal(p->a.version, 3);
+	memset(&s, 0, sizeof s);
+	assert_int_equal(tp_link_send_mail_seq(&p->a, 9, m, n), 0);
+	assert_int_equal(tp_link_send_resume(&p->a, 1, 2, 3), -TP_ESTATE);
+	assert_int_equal(tp_link_send_ack(&p->a, 3), -TP_ESTATE);
+	assert_int_equal(tp_link_pump(&p->a, &p->b, NOW, 0, on_ev, &s), 0);
+	assert_int_equal(s.mail, 1);
+	assert_int_equal(s.dseq, 0);
+	assert_string_equal(s.payload, "seven");
+	uint8_t b24[TP_LINK_RESUME_LEN] = { 1 };
+	assert_int_equal(link_seal(&p->a, TP_LINK_RESUME, b24, sizeof b24), 0);
+	assert_true(tp_link_pump(&p->a, &p->b, NOW, 0, on_ev, &s) < 0);
+	assert_reason(&p->b, "unexpected resume frame");
+	pair_free(p);
+}
+
 /* Frames made without the session key: a random tag, or a genuine tag of
  * another frame moved onto new contents. */
 static void injected_frame_refused(void **state)
@@ -569,12 +655,13 @@ static void injected_frame_refused(void **state)
 	struct pair *p = pair_up();
 	uint8_t m[256], f[512];
 	size_t ml = make_mail(m, sizeof m, "sensor", "logger", "injected");
-	size_t n = TP_LINK_SESSION_OVERHEAD + ml;
+	size_t n = TP_LINK_SESSION_OVERHEAD + TP_LINK_DSEQ_LEN + ml;
 	tp_link_put32(f, (uint32_t)(n - 4));
 	f[4] = TP_LINK_MAIL;
 	f[5] = f[6] = f[7] = 0;
 	tp_link_put64(f + 8, 0);
-	memcpy(f + 16, m, ml);
+	tp_link_put64(f + 16, 1);   /* delivery sequence */
+	memcpy(f + 24, m, ml);
 	assert_int_equal(tp_random_bytes(f + n - TP_LINK_TAG_LEN, TP_LINK_TAG_LEN), 0);
 	struct seen s = { 0 };
 	assert_int_equal(feed(&p->b, f, n, NOW, &s), -TP_EPERM);
@@ -638,11 +725,12 @@ static void oversized_frame_refused(void **state)
 	p = pair_up();
 	uint8_t *m = calloc(1, TP_LINK_FRAME_DEFAULT);
 	assert_non_null(m);
-	size_t max_payload = TP_LINK_FRAME_DEFAULT - TP_LINK_SESSION_OVERHEAD;
-	assert_int_equal(tp_link_send_mail(&p->a, m, max_payload + 1), -TP_ETOOBIG);
+	size_t max_payload = TP_LINK_FRAME_DEFAULT - TP_LINK_SESSION_OVERHEAD -
+			     TP_LINK_DSEQ_LEN;
+	assert_int_equal(mail_out(&p->a, m, max_payload + 1), -TP_ETOOBIG);
 	size_t off = make_mail(m, TP_LINK_FRAME_DEFAULT, "sensor", "logger", "");
 	tp_env_set_len(m, (uint32_t)(max_payload - off));
-	assert_int_equal(tp_link_send_mail(&p->a, m, max_payload), 0);
+	assert_int_equal(mail_out(&p->a, m, max_payload), 0);
 	struct seen s = { 0 };
 	assert_int_equal(tp_link_pump(&p->a, &p->b, NOW, 0, on_ev, &s), 0);
 	assert_int_equal(s.mail, 1);
@@ -670,11 +758,17 @@ static void bad_sealed_content_refused(void **state)
 		{ TP_LINK_HEARTBEAT, "sensor", "logger", "heartbeat of" },
 		{ TP_LINK_BYE, "sensor", "logger", "bye of" },
 		{ TP_LINK_ACTORS, "sensor", "logger", "malformed actor list" },
+		{ TP_LINK_RESUME, "sensor", "logger", "resume of" },
+		{ TP_LINK_ACK, "sensor", "logger", "ack of" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct pair *p = pair_up();
 		uint8_t m[256];
-		size_t n = make_mail(m, sizeof m, cases[i].sender, cases[i].dest, "x");
+		/* Mail is numbered (version 4): the number, then the envelope. */
+		size_t pre = cases[i].type == TP_LINK_MAIL ? TP_LINK_DSEQ_LEN : 0;
+		tp_link_put64(m, 1);
+		size_t n = pre + make_mail(m + pre, sizeof m - pre, cases[i].sender,
+					   cases[i].dest, "x");
 		assert_int_equal(link_seal(&p->a, cases[i].type, m, n), 0);
 		struct seen s = { 0 };
 		assert_true(tp_link_pump(&p->a, &p->b, NOW, 0, on_ev, &s) < 0);
@@ -696,8 +790,8 @@ static void bad_sealed_content_refused(void **state)
 	p = pair_up();
 	uint8_t m[256];
 	size_t n = make_mail(m, sizeof m, "sensor@a", "logger@b", "ok");
-	assert_int_equal(tp_link_send_mail(&p->a, m, n), 0);
-	assert_int_equal(tp_link_send_mail(&p->a, m, n - 1), 0);
+	assert_int_equal(mail_out(&p->a, m, n), 0);
+	assert_int_equal(mail_out(&p->a, m, n - 1), 0);
 	struct seen s = { 0 };
 	assert_int_equal(tp_link_pump(&p->a, &p->b, NOW, 0, on_ev, &s), -TP_ETRUNC);
 	assert_int_equal(s.mail, 1);
@@ -764,7 +858,7 @@ static void actor_list_and_bye(void **state)
 	assert_int_equal(tp_link_pump(&p->a, &p->b, NOW, 0, on_ev, &s), 0);
 	assert_int_equal(s.bye, 1);
 	assert_reason(&p->b, "peer said bye (shutdown)");
-	assert_int_equal(tp_link_send_mail(&p->b, "x", 1), -TP_ESTATE);
+	assert_int_equal(mail_out(&p->b, "x", 1), -TP_ESTATE);
 	pair_free(p);
 }
 
@@ -779,14 +873,14 @@ static void output_bounded(void **state)
 	tp_env_set_len(m, sizeof m - n);
 	int rc = 0, sent = 0;
 	for (int i = 0; i < 1000 && rc == 0; i++)
-		if ((rc = tp_link_send_mail(&p->a, m, sizeof m)) == 0)
+		if ((rc = mail_out(&p->a, m, sizeof m)) == 0)
 			sent++;
 	assert_int_equal(rc, -TP_EFULL);
 	assert_true(sent >= 100 && sent < 200);   /* 2 × 64 KiB of ~1 KiB frames */
 	struct seen s = { 0 };
 	assert_int_equal(tp_link_pump(&p->a, &p->b, NOW, 0, on_ev, &s), 0);
 	assert_int_equal(s.mail, sent);
-	assert_int_equal(tp_link_send_mail(&p->a, m, sizeof m), 0);
+	assert_int_equal(mail_out(&p->a, m, sizeof m), 0);
 	pair_free(p);
 }
 
@@ -924,6 +1018,7 @@ int main(void)
 		cmocka_unit_test(truncated_frame_refused),
 		cmocka_unit_test(oversized_frame_refused),
 		cmocka_unit_test(bad_sealed_content_refused),
+		cmocka_unit_test(numbered_frames),
 		cmocka_unit_test(nonzero_flags_refused),
 		cmocka_unit_test(error_frame_closes),
 		cmocka_unit_test(actor_list_and_bye),

@@ -95,6 +95,8 @@ enum tp_undeliverable_reason {
 	TP_UNDELIVERABLE_TOO_BIG = 4,       /* over its mailbox or the link's frames */
 	TP_UNDELIVERABLE_LIMIT = 5,         /* a table there is full (monitors) */
 	TP_UNDELIVERABLE_FAILED = 6,        /* anything else: see error */
+	TP_UNDELIVERABLE_PEER_RESTARTED = 7, /* sent, unacknowledged, and that node
+					      * restarted (docs/RELIABILITY.md) */
 };
 
 struct tp_undeliverable {
@@ -116,7 +118,7 @@ TP_API
 int tp_undeliverable_decode(const struct tp_msg *m, struct tp_undeliverable *out);
 
 /* "noproc", "not_exported", "mailbox_full", "queue_full", "too_big",
- * "limit", "failed"; "?" otherwise. */
+ * "limit", "failed", "peer_restarted"; "?" otherwise. */
 TP_API
 const char *tp_undeliverable_reason_name(int reason);
 
