@@ -14,30 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "actor-internal.h"
-#include "clock.h"
-#include "env_test.h"
-
-#define MS 1000000LL
-
-static char node[32];
-static struct tp_registry *reg;
-static struct tp_counters *ctr;
-static struct tp_mailbox box;        /* the "daemon's" handle */
-static int report[2], poke[2];       /* the actor's lines; a byte for its watch */
-
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	char line[128];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(line, sizeof line - 1, fmt, ap);
-	va_end(ap);
-	line[n++] = '\n';
-	if (write(report[1], line, (size_t)n) != n)
-		_exit(99);
-}
+#include "actor_node.h"
 
 static void on_timer(tp_actor *self, void *state, void *arg)
 {
@@ -127,46 +104,19 @@ static const struct tp_actor_ops ops = {
 static int setup(void **st)
 {
 	(void)st;
-	snprintf(node, sizeof node, "act%d", (int)getpid());
-	struct tp_reg_entry e = { .name = "me", .transport = "mq", .depth = 8, .msg_max = 256 };
-	tp_ipc_name(e.mailbox, sizeof e.mailbox, node, "me");
-	struct tp_mbox_attr a = { .depth = 8, .msg_max = 256, .mode = 0600 };
-	char err[256] = "";
-	if (tp_registry_create(node, 0600, &reg) || tp_counters_create(node, 0600, &ctr) ||
-	    tp_mailbox_create(&box, tp_transport_find("mq"), e.mailbox, &a, 0, err, sizeof err))
-		return -1;
-	box.ctr = ctr;
-	tp_registry_put(reg, 0, &e);
-	tp_registry_set_count(reg, 1);
-	setenv("TROUPE_NODE", node, 1);
-	setenv("TROUPE_ACTOR", "me", 1);
-	return pipe2(report, O_CLOEXEC) || pipe2(poke, O_CLOEXEC) ? -1 : 0;
+	return actor_node_make("act", "mq");
 }
 
 static int teardown(void **st)
 {
 	(void)st;
-	char path[64];
-	tp_ipc_name(path, sizeof path, node, "me");
-	tp_mailbox_close(&box);
-	box.t->unlink(path);
-	tp_registry_close(reg);
-	tp_registry_unlink(node);
-	tp_counters_close(ctr);
-	tp_counters_unlink(node);
-	for (int i = 0; i < 2; i++) {
-		close(report[i]);
-		close(poke[i]);
-	}
+	actor_node_remove();
 	return 0;
 }
 
 static void put(const char *text, unsigned prio)
 {
-	uint8_t buf[256];
-	size_t n = test_env_text(buf, sizeof buf, "tester", "me", 1, (uint8_t)prio,
-				 (uint64_t)tp_now_ns(), text);
-	assert_int_equal(tp_mailbox_send(&box, buf, n, prio, 0, TP_VIA_SEND), 0);
+	actor_node_put(text, prio, 0);
 }
 
 static pid_t start(void)

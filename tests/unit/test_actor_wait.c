@@ -16,32 +16,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "actor-internal.h"
-#include "clock.h"
-#include "env_test.h"
+#include "actor_node.h"
 #include "harness.h"
 
-#define MS 1000000LL
-
-static char node[32];
-static struct tp_registry *reg;
-static struct tp_counters *ctr;
-static struct tp_mailbox box;        /* the "daemon's" handle */
-static int report[2], poke[2];       /* the actor's lines; a byte for its watch */
 static pid_t actor_pid;              /* killed by teardown if a case failed */
-
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	char line[128];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(line, sizeof line - 1, fmt, ap);
-	va_end(ap);
-	line[n++] = '\n';
-	if (write(report[1], line, (size_t)n) != n)
-		_exit(99);
-}
 
 static void on_fd(tp_actor *self, void *state, int fd, unsigned events, void *arg)
 {
@@ -99,21 +77,10 @@ static void cleanup_on_deadline(void)
 static int setup(void **st)
 {
 	(void)st;
-	snprintf(node, sizeof node, "aw%d", (int)getpid());
-	struct tp_reg_entry e = { .name = "me", .transport = "shm", .depth = 8, .msg_max = 256 };
-	tp_ipc_name(e.mailbox, sizeof e.mailbox, node, "me");
-	struct tp_mbox_attr a = { .depth = 8, .msg_max = 256, .mode = 0600 };
-	char err[256] = "";
-	if (tp_registry_create(node, 0600, &reg) || tp_counters_create(node, 0600, &ctr) ||
-	    tp_mailbox_create(&box, tp_transport_find("shm"), e.mailbox, &a, 0, err, sizeof err))
+	if (actor_node_make("aw", "shm"))
 		return -1;
 	test_deadline(60, cleanup_on_deadline);
-	box.ctr = ctr;
-	tp_registry_put(reg, 0, &e);
-	tp_registry_set_count(reg, 1);
-	setenv("TROUPE_NODE", node, 1);
-	setenv("TROUPE_ACTOR", "me", 1);
-	return pipe2(report, O_CLOEXEC) || pipe2(poke, O_CLOEXEC) ? -1 : 0;
+	return 0;
 }
 
 static int teardown(void **st)
@@ -125,28 +92,13 @@ static int teardown(void **st)
 		waitpid(actor_pid, NULL, 0);
 		actor_pid = 0;
 	}
-	char path[64];
-	tp_ipc_name(path, sizeof path, node, "me");
-	tp_mailbox_close(&box);
-	box.t->unlink(path);
-	tp_registry_close(reg);
-	tp_registry_unlink(node);
-	tp_counters_close(ctr);
-	tp_counters_unlink(node);
-	for (int i = 0; i < 2; i++) {
-		close(report[i]);
-		close(poke[i]);
-	}
+	actor_node_remove();
 	return 0;
 }
 
 static void put(const char *text)
 {
-	uint8_t buf[256];
-	size_t n = test_env_text(buf, sizeof buf, "tester", "me", 1, TP_PRIO_NORMAL,
-				 (uint64_t)tp_now_ns(), text);
-	assert_int_equal(tp_mailbox_send(&box, buf, n, TP_PRIO_NORMAL, tp_now_ns() + 1000 * MS,
-					 TP_VIA_SEND), 0);
+	actor_node_put(text, TP_PRIO_NORMAL, tp_now_ns() + 1000 * MS);
 }
 
 static pid_t start(const char *arg)
