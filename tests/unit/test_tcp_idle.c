@@ -88,7 +88,8 @@ static int raw_conn(const void *more, size_t n)
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	uint8_t buf[16] = { 1 };
 	assert_true(n < sizeof buf);
-	memcpy(buf + 1, more, n);
+	if (n)
+		memcpy(buf + 1, more, n);
 	assert_true(fd >= 0);
 	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
 	assert_int_equal(write(fd, buf, n + 1), (ssize_t)(n + 1));
