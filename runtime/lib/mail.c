@@ -558,22 +558,6 @@ unsigned tp_mail_drain_stash(tp_actor *self)
 	return n;
 }
 
-void tp_mail_drain(tp_actor *self, unsigned max)
-{
-	struct tp_env env;
-	for (unsigned i = 0; i < max && !self->stopping; i++) {
-		int n = mail_take(self, 0, &env);
-		if (n < 0) {
-			if (n != -TP_EEMPTY)
-				tp_log("receive: %s", tp_strerror(n));
-			return;
-		}
-		tp_mail_dispatch(self, &env);
-		if (self->stash.count)
-			return;   /* a call inside the callback stashed mail: older first */
-	}
-}
-
 bool tp_mail_wait(tp_actor *self, int64_t deadline)
 {
 	struct tp_env env;
@@ -586,3 +570,14 @@ bool tp_mail_wait(tp_actor *self, int64_t deadline)
 	tp_mail_dispatch(self, &env);
 	return true;
 }
+
+void tp_mail_drain(tp_actor *self, unsigned max)
+{
+	for (unsigned i = 0; i < max && !self->stopping; i++) {
+		if (!tp_mail_wait(self, 0))
+			return;
+		if (self->stash.count)
+			return;   /* a call inside the callback stashed mail: older first */
+	}
+}
+
