@@ -36,6 +36,22 @@ void tp_linkd_queue_hooks(struct tp_lpeer *p);
 int tp_linkd_daemon_send(struct tp_linkd *d, struct tp_lpeer *p, const char *sender,
 			 const char *dest, uint32_t type, const pb_msgdesc_t *fields,
 			 const void *msg);
+/* The same with a payload already encoded. */
+int tp_linkd_daemon_send_bytes(struct tp_linkd *d, struct tp_lpeer *p, const char *sender,
+			       const char *dest, uint32_t type, const uint8_t *pl, size_t len);
+/* A notice to `to` was sent (rc 0) or could not be (counted, logged). */
+void tp_linkd_notice_count(struct tp_lpeer *p, int rc, const char *to);
+/* Delivered notices (linkd_delivered.c, link version 5).  remote: mail
+ * from the peer's actor (env as mail_in made it) went into our actor's
+ * mailbox; told across the link when it asked.  held: the same for held
+ * mail m, len bytes.  in: the peer daemon's Delivered, for our actor
+ * env->dest: passed on.  out: queued mail m (len bytes) is sealed for p
+ * now; a peer before version 5 gets it without the flag, and its sender
+ * is told at once, unconfirmed. */
+void tp_linkd_delivered_remote(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env *env);
+void tp_linkd_delivered_held(struct tp_linkd *d, struct tp_lpeer *p, const uint8_t *m, size_t len);
+void tp_linkd_delivered_in(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env *env);
+void tp_linkd_delivered_out(struct tp_linkd *d, struct tp_lpeer *p, uint8_t *m, size_t len);
 /* Undeliverable notices (linkd_notice.h).  Local: mail from our actor
  * env->sender for dest ("actor@peer") was lost on this node.  Remote: mail
  * from the peer's actor env->sender ("actor@peer") for our actor env->dest

@@ -65,9 +65,8 @@ bool tp_linkd_knows(const struct tp_lpeer *p, const char *actor)
 /* Largest daemon mail: an envelope with two names and a small payload. */
 #define DAEMON_MAIL_MAX 512
 
-/* The bytes of tp_linkd_daemon_send. */
-static int daemon_send_bytes(struct tp_linkd *d, struct tp_lpeer *p, const char *sender,
-			     const char *dest, uint32_t type, const uint8_t *pl, size_t len)
+int tp_linkd_daemon_send_bytes(struct tp_linkd *d, struct tp_lpeer *p, const char *sender,
+			       const char *dest, uint32_t type, const uint8_t *pl, size_t len)
 {
 	uint8_t buf[DAEMON_MAIL_MAX];
 	if (!p || p->state != TP_LPEER_UP || p->c.link.version < 2)
@@ -98,10 +97,10 @@ int tp_linkd_daemon_send(struct tp_linkd *d, struct tp_lpeer *p, const char *sen
 	pb_ostream_t os = pb_ostream_from_buffer(pl, sizeof pl);
 	if (!pb_encode(&os, fields, msg))
 		return -TP_EENCODE;
-	return daemon_send_bytes(d, p, sender, dest, type, pl, os.bytes_written);
+	return tp_linkd_daemon_send_bytes(d, p, sender, dest, type, pl, os.bytes_written);
 }
 
-static void notice_count(struct tp_lpeer *p, int rc, const char *to)
+void tp_linkd_notice_count(struct tp_lpeer *p, int rc, const char *to)
 {
 	if (!rc) {
 		p->notices++;
@@ -109,7 +108,7 @@ static void notice_count(struct tp_lpeer *p, int rc, const char *to)
 	}
 	p->notices_lost++;
 	if (LOG_EVERY(p->notices_lost))
-		tp_dmsg("link %s: cannot tell %s that its mail was lost: %s (%llu so far)",
+		tp_dmsg("link %s: cannot tell %s what became of its mail: %s (%llu so far)",
 			p->conf->name, to, tp_strerror(rc),
 			(unsigned long long)p->notices_lost);
 }
@@ -125,7 +124,7 @@ void tp_linkd_notice_local(struct tp_linkd *d, struct tp_lpeer *p, const struct 
 	int rc = i < 0 ? -TP_ENOENT : len < 0 ? len :
 		 tp_deliver_bytes(d->node, (unsigned)i, TP_DAEMON_NAME,
 				  troupe_Undeliverable_msgid, 0, 0, pl, (size_t)len);
-	notice_count(p, rc, env->sender);
+	tp_linkd_notice_count(p, rc, env->sender);
 }
 
 void tp_linkd_notice_remote(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env *env,
@@ -141,8 +140,8 @@ void tp_linkd_notice_remote(struct tp_linkd *d, struct tp_lpeer *p, const struct
 	snprintf(dest, sizeof dest, "%.31s@%.31s", env->dest, d->topo->node.name);
 	uint8_t pl[DAEMON_MAIL_MAX / 2];
 	int len = tp_notice_payload(pl, sizeof pl, env, dest, why, err);
-	notice_count(p, len < 0 ? len : daemon_send_bytes(d, p, TP_DAEMON_NAME, to,
-			troupe_Undeliverable_msgid, pl, (size_t)len), to);
+	tp_linkd_notice_count(p, len < 0 ? len : tp_linkd_daemon_send_bytes(d, p,
+			TP_DAEMON_NAME, to, troupe_Undeliverable_msgid, pl, (size_t)len), to);
 }
 
 /* ---------------------------------------------------------------- outgoing */
@@ -203,6 +202,8 @@ static int linkd_seal(struct tp_linkd *d, struct tp_lpeer *p, uint8_t *m, size_t
 {
 	struct tp_mailbox *obx = &d->node->box[p->obx];
 	uint64_t sent = len >= TP_ENV_HDR_LEN ? tp_env_sent(m) : 0;
+	if (len >= TP_ENV_HDR_LEN)
+		tp_linkd_delivered_out(d, p, m, len);
 	/* The caller's reading serves a burst, read again only for mail
 	 * sent after it (a VM's clock is dear: one reading per message was
 	 * a few per cent of the daemon). */
@@ -398,6 +399,9 @@ void tp_linkd_held_retry(struct tp_linkd *d, struct tp_lpeer *p, int64_t now)
 						       TP_UNDELIVERABLE_FAILED, rc);
 				told = true;
 			}
+		} else {
+			tp_linkd_delivered_held(d, p, s->buf, s->len);
+			told = true;
 		}
 		tp_link_hold_done(&p->hold, k, rc == 0);
 	}
@@ -419,6 +423,7 @@ static bool linkd_held_first(struct tp_linkd *d, struct tp_lpeer *p, int i)
 		struct tp_link_hold_slot *s = &p->hold.slot[k];
 		if (tp_mailbox_try(box, s->buf, s->len, s->prio, TP_VIA_LINK))
 			return true;
+		tp_linkd_delivered_held(d, p, s->buf, s->len);
 		tp_link_hold_done(&p->hold, k, true);
 	}
 	return false;
@@ -513,6 +518,8 @@ void tp_linkd_mail_in(struct tp_linkd *d, struct tp_lpeer *p,
 		linkd_refuse(p, &env, tp_strerror(rc));
 		tp_linkd_notice_remote(d, p, &env, rc == -TP_EFULL ? TP_UNDELIVERABLE_MAILBOX_FULL :
 			      TP_UNDELIVERABLE_FAILED, rc);
+	} else {
+		tp_linkd_delivered_remote(d, p, &env);
 	}
 }
 

@@ -350,6 +350,10 @@ bool tp_linkd_mon_in(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env
 		mon_notice_in(d, p, env);
 		return true;
 	}
+	if (from_daemon && env->type == troupe_Delivered_msgid) {
+		tp_linkd_delivered_in(d, p, env);
+		return true;
+	}
 	troupe_Down dn = troupe_Down_init_zero;
 	troupe_Monitor m = troupe_Monitor_init_zero;
 	pb_istream_t is = pb_istream_from_buffer(env->payload, env->payload_len);

@@ -140,5 +140,10 @@ int64_t tp_watch_quiet_until(const tp_actor *self, int64_t until);
  * with when env is the daemon's Undeliverable notice about its request;
  * 0 for any other message (monitor.c). */
 int tp_undeliverable_for_call(const struct tp_env *env, uint32_t type, uint64_t corr);
+/* Encodes into buf (cap bytes) the Delivered notice, from TP_DAEMON_NAME
+ * to self, for mail of the given type and notify tag that went into the
+ * mailbox of `to`, an actor of this node.  Its length, or -TP_ETOOBIG. */
+int tp_delivered_local(tp_actor *self, const char *to, uint32_t type, uint64_t tag,
+		       uint8_t *buf, size_t cap);
 
 #endif

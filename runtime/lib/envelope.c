@@ -92,7 +92,7 @@ int tp_env_encode_head(uint8_t *buf, size_t cap, const struct tp_env *env)
 	if (!name_is_ok((const uint8_t *)env->sender, sl) ||
 	    !name_is_ok((const uint8_t *)env->dest, dl) ||
 	    (tl && tp_topic_name_check(env->topic)) ||
-	    env->prio > 3 || (env->flags & ~TP_ENV_F_KNOWN))
+	    env->prio > 3 || (env->flags & ~TP_ENV_F_WRITABLE))
 		return -TP_EINVAL;
 	size_t off = TP_ENV_HDR_LEN + sl + dl + tl;
 	if (off > cap)
@@ -129,6 +129,16 @@ uint64_t tp_env_sent(const uint8_t *buf)
 	return get64(buf + off_sent(buf));
 }
 
+uint8_t tp_env_flags(const uint8_t *buf)
+{
+	return buf[OFF_FLAGS];
+}
+
+void tp_env_set_flags(uint8_t *buf, uint8_t flags)
+{
+	buf[OFF_FLAGS] = flags;
+}
+
 static int name_copy(char *dst, const uint8_t *src, size_t n)
 {
 	if (!name_is_ok(src, n))
@@ -147,7 +157,7 @@ static bool head_is_ok(const uint8_t *buf)
 		     v == TP_ENV_VERSION_3 ? tl != 0 && tl <= TP_ENV_TOPIC_MAX :
 		     tl <= TP_ENV_TOPIC_MAX;
 	return buf[OFF_PRIO] <= 3 &&
-	       !(buf[OFF_FLAGS] & ~(TP_ENV_F_KNOWN | TP_ENV_F_SEALED)) &&
+	       !(buf[OFF_FLAGS] & ~(TP_ENV_F_WRITABLE | TP_ENV_F_SEALED)) &&
 	       tl_ok && !buf[OFF_RSVD] && !buf[OFF_RSVD + 1];
 }
 

@@ -211,14 +211,54 @@ static void env_fill(tp_actor *self, struct tp_env *env, const char *to,
 	env->dest[n] = '\0';
 }
 
+static bool stash_push(struct tp_stash *s, const uint8_t *buf, size_t len)
+{
+	if (s->count == s->cap || len > s->slot)
+		return false;
+	uint32_t i = (s->head + s->count) % s->cap;
+	memcpy(s->buf + (size_t)i * s->slot, buf, len);
+	s->len[i] = (uint32_t)len;
+	s->count++;
+	return true;
+}
+
+/* Is `to` an actor of another node ("actor@node", node not ours)? */
+static bool mail_is_remote(const tp_actor *self, const char *to)
+{
+	const char *at = strchr(to, '@');
+	return at && strcmp(at + 1, self->node) != 0;
+}
+
+/* A send with a notify tag: for another node, the flag asks that node's
+ * daemon to say so (troupe/monitor.h); for this node, the send's own 0 is
+ * the delivery, and the notice goes to the stash, to be received after
+ * the callback that sent, as mail would be. */
+static int send_notify(tp_actor *self, const char *to, struct tp_env *env,
+		       const struct tp_payload *pl, int tmo)
+{
+	if (mail_is_remote(self, to))
+		return mail_send(self, to, env, pl, tmo);
+	uint8_t note[256];
+	int n = tp_delivered_local(self, to, env->type, env->corr, note, sizeof note);
+	if (n < 0 || (size_t)n > self->stash.slot)
+		return -TP_ETOOBIG;   /* this actor's msg_max cannot hold the notice */
+	if (self->stash.count == self->stash.cap)
+		return -TP_ELIMIT;
+	int rc = mail_send(self, to, env, pl, tmo);
+	if (rc == 0)
+		stash_push(&self->stash, note, (size_t)n);
+	return rc;
+}
+
 static int send_common(tp_actor *self, const char *to, uint32_t type,
 		       const struct tp_payload *pl, const struct tp_send_opts *opts)
 {
 	struct tp_env env;
 	int prio = opts ? opts->prio : TP_PRIO_NORMAL;
 	int tmo = opts ? opts->timeout_ms : 0;
-	env_fill(self, &env, to, type, prio, 0, 0);
-	return mail_send(self, to, &env, pl, tmo);
+	uint64_t tag = opts ? opts->notify_tag : 0;
+	env_fill(self, &env, to, type, prio, tag ? TP_ENV_F_NOTIFY : 0, tag);
+	return tag ? send_notify(self, to, &env, pl, tmo) : mail_send(self, to, &env, pl, tmo);
 }
 
 static int reply_common(tp_actor *self, const struct tp_msg *req, uint32_t type,
@@ -299,16 +339,6 @@ int tp_decode_msg(const struct tp_msg *m, uint32_t type,
 	return pb_decode(&is, fields, out) ? 0 : -TP_EDECODE;
 }
 
-static bool stash_push(struct tp_stash *s, const uint8_t *buf, size_t len)
-{
-	if (s->count == s->cap || len > s->slot)
-		return false;
-	uint32_t i = (s->head + s->count) % s->cap;
-	memcpy(s->buf + (size_t)i * s->slot, buf, len);
-	s->len[i] = (uint32_t)len;
-	s->count++;
-	return true;
-}
 
 bool tp_mail_stash_front(tp_actor *self, const uint8_t *buf, size_t len)
 {

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <pb_decode.h>
+#include <pb_encode.h>
 #include "troupe/envelope.h"
 #include "troupe/monitor.h"
 #include "actor-internal.h"
@@ -22,6 +23,7 @@ _Static_assert((int)TP_UNDELIVERABLE_FAILED == (int)troupe_Undeliverable_Reason_
 	       "monitor.proto and monitor.h");
 _Static_assert((int)TP_UNDELIVERABLE_PEER_RESTARTED ==
 	       (int)troupe_Undeliverable_Reason_PEER_RESTARTED, "monitor.proto and monitor.h");
+_Static_assert(TP_DELIVERED_MSGID == troupe_Delivered_msgid, "monitor.options and monitor.h");
 
 static int monitor_request(tp_actor *self, const char *name, uint32_t type)
 {
@@ -114,6 +116,43 @@ int tp_undeliverable_decode(const struct tp_msg *m, struct tp_undeliverable *out
 	out->reason = (enum tp_undeliverable_reason)u.reason;
 	out->error = undeliverable_error(&u);
 	return 0;
+}
+
+bool tp_msg_is_delivered(const struct tp_msg *m)
+{
+	return from_daemon(m, TP_DELIVERED_MSGID);
+}
+
+int tp_delivered_decode(const struct tp_msg *m, struct tp_delivered *out)
+{
+	troupe_Delivered dv = troupe_Delivered_init_zero;
+	int rc = daemon_decode(m, TP_DELIVERED_MSGID, troupe_Delivered_fields, &dv);
+	if (rc)
+		return rc;
+	snprintf(out->dest, sizeof out->dest, "%s", dv.dest);
+	out->type = dv.type;
+	out->tag = dv.corr;
+	out->confirmed = dv.confirmed;
+	return 0;
+}
+
+int tp_delivered_local(tp_actor *self, const char *to, uint32_t type, uint64_t tag,
+		       uint8_t *buf, size_t cap)
+{
+	troupe_Delivered dv = { .type = type, .corr = tag, .confirmed = true };
+	struct tp_env env = { .version = TP_ENV_VERSION, .prio = TP_PRIO_NORMAL,
+			      .type = TP_DELIVERED_MSGID };
+	snprintf(dv.dest, sizeof dv.dest, "%s", to);
+	strcpy(env.sender, TP_DAEMON_NAME);
+	strcpy(env.dest, self->name);
+	int off = tp_env_encode_head(buf, cap, &env);
+	if (off < 0)
+		return off;
+	pb_ostream_t os = pb_ostream_from_buffer(buf + off, cap - (size_t)off);
+	if (!pb_encode(&os, troupe_Delivered_fields, &dv))
+		return -TP_ETOOBIG;
+	tp_env_set_len(buf, (uint32_t)os.bytes_written);
+	return off + (int)os.bytes_written;
 }
 
 int tp_undeliverable_for_call(const struct tp_env *env, uint32_t type, uint64_t corr)

@@ -13,13 +13,16 @@
  * agreed 1 or 2 the daemon writes envelope version 2 or 3 instead
  * (docs/WIRE.md, "Versioning" of node links). */
 #define TP_LINK_VERSION_MIN 1
-#define TP_LINK_VERSION 4
+#define TP_LINK_VERSION 5
 /* The first version whose mail frames carry envelope version 4. */
 #define TP_LINK_VERSION_CORR64 3
 /* The first version whose mail is numbered per direction and acknowledged
  * (RESUME and ACK frames; mail frames start with a u64 delivery
  * sequence): docs/WIRE.md, "Delivery sequences". */
 #define TP_LINK_VERSION_DSEQ 4
+/* The first version that carries TP_ENV_F_NOTIFY (the receiving daemon
+ * answers with a Delivered notice); frames are those of 4. */
+#define TP_LINK_VERSION_NOTIFY 5
 #define TP_LINK_DSEQ_LEN 8
 #define TP_LINK_RESUME_LEN 24
 /* Test-only: caps the highest version this node offers (a number from

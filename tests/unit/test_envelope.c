@@ -49,6 +49,29 @@ static void round_trip(void **st)
 	assert_memory_equal(e.payload, "hello", 5);
 }
 
+/* NOTIFY is written and read, and can be taken off in place; bit 4 is no
+ * flag (an older reader refuses bit 3 too: node links strip it). */
+static void notify_flag(void **st)
+{
+	(void)st;
+	uint8_t buf[128];
+	struct tp_env env = { .version = TP_ENV_VERSION, .flags = TP_ENV_F_NOTIFY,
+			      .type = 1005, .corr = 7, .sender = "a", .dest = "b@n" }, e;
+	int off = tp_env_encode_head(buf, sizeof buf, &env);
+	assert_true(off > 0);
+	tp_env_set_len(buf, 0);
+	assert_int_equal(tp_env_decode(buf, (size_t)off, 0, &e), 0);
+	assert_int_equal(e.flags, TP_ENV_F_NOTIFY);
+	assert_int_equal(tp_env_flags(buf), TP_ENV_F_NOTIFY);
+	tp_env_set_flags(buf, 0);
+	assert_int_equal(tp_env_decode(buf, (size_t)off, 0, &e), 0);
+	assert_int_equal(e.flags, 0);
+	tp_env_set_flags(buf, 1 << 4);
+	assert_int_equal(tp_env_decode(buf, (size_t)off, 0, &e), -TP_ETRUNC);
+	env.flags = 1 << 4;
+	assert_int_equal(tp_env_encode_head(buf, sizeof buf, &env), -TP_EINVAL);
+}
+
 static void empty_payload(void **st)
 {
 	(void)st;
@@ -372,6 +395,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(round_trip),
 		cmocka_unit_test(empty_payload),
+		cmocka_unit_test(notify_flag),
 		cmocka_unit_test(truncated),
 		cmocka_unit_test(trailing_bytes),
 		cmocka_unit_test(oversized),

@@ -198,7 +198,7 @@ static void envelope_byte_fields(void **st)
 			g.version = v;
 			g.tlen = v == 3;
 			f = g; f.flags = x;
-			expect(&f, x <= 7 ? 0 : -TP_ETRUNC, "flags", x);
+			expect(&f, x <= 15 ? 0 : -TP_ETRUNC, "flags", x);
 			f = g; f.prio = x;
 			expect(&f, x <= 3 ? 0 : -TP_ETRUNC, "prio", x);
 			f = g; f.slen = x;

@@ -113,6 +113,13 @@ struct tp_send_opts {
 	 * send_timeout_ms, 1000 ms unless it says).  Another negative value
 	 * is -TP_EINVAL. */
 	int timeout_ms;
+	/* Nonzero: tell me when it is in the receiver's mailbox.  Once the
+	 * send returned 0, one notice comes back into this actor's mailbox
+	 * with this tag as its corr: a Delivered notice, or an Undeliverable
+	 * one (troupe/monitor.h; docs/RELIABILITY.md says when a crash of
+	 * the far node's daemon can lose it).  The send needs room for the
+	 * notice of a local receiver in this actor's stash (-TP_ELIMIT). */
+	uint64_t notify_tag;
 };
 
 /* Sends a message to the actor named `to` ("actor", or "actor@node" on a

@@ -35,6 +35,11 @@ enum {
 	 * seal"): only in mail the daemon put into an actor's mailbox.  Set
 	 * by the mailbox layer, never by tp_env_encode_head. */
 	TP_ENV_F_SEALED = 1 << 2,
+	/* The sender asks for a Delivered notice (troupe/monitor.h); corr is
+	 * its notify tag.  Receivers see TP_ENV_F_KNOWN only; a node link
+	 * carries it from link version 5 (docs/WIRE.md). */
+	TP_ENV_F_NOTIFY = 1 << 3,
+	TP_ENV_F_WRITABLE = TP_ENV_F_KNOWN | TP_ENV_F_NOTIFY,
 };
 /* The seal after the payload: a sequence number and a tag, 8 bytes each. */
 #define TP_ENV_SEAL_LEN 16
@@ -75,6 +80,12 @@ void tp_env_set_len(uint8_t *buf, uint32_t payload_len);
  * stamps it last, just before the message goes. */
 TP_API
 void tp_env_set_sent(uint8_t *buf, uint64_t sent_ns);
+/* The flags of an encoded envelope (any version), read or written in
+ * place: a node link takes TP_ENV_F_NOTIFY off for an older peer. */
+TP_API
+uint8_t tp_env_flags(const uint8_t *buf);
+TP_API
+void tp_env_set_flags(uint8_t *buf, uint8_t flags);
 TP_API
 uint64_t tp_env_sent(const uint8_t *buf);
 

@@ -122,6 +122,29 @@ int tp_undeliverable_decode(const struct tp_msg *m, struct tp_undeliverable *out
 TP_API
 const char *tp_undeliverable_reason_name(int reason);
 
+/* Delivered notices: the answer to a send with a notify tag
+ * (tp_send_opts.notify_tag) that reached its receiver's mailbox; the
+ * other answer is an Undeliverable notice with the tag as its corr.  What
+ * "delivered" means is the mailbox's: a drop_oldest mailbox may still
+ * drop it later, and the receiver may die before it takes it. */
+#define TP_DELIVERED_MSGID 17
+
+struct tp_delivered {
+	char dest[TP_NAME_MAX * 2 + 2];   /* "actor" or "actor@node", as sent */
+	uint32_t type;                    /* the message's type id */
+	uint64_t tag;                     /* its notify tag */
+	bool confirmed;                   /* false: handed to a node of an older
+					     release, which cannot tell */
+};
+
+/* Is m a Delivered notice (type TP_DELIVERED_MSGID from the daemon)? */
+TP_API
+bool tp_msg_is_delivered(const struct tp_msg *m);
+
+/* Decodes a Delivered notice: 0, -TP_ETYPE (m is none), -TP_EDECODE. */
+TP_API
+int tp_delivered_decode(const struct tp_msg *m, struct tp_delivered *out);
+
 #ifdef __cplusplus
 }
 #endif
