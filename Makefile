@@ -440,10 +440,11 @@ fuzz-build: $(FUZZ_BINS)
 # asserts no growth of memory or descriptors and no leftovers.
 DURATION ?= 300
 FAULT_N ?= 1000
+LINK_CUTS ?= 1000
 soak:
 	$(Q)bash toolchain/setup host
-	$(Q)$(MAKE) --no-print-directory all $(B)/tests/test_faults
-	$(Q)bash tests/soak/run "$(B)" $(DURATION) $(FAULT_N)
+	$(Q)$(MAKE) --no-print-directory all test-actors $(B)/tests/test_faults
+	$(Q)bash tests/soak/run "$(B)" $(DURATION) $(FAULT_N) $(LINK_CUTS)
 
 # Stripped sizes for armhf and aarch64 (-O2), and the daemon's RSS with
 # 10 actors (tests/bench/size).

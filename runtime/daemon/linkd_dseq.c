@@ -69,12 +69,18 @@ void tp_linkd_dseq_resume(struct tp_linkd *d, struct tp_lpeer *p,
 	if (tp_link_rxseq_epoch(&p->rx, ev->epoch))
 		tp_link_hold_forget_seqs(&p->hold);
 	/* Sending: does the peer's record belong to this incarnation of us? */
-	if (ev->your_epoch != d->epoch) {
-		dseq_answer_unacked(d, p);
-		tp_link_queue_renumber(&p->q, 1);
-	} else {
+	if (ev->your_epoch == d->epoch) {
 		tp_link_queue_ack(&p->q, ev->ack);
 		tp_link_queue_rewind(&p->q);
+	} else if (p->epoch_peer && ev->epoch != p->epoch_peer) {
+		dseq_answer_unacked(d, p);   /* it restarted: lost its record */
+		tp_link_queue_renumber(&p->q, 1);
+	} else {
+		/* The same peer with no record of us: it never read our resume
+		 * (a cut before it arrived), and mail comes only after it, so
+		 * it took none of ours.  All of it again, numbered afresh. */
+		tp_link_queue_rewind(&p->q);
+		tp_link_queue_renumber(&p->q, 1);
 	}
 	p->epoch_peer = ev->epoch;
 	p->resumed = true;

@@ -154,7 +154,8 @@ cleanup() {
 		rm -f /dev/shm/troupe."$n".*
 		unshare -m sh -c 'd=$(mktemp -d) && mount -t mqueue none "$d" && rm -f "$d"/troupe.'"$n"'.*; umount "$d"; rmdir "$d"' 2>/dev/null
 	done
-	rm -rf "$WORK"
+	# KEEP_WORK=1 keeps the logs and topologies of a test to read.
+	if [ "${KEEP_WORK:-0}" = 1 ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
 	exit $rc
 }
 trap cleanup EXIT

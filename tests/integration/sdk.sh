@@ -4,7 +4,9 @@
 # the one running the suite.
 unset MAKEFLAGS MFLAGS MAKELEVEL
 name=${B#build/}
-SDK_MAKE=(make --no-print-directory -s O="$B")
+# Tests run side by side (tests/run-tests): one make at a time in the
+# build folder they share, or two would write the same file at once.
+SDK_MAKE=(flock "$B/.sdk-make.lock" make --no-print-directory -s O="$B")
 case $name in
 host) ;;
 host-*) SDK_MAKE+=(SANITIZE="$(echo "${name#host-}" | tr - ,)") ;;

@@ -15,7 +15,7 @@
 . "$(dirname "$0")/lib.sh"
 CUTS=${LINK_CUTS:-20}
 CUT_MS=$(( ${CUT_MS:-300} * SLOW ))
-N=$(( CUTS * 300 ))
+N=$(( CUTS * ${CUT_MS:-300} ))   # about one reading a millisecond: one cut per CUT_MS of stream
 a=$(unique r) b=$(unique s)
 base=$(( 20000 + ($$ % 3000) * 4 + 2 ))
 pa=$base pb=$((base + 1))
