@@ -8,6 +8,12 @@ INITRD := $(B)/initramfs.cpio.gz
 QEMU_ACTORS := $(notdir $(patsubst %/,%,$(dir $(wildcard tests/qemu/*/*.c))))
 QEMU_ACTOR_BINS := $(addprefix $(B)/tests/qemu/,$(QEMU_ACTORS))
 $(foreach a,$(QEMU_ACTORS),$(eval $(call actor_rule,$(a),tests/qemu,$(B)/tests/qemu)))
+# Test actors of tests/actors/ that the guests' tests use too.
+QEMU_SHARED_ACTORS := notifier
+QEMU_ACTOR_BINS += $(addprefix $(B)/tests/qemu/,$(QEMU_SHARED_ACTORS))
+$(addprefix $(B)/tests/qemu/,$(QEMU_SHARED_ACTORS)): $(B)/tests/qemu/%: $(B)/tests/actors/%
+	@mkdir -p $(dir $@)
+	$(Q)cp $< $@
 export QEMU_SYSTEM QEMU_ARGS QEMU_DTB QEMU_CONSOLE QEMU_APPEND
 
 .PHONY: dist qemu test-qemu test-qemu-board test-qemu-net size-qemu-board initramfs boards \

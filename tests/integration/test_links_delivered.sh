@@ -80,22 +80,22 @@ L=$WORK/$a.log
 # -- An actor of this node: delivered, confirmed, named as it was sent.
 once "$L" near 5
 [ "$dv" -eq 5 ] || fail "near: $dv delivered, want 5"
-grep -q "^near\[[0-9]*\]: delivered sink type=1005 tag=3 confirmed=1$" "$L" ||
+grep -q "^near\[[0-9]*\]: delivered sink type=1001 tag=3 confirmed=1$" "$L" ||
 	fail "near: $(grep '^near\[' "$L")"
-[ "$(grep -c "^sink\[[0-9]*\]: from near:" "$L")" -eq 5 ] || fail "sink on $a did not get near's 5"
+[ "$(grep -c "^sink\[[0-9]*\]: seq=[0-9]* .*(from near)$" "$L")" -eq 5 ] || fail "sink on $a did not get near's 5"
 
 # -- Across the link: the far daemon says it went in.
 once "$L" far 5
 [ "$dv" -eq 5 ] || fail "far: $dv delivered, want 5"
-grep -q "^far\[[0-9]*\]: delivered sink@$b type=1005 tag=5 confirmed=1$" "$L" ||
+grep -q "^far\[[0-9]*\]: delivered sink@$b type=1001 tag=5 confirmed=1$" "$L" ||
 	fail "far: $(grep '^far\[' "$L")"
-[ "$(grep -c "^sink\[[0-9]*\]: from far@$a" "$WORK/$b.log")" -eq 5 ] ||
+[ "$(grep -c "^sink\[[0-9]*\]: seq=[0-9]* .*(from far@$a)$" "$WORK/$b.log")" -eq 5 ] ||
 	fail "sink on $b did not get far's 5"
 
 # -- The frozen receiver: its mailbox takes 2, the other 4 are refused.
 once "$L" stuck 6
 [ "$dv" -eq 2 ] && [ "$ud" -eq 4 ] || fail "stuck: $dv delivered and $ud undeliverable, want 2 and 4"
-[ "$(grep -c "^stuck\[[0-9]*\]: undeliverable frozen@$b type=1005 corr=[0-9]* reason=mailbox_full$" "$L")" -eq 4 ] ||
+[ "$(grep -c "^stuck\[[0-9]*\]: undeliverable frozen@$b type=1001 corr=[0-9]* reason=mailbox_full$" "$L")" -eq 4 ] ||
 	fail "stuck: $(grep '^stuck\[' "$L")"
 kill -CONT "$frozen"
 
@@ -123,13 +123,13 @@ TROUPE_TEST_LINK_VERSION=4 node_start "$b" "$WORK/b.ini"; pid_b=$DPID
 node_start "$a" "$WORK/a.ini"; pid_a=$DPID
 once "$L" far 5
 [ "$dv" -eq 5 ] || fail "far, version 4: $dv delivered, want 5"
-[ "$(grep -c "^far\[[0-9]*\]: delivered sink@$b type=1005 tag=[0-9] confirmed=0$" "$L")" -eq 5 ] ||
+[ "$(grep -c "^far\[[0-9]*\]: delivered sink@$b type=1001 tag=[0-9] confirmed=0$" "$L")" -eq 5 ] ||
 	fail "far, version 4: $(grep '^far\[' "$L")"
 for ((i = 0; i < 50 * SLOW; i++)); do
-	[ "$(grep -c "^sink\[[0-9]*\]: from far@$a" "$WORK/$b.log")" -ge 5 ] && break
+	[ "$(grep -c "^sink\[[0-9]*\]: seq=[0-9]* .*(from far@$a)$" "$WORK/$b.log")" -ge 5 ] && break
 	sleep 0.1
 done
-[ "$(grep -c "^sink\[[0-9]*\]: from far@$a" "$WORK/$b.log")" -eq 5 ] ||
+[ "$(grep -c "^sink\[[0-9]*\]: seq=[0-9]* .*(from far@$a)$" "$WORK/$b.log")" -eq 5 ] ||
 	fail "sink on $b did not get far's 5 at version 4"
 # Wait for stuck's 6 on the old link too: each tag answered once.
 once "$L" stuck 6

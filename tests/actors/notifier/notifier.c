@@ -1,22 +1,24 @@
 /* notifier: a test actor for tests/integration/test_links_delivered.sh.
- * Sends --count Echo messages to --to NAME (an actor here, or
- * NAME@NODE), one every --every ms, message i (1..count) with notify tag
- * i, and prints what comes back:
- *   "sent tag=I" once its send returned 0 (-TP_ENOENT: the link is not up
- *     yet, tried again at the next tick; another error: "send tag=I: E")
+ * Sends --count Readings to --to NAME (an actor here, or NAME@NODE), one
+ * every --every ms, reading i (seq i, 1..count) with notify tag i, and
+ * prints what comes back (also in the two-board QEMU test):
+ *   "sent tag=I" once its send returned 0 (-TP_ENOENT, the link is not up
+ *     yet, or -TP_EFULL, its queue is full: tried again at the next tick;
+ *     another error: "send tag=I: E")
  *   "delivered DEST type=T tag=I confirmed=C"   a Delivered notice
  *   "undeliverable DEST type=T corr=I reason=R"  an Undeliverable notice
  *   "other: type T from S"                        anything else
+ * and "answered N" once each of the --count has had its one answer.
  * Options: --to NAME --count N [--every MS (20)] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <troupe/troupe.h>
-#include "echo.pb.h"
+#include "sensor.pb.h"
 
 struct notifier {
 	const char *to;
-	int count, every_ms, next, timer;
+	int count, every_ms, next, timer, answered;
 };
 
 static void notifier_tick(tp_actor *self, void *state, void *arg)
@@ -27,12 +29,12 @@ static void notifier_tick(tp_actor *self, void *state, void *arg)
 		tp_timer_stop(self, n->timer);
 		return;
 	}
-	demo_Echo e = { .seq = (uint32_t)n->next };
+	demo_Reading r = { .seq = (uint32_t)n->next, .value = 1.0f };
 	struct tp_send_opts o = { .prio = TP_PRIO_NORMAL, .timeout_ms = TP_NOWAIT,
 				  .notify_tag = (uint64_t)n->next };
-	int rc = tp_send_ex(self, n->to, demo_Echo, &e, &o);
-	if (rc == -TP_ENOENT)
-		return;
+	int rc = tp_send_ex(self, n->to, demo_Reading, &r, &o);
+	if (rc == -TP_ENOENT || rc == -TP_EFULL)
+		return;   /* no link yet, or its queue full: the same one next tick */
 	if (rc)
 		printf("send tag=%d: %s\n", n->next, tp_strerror(rc));
 	else
@@ -43,17 +45,23 @@ static void notifier_tick(tp_actor *self, void *state, void *arg)
 
 static int notifier_receive(tp_actor *self, void *state, const struct tp_msg *m)
 {
+	struct notifier *n = state;
 	struct tp_delivered dv;
 	struct tp_undeliverable u;
-	(void)self; (void)state;
-	if (tp_delivered_decode(m, &dv) == 0)
+	(void)self;
+	if (tp_delivered_decode(m, &dv) == 0) {
 		printf("delivered %s type=%u tag=%llu confirmed=%d\n", dv.dest, dv.type,
 		       (unsigned long long)dv.tag, dv.confirmed);
-	else if (tp_undeliverable_decode(m, &u) == 0)
+		n->answered++;
+	} else if (tp_undeliverable_decode(m, &u) == 0) {
 		printf("undeliverable %s type=%u corr=%llu reason=%s\n", u.dest, u.type,
 		       (unsigned long long)u.corr, tp_undeliverable_reason_name(u.reason));
-	else
+		n->answered++;
+	} else {
 		printf("other: type %u from %s\n", m->type, m->sender);
+	}
+	if (n->answered == n->count)
+		printf("answered %d\n", n->answered);
 	fflush(stdout);
 	return 0;
 }
