@@ -9,7 +9,9 @@
 # frozen (SIGSTOP) across cuts: its mail waits in B's hold, so B does not
 # acknowledge it, A sends it again after each reconnect and B drops those
 # copies (duplicates); the sink, thawed, gets each of the 40 once, in
-# order.  With LINK_VERSION=3 both nodes play the release
+# order.  B streams back to A across the same cuts (a quarter as many):
+# the other direction holds the same promise.  With LINK_VERSION=3 both
+# nodes play the release
 # before delivery sequences (at most once): the check then fails, which is
 # what this test guards against.
 . "$(dirname "$0")/lib.sh"
@@ -41,6 +43,12 @@ args = --to logger@$b --count $N --burst 2 --period $(( 2 * SLOW ))
 [actor held]
 exec = streamer
 args = --to sink@$b --count 40 --burst 2 --period $(( 2 * SLOW )) --wait $(( 1500 * SLOW ))
+[actor tail]
+exec = logger
+export = $b
+transport = shm
+depth = 2048
+msg_max = 256
 INI
 node "$WORK/b.ini" "$b" $pb "$a" $pa
 # The sink is frozen on purpose: its held mail must not be given up.
@@ -54,6 +62,9 @@ export = $a
 transport = shm
 depth = 2048
 msg_max = 256
+[actor back]
+exec = streamer
+args = --to tail@$a --count $(( N / 4 )) --burst 1 --period $(( 2 * SLOW ))
 [actor sink]
 exec = streamer
 args = --sink 1
@@ -98,6 +109,19 @@ seqs | awk -v n=$N 'NR != $1 { printf "reading %d where %d was due\n", $1, NR; b
 		    END { if (!bad && NR != n) { printf "%d readings of %d\n", NR, n; bad = 1 }
 			  exit bad }' ||
 	fail "readings lost, repeated or out of order across $cuts cuts"
+# The other direction.
+wait_for "$WORK/$b.log" "^back\[[0-9]*\]: sent $(( N / 4 ))$" 30
+tails() { grep -o '^tail\[[0-9]*\]: seq=[0-9]*' "$WORK/$a.log" | cut -d= -f2; }
+for ((i = 0; i < 30 * SLOW * 10; i++)); do
+	[ "$(tails | tail -n 1)" = "$(( N / 4 ))" ] && break
+	sleep 0.1
+done
+tails | awk -v n=$(( N / 4 )) 'NR != $1 { printf "reading %d where %d was due\n", $1, NR; bad = 1; exit }
+		      END { if (!bad && NR != n) { printf "%d readings of %d\n", NR, n; bad = 1 }
+			    exit bad }' ||
+	fail "readings from $b lost, repeated or out of order across $cuts cuts"
+grep -q '^back\[[0-9]*\]: undeliverable' "$WORK/$b.log" &&
+	fail "mail from $b came back undeliverable: $(grep -m3 undeliverable "$WORK/$b.log")"
 got() { grep -o "^sink\[[0-9]*\]: got seq=[0-9]* from held@$a" "$WORK/$b.log" | sed 's/.*seq=\([0-9]*\).*/\1/'; }
 for ((i = 0; i < 20 * SLOW * 10; i++)); do
 	[ "$(got | wc -l)" -ge 40 ] && break
