@@ -134,7 +134,8 @@ struct tp_delivered {
 	uint32_t type;                    /* the message's type id */
 	uint64_t tag;                     /* its notify tag */
 	bool confirmed;                   /* false: handed to a node of an older
-					     release, which cannot tell */
+					     release, which cannot tell (and
+					     may still answer Undeliverable) */
 };
 
 /* Is m a Delivered notice (type TP_DELIVERED_MSGID from the daemon)? */
