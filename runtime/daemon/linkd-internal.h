@@ -39,17 +39,26 @@ int tp_linkd_daemon_send(struct tp_linkd *d, struct tp_lpeer *p, const char *sen
 /* The same with a payload already encoded. */
 int tp_linkd_daemon_send_bytes(struct tp_linkd *d, struct tp_lpeer *p, const char *sender,
 			       const char *dest, uint32_t type, const uint8_t *pl, size_t len);
-/* A notice to `to` was sent (rc 0) or could not be (counted, logged). */
-void tp_linkd_notice_count(struct tp_lpeer *p, int rc, const char *to);
+/* A notice of our daemon (type, payload pl of len bytes; len < 0: it did
+ * not encode, and that error is counted) to our actor `to`, or across p's
+ * link to the peer's actor `to`; counted (notices, notices_lost) either
+ * way.  far_names: for mail env from the peer's actor (names as mail_in
+ * made them), that actor's name there and our actor's as it named it. */
+void tp_linkd_tell_local(struct tp_linkd *d, struct tp_lpeer *p, const char *to,
+			 uint32_t type, const uint8_t *pl, int len);
+void tp_linkd_tell_remote(struct tp_linkd *d, struct tp_lpeer *p, const char *to,
+			  uint32_t type, const uint8_t *pl, int len);
+void tp_linkd_far_names(const struct tp_linkd *d, const struct tp_env *env,
+			char to[TP_ENV_NAME_MAX + 1], char dest[TP_ENV_NAME_MAX + 1]);
 /* Delivered notices (linkd_delivered.c, link version 5).  remote: mail
  * from the peer's actor (env as mail_in made it) went into our actor's
  * mailbox; told across the link when it asked.  held: the same for held
- * mail m, len bytes.  in: the peer daemon's Delivered, for our actor
+ * mail m, len bytes (true when it told: the caller writes).  in: the peer daemon's Delivered, for our actor
  * env->dest: passed on.  out: queued mail m (len bytes) is sealed for p
  * now; a peer before version 5 gets it without the flag, and its sender
  * is told at once, unconfirmed. */
 void tp_linkd_delivered_remote(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env *env);
-void tp_linkd_delivered_held(struct tp_linkd *d, struct tp_lpeer *p, const uint8_t *m, size_t len);
+bool tp_linkd_delivered_held(struct tp_linkd *d, struct tp_lpeer *p, const uint8_t *m, size_t len);
 void tp_linkd_delivered_in(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env *env);
 void tp_linkd_delivered_out(struct tp_linkd *d, struct tp_lpeer *p, uint8_t *m, size_t len);
 /* Undeliverable notices (linkd_notice.h).  Local: mail from our actor

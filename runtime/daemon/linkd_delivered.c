@@ -37,21 +37,18 @@ void tp_linkd_delivered_remote(struct tp_linkd *d, struct tp_lpeer *p, const str
 	uint8_t pl[troupe_Delivered_size];
 	if (!(env->flags & TP_ENV_F_NOTIFY) || !tp_notice_wanted(env))
 		return;
-	snprintf(to, sizeof to, "%s", env->sender);
-	char *at = strchr(to, '@');
-	if (at)
-		*at = '\0';
-	snprintf(dest, sizeof dest, "%.31s@%.31s", env->dest, d->topo->node.name);
-	int len = delivered_payload(pl, sizeof pl, dest, env->type, env->corr, true);
-	tp_linkd_notice_count(p, len < 0 ? len : tp_linkd_daemon_send_bytes(d, p,
-			TP_DAEMON_NAME, to, troupe_Delivered_msgid, pl, (size_t)len), to);
+	tp_linkd_far_names(d, env, to, dest);
+	tp_linkd_tell_remote(d, p, to, troupe_Delivered_msgid, pl,
+			     delivered_payload(pl, sizeof pl, dest, env->type, env->corr, true));
 }
 
-void tp_linkd_delivered_held(struct tp_linkd *d, struct tp_lpeer *p, const uint8_t *m, size_t len)
+bool tp_linkd_delivered_held(struct tp_linkd *d, struct tp_lpeer *p, const uint8_t *m, size_t len)
 {
 	struct tp_env env;
-	if ((tp_env_flags(m) & TP_ENV_F_NOTIFY) && tp_env_decode(m, len, len, &env) == 0)
-		tp_linkd_delivered_remote(d, p, &env);
+	if (!(tp_env_flags(m) & TP_ENV_F_NOTIFY) || tp_env_decode(m, len, len, &env))
+		return false;
+	tp_linkd_delivered_remote(d, p, &env);
+	return true;
 }
 
 void tp_linkd_delivered_in(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env *env)
@@ -82,10 +79,6 @@ void tp_linkd_delivered_out(struct tp_linkd *d, struct tp_lpeer *p, uint8_t *m, 
 	tp_env_set_flags(m, f & ~TP_ENV_F_NOTIFY);
 	if (tp_env_decode(m, len, len, &env) || !tp_notice_wanted(&env))
 		return;
-	int i = tp_deliver_find(d->node, env.sender);
-	int n = delivered_payload(pl, sizeof pl, env.dest, env.type, env.corr, false);
-	int rc = i < 0 ? -TP_ENOENT : n < 0 ? n :
-		 tp_deliver_bytes(d->node, (unsigned)i, TP_DAEMON_NAME,
-				  troupe_Delivered_msgid, 0, 0, pl, (size_t)n);
-	tp_linkd_notice_count(p, rc, env.sender);
+	tp_linkd_tell_local(d, p, env.sender, troupe_Delivered_msgid, pl,
+			    delivered_payload(pl, sizeof pl, env.dest, env.type, env.corr, false));
 }

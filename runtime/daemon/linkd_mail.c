@@ -100,7 +100,7 @@ int tp_linkd_daemon_send(struct tp_linkd *d, struct tp_lpeer *p, const char *sen
 	return tp_linkd_daemon_send_bytes(d, p, sender, dest, type, pl, os.bytes_written);
 }
 
-void tp_linkd_notice_count(struct tp_lpeer *p, int rc, const char *to)
+static void notice_count(struct tp_lpeer *p, int rc, const char *to)
 {
 	if (!rc) {
 		p->notices++;
@@ -113,35 +113,52 @@ void tp_linkd_notice_count(struct tp_lpeer *p, int rc, const char *to)
 			(unsigned long long)p->notices_lost);
 }
 
+void tp_linkd_tell_local(struct tp_linkd *d, struct tp_lpeer *p, const char *to,
+			 uint32_t type, const uint8_t *pl, int len)
+{
+	int i = tp_deliver_find(d->node, to);
+	int rc = i < 0 ? -TP_ENOENT : len < 0 ? len :
+		 tp_deliver_bytes(d->node, (unsigned)i, TP_DAEMON_NAME, type, 0, 0, pl,
+				  (size_t)len);
+	notice_count(p, rc, to);
+}
+
+void tp_linkd_far_names(const struct tp_linkd *d, const struct tp_env *env,
+			char to[TP_ENV_NAME_MAX + 1], char dest[TP_ENV_NAME_MAX + 1])
+{
+	snprintf(to, TP_ENV_NAME_MAX + 1, "%s", env->sender);
+	char *at = strchr(to, '@');
+	if (at)
+		*at = '\0';
+	snprintf(dest, TP_ENV_NAME_MAX + 1, "%.31s@%.31s", env->dest, d->topo->node.name);
+}
+
+void tp_linkd_tell_remote(struct tp_linkd *d, struct tp_lpeer *p, const char *to,
+			  uint32_t type, const uint8_t *pl, int len)
+{
+	notice_count(p, len < 0 ? len : tp_linkd_daemon_send_bytes(d, p, TP_DAEMON_NAME, to,
+			type, pl, (size_t)len), to);
+}
+
 void tp_linkd_notice_local(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env *env,
 			   const char *dest, enum tp_undeliverable_reason why, int err)
 {
 	uint8_t pl[DAEMON_MAIL_MAX];
-	if (!tp_notice_wanted(env))
-		return;
-	int i = tp_deliver_find(d->node, env->sender);
-	int len = tp_notice_payload(pl, sizeof pl, env, dest, why, err);
-	int rc = i < 0 ? -TP_ENOENT : len < 0 ? len :
-		 tp_deliver_bytes(d->node, (unsigned)i, TP_DAEMON_NAME,
-				  troupe_Undeliverable_msgid, 0, 0, pl, (size_t)len);
-	tp_linkd_notice_count(p, rc, env->sender);
+	if (tp_notice_wanted(env))
+		tp_linkd_tell_local(d, p, env->sender, troupe_Undeliverable_msgid, pl,
+				    tp_notice_payload(pl, sizeof pl, env, dest, why, err));
 }
 
 void tp_linkd_notice_remote(struct tp_linkd *d, struct tp_lpeer *p, const struct tp_env *env,
 			    enum tp_undeliverable_reason why, int err)
 {
 	char to[TP_ENV_NAME_MAX + 1], dest[TP_ENV_NAME_MAX + 1];
+	uint8_t pl[DAEMON_MAIL_MAX / 2];
 	if (!tp_notice_wanted(env))
 		return;
-	snprintf(to, sizeof to, "%s", env->sender);
-	char *at = strchr(to, '@');
-	if (at)
-		*at = '\0';
-	snprintf(dest, sizeof dest, "%.31s@%.31s", env->dest, d->topo->node.name);
-	uint8_t pl[DAEMON_MAIL_MAX / 2];
-	int len = tp_notice_payload(pl, sizeof pl, env, dest, why, err);
-	tp_linkd_notice_count(p, len < 0 ? len : tp_linkd_daemon_send_bytes(d, p,
-			TP_DAEMON_NAME, to, troupe_Undeliverable_msgid, pl, (size_t)len), to);
+	tp_linkd_far_names(d, env, to, dest);
+	tp_linkd_tell_remote(d, p, to, troupe_Undeliverable_msgid, pl,
+			     tp_notice_payload(pl, sizeof pl, env, dest, why, err));
 }
 
 /* ---------------------------------------------------------------- outgoing */
@@ -400,8 +417,7 @@ void tp_linkd_held_retry(struct tp_linkd *d, struct tp_lpeer *p, int64_t now)
 				told = true;
 			}
 		} else {
-			tp_linkd_delivered_held(d, p, s->buf, s->len);
-			told = true;
+			told |= tp_linkd_delivered_held(d, p, s->buf, s->len);
 		}
 		tp_link_hold_done(&p->hold, k, rc == 0);
 	}

@@ -76,6 +76,12 @@ static void mail_relayout(tp_actor *self)
  * reached through the daemon's outbox for that node's link.  A reply may
  * go to any actor of a linked node (the node's "*" entry): the requester
  * need not be exported to us. */
+/* Does "@node" at `at` (NULL: none) name another node than ours? */
+static bool mail_other_node(const tp_actor *self, const char *at)
+{
+	return at && strcmp(at + 1, self->node) != 0;
+}
+
 static int mail_lookup(tp_actor *self, const char *to, bool reply,
 		       struct tp_reg_entry *e, unsigned *ix)
 {
@@ -89,7 +95,7 @@ static int mail_lookup(tp_actor *self, const char *to, bool reply,
 		memcpy(local, to, at - to);
 		local[at - to] = '\0';
 		to = local;
-		if (strcmp(at + 1, self->node) != 0)
+		if (mail_other_node(self, at))
 			node = at + 1;
 	}
 	/* Another node's daemon (the subscriber of a linked node's interest,
@@ -222,13 +228,6 @@ static bool stash_push(struct tp_stash *s, const uint8_t *buf, size_t len)
 	return true;
 }
 
-/* Is `to` an actor of another node ("actor@node", node not ours)? */
-static bool mail_is_remote(const tp_actor *self, const char *to)
-{
-	const char *at = strchr(to, '@');
-	return at && strcmp(at + 1, self->node) != 0;
-}
-
 /* A send with a notify tag: for another node, the flag asks that node's
  * daemon to say so (troupe/monitor.h); for this node, the send's own 0 is
  * the delivery, and the notice goes to the stash, to be received after
@@ -236,7 +235,7 @@ static bool mail_is_remote(const tp_actor *self, const char *to)
 static int send_notify(tp_actor *self, const char *to, struct tp_env *env,
 		       const struct tp_payload *pl, int tmo)
 {
-	if (mail_is_remote(self, to))
+	if (mail_other_node(self, strchr(to, '@')))
 		return mail_send(self, to, env, pl, tmo);
 	uint8_t note[256];
 	int n = tp_delivered_local(self, to, env->type, env->corr, note, sizeof note);
@@ -338,7 +337,6 @@ int tp_decode_msg(const struct tp_msg *m, uint32_t type,
 	pb_istream_t is = pb_istream_from_buffer(m->payload, m->len);
 	return pb_decode(&is, fields, out) ? 0 : -TP_EDECODE;
 }
-
 
 bool tp_mail_stash_front(tp_actor *self, const uint8_t *buf, size_t len)
 {
